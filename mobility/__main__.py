@@ -1,0 +1,3 @@
+from mobility.cli import app
+
+app()

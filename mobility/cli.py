@@ -1,0 +1,143 @@
+"""The ``mobility`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mobility.region import COMPILE_STEPS, Region, load_region
+from mobility.settings import Settings
+from routing.errors import MobilityError
+
+app = typer.Typer(help="On-demand public transport for rural regions.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+RegionArg = Annotated[str | None, typer.Argument(help="region name (a folder of the data dir) "
+                                                      "or path; default: addison-vt")]
+DataOpt = Annotated[Path | None, typer.Option("--data", help="data folder with one sub-folder "
+                                                            "per region [env MOBILITY_DATA]")]
+CacheOpt = Annotated[Path | None, typer.Option("--cache", help="cache folder "
+                                                              "[env MOBILITY_CACHE]")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+
+
+def _settings(data: Path | None, cache: Path | None) -> Settings:
+    overrides = {k: v for k, v in (("data", data), ("cache", cache)) if v is not None}
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        _fail(f"invalid settings: {exc}")
+        raise  # unreachable
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """User-caused errors become a clear message and exit code 2, never a traceback."""
+    try:
+        yield
+    except MobilityError as exc:
+        _fail(str(exc))
+
+
+def _load(region: str | None, s: Settings, *, force: bool = False, quiet: bool = False
+          ) -> Region:
+    name = region or s.region
+    with _errors(), Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                             TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                             console=err, transient=True, disable=quiet) as progress:
+        task = progress.add_task(f"{name}: hash inputs", total=len(COMPILE_STEPS))
+
+        def step(label: str) -> None:
+            progress.update(task, advance=1, description=f"{name}: {label}")
+
+        return load_region(name, data=s.data, cache_dir=s.cache, workers=s.workers,
+                           force=force, on_step=step,
+                           on_warning=lambda w: err.print(f"[yellow]warning:[/] {escape(w)}"))
+    raise AssertionError("unreachable")
+
+
+def _print_summary(region: Region, as_json: bool) -> None:
+    summary = region.summary()
+    if as_json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    tt = summary["transit"]
+    table = Table(title=f"Region {summary['region']}", show_header=False)
+    table.add_row("time zone", summary["timezone"])
+    dates = summary["service_dates"]
+    table.add_row("service dates", f"{dates[0]} … {dates[1]}" if dates else "none")
+    table.add_row("default date", f"{summary['default_date']} "
+                                  f"({tt['trips_on_default_date']:,} trips)")
+    table.add_row("transit", f"{tt['stops']:,} stops, {tt['routes']:,} routes, "
+                             f"{tt['patterns']:,} patterns, {tt['trips']:,} trips, "
+                             f"{tt['stop_times']:,} stop times")
+    for mode, n in summary["streets"].items():
+        table.add_row(f"{mode} network", f"{n['nodes']:,} nodes, {n['edges']:,} edges")
+    table.add_row("service areas", ", ".join(summary["service_areas"]) or "none")
+    table.add_row("cache", f"{summary['cache']['path']} "
+                           f"({'loaded' if summary['cache']['hit'] else 'compiled'})")
+    out.print(table)
+    for w in summary["warnings"]:
+        out.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+
+
+@app.command("compile")
+def compile_cmd(region: RegionArg = None, data: DataOpt = None, cache: CacheOpt = None,
+                force: Annotated[bool, typer.Option("--force", help="recompile even if "
+                                                    "cached")] = False,
+                as_json: JsonOpt = False) -> None:
+    """Compile a region (GTFS + OSM -> cached arrays) and print its summary."""
+    s = _settings(data, cache)
+    _print_summary(_load(region, s, force=force), as_json)
+
+
+@app.command()
+def info(region: RegionArg = None, data: DataOpt = None, cache: CacheOpt = None,
+         as_json: JsonOpt = False) -> None:
+    """Print a region's summary (compiling it first if needed)."""
+    s = _settings(data, cache)
+    _print_summary(_load(region, s, quiet=as_json), as_json)
+
+
+@app.command()
+def validate(path: Annotated[Path, typer.Argument(help="GTFS zip or folder")],
+             as_json: JsonOpt = False) -> None:
+    """Validate a GTFS feed: every problem with file, row and column. Exit 1 if invalid."""
+    from feeds import validate_gtfs
+
+    report = validate_gtfs(path)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+    else:
+        for p in report.problems:
+            colour = "red" if p.severity == "error" else "yellow"
+            out.print(f"[{colour}]{escape(str(p))}[/]", highlight=False)
+        n_err, n_warn = len(report.errors), len(report.warnings)
+        verdict = "[green]valid[/]" if report.valid else "[red]invalid[/]"
+        out.print(f"{path}: {verdict} ({n_err} errors, {n_warn} warnings)")
+    raise typer.Exit(0 if report.valid else 1)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,156 @@
+"""A region: its compiled timetable and street networks, built once and cached on disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mobility import _cache
+from mobility.config import RegionConfig, ServiceAreaSpec, country_of, resolve_region
+from mobility.errors import CacheError
+from routing.streets import MODES, StreetNetwork
+from routing.timetable import Timetable
+
+#: compile steps, in order (progress displays count them)
+COMPILE_STEPS = ("hash inputs", "read GTFS", "compile timetable", "read OSM ways",
+                 "built network", "built network", "built network", "write cache")
+StepCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Region:
+    """A compiled region, ready for the router and the dispatcher."""
+
+    config: RegionConfig
+    timetable: Timetable
+    streets: dict[str, StreetNetwork]
+    timezone: str
+    default_date: dt.date
+    warnings: tuple[str, ...] = ()
+    cache_path: Path | None = None
+    from_cache: bool = False
+    service_areas: list[ServiceAreaSpec] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def summary(self) -> dict[str, Any]:
+        """The figures ``mobility info --json`` prints."""
+        tt = self.timetable
+        dates = tt.service_dates()
+        return {
+            "region": self.name,
+            "timezone": self.timezone,
+            "country": self.config.country,
+            "service_dates": [d.isoformat() for d in dates] if dates else None,
+            "default_date": self.default_date.isoformat(),
+            "transit": {"agencies": len(tt.agency_id), "stops": tt.n_stops,
+                        "routes": tt.n_routes, "patterns": tt.n_patterns,
+                        "trips": tt.n_trips, "stop_times": tt.n_stop_times,
+                        "trips_on_default_date": int(tt.active_trips(self.default_date).sum())},
+            "streets": {m: {"nodes": n.n_nodes, "edges": n.n_edges}
+                        for m, n in self.streets.items()},
+            "service_areas": [a.name for a in self.service_areas],
+            "warnings": list(self.warnings),
+            "cache": {"path": str(self.cache_path) if self.cache_path else None,
+                      "hit": self.from_cache},
+        }
+
+
+def busiest_date(tt: Timetable) -> dt.date:
+    """The calendar day with the most active trips (the first of equals)."""
+    if tt.n_days == 0 or tt.n_trips == 0:
+        return dt.date.today()
+    bits = np.unpackbits(tt.service_days, axis=1, count=tt.n_days, bitorder="little")
+    per_service = np.bincount(tt.trip_service, minlength=len(tt.service_id))
+    per_day = per_service @ bits.astype(np.int64)
+    return dt.date.fromordinal(tt.first_date_ordinal + int(np.argmax(per_day)))
+
+
+def load_region(
+    region: str | Path,
+    *,
+    data: Path,
+    cache_dir: Path,
+    workers: int = 2,
+    force: bool = False,
+    on_step: StepCallback | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> Region:
+    """Load a region from the cache, compiling it first if the cache is missing, stale or
+    corrupt (a corrupt cache is reported through ``on_warning`` and rebuilt).
+
+    Raises
+    ------
+    RegionError
+        The region or its inputs cannot be found or its configuration is invalid.
+    FeedError
+        An input file has errors (``exc.report`` lists them).
+    """
+    cfg = resolve_region(region, data)
+    key = _cache.cache_key(cfg.inputs(), cfg.key_fields())
+    path = _cache.cache_path(cache_dir, cfg.name, key)
+    step = on_step or (lambda _label: None)
+    step("hash inputs")
+    if not force and path.exists():
+        try:
+            arrays, meta = _cache.load(path, key)
+            return _from_arrays(cfg, arrays, meta, path)
+        except CacheError as exc:
+            if on_warning:
+                on_warning(f"{exc}; rebuilding it")
+    return compile_region(cfg, cache_file=path, key=key, workers=workers, on_step=step)
+
+
+def compile_region(cfg: RegionConfig, *, cache_file: Path | None = None, key: str = "",
+                   workers: int = 2, on_step: StepCallback | None = None) -> Region:
+    """Compile a region's inputs (GTFS + OSM) into arrays and write the cache file."""
+    from feeds import compile_streets, compile_timetable, read_gtfs  # heavy: only to compile
+
+    step = on_step or (lambda _label: None)
+    t0 = time.perf_counter()
+    feeds = [read_gtfs(p) for p in cfg.gtfs]
+    step("read GTFS")
+    tt = compile_timetable(feeds)
+    step("compile timetable")
+    timezone = cfg.timezone or (str(tt.agency_timezone[0]) if len(tt.agency_timezone) else "UTC")
+    country = cfg.country or country_of(timezone)
+    streets, osm_report = compile_streets(cfg.osm, country=country, workers=workers,
+                                          on_step=step)
+    warnings = [p.describe() for f in feeds for p in f.report.warnings]
+    warnings += [p.describe() for p in osm_report.warnings]
+    meta = {
+        "key": key, "compiler": _cache.COMPILER_VERSION, "timezone": timezone,
+        "default_date": (cfg.default_date or busiest_date(tt)).isoformat(),
+        "warnings": warnings, "compile_s": round(time.perf_counter() - t0, 2),
+        "modes": list(streets),
+    }
+    arrays = tt.to_arrays()
+    for net in streets.values():
+        arrays.update(net.to_arrays())
+    if cache_file is not None:
+        _cache.save(cache_file, arrays, meta)
+    step("write cache")
+    return _from_arrays(cfg, arrays, meta, cache_file, from_cache=False)
+
+
+def _from_arrays(cfg: RegionConfig, arrays: dict[str, np.ndarray], meta: dict[str, Any],
+                 path: Path | None, from_cache: bool = True) -> Region:
+    try:
+        tt = Timetable.from_arrays(arrays)
+        streets = {m: StreetNetwork.from_arrays(arrays, m) for m in meta.get("modes", MODES)}
+    except (KeyError, TypeError) as exc:
+        raise CacheError(f"cache {path} lacks arrays ({exc})") from exc
+    return Region(
+        config=cfg, timetable=tt, streets=streets, timezone=meta["timezone"],
+        default_date=cfg.default_date or dt.date.fromisoformat(meta["default_date"]),
+        warnings=tuple(meta.get("warnings", ())), cache_path=path, from_cache=from_cache,
+        service_areas=cfg.service_areas(),
+    )

@@ -1,0 +1,46 @@
+"""The one settings object of the service edge (``MOBILITY_*`` environment variables).
+
+Library code takes explicit arguments; only the CLI and the API read these settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    """``../shared/data/regions`` beside the project checkout (or beside the working dir)."""
+    for base in (_REPO, Path.cwd()):
+        candidate = (base / ".." / "shared" / "data" / "regions").resolve()
+        if candidate.is_dir():
+            return candidate
+    return (_REPO / ".." / "shared" / "data" / "regions").resolve()
+
+
+def default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "mobility"
+
+
+class Settings(BaseSettings):
+    """Settings read from the environment (prefix ``MOBILITY_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="MOBILITY_", extra="ignore")
+
+    data: Path = Field(default_factory=default_data_dir,
+                       description="folder holding one sub-folder per region")
+    cache: Path = Field(default_factory=default_cache_dir,
+                        description="where compiled regions are cached")
+    region: str = Field("addison-vt", description="the default region")
+    workers: int = Field(2, ge=1, le=64, description="processes used to compile streets")
+
+    @field_validator("region")
+    @classmethod
+    def _plain_name(cls, v: str) -> str:
+        if not v or "/" in v and not Path(v).is_dir():
+            raise ValueError(f"region must be a name or an existing folder, not {v!r}")
+        return v

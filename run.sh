@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Quick start: installs mobility into ./.venv (first run only) and runs the main job on the
+# default region (addison-vt). Any arguments are passed to the `mobility` command instead.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/venv.sh
+ensure_venv .
+if [ $# -eq 0 ]; then set -- compile; fi
+exec .venv/bin/mobility "$@"

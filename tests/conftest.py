@@ -1,0 +1,69 @@
+"""Shared fixtures: the real data in ../shared/data, compiled once per session, plus tiny
+hand-made inputs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mobility.region import Region, load_region
+from mobility.settings import default_data_dir
+from tests.fixtures.tiny_osm import write_osm
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+DATA = Path(os.environ.get("MOBILITY_DATA", default_data_dir()))
+SHARED = DATA.parent  # ../shared/data
+FLEX = SHARED / "flex"
+# compiled real regions are cached across test runs (compiling takes ~30-50 s each)
+CACHE = Path(os.environ.get("MOBILITY_TEST_CACHE", ROOT / ".mobility-cache"))
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"real data missing: {path} (set MOBILITY_DATA to ../shared/data/regions)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return _require(DATA)
+
+
+@pytest.fixture(scope="session")
+def flex_dir() -> Path:
+    return _require(FLEX)
+
+
+@pytest.fixture(scope="session")
+def addison(data_dir: Path) -> Region:
+    return load_region("addison-vt", data=data_dir, cache_dir=CACHE)
+
+
+@pytest.fixture(scope="session")
+def rhein_neckar(data_dir: Path) -> Region:
+    return load_region("rhein-neckar", data=data_dir, cache_dir=CACHE)
+
+
+@pytest.fixture()
+def tiny_gtfs(tmp_path: Path) -> Path:
+    """A writable copy of the tiny valid feed (tests break it on purpose)."""
+    dst = tmp_path / "gtfs"
+    shutil.copytree(FIXTURES / "gtfs_tiny", dst)
+    return dst
+
+
+@pytest.fixture()
+def tiny_region(tmp_path: Path) -> Path:
+    """A region folder: the tiny feed zipped + the tiny OSM extract + a region.toml."""
+    folder = tmp_path / "regions" / "tiny"
+    folder.mkdir(parents=True)
+    shutil.make_archive(str(folder / "gtfs"), "zip", FIXTURES / "gtfs_tiny")
+    write_osm(folder / "streets.osm")
+    (folder / "region.toml").write_text(
+        'name = "tiny"\ngtfs = ["gtfs.zip"]\nosm = "streets.osm"\ncountry = "US"\n'
+        'default_date = "2024-01-08"\nservice_areas = []\n', encoding="utf-8")
+    return folder

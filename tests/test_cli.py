@@ -1,0 +1,66 @@
+"""The ``mobility`` command line, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mobility", *args], capture_output=True,
+                          text=True, timeout=300, check=False,
+                          env={**os.environ, **(env or {})})
+
+
+def test_info_json_on_tiny_region(tiny_region: Path, tmp_path: Path) -> None:
+    env = {"MOBILITY_DATA": str(tiny_region.parent), "MOBILITY_CACHE": str(tmp_path / "c")}
+    res = _cli("compile", "tiny", env=env)
+    assert res.returncode == 0, res.stderr
+    assert "Region tiny" in res.stdout
+    res = _cli("info", "tiny", "--json", env=env)
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["region"] == "tiny"
+    assert doc["service_dates"] == ["2024-01-02", "2024-01-31"]
+    assert doc["transit"] == {"agencies": 1, "stops": 4, "routes": 1, "patterns": 3,
+                              "trips": 6, "stop_times": 18, "trips_on_default_date": 3}
+    assert set(doc["streets"]) == {"walk", "bike", "car"}
+    assert all(v["nodes"] > 0 and v["edges"] > 0 for v in doc["streets"].values())
+    assert doc["cache"]["hit"] is True
+    assert any("strongly connected" in w for w in doc["warnings"])
+
+
+def test_info_on_default_region(addison: object, tmp_path: Path) -> None:
+    """The default region (addison-vt) from the test cache; --data/--cache options work."""
+    from tests.conftest import CACHE, DATA
+
+    res = _cli("info", "--json", "--data", str(DATA), "--cache", str(CACHE))
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["region"] == "addison-vt" and doc["default_date"] == "2016-03-03"
+    assert doc["transit"]["stops"] == 114 and doc["transit"]["trips_on_default_date"] == 142
+
+
+def test_unknown_region_is_a_clear_error(tmp_path: Path) -> None:
+    res = _cli("info", "atlantis", "--data", str(tmp_path))
+    assert res.returncode == 2
+    assert "unknown region 'atlantis'" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_broken_feed_in_region_is_reported_not_raised(tiny_region: Path, tmp_path: Path
+                                                      ) -> None:
+    import zipfile
+
+    from tests.conftest import FIXTURES
+
+    with zipfile.ZipFile(tiny_region / "gtfs.zip", "w") as z:
+        for f in (FIXTURES / "gtfs_tiny").iterdir():
+            z.write(f, f.name) if f.name != "calendar_dates.txt" else z.writestr(
+                f.name, "service_id,date,exception_type\nWK,2024-13-01,1\n")
+    env = {"MOBILITY_DATA": str(tiny_region.parent), "MOBILITY_CACHE": str(tmp_path / "c")}
+    res = _cli("compile", "tiny", env=env)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "calendar_dates.txt:2 [date]" in res.stderr.replace("\n", " ")
