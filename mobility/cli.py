@@ -116,6 +116,47 @@ def info(region: RegionArg = None, data: DataOpt = None, cache: CacheOpt = None,
     _print_summary(_load(region, s, quiet=as_json), as_json)
 
 
+def _latlon(text: str, option: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        _fail(f"{option} must be LAT,LON in decimal degrees (e.g. 44.0153,-73.1673), "
+              f"not {text!r}")
+        raise
+    return lat, lon
+
+
+@app.command()
+def street(
+    region: RegionArg = None,
+    from_: Annotated[str, typer.Option("--from", help="origin LAT,LON")] = "",
+    to: Annotated[str, typer.Option("--to", help="destination LAT,LON")] = "",
+    mode: Annotated[str, typer.Option(help="walk, bike or car")] = "car",
+    data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """The fastest street path between two coordinates."""
+    from routing import StreetRouter
+
+    if not from_ or not to:
+        _fail("give both --from LAT,LON and --to LAT,LON")
+    if mode not in ("walk", "bike", "car"):
+        _fail(f"--mode must be walk, bike or car, not {mode!r}")
+    a, b = _latlon(from_, "--from"), _latlon(to, "--to")
+    s = _settings(data, cache)
+    reg = _load(region, s, quiet=as_json)
+    with _errors():
+        path = StreetRouter(reg.streets[mode]).route(a, b)
+    if path is None:
+        _fail(f"no {mode} path from {from_} to {to}", code=1)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(path.to_dict()) + "\n")
+        return
+    mins, secs = divmod(round(path.duration_s), 60)
+    out.print(f"{mode}: {mins} min {secs:02d} s, {path.distance_m / 1000:.2f} km, "
+              f"{len(path.coordinates)} points, {len(path.nodes)} junctions")
+
+
 @app.command()
 def validate(path: Annotated[Path, typer.Argument(help="GTFS zip or folder")],
              as_json: JsonOpt = False) -> None:

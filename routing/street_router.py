@@ -1,0 +1,350 @@
+"""Street searches on one mode's compiled network: snapping, fastest paths, one-to-many,
+many-to-one, matrices and isochrones. Everything runs on the CSR arrays with numba kernels."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from routing import polyline
+from routing._alt import alt_search, select_landmarks
+from routing._dijkstra import INF, dijkstra, many_to_many
+from routing._snap import Snap, SnapIndex
+from routing.errors import OutOfRegionError
+from routing.isochrone import hull_polygon
+from routing.streets import StreetNetwork
+
+LatLon = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class StreetPath:
+    """A fastest street path between two points (or nodes)."""
+
+    mode: str
+    duration_s: float
+    distance_m: float
+    nodes: np.ndarray  #: network nodes passed, in order
+    coords: np.ndarray  #: (k, 2) lat, lon along the path
+
+    @property
+    def coordinates(self) -> list[LatLon]:
+        return [(float(a), float(b)) for a, b in self.coords]
+
+    @property
+    def polyline(self) -> str:
+        return polyline.encode(self.coords.tolist())
+
+    def to_dict(self) -> dict[str, object]:
+        return {"mode": self.mode, "duration_s": round(self.duration_s, 1),
+                "distance_m": round(self.distance_m, 1), "polyline": self.polyline,
+                "coordinates": np.round(self.coords, 6).tolist()}
+
+
+@dataclass(frozen=True)
+class Isochrone:
+    """Everything reachable within ``seconds`` from a point."""
+
+    seconds: float
+    nodes: np.ndarray  #: reachable node indices
+    durations: np.ndarray  #: their travel times in seconds
+    polygon: dict[str, object]  #: GeoJSON (Multi)Polygon around the reachable nodes
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """How a point joins the graph: labels at up to two nodes (cost s, distance m)."""
+
+    snap: Snap
+    nodes: np.ndarray
+    costs: np.ndarray
+    dists: np.ndarray
+
+
+class StreetRouter:
+    """Searches over one :class:`StreetNetwork`.
+
+    Parameters
+    ----------
+    net
+        The compiled network of one mode.
+    max_snap_m
+        A point farther than this from every usable street is refused with
+        :class:`OutOfRegionError` (never snapped silently to something far away).
+    landmarks
+        Landmarks for the A* lower bounds of point-to-point queries (ALT).
+    """
+
+    def __init__(self, net: StreetNetwork, max_snap_m: float = 1000.0,
+                 landmarks: int = 16) -> None:
+        self.net = net
+        self.max_snap_m = max_snap_m
+        self._w = net.travel_time.astype(np.float64)
+        self._len = net.length.astype(np.float64)
+        self._tail = net.tail()
+        self._local = threading.local()  # per-thread search workspaces
+        self.landmarks = landmarks
+
+    # -- derived structures (built on first use) ---------------------------------------
+    @cached_property
+    def _snap_index(self) -> SnapIndex:
+        return SnapIndex(self.net.geom_offset, self.net.geom_lat, self.net.geom_lon)
+
+    @cached_property
+    def _reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Reverse CSR: (indptr, head, weight, length, forward edge id)."""
+        n = self.net.n_nodes
+        order = np.argsort(self.net.head, kind="stable")
+        indptr = np.r_[0, np.cumsum(np.bincount(self.net.head, minlength=n))].astype(np.int64)
+        return (indptr, self._tail[order].astype(np.int32), self._w[order], self._len[order],
+                order.astype(np.int64))
+
+    @cached_property
+    def _alt(self) -> tuple[np.ndarray, np.ndarray]:
+        """Travel times from and to each landmark, (n, K) float32 each."""
+        ri, rh, rw, _, _ = self._reverse
+        _, frm, to = select_landmarks(self.net.indptr, self.net.head, self._w, ri, rh, rw,
+                                      k=self.landmarks)
+        return frm, to
+
+    def _workspace(self) -> tuple[np.ndarray, ...]:
+        ws = getattr(self._local, "ws", None)
+        if ws is None:
+            n, m = self.net.n_nodes, self.net.n_edges
+            ws = (np.full(n, INF), np.full(n, -1, np.int64), np.full(n, -1.0),
+                  np.empty(n, np.int64), np.empty(m + 8, np.float64), np.empty(m + 8, np.int64))
+            self._local.ws = ws
+        return ws
+
+    def prepare(self) -> StreetRouter:
+        """Build the lazily made structures now (snap index, reverse graph, landmarks)."""
+        _ = self._snap_index, self._reverse, self._reverse_edge, self._alt
+        return self
+
+    @cached_property
+    def _reverse_edge(self) -> np.ndarray:
+        """For every edge u->v, the edge v->u or -1."""
+        n = self.net.n_nodes
+        key = self._tail.astype(np.int64) * n + self.net.head
+        rkey = self.net.head.astype(np.int64) * n + self._tail
+        order = np.argsort(key)
+        pos = np.searchsorted(key[order], rkey)
+        pos = np.minimum(pos, len(order) - 1)
+        found = key[order][pos] == rkey
+        return np.where(found, order[pos], -1)
+
+    # -- snapping -------------------------------------------------------------------------
+    def snap(self, lat: float, lon: float) -> Snap:
+        """The nearest point on a usable street.
+
+        Raises
+        ------
+        OutOfRegionError
+            If the nearest street is farther than ``max_snap_m``.
+        """
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not np.isfinite([lat, lon]).all():
+            raise OutOfRegionError(f"({lat}, {lon}) is not a valid latitude/longitude")
+        snap, d = self._snap_index.nearest(lat, lon)
+        if d > self.max_snap_m:
+            raise OutOfRegionError(
+                f"({lat:.6f}, {lon:.6f}) is {d:,.0f} m from the nearest street usable by "
+                f"{self.net.mode} (the limit is {self.max_snap_m:,.0f} m)")
+        return snap
+
+    def _anchor(self, point: LatLon | int, leaving: bool) -> Anchor:
+        """Labels for leaving from (or arriving at) a coordinate or a node index."""
+        if isinstance(point, (int, np.integer)):
+            p = int(point)
+            snap = Snap(-1, 0.0, 0.0, float(self.net.node_lat[p]), float(self.net.node_lon[p]))
+            return Anchor(snap, np.array([p]), np.zeros(1), np.zeros(1))
+        snap = self.snap(*point)
+        e, f = snap.edge, snap.fraction
+        r = int(self._reverse_edge[e])
+        u, v = int(self._tail[e]), int(self.net.head[e])
+        nodes, costs, dists = [], [], []
+        if leaving:  # travel on e towards v, or on its reverse towards u
+            nodes.append(v)
+            costs.append((1 - f) * self._w[e])
+            dists.append((1 - f) * self._len[e])
+            if r >= 0:
+                nodes.append(u)
+                costs.append(f * self._w[r])
+                dists.append(f * self._len[r])
+        else:  # come from u along e, or from v along its reverse
+            nodes.append(u)
+            costs.append(f * self._w[e])
+            dists.append(f * self._len[e])
+            if r >= 0:
+                nodes.append(v)
+                costs.append((1 - f) * self._w[r])
+                dists.append((1 - f) * self._len[r])
+        return Anchor(snap, np.array(nodes, np.int64), np.array(costs), np.array(dists))
+
+    # -- point to point -------------------------------------------------------------------
+    def route(self, origin: LatLon | int, destination: LatLon | int) -> StreetPath | None:
+        """The fastest path between two points (``(lat, lon)`` or node index), or None if the
+        destination cannot be reached."""
+        a = self._anchor(origin, leaving=True)
+        b = self._anchor(destination, leaving=False)
+        direct = self._same_edge(a.snap, b.snap)
+        frm, to = self._alt
+        cost, end, edges = alt_search(self.net.indptr, self.net.head, self._w, frm, to,
+                                      a.nodes, a.costs, b.nodes, b.costs, *self._workspace())
+        if direct is not None and direct[0] <= cost:
+            return direct[1]
+        if not np.isfinite(cost):
+            return None
+        start = int(self._tail[edges[0]]) if len(edges) else end
+        nodes = np.r_[start, self.net.head[edges]].astype(np.int64)
+        # geometry: every edge's points, joints counted once
+        off = self.net.geom_offset
+        lens = off[edges + 1] - off[edges]
+        idx = np.repeat(off[edges] - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(
+            lens.sum())
+        keep = np.ones(len(idx), bool)
+        keep[np.cumsum(lens)[:-1]] = False  # first point of each later edge = previous end
+        mid = np.column_stack([self.net.geom_lat[idx[keep]], self.net.geom_lon[idx[keep]]])
+        parts = [np.array(self._partial(a, start, leaving=True)), mid.astype(np.float64),
+                 np.array(self._partial(b, end, leaving=False))]
+        coords = np.concatenate([p.reshape(-1, 2) for p in parts])
+        if len(coords) > 1:  # drop repeated joints between the parts
+            coords = coords[np.r_[True, (np.abs(np.diff(coords, axis=0)) > 1e-9).any(axis=1)]]
+        if len(coords) < 2:
+            coords = np.array([[a.snap.lat, a.snap.lon], [b.snap.lat, b.snap.lon]])
+        dist = float(self._len[edges].sum()) + self._anchor_dist(a, start) + \
+            self._anchor_dist(b, end)
+        return StreetPath(self.net.mode, float(cost), dist, nodes, coords)
+
+    @staticmethod
+    def _anchor_dist(anchor: Anchor, node: int) -> float:
+        k = np.flatnonzero(anchor.nodes == node)
+        return float(anchor.dists[k[0]]) if len(k) else 0.0
+
+    def _same_edge(self, a: Snap, b: Snap) -> tuple[float, StreetPath] | None:
+        """Both points on one street: the direct ride along it, if its direction allows."""
+        if a.edge < 0 or b.edge < 0:
+            return None
+        best: tuple[float, StreetPath] | None = None
+        for e in (a.edge, int(self._reverse_edge[a.edge])):
+            if e < 0:
+                continue
+            fa = a.fraction if e == a.edge else 1 - a.fraction
+            if b.edge == e:
+                fb = b.fraction
+            elif b.edge == self._reverse_edge[e]:
+                fb = 1 - b.fraction
+            else:
+                continue
+            if fb >= fa and (best is None or (fb - fa) * self._w[e] < best[0]):
+                cost = float((fb - fa) * self._w[e])
+                best = cost, StreetPath(self.net.mode, cost, float((fb - fa) * self._len[e]),
+                                        np.zeros(0, np.int64), np.array(self._cut(e, fa, fb)))
+        return best
+
+    def _edge_coords(self, e: int) -> list[LatLon]:
+        a, b = self.net.geom_offset[e], self.net.geom_offset[e + 1]
+        return list(zip(self.net.geom_lat[a:b].astype(float).tolist(),
+                        self.net.geom_lon[a:b].astype(float).tolist(), strict=True))
+
+    def _cut(self, e: int, f0: float, f1: float) -> list[LatLon]:
+        """The part of edge ``e`` between fractions f0 <= f1 of its length."""
+        pts = np.array(self._edge_coords(e))
+        kx = np.cos(np.radians(pts[0, 0]))
+        seg = np.hypot(np.diff(pts[:, 0]), np.diff(pts[:, 1]) * kx)
+        cum = np.r_[0, np.cumsum(seg)]
+        total = cum[-1] if cum[-1] > 0 else 1.0
+
+        def at(f: float) -> LatLon:
+            d = f * total
+            i = min(int(np.searchsorted(cum, d, side="right")) - 1, len(seg) - 1)
+            t = (d - cum[i]) / seg[i] if seg[i] > 0 else 0.0
+            p = pts[i] + t * (pts[i + 1] - pts[i])
+            return float(p[0]), float(p[1])
+
+        inner = [tuple(map(float, p)) for p, c in zip(pts, cum, strict=True)
+                 if f0 * total < c < f1 * total]
+        return [at(f0), *inner, at(f1)]  # type: ignore[list-item]
+
+    def _partial(self, anchor: Anchor, node: int, leaving: bool) -> list[LatLon]:
+        """The piece of street between a snapped point and the graph node it joins at."""
+        s = anchor.snap
+        if s.edge < 0:
+            return []
+        e = s.edge
+        if leaving:
+            if node == int(self.net.head[e]) and anchor.nodes[0] == node:
+                return self._cut(e, s.fraction, 1.0)
+            return self._cut(int(self._reverse_edge[e]), 1 - s.fraction, 1.0)
+        if node == int(self._tail[e]) and anchor.nodes[0] == node:
+            return self._cut(e, 0.0, s.fraction)
+        return self._cut(int(self._reverse_edge[e]), 0.0, 1 - s.fraction)
+
+    # -- one to many / many to one -------------------------------------------------------
+    def one_to_many(self, origin: LatLon | int, max_duration: float = INF
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Travel time (s) and distance (m) from ``origin`` to every node; ``inf`` beyond
+        ``max_duration`` or where unreachable."""
+        a = self._anchor(origin, leaving=True)
+        cost, dist, _ = dijkstra(self.net.indptr, self.net.head, self._w, self._len, a.nodes,
+                                 a.costs, a.dists, float(max_duration), np.zeros(0, np.int64))
+        return cost, dist
+
+    def many_to_one(self, destination: LatLon | int, max_duration: float = INF
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Travel time (s) and distance (m) from every node to ``destination``."""
+        b = self._anchor(destination, leaving=False)
+        ri, rh, rw, rl, _ = self._reverse
+        cost, dist, _ = dijkstra(ri, rh, rw, rl, b.nodes, b.costs, b.dists,
+                                 float(max_duration), np.zeros(0, np.int64))
+        return cost, dist
+
+    def matrix(self, origins: list[LatLon] | np.ndarray, destinations: list[LatLon] | np.ndarray,
+               max_duration: float = INF) -> tuple[np.ndarray, np.ndarray]:
+        """Durations (s) and distances (m), shape (len(origins), len(destinations));
+        ``inf`` where unreachable. Points are ``(lat, lon)`` pairs or node indices."""
+        o = [self._anchor(p if not isinstance(p, np.integer) else int(p), True) for p in origins]
+        d = [self._anchor(p if not isinstance(p, np.integer) else int(p), False)
+             for p in destinations]
+        dur, met = many_to_many(
+            self.net.indptr, self.net.head, self._w, self._len,
+            *_flat(o), *_flat(d), float(max_duration))
+        for i, a in enumerate(o):  # points on one street segment: the direct ride
+            for j, b in enumerate(d):
+                direct = self._same_edge(a.snap, b.snap)
+                if direct is not None and direct[0] < dur[i, j]:
+                    dur[i, j] = direct[0]
+                    met[i, j] = direct[1].distance_m
+        return dur, met
+
+    # -- isochrones -----------------------------------------------------------------------
+    def isochrone(self, origin: LatLon | int, seconds: float, max_edge_m: float = 750.0,
+                  max_points: int = 20_000) -> Isochrone:
+        """Nodes reachable within ``seconds``, and a polygon around every point of the
+        streets reachable in time (points every 25 m, partial edges included)."""
+        cost, _ = self.one_to_many(origin, seconds)
+        nodes = np.flatnonzero(np.isfinite(cost))
+        idx = self._snap_index
+        start = cost[self._tail[idx.sample_edge]]
+        ok = start + idx.sample_frac * self._w[idx.sample_edge] <= seconds
+        lat, lon = idx.sample_lat[ok], idx.sample_lon[ok]
+        if len(lat) > max_points:  # a regular thinning keeps the outline
+            step = int(np.ceil(len(lat) / max_points))
+            lat, lon = lat[::step], lon[::step]
+        poly = hull_polygon(lat, lon, max_edge_m)
+        return Isochrone(float(seconds), nodes, cost[nodes], poly)
+
+    def nearest_node(self, lat: float, lon: float) -> int:
+        """The network node nearest to a snapped point (for callers that need a node)."""
+        s = self.snap(lat, lon)
+        return int(self.net.head[s.edge] if s.fraction >= 0.5 else self._tail[s.edge])
+
+
+def _flat(anchors: list[Anchor]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    nodes = np.concatenate([a.nodes for a in anchors]) if anchors else np.zeros(0, np.int64)
+    costs = np.concatenate([a.costs for a in anchors]) if anchors else np.zeros(0)
+    dists = np.concatenate([a.dists for a in anchors]) if anchors else np.zeros(0)
+    offsets = np.r_[0, np.cumsum([len(a.nodes) for a in anchors])].astype(np.int64)
+    return nodes, costs, dists, offsets
