@@ -44,7 +44,9 @@ def compiler_digest() -> str:
         assert spec is not None and spec.submodule_search_locations is not None
         root = Path(next(iter(spec.submodule_search_locations)))
         for p in sorted(root.rglob("*.py")):
-            if pkg == "feeds" or p.name in ("timetable.py", "streets.py", "_arrays.py"):
+            if pkg == "feeds" or p.name in ("timetable.py", "streets.py", "_arrays.py",
+                                            "transfers.py", "street_router.py", "_snap.py",
+                                            "_dijkstra.py"):
                 h.update(p.read_bytes())
     return h.hexdigest()[:16]
 

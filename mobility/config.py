@@ -47,6 +47,8 @@ class RegionConfig:
     country: str = ""
     default_date: dt.date | None = None
     service_area_files: tuple[Path, ...] = ()
+    walk_speed: float = 1.33  #: m/s, for transfers and access/egress
+    max_transfer_s: int = 600  #: longest walking transfer between stops
 
     def inputs(self) -> list[Path]:
         """The files whose content decides the compiled arrays."""
@@ -55,7 +57,8 @@ class RegionConfig:
     def key_fields(self) -> dict[str, Any]:
         """Configuration values that change the compiled arrays (part of the cache key)."""
         return {"country": self.country, "gtfs": [p.name for p in self.gtfs],
-                "osm": self.osm.name}
+                "osm": self.osm.name, "walk_speed": self.walk_speed,
+                "max_transfer_s": self.max_transfer_s}
 
     def service_areas(self) -> list[ServiceAreaSpec]:
         return [a for p in self.service_area_files for a in read_service_areas(p)]
@@ -97,11 +100,18 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
     def bad(key: str, why: str) -> RegionError:
         return RegionError(f"{toml_path}: '{key}' {why}")
 
-    unknown = set(raw) - {"name", "gtfs", "osm", "timezone", "country", "default_date",
-                          "service_areas"}
+    known = {"name", "gtfs", "osm", "timezone", "country", "default_date", "service_areas",
+             "walk_speed", "max_transfer_s"}
+    unknown = set(raw) - known
     if unknown:
-        raise bad(sorted(unknown)[0], "is not a known setting (known: name, gtfs, osm, "
-                  "timezone, country, default_date, service_areas)")
+        raise bad(sorted(unknown)[0], f"is not a known setting (known: {', '.join(sorted(known))})")
+    walk_speed = raw.get("walk_speed", 1.33)
+    if not isinstance(walk_speed, (int, float)) or not 0.3 <= walk_speed <= 3.0:
+        raise bad("walk_speed", f"must be a speed in m/s between 0.3 and 3.0, not {walk_speed!r}")
+    max_transfer = raw.get("max_transfer_s", 600)
+    if not isinstance(max_transfer, int) or not 0 <= max_transfer <= 3600:
+        raise bad("max_transfer_s", f"must be whole seconds between 0 and 3600, not "
+                  f"{max_transfer!r}")
     gtfs_raw = raw.get("gtfs")
     if gtfs_raw is None:
         gtfs = sorted(p for p in folder.iterdir() if "gtfs" in p.name.lower()
@@ -159,6 +169,8 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         country=str(raw.get("country", country_of(tz))),
         default_date=default_date,
         service_area_files=tuple(areas),
+        walk_speed=float(walk_speed),
+        max_transfer_s=max_transfer,
     )
 
 

@@ -14,12 +14,15 @@ import numpy as np
 from mobility import _cache
 from mobility.config import RegionConfig, ServiceAreaSpec, country_of, resolve_region
 from mobility.errors import CacheError
+from routing.street_router import StreetRouter
 from routing.streets import MODES, StreetNetwork
 from routing.timetable import Timetable
+from routing.transfers import Transfers, walking_transfers
 
 #: compile steps, in order (progress displays count them)
 COMPILE_STEPS = ("hash inputs", "read GTFS", "compile timetable", "read OSM ways",
-                 "built network", "built network", "built network", "write cache")
+                 "built network", "built network", "built network", "walking transfers",
+                 "write cache")
 StepCallback = Callable[[str], None]
 
 
@@ -32,6 +35,8 @@ class Region:
     streets: dict[str, StreetNetwork]
     timezone: str
     default_date: dt.date
+    transfers: Transfers | None = None  #: walking transfers between stops
+    transfers_stepfree: Transfers | None = None  #: the same, avoiding steps (wheelchairs)
     warnings: tuple[str, ...] = ()
     cache_path: Path | None = None
     from_cache: bool = False
@@ -57,6 +62,7 @@ class Region:
                         "trips_on_default_date": int(tt.active_trips(self.default_date).sum())},
             "streets": {m: {"nodes": n.n_nodes, "edges": n.n_edges}
                         for m, n in self.streets.items()},
+            "transfers": self.transfers.n if self.transfers is not None else 0,
             "service_areas": [a.name for a in self.service_areas],
             "warnings": list(self.warnings),
             "cache": {"path": str(self.cache_path) if self.cache_path else None,
@@ -135,6 +141,13 @@ def compile_region(cfg: RegionConfig, *, cache_file: Path | None = None, key: st
     arrays = tt.to_arrays()
     for net in streets.values():
         arrays.update(net.to_arrays())
+    if "walk" in streets:
+        for prefix, net in (("xf.", streets["walk"]),
+                            ("xfw.", streets["walk"].without(("steps",)))):
+            x = walking_transfers(tt, StreetRouter(net), speed_mps=cfg.walk_speed,
+                                  max_s=cfg.max_transfer_s)
+            arrays.update(x.to_arrays(prefix))
+    step("walking transfers")
     if cache_file is not None:
         _cache.save(cache_file, arrays, meta)
     step("write cache")
@@ -146,10 +159,14 @@ def _from_arrays(cfg: RegionConfig, arrays: dict[str, np.ndarray], meta: dict[st
     try:
         tt = Timetable.from_arrays(arrays)
         streets = {m: StreetNetwork.from_arrays(arrays, m) for m in meta.get("modes", MODES)}
+        has_x = "xf.indptr" in arrays
+        transfers = Transfers.from_arrays(arrays, "xf.") if has_x else None
+        stepfree = Transfers.from_arrays(arrays, "xfw.") if has_x else None
     except (KeyError, TypeError) as exc:
         raise CacheError(f"cache {path} lacks arrays ({exc})") from exc
     return Region(
-        config=cfg, timetable=tt, streets=streets, timezone=meta["timezone"],
+        config=cfg, timetable=tt, streets=streets, transfers=transfers,
+        transfers_stepfree=stepfree, timezone=meta["timezone"],
         default_date=cfg.default_date or dt.date.fromisoformat(meta["default_date"]),
         warnings=tuple(meta.get("warnings", ())), cache_path=path, from_cache=from_cache,
         service_areas=cfg.service_areas(),

@@ -292,6 +292,15 @@ class StreetRouter:
                                  a.costs, a.dists, float(max_duration), np.zeros(0, np.int64))
         return cost, dist
 
+    def one_to_many_labels(self, nodes: np.ndarray, costs: np.ndarray, dists: np.ndarray,
+                           max_duration: float = INF) -> tuple[np.ndarray, np.ndarray]:
+        """One-to-many from explicit start labels (nodes with initial seconds and metres)."""
+        cost, dist, _ = dijkstra(self.net.indptr, self.net.head, self._w, self._len,
+                                 np.asarray(nodes, np.int64), np.asarray(costs, np.float64),
+                                 np.asarray(dists, np.float64), float(max_duration),
+                                 np.zeros(0, np.int64))
+        return cost, dist
+
     def many_to_one(self, destination: LatLon | int, max_duration: float = INF
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Travel time (s) and distance (m) from every node to ``destination``."""

@@ -46,6 +46,24 @@ class StreetNetwork:
         """Source node of every edge (derived from ``indptr``)."""
         return np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.indptr))
 
+    def without(self, highway_classes: tuple[str, ...]) -> StreetNetwork:
+        """The same network without edges of the given highway classes (e.g. ``("steps",)``
+        for step-free walking). Nodes are kept, so indices stay valid."""
+        codes = [HIGHWAY_CLASSES.index(h) for h in highway_classes]
+        keep = ~np.isin(self.highway, codes)
+        counts = np.add.reduceat(keep.astype(np.int64), self.indptr[:-1]) if self.n_edges \
+            else np.zeros(self.n_nodes, np.int64)
+        counts[np.diff(self.indptr) == 0] = 0
+        glen = np.diff(self.geom_offset)[keep]
+        gidx = np.repeat(self.geom_offset[:-1][keep] - np.r_[0, np.cumsum(glen)[:-1]], glen) \
+            + np.arange(glen.sum())
+        return StreetNetwork(
+            mode=self.mode, node_osm_id=self.node_osm_id, node_lat=self.node_lat,
+            node_lon=self.node_lon, indptr=np.r_[0, np.cumsum(counts)].astype(np.int64),
+            head=self.head[keep], length=self.length[keep], travel_time=self.travel_time[keep],
+            highway=self.highway[keep], geom_offset=np.r_[0, np.cumsum(glen)].astype(np.int64),
+            geom_lat=self.geom_lat[gidx], geom_lon=self.geom_lon[gidx])
+
     def to_arrays(self, prefix: str | None = None) -> dict[str, np.ndarray]:
         return to_arrays(self, prefix if prefix is not None else f"st.{self.mode}.")
 

@@ -14,7 +14,7 @@ def test_compile_then_cache_hit(tiny_region: Path, tmp_path: Path) -> None:
     steps: list[str] = []
     first = load_region("tiny", data=data, cache_dir=cache, workers=1, on_step=steps.append)
     assert not first.from_cache and first.cache_path is not None and first.cache_path.exists()
-    assert steps[0] == "hash inputs" and steps[-1] == "write cache" and len(steps) == 8
+    assert steps[0] == "hash inputs" and steps[-1] == "write cache" and len(steps) == 9
     second = load_region("tiny", data=data, cache_dir=cache)
     assert second.from_cache
     assert second.summary()["transit"] == first.summary()["transit"]
