@@ -150,7 +150,9 @@ class TransitRouter:
                      x.duration, x.min_same_stop, src, times, initial_walk,
                      max(0, max_transfers) + 1, np.array([s for s, _ in tgt], np.int64),
                      np.array([e for _, e in tgt], np.int64))
-        return SearchResult(d, *out, min_same=x.min_same_stop)
+        t_trip, t_walk, inst, board, alight, walk_from = out
+        return SearchResult(d, t_trip, t_walk, inst, board, alight, walk_from,
+                            min_same=x.min_same_stop)
 
     # -- journeys -------------------------------------------------------------------------
     def journey(self, res: SearchResult, k: int, stop: int, by_trip_only: bool = False
