@@ -158,6 +158,100 @@ def street(
 
 
 @app.command()
+def route(
+    region: RegionArg = None,
+    from_: Annotated[str, typer.Option("--from", help="LAT,LON or stop:<stop_id>")] = "",
+    to: Annotated[str, typer.Option("--to", help="LAT,LON or stop:<stop_id>")] = "",
+    at: Annotated[str | None, typer.Option("--at", help="ISO local time, e.g. "
+                                           "2016-03-03T08:00 (default: default date 08:00)")
+                  ] = None,
+    arrive_by: Annotated[bool, typer.Option("--arrive-by", help="--at is the latest "
+                                            "arrival")] = False,
+    wheelchair: Annotated[bool, typer.Option("--wheelchair")] = False,
+    max_transfers: Annotated[int, typer.Option("--max-transfers")] = 8,
+    data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Plan journeys (walk + scheduled transit) between two places."""
+    from mobility.planning import RegionPlanner
+
+    if not from_ or not to:
+        _fail("give both --from and --to (LAT,LON or stop:<stop_id>)")
+    s = _settings(data, cache)
+    reg = _load(region, s, quiet=as_json)
+    with _errors():
+        planner = RegionPlanner(reg)
+        a, b = planner.endpoint(from_, "--from"), planner.endpoint(to, "--to")
+        date, secs = planner.when(at)
+        result = planner.plan(a, b, date, secs, arrive_by=arrive_by, wheelchair=wheelchair,
+                              max_transfers=max_transfers)
+        doc = planner.plan_json(result, date)
+    if as_json:
+        sys.stdout.write(json.dumps(doc) + "\n")
+        return
+    _print_itineraries(doc, reg.timezone)
+
+
+def _print_itineraries(doc: dict, timezone: str) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(timezone)
+
+    def clock(ms: int) -> str:
+        return dt.datetime.fromtimestamp(ms / 1000, tz).strftime("%H:%M")
+
+    for m in doc.get("messages", []):
+        out.print(f"[yellow]note:[/] {escape(m)}", highlight=False)
+    if not doc["itineraries"]:
+        out.print("no itinerary found")
+        return
+    table = Table(title="Itineraries")
+    for col in ("#", "depart", "arrive", "duration", "transfers", "walk", "legs"):
+        table.add_column(col)
+    for i, it in enumerate(doc["itineraries"], 1):
+        legs = []
+        for leg in it["legs"]:
+            if leg["mode"] == "WALK":
+                legs.append(f"walk {round(leg['duration'] / 60)} min")
+            else:
+                name = leg["routeShortName"] or leg["routeLongName"]
+                legs.append(f"{leg['mode'].lower()} {name}: {leg['from']['name']} "
+                            f"{clock(leg['startTime'])} → {leg['to']['name']} "
+                            f"{clock(leg['endTime'])}")
+        table.add_row(str(i), clock(it["startTime"]), clock(it["endTime"]),
+                      f"{round(it['duration'] / 60)} min", str(it["transfers"]),
+                      f"{round(it['walkTime'] / 60)} min", escape("; ".join(legs)))
+    out.print(table)
+
+
+@app.command()
+def transfers(
+    region: RegionArg = None,
+    out_file: Annotated[Path, typer.Option("--out", help="CSV file to write")] = Path(
+        "transfers.csv"),
+    stepfree: Annotated[bool, typer.Option("--stepfree", help="the step-free transfers "
+                                           "(wheelchair searches)")] = False,
+    data: DataOpt = None, cache: CacheOpt = None,
+) -> None:
+    """Write the precomputed walking transfers as from_stop_id,to_stop_id,duration_s."""
+    import csv
+
+    s = _settings(data, cache)
+    reg = _load(region, s)
+    x = reg.transfers_stepfree if stepfree else reg.transfers
+    if x is None:
+        _fail("this region was compiled without transfers")
+        return
+    frm, to, dur = x.pairs()
+    ids = reg.timetable.stop_id
+    with out_file.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["from_stop_id", "to_stop_id", "duration_s"])
+        w.writerows(zip(ids[frm].tolist(), ids[to].tolist(), dur.tolist(), strict=True))
+    out.print(f"wrote {len(dur):,} transfers to {out_file}")
+
+
+@app.command()
 def validate(path: Annotated[Path, typer.Argument(help="GTFS zip or folder")],
              as_json: JsonOpt = False) -> None:
     """Validate a GTFS feed: every problem with file, row and column. Exit 1 if invalid."""

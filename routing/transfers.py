@@ -13,6 +13,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from routing._arrays import from_arrays, to_arrays
+from routing._snap import Snap
 from routing.errors import OutOfRegionError
 from routing.street_router import StreetRouter
 from routing.timetable import Timetable
@@ -48,11 +49,14 @@ class Transfers:
         return from_arrays(cls, arrays, prefix)
 
 
+StopAnchor = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Snap]
+
+
 def stop_anchor_costs(walk: StreetRouter, lat: np.ndarray, lon: np.ndarray
-                      ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None]:
-    """Per stop: (leave nodes, leave metres, arrive nodes, arrive metres) on the walk network,
-    or None where the stop lies too far from any walkable street."""
-    out: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] = []
+                      ) -> list[StopAnchor | None]:
+    """Per stop: (leave nodes, leave metres, arrive nodes, arrive metres, snap) on the walk
+    network, or None where the stop lies too far from any walkable street."""
+    out: list[StopAnchor | None] = []
     for a, b in zip(lat.tolist(), lon.tolist(), strict=True):
         try:
             leave = walk._anchor((a, b), leaving=True)
@@ -60,7 +64,10 @@ def stop_anchor_costs(walk: StreetRouter, lat: np.ndarray, lon: np.ndarray
         except OutOfRegionError:
             out.append(None)
             continue
-        out.append((leave.nodes, leave.dists, arrive.nodes, arrive.dists))
+        # the approach from the stop itself to the street counts as walking too
+        off = leave.snap.distance_m
+        out.append((leave.nodes, leave.dists + off, arrive.nodes, arrive.dists + off,
+                    leave.snap))
     return out
 
 
@@ -93,6 +100,10 @@ def walking_transfers(tt: Timetable, walk: StreetRouter, *, speed_mps: float = W
             assert at is not None
             secs = (metres[at[2]] + at[3]) / speed_mps
             best = float(np.min(secs))
+            direct = walk._same_edge(a[4], at[4])  # both stops on one street segment
+            if direct is not None:
+                off = a[4].distance_m + at[4].distance_m
+                best = min(best, (direct[1].distance_m + off) / speed_mps)
             if best <= max_s:
                 found[(s, t)] = int(np.ceil(best))
         del cost

@@ -1,0 +1,112 @@
+"""Journey planning for a loaded region: routers built once, endpoints and times parsed from
+what users type, answers in OTP's plan-response shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mobility.region import Region
+from routing.errors import MobilityError, ServiceDateError
+from routing.legs import WalkLegs
+from routing.otp import itinerary_to_otp
+from routing.planner import Endpoint, JourneyPlanner, PlanResult
+from routing.raptor import TransitRouter
+from routing.street_router import StreetRouter
+
+
+class InputError(MobilityError, ValueError):
+    """A query parameter a user typed cannot be understood; the message says what to type."""
+
+
+class RegionPlanner:
+    """The street routers, the transit router and the journey planner of one region."""
+
+    def __init__(self, region: Region, max_walk_s: int = 900) -> None:
+        self.region = region
+        self.max_walk_s = max_walk_s
+
+    def street(self, mode: str) -> StreetRouter:
+        return self._streets[mode]
+
+    @cached_property
+    def _streets(self) -> dict[str, StreetRouter]:
+        return {m: StreetRouter(n) for m, n in self.region.streets.items()}
+
+    @cached_property
+    def transit(self) -> TransitRouter:
+        if self.region.transfers is None:
+            raise MobilityError("the region was compiled without walking transfers")
+        return TransitRouter(self.region.timetable, self.region.transfers,
+                             self.region.transfers_stepfree)
+
+    @cached_property
+    def journeys(self) -> JourneyPlanner:
+        tt = self.region.timetable
+        speed = self.region.config.walk_speed
+        walk = WalkLegs(self.street("walk"), tt, speed)
+        stepfree = WalkLegs(StreetRouter(self.region.streets["walk"].without(("steps",))), tt,
+                            speed)
+        return JourneyPlanner(tt, self.transit, walk, stepfree, max_walk_s=self.max_walk_s)
+
+    # -- parsing ----------------------------------------------------------------------
+    def endpoint(self, text: str, name: str = "from") -> Endpoint:
+        """``LAT,LON`` or ``stop:<stop_id>``."""
+        text = text.strip()
+        tt = self.region.timetable
+        if text.startswith("stop:"):
+            sid = text[5:]
+            hits = (tt.stop_id == sid).nonzero()[0]
+            if len(hits) == 0:
+                raise InputError(f"{name}: no stop with stop_id '{sid}' in region "
+                                 f"{self.region.name}")
+            return int(hits[0])
+        try:
+            lat, lon = (float(x) for x in text.split(","))
+        except ValueError:
+            raise InputError(f"{name}: expected LAT,LON (e.g. 44.0153,-73.1673) or "
+                             f"stop:<stop_id>, not {text!r}") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InputError(f"{name}: {lat},{lon} is not a valid latitude,longitude")
+        return (lat, lon)
+
+    def when(self, text: str | None) -> tuple[dt.date, int]:
+        """An ISO date-time (local time of the region when it has no offset) as (service
+        date, seconds since that day's midnight). Default: the region's default date, 08:00."""
+        tz = ZoneInfo(self.region.timezone)
+        if not text:
+            moment = dt.datetime.combine(self.region.default_date, dt.time(8), tz)
+        else:
+            try:
+                moment = dt.datetime.fromisoformat(text)
+            except ValueError:
+                raise InputError(f"time: expected an ISO date-time like 2016-03-03T08:00, "
+                                 f"not {text!r}") from None
+            moment = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(
+                tz)
+        date = moment.date()
+        midnight = dt.datetime.combine(date, dt.time(12), tz) - dt.timedelta(hours=12)
+        span = self.region.timetable.service_dates()
+        if span is None or not span[0] <= date <= span[1]:
+            first, last = span if span else ("-", "-")
+            raise ServiceDateError(f"time: {date} is outside the feed's service dates "
+                                   f"({first} … {last})")
+        return date, int((moment - midnight).total_seconds())
+
+    # -- answers ----------------------------------------------------------------------
+    def plan(self, origin: Endpoint, destination: Endpoint, date: dt.date, time_s: int, *,
+             arrive_by: bool = False, wheelchair: bool = False, max_transfers: int = 8,
+             num_itineraries: int = 3) -> PlanResult:
+        if not 0 <= max_transfers <= 10:
+            raise InputError(f"maxTransfers must be between 0 and 10, not {max_transfers}")
+        return self.journeys.plan(origin, destination, date, time_s, arrive_by=arrive_by,
+                                  wheelchair=wheelchair, max_transfers=max_transfers,
+                                  num_itineraries=num_itineraries)
+
+    def plan_json(self, result: PlanResult, date: dt.date) -> dict[str, Any]:
+        tt = self.region.timetable
+        return {"itineraries": [itinerary_to_otp(it, tt, date, self.region.timezone)
+                                for it in result.itineraries],
+                "messages": result.messages}

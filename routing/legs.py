@@ -1,0 +1,109 @@
+"""Access, egress and direct legs for the journey planner, behind a small protocol.
+
+The planner asks a :class:`LegProvider` how to get from a point to nearby stops (access),
+from stops to a point (egress) and from point to point (direct). Walking is the provider
+here; an on-demand provider (in ``dispatch``) can be handed to the planner the same way, so
+the core never imports the dispatcher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from routing.street_router import LatLon, StreetPath, StreetRouter
+from routing.timetable import Timetable
+from routing.transfers import stop_anchor_costs
+
+
+@dataclass(frozen=True)
+class StopLeg:
+    """A way to reach (or leave) a stop from (or to) a point."""
+
+    stop: int
+    duration_s: int
+    distance_m: float
+
+
+class LegProvider(Protocol):
+    """Provides first/last-mile and direct options for one mode."""
+
+    mode: str
+
+    def access(self, origin: LatLon, max_s: int) -> list[StopLeg]:
+        """Stops reachable from ``origin`` within ``max_s`` seconds."""
+        ...
+
+    def egress(self, destination: LatLon, max_s: int) -> list[StopLeg]:
+        """Stops from which ``destination`` is reachable within ``max_s`` seconds."""
+        ...
+
+    def path(self, a: LatLon, b: LatLon) -> StreetPath | None:
+        """The street path of a leg (for its geometry and distance)."""
+        ...
+
+
+class WalkLegs:
+    """Walking access/egress on the walk network, at ``speed_mps``."""
+
+    mode = "WALK"
+
+    def __init__(self, router: StreetRouter, tt: Timetable, speed_mps: float = 1.33) -> None:
+        self.router = router
+        self.speed = speed_mps
+        self.net_speed = float(np.median(router.net.length / router.net.travel_time))
+        anchors = stop_anchor_costs(router, tt.stop_lat, tt.stop_lon)
+        # flat (stop, node, metres) triples for leaving and arriving at each stop
+        leave = [(s, n, m) for s, a in enumerate(anchors) if a for n, m in zip(a[0], a[1],
+                                                                                 strict=True)]
+        arrive = [(s, n, m) for s, a in enumerate(anchors) if a for n, m in zip(a[2], a[3],
+                                                                                  strict=True)]
+        self._leave = tuple(np.array(c) for c in zip(*leave, strict=True)) if leave else None
+        self._arrive = tuple(np.array(c) for c in zip(*arrive, strict=True)) if arrive else None
+        self.stop_lat, self.stop_lon = tt.stop_lat, tt.stop_lon
+
+    def _collect(self, metres: np.ndarray, anchor: tuple[np.ndarray, ...] | None, max_s: int
+                 ) -> list[StopLeg]:
+        if anchor is None:
+            return []
+        stop, node, extra = anchor
+        total = metres[node] + extra
+        secs = total / self.speed
+        ok = secs <= max_s
+        best: dict[int, tuple[float, float]] = {}
+        for s, t, m in zip(stop[ok].tolist(), secs[ok].tolist(), total[ok].tolist(),
+                           strict=True):
+            if s not in best or t < best[s][0]:
+                best[s] = (t, m)
+        return [StopLeg(s, int(np.ceil(t)), m) for s, (t, m) in best.items()]
+
+    def access(self, origin: LatLon, max_s: int) -> list[StopLeg]:
+        bound = max_s * self.speed / self.net_speed * 1.001
+        _, metres = self.router.one_to_many(origin, bound)
+        # from the door to the street it snaps to
+        return self._collect(metres + self.router.snap(*origin).distance_m, self._arrive,
+                             max_s)
+
+    def egress(self, destination: LatLon, max_s: int) -> list[StopLeg]:
+        bound = max_s * self.speed / self.net_speed * 1.001
+        _, metres = self.router.many_to_one(destination, bound)
+        return self._collect(metres + self.router.snap(*destination).distance_m, self._leave,
+                             max_s)
+
+    def path(self, a: LatLon, b: LatLon) -> StreetPath | None:
+        return self.router.route(a, b)
+
+    def duration(self, path: StreetPath) -> int:
+        return int(np.ceil(path.distance_m / self.speed))
+
+    def door_to_door(self, a: LatLon, b: LatLon) -> tuple[np.ndarray, float] | None:
+        """Coordinates and metres of a walk from ``a`` to ``b``, including the approaches
+        from each point to the street it snaps to."""
+        path = self.router.route(a, b)
+        if path is None:
+            return None
+        off = self.router.snap(*a).distance_m + self.router.snap(*b).distance_m
+        coords = np.vstack([[a], path.coords, [b]])
+        return coords, path.distance_m + off
