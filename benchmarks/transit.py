@@ -51,7 +51,7 @@ def main() -> None:
     t0 = time.perf_counter()
     router = planner.transit
     router.day(date)
-    jp = planner.journeys  # builds walk routers, stop anchors, landmarks
+    _ = planner.journeys  # builds walk routers, stop anchors, landmarks
     build = time.perf_counter() - t0
     rng = np.random.default_rng(args.seed)
     served = np.unique(tt.pattern_stops)

@@ -1,0 +1,71 @@
+"""The dispatch model: requests, vehicles, plans — plain objects, times in seconds (or the
+instance's time unit for benchmark instances), locations as points the travel-time provider
+understands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Point = tuple[float, float]
+INF_TIME = 10**9
+
+
+@dataclass(frozen=True)
+class Request:
+    """A ride request: picked up within ``pickup_window``, dropped off within
+    ``dropoff_window``, riding at most ``max_ride`` (from the end of boarding to drop-off)."""
+
+    id: str
+    pickup: Point
+    dropoff: Point
+    pickup_window: tuple[float, float]
+    dropoff_window: tuple[float, float] = (0.0, float(INF_TIME))
+    max_ride: float = float(INF_TIME)
+    passengers: int = 1
+    wheelchairs: int = 0
+    pickup_service: float = 0.0  #: boarding time
+    dropoff_service: float = 0.0
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A vehicle on shift: leaves ``start`` no earlier than ``shift[0]``, back at ``end`` by
+    ``shift[1]``, at most ``max_duration`` on the road."""
+
+    id: str
+    start: Point
+    end: Point
+    shift: tuple[float, float]
+    seats: int = 8
+    wheelchair_places: int = 0
+    max_duration: float = float(INF_TIME)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One visit in a plan: the pickup or drop-off of a request at its scheduled time."""
+
+    request: str
+    kind: str  #: "pickup" or "dropoff"
+    time: float  #: service start
+    load: int = 0  #: passengers on board after this stop
+
+
+@dataclass
+class Route:
+    """A vehicle's planned stops in order (depot departure and return times included)."""
+
+    vehicle: str
+    stops: list[Stop] = field(default_factory=list)
+    depart: float = 0.0
+    arrive: float = 0.0
+
+
+@dataclass
+class Solution:
+    """Routes, the requests left unserved (never silently dropped), and the total cost."""
+
+    routes: list[Route]
+    rejected: list[str]
+    cost: float
+    seconds: float = 0.0

@@ -1,0 +1,235 @@
+"""Dial-a-ride optimisation with OR-Tools routing (an implementation detail behind ``solve``).
+
+Nodes: one start and one end node per vehicle, then a pickup and a drop-off node per request.
+Times are scaled to integers with *ceiling* rounding of travel times, so an integer-feasible
+schedule is feasible with the exact times too; the reported cost is recomputed exactly.
+Ride times use ``SetPickupToDeliveryLimitFunctionForPair`` on the time dimension (a plain
+cumul constraint was seen to fail under local search).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from dispatch.model import Request, Route, Solution, Stop, Vehicle
+from dispatch.schedule import earliest_schedule
+from dispatch.travel import TravelTimes
+
+
+@dataclass(frozen=True)
+class SolverParams:
+    """How hard to search. ``scale``: integer units per time unit."""
+
+    time_limit_s: float = 10.0
+    scale: int = 1000
+    rejection_penalty: float = 1e5  #: per rejected request, in cost units
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    gls_lambda: float = 0.1
+    #: extra OR-Tools local-search operators to switch on (names of
+    #: ``local_search_operators`` fields without ``use_``)
+    operators: tuple[str, ...] = ()
+    lns_time_limit_ms: int = 0  #: 0 keeps OR-Tools' default
+    #: also post ride limits as CP constraints (checked on every accepted move)
+    hard_ride_constraint: bool = True
+    log: bool = False
+
+
+@dataclass
+class Problem:
+    """Vehicles and requests; ``keep`` pins requests (promised or on board) to vehicles."""
+
+    vehicles: list[Vehicle]
+    requests: list[Request]
+    keep: dict[str, str] = field(default_factory=dict)  #: request id -> vehicle id
+
+
+def _nodes(p: Problem) -> tuple[list, list]:
+    v = len(p.vehicles)
+    points = [x.start for x in p.vehicles] + [x.end for x in p.vehicles]
+    for r in p.requests:
+        points += [r.pickup, r.dropoff]
+    return points, [2 * v + 2 * i for i in range(len(p.requests))]
+
+
+def solve(problem: Problem, travel: TravelTimes, params: SolverParams = SolverParams(),
+          warm_start: Sequence[Sequence[str]] | None = None) -> Solution:
+    """Optimise routes for all requests (optional ones pay ``rejection_penalty``).
+
+    ``warm_start``: per vehicle, the request ids in visiting order (each id twice: pickup,
+    then drop-off) — e.g. the current plans.
+    """
+    t0 = time.perf_counter()
+    n_veh = len(problem.vehicles)
+    points, pick = _nodes(problem)
+    dur, dist = travel.matrix(points, points)
+    scale = params.scale
+    n = len(points)
+    service = np.zeros(n)
+    for i, r in enumerate(problem.requests):
+        service[pick[i]] = r.pickup_service
+        service[pick[i] + 1] = r.dropoff_service
+    # transit = service at the from-node + travel, ceil-scaled (conservative)
+    transit = np.ceil((dur + service[:, None]) * scale - 1e-9).astype(np.int64)
+    cost = np.rint(dist * scale).astype(np.int64)
+    starts = list(range(n_veh))
+    ends = list(range(n_veh, 2 * n_veh))
+    manager = pywrapcp.RoutingIndexManager(n, n_veh, starts, ends)
+    routing = pywrapcp.RoutingModel(manager)
+
+    def cost_cb(i: int, j: int) -> int:
+        return int(cost[manager.IndexToNode(i), manager.IndexToNode(j)])
+
+    def time_cb(i: int, j: int) -> int:
+        return int(transit[manager.IndexToNode(i), manager.IndexToNode(j)])
+
+    cost_idx = routing.RegisterTransitCallback(cost_cb)
+    time_idx = routing.RegisterTransitCallback(time_cb)
+    routing.SetArcCostEvaluatorOfAllVehicles(cost_idx)
+    horizon = int(max(v.shift[1] for v in problem.vehicles) * scale) + 1
+    routing.AddDimension(time_idx, horizon, horizon, False, "time")
+    tdim = routing.GetDimensionOrDie("time")
+    # capacity: seats and wheelchair places
+    for name, need, cap in (("seats", lambda r: r.passengers, lambda v: v.seats),
+                            ("wheelchairs", lambda r: r.wheelchairs,
+                             lambda v: v.wheelchair_places)):
+        demand = np.zeros(n, np.int64)
+        for i, r in enumerate(problem.requests):
+            demand[pick[i]] = need(r)
+            demand[pick[i] + 1] = -need(r)
+        if name == "wheelchairs" and not demand.any():
+            continue
+        idx = routing.RegisterUnaryTransitCallback(
+            lambda i, d=demand: int(d[manager.IndexToNode(i)]))
+        routing.AddDimensionWithVehicleCapacity(idx, 0, [int(cap(v)) for v in problem.vehicles],
+                                                True, name)
+    solver = routing.solver()
+    for k, v in enumerate(problem.vehicles):
+        s, e = routing.Start(k), routing.End(k)
+        tdim.CumulVar(s).SetRange(int(np.ceil(v.shift[0] * scale)), int(v.shift[1] * scale))
+        tdim.CumulVar(e).SetRange(int(np.ceil(v.shift[0] * scale)), int(v.shift[1] * scale))
+        if v.max_duration < v.shift[1] - v.shift[0]:
+            tdim.SetSpanUpperBoundForVehicle(int(v.max_duration * scale), k)
+    penalty = int(params.rejection_penalty * scale)
+    vehicle_of = {v.id: k for k, v in enumerate(problem.vehicles)}
+    for i, r in enumerate(problem.requests):
+        p, d = manager.NodeToIndex(pick[i]), manager.NodeToIndex(pick[i] + 1)
+        routing.AddPickupAndDelivery(p, d)
+        solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
+        solver.Add(tdim.CumulVar(p) <= tdim.CumulVar(d))
+        tdim.CumulVar(p).SetRange(int(np.ceil(r.pickup_window[0] * scale)),
+                                  int(np.floor(r.pickup_window[1] * scale)))
+        tdim.CumulVar(d).SetRange(int(np.ceil(r.dropoff_window[0] * scale)),
+                                  int(np.floor(min(r.dropoff_window[1], horizon / scale) * scale)))
+        if r.id in problem.keep:
+            routing.SetAllowedVehiclesForIndex([vehicle_of[problem.keep[r.id]]], p)
+            routing.SetAllowedVehiclesForIndex([vehicle_of[problem.keep[r.id]]], d)
+        else:
+            routing.AddDisjunction([p], penalty)
+            routing.AddDisjunction([d], penalty)
+    # ride time: cumul(d) - cumul(p) <= max_ride + boarding (service at p precedes the ride)
+    limits = [int(np.floor((r.max_ride + r.pickup_service) * scale))
+              for r in problem.requests]
+    for pair, lim in enumerate(limits):
+        tdim.SetPickupToDeliveryLimitFunctionForPair(lambda _a, _b, lim=lim: lim, pair)
+        if params.hard_ride_constraint:
+            p = manager.NodeToIndex(pick[pair])
+            d = manager.NodeToIndex(pick[pair] + 1)
+            solver.Add(tdim.CumulVar(d) - tdim.CumulVar(p) <= lim)
+    for k in range(n_veh):
+        routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(k)))
+        routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(k)))
+    sp = pywrapcp.DefaultRoutingSearchParameters()
+    sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy,
+                                         params.first_solution)
+    sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
+                                            params.metaheuristic)
+    sp.guided_local_search_lambda_coefficient = params.gls_lambda
+    sp.time_limit.FromMilliseconds(int(params.time_limit_s * 1000))
+    for op in params.operators:
+        setattr(sp.local_search_operators, f"use_{op}", 3)  # BOOL_TRUE
+    if params.lns_time_limit_ms:
+        sp.lns_time_limit.FromMilliseconds(params.lns_time_limit_ms)
+    sp.log_search = params.log
+    assignment = None
+    if warm_start is not None:
+        index_of = {r.id: pick[i] for i, r in enumerate(problem.requests)}
+        routes = []
+        for seq in warm_start:
+            seen: set[str] = set()
+            nodes = []
+            for rid in seq:
+                nodes.append(index_of[rid] + (1 if rid in seen else 0))
+                seen.add(rid)
+            routes.append([manager.NodeToIndex(x) for x in nodes])
+        routing.CloseModelWithParameters(sp)
+        initial = routing.ReadAssignmentFromRoutes(routes, True)
+        if initial is not None:
+            assignment = routing.SolveFromAssignmentWithParameters(initial, sp)
+    if assignment is None:
+        assignment = routing.SolveWithParameters(sp)
+    if assignment is None:
+        return Solution([Route(v.id) for v in problem.vehicles],
+                        [r.id for r in problem.requests], 0.0, time.perf_counter() - t0)
+    return _extract(problem, routing, manager, assignment, pick, dur, dist, service,
+                    time.perf_counter() - t0)
+
+
+def _extract(problem: Problem, routing: pywrapcp.RoutingModel,
+             manager: pywrapcp.RoutingIndexManager, assignment: pywrapcp.Assignment,
+             pick: list[int], dur: np.ndarray, dist: np.ndarray, service: np.ndarray,
+             seconds: float) -> Solution:
+    """Routes in the solver's order with times from the exact schedule (see
+    :mod:`dispatch.schedule`); a route OR-Tools found that is not feasible with exact times
+    raises, it is never reported as a plan."""
+    req_of = {}
+    for i, r in enumerate(problem.requests):
+        req_of[pick[i]] = (r, "pickup")
+        req_of[pick[i] + 1] = (r, "dropoff")
+    routes, served, total = [], set(), 0.0
+    for k, v in enumerate(problem.vehicles):
+        nodes = [manager.IndexToNode(routing.Start(k))]
+        idx = assignment.Value(routing.NextVar(routing.Start(k)))
+        while not routing.IsEnd(idx):
+            nodes.append(manager.IndexToNode(idx))
+            idx = assignment.Value(routing.NextVar(idx))
+        nodes.append(manager.IndexToNode(idx))
+        times = route_schedule(problem, v, nodes, req_of, dur, service)
+        if times is None:
+            raise RuntimeError(f"vehicle {v.id}: the optimiser's route is infeasible with "
+                               "exact travel times (a bug: please report it)")
+        route = Route(v.id, depart=float(times[0]), arrive=float(times[-1]))
+        load = 0
+        for pos, node in enumerate(nodes[1:-1], 1):
+            r, kind = req_of[node]
+            load += r.passengers if kind == "pickup" else -r.passengers
+            route.stops.append(Stop(r.id, kind, float(times[pos]), load))
+            served.add(r.id)
+        total += float(sum(dist[a, b] for a, b in zip(nodes[:-1], nodes[1:], strict=True)))
+        routes.append(route)
+    rejected = [r.id for r in problem.requests if r.id not in served]
+    return Solution(routes, rejected, total, seconds)
+
+
+def route_schedule(problem: Problem, v: Vehicle, nodes: list[int], req_of: dict,
+                   dur: np.ndarray, service: np.ndarray) -> np.ndarray | None:
+    """Earliest exact times for a vehicle's node sequence (depots included)."""
+    m = len(nodes)
+    lo, hi = np.empty(m), np.empty(m)
+    lo[0], hi[0] = v.shift
+    lo[-1], hi[-1] = v.shift
+    ride, where = [], {}
+    for pos, node in enumerate(nodes[1:-1], 1):
+        r, kind = req_of[node]
+        lo[pos], hi[pos] = r.pickup_window if kind == "pickup" else r.dropoff_window
+        if kind == "pickup":
+            where[r.id] = pos
+        else:
+            ride.append((where[r.id], pos, r.max_ride))
+    travel = np.array([dur[a, b] for a, b in zip(nodes[:-1], nodes[1:], strict=True)])
+    return earliest_schedule(travel, service[nodes], lo, hi, ride, v.max_duration)
