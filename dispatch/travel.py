@@ -20,6 +20,14 @@ class TravelTimes(Protocol):
         """(durations, distances), each of shape (len(origins), len(destinations))."""
         ...
 
+    def one_to_many(self, origin: Point, destinations: Sequence[Point]) -> np.ndarray:
+        """Durations from one point (the same values ``matrix`` gives)."""
+        ...
+
+    def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
+        """Durations to one point (the same values ``matrix`` gives)."""
+        ...
+
 
 class EuclideanTravel:
     """Straight lines at ``speed`` (distance units per time unit); Cordeau uses speed 1."""
@@ -34,13 +42,74 @@ class EuclideanTravel:
         dist = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
         return dist / self.speed, dist
 
+    def one_to_many(self, origin: Point, destinations: Sequence[Point]) -> np.ndarray:
+        return self.matrix([origin], destinations)[0][0]
+
+    def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
+        return self.matrix(origins, [destination])[0][:, 0]
+
 
 class StreetTravel:
     """Car travel on the compiled street network; points are (lat, lon)."""
 
     def __init__(self, router: StreetRouter) -> None:
         self.router = router
+        self._anchors: dict[tuple[str, Point], object] = {}
 
     def matrix(self, origins: Sequence[Point], destinations: Sequence[Point]
                ) -> tuple[np.ndarray, np.ndarray]:
         return self.router.matrix(list(origins), list(destinations))
+
+    def one_to_many(self, origin: Point, destinations: Sequence[Point]) -> np.ndarray:
+        """One search from ``origin``, read at each destination's street position."""
+        a = self.router._anchor(origin, leaving=True)
+        cost, _ = self.router.one_to_many_labels(a.nodes, a.costs, a.dists)
+        nodes, extra, edges = self._table(destinations, leaving=False)
+        out = (cost[nodes] + extra).min(axis=1)
+        self._direct(out, a.snap, edges, destinations, leaving=False)
+        return out
+
+    def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
+        """One search backwards from ``destination``."""
+        b = self.router._anchor(destination, leaving=False)
+        cost, _ = self.router.many_to_one_labels(b.nodes, b.costs, b.dists)
+        nodes, extra, edges = self._table(origins, leaving=True)
+        out = (cost[nodes] + extra).min(axis=1)
+        self._direct(out, b.snap, edges, origins, leaving=True)
+        return out
+
+    def _table(self, points: Sequence[Point], leaving: bool
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(k, 2) anchor nodes and costs (inf-padded) and the snapped edge of each point."""
+        anchors = [self._leave(p) if leaving else self._arrive(p) for p in points]
+        nodes = np.zeros((len(anchors), 2), np.int64)
+        extra = np.full((len(anchors), 2), np.inf)
+        edges = np.empty(len(anchors), np.int64)
+        for k, a in enumerate(anchors):
+            nodes[k, :len(a.nodes)] = a.nodes
+            extra[k, :len(a.nodes)] = a.costs
+            edges[k] = a.snap.edge
+        return nodes, extra, edges
+
+    def _direct(self, out: np.ndarray, snap, edges: np.ndarray,  # type: ignore[no-untyped-def]
+                points: Sequence[Point], leaving: bool) -> None:
+        """Points on the same street segment as ``snap``: the direct ride may be shorter."""
+        rev = int(self.router._reverse_edge[snap.edge]) if snap.edge >= 0 else -1
+        for k in np.flatnonzero((edges == snap.edge) | ((edges == rev) & (rev >= 0))):
+            other = (self._leave(points[k]) if leaving else self._arrive(points[k])).snap
+            direct = (self.router._same_edge(other, snap) if leaving
+                      else self.router._same_edge(snap, other))
+            if direct is not None:
+                out[k] = min(out[k], direct[0])
+
+    def _arrive(self, p: Point):  # type: ignore[no-untyped-def]
+        key = ("a", p)
+        if key not in self._anchors:
+            self._anchors[key] = self.router._anchor(p, leaving=False)
+        return self._anchors[key]
+
+    def _leave(self, p: Point):  # type: ignore[no-untyped-def]
+        key = ("l", p)
+        if key not in self._anchors:
+            self._anchors[key] = self.router._anchor(p, leaving=True)
+        return self._anchors[key]

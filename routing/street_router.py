@@ -301,6 +301,15 @@ class StreetRouter:
                                  np.zeros(0, np.int64))
         return cost, dist
 
+    def many_to_one_labels(self, nodes: np.ndarray, costs: np.ndarray, dists: np.ndarray,
+                           max_duration: float = INF) -> tuple[np.ndarray, np.ndarray]:
+        """Many-to-one towards explicit end labels (nodes with final seconds and metres)."""
+        ri, rh, rw, rl, _ = self._reverse
+        cost, dist, _ = dijkstra(ri, rh, rw, rl, np.asarray(nodes, np.int64),
+                                 np.asarray(costs, np.float64), np.asarray(dists, np.float64),
+                                 float(max_duration), np.zeros(0, np.int64))
+        return cost, dist
+
     def many_to_one(self, destination: LatLon | int, max_duration: float = INF
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Travel time (s) and distance (m) from every node to ``destination``."""

@@ -1,0 +1,257 @@
+"""Instant booking: the cheapest feasible insertion of a new request into live plans.
+
+For a new request, four searches give the travel times between its pickup/drop-off and every
+planned stop; a compiled kernel (``_insert_kernel``) then tries every pickup and drop-off
+position of every vehicle, cheapest added vehicle time first, and checks each candidate by an
+exact schedule of the whole route (time windows, every rider's maximum ride time, capacity,
+shift end). Committing an offer re-checks it against the plan it was made for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dispatch._insert_kernel import BIG, best_insertion, stp_earliest
+from dispatch.model import Point, Request, Stop, Vehicle
+from dispatch.travel import TravelTimes
+from routing.errors import MobilityError
+
+
+@dataclass(frozen=True)
+class DispatchParams:
+    """Service rules: pickup window width, ride-time limit ``alpha * direct + beta``,
+    boarding and alighting times (seconds)."""
+
+    window_s: float = 900.0
+    alpha: float = 1.5
+    beta: float = 600.0
+    boarding_s: float = 60.0
+    alighting_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A feasible insertion: the vehicle, its estimated pickup and drop-off times, the
+    promised pickup window and the vehicle time it adds."""
+
+    request: Request
+    vehicle: str
+    pickup_position: int
+    dropoff_position: int
+    pickup_time: float
+    dropoff_time: float
+    added_time: float
+    plan_version: int
+
+
+@dataclass(frozen=True)
+class NoOffer:
+    """Why no vehicle can take the request: ``reason`` is one of ``no vehicle in time``,
+    ``capacity``, ``ride-time limit``, ``outside shift``."""
+
+    request: Request
+    reason: str
+    detail: str = ""
+
+
+class StaleOffer(MobilityError, RuntimeError):
+    """The plan changed since the offer was made; quote again."""
+
+
+@dataclass
+class _Plan:
+    vehicle: Vehicle
+    stops: list[tuple[str, str]] = field(default_factory=list)  #: (request id, kind)
+    version: int = 0
+    t_next: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+class Dispatcher:
+    """Live plans of a fleet and the instant insertion of new requests."""
+
+    def __init__(self, vehicles: list[Vehicle], travel: TravelTimes,
+                 params: DispatchParams = DispatchParams()) -> None:
+        self.travel = travel
+        self.params = params
+        self.requests: dict[str, Request] = {}
+        self.plans: dict[str, _Plan] = {v.id: _Plan(v) for v in vehicles}
+        for plan in self.plans.values():
+            self._refresh(plan)
+
+    # -- requests -------------------------------------------------------------------
+    def make_request(self, rid: str, pickup: Point, dropoff: Point, *,
+                     earliest_pickup: float | None = None, latest_arrival: float | None = None,
+                     passengers: int = 1, wheelchairs: int = 0) -> Request:
+        """A request under the service rules: a pickup window from the earliest pickup (or
+        an arrival window ending at the latest arrival) and a ride-time limit
+        ``alpha * direct + beta``."""
+        p = self.params
+        direct = float(self.travel.one_to_many(pickup, [dropoff])[0])
+        if not np.isfinite(direct):
+            raise MobilityError(f"request {rid}: the drop-off cannot be reached by road from "
+                                "the pickup")
+        max_ride = p.alpha * direct + p.beta
+        if (earliest_pickup is None) == (latest_arrival is None):
+            raise ValueError("give exactly one of earliest_pickup or latest_arrival")
+        if earliest_pickup is not None:
+            pw = (earliest_pickup, earliest_pickup + p.window_s)
+            dw = (0.0, float(BIG))
+        else:
+            assert latest_arrival is not None
+            dw = (latest_arrival - p.window_s, latest_arrival)
+            pw = (latest_arrival - p.window_s - max_ride - p.boarding_s, latest_arrival)
+        return Request(rid, pickup, dropoff, pw, dw, max_ride, passengers, wheelchairs,
+                       p.boarding_s, p.alighting_s)
+
+    # -- plans ----------------------------------------------------------------------
+    def _points(self, plan: _Plan) -> list[Point]:
+        v = plan.vehicle
+        pts = [v.start]
+        for rid, kind in plan.stops:
+            r = self.requests[rid]
+            pts.append(r.pickup if kind == "pickup" else r.dropoff)
+        pts.append(v.end)
+        return pts
+
+    def _arrays(self, plan: _Plan) -> tuple[np.ndarray, ...]:
+        """service, lo, hi, load after each stop, ride pairs (pickup, drop-off, limit)."""
+        v = plan.vehicle
+        m = len(plan.stops) + 2
+        service, lo, hi = np.zeros(m), np.empty(m), np.empty(m)
+        lo[0], hi[0] = v.shift
+        lo[-1], hi[-1] = v.shift
+        load = np.zeros(m, np.int64)
+        rp, rd, rl = [], [], []
+        where: dict[str, int] = {}
+        cur = 0
+        for k, (rid, kind) in enumerate(plan.stops, 1):
+            r = self.requests[rid]
+            if kind == "pickup":
+                service[k] = r.pickup_service
+                lo[k], hi[k] = r.pickup_window
+                cur += r.passengers
+                where[rid] = k
+            else:
+                service[k] = r.dropoff_service
+                lo[k], hi[k] = r.dropoff_window
+                cur -= r.passengers
+                rp.append(where[rid])
+                rd.append(k)
+                rl.append(r.max_ride)
+            load[k] = cur
+        return (service, lo, hi, load, np.array(rp, np.int64), np.array(rd, np.int64),
+                np.array(rl, np.float64))
+
+    def _refresh(self, plan: _Plan) -> None:
+        pts = self._points(plan)
+        plan.t_next = np.array([float(self.travel.one_to_many(a, [b])[0])
+                                for a, b in zip(pts[:-1], pts[1:], strict=True)])
+        service, lo, hi, _, rp, rd, rl = self._arrays(plan)
+        times = np.empty(len(pts))
+        v = plan.vehicle
+        ok = stp_earliest(plan.t_next, service, lo, hi, rp, rd, rl,
+                          min(v.max_duration, BIG), times)
+        if not ok:
+            raise MobilityError(f"vehicle {v.id}: its plan cannot be scheduled (a bug)")
+        plan.times = times
+
+    # -- quote & commit -------------------------------------------------------------
+    def quote(self, request: Request) -> Offer | NoOffer:
+        """The cheapest feasible insertion over all vehicles, or the reason there is none."""
+        if request.id in self.requests:
+            raise ValueError(f"request {request.id} is already booked")
+        self.requests[request.id] = request  # visible to _arrays of the candidate plans
+        try:
+            return self._quote(request)
+        finally:
+            del self.requests[request.id]
+
+    def _quote(self, r: Request) -> Offer | NoOffer:
+        plans = list(self.plans.values())
+        pts_per = [self._points(p) for p in plans]
+        flat = [pt for pts in pts_per for pt in pts]
+        to_p = self.travel.many_to_one(flat, r.pickup)
+        from_p = self.travel.one_to_many(r.pickup, flat)
+        to_d = self.travel.many_to_one(flat, r.dropoff)
+        from_d = self.travel.one_to_many(r.dropoff, flat)
+        t_pd = float(self.travel.one_to_many(r.pickup, [r.dropoff])[0])
+        best: Offer | None = None
+        codes = []
+        off = 0
+        for plan, pts in zip(plans, pts_per, strict=True):
+            sl = slice(off, off + len(pts))
+            off += len(pts)
+            v = plan.vehicle
+            if r.passengers > v.seats or r.wheelchairs > v.wheelchair_places:
+                codes.append(1)
+                continue
+            if r.pickup_window[0] > v.shift[1] or r.pickup_window[1] < v.shift[0]:
+                codes.append(3)
+                continue
+            service, lo, hi, load, rp, rd, rl = self._arrays(plan)
+            bound = best.added_time if best is not None else BIG
+            added, i, j, tp, td, code = best_insertion(
+                plan.t_next, service, lo, hi, load, v.seats, rp, rd, rl,
+                min(v.max_duration, BIG), to_p[sl], from_p[sl], to_d[sl], from_d[sl], t_pd,
+                r.pickup_window[0], r.pickup_window[1], r.dropoff_window[0],
+                r.dropoff_window[1], r.pickup_service, r.dropoff_service, r.max_ride,
+                r.passengers, bound)
+            if i >= 0:
+                best = Offer(r, v.id, int(i), int(j), float(tp), float(td), float(added),
+                             plan.version)
+            codes.append(code)
+        if best is not None:
+            return best
+        return NoOffer(r, *self._reason(r, codes, t_pd))
+
+    def _reason(self, r: Request, codes: list[int], t_pd: float) -> tuple[str, str]:
+        if t_pd > r.max_ride:
+            return "ride-time limit", "the direct ride is longer than the ride-time limit"
+        if codes and all(c == 3 for c in codes):
+            return "outside shift", "no vehicle is on shift at the requested time"
+        if codes and all(c == 1 for c in codes):
+            return "capacity", "no vehicle has room for the passengers at that time"
+        return "no vehicle in time", ("no vehicle can reach the pickup within the window "
+                                      "without breaking a promise made to another rider")
+
+    def commit(self, offer: Offer) -> None:
+        """Book an offer into its vehicle's plan.
+
+        Raises
+        ------
+        StaleOffer
+            If the plan changed since the quote (quote again).
+        """
+        plan = self.plans[offer.vehicle]
+        if plan.version != offer.plan_version:
+            raise StaleOffer(f"the plan of vehicle {offer.vehicle} changed; quote again")
+        r = offer.request
+        i, j = offer.pickup_position, offer.dropoff_position
+        stops = list(plan.stops)
+        # old stop k sits at plan position k (position 0 is the vehicle start)
+        stops.insert(j - 1, (r.id, "dropoff"))
+        stops.insert(i - 1, (r.id, "pickup"))
+        old = plan.stops
+        self.requests[r.id] = r
+        plan.stops = stops
+        try:
+            self._refresh(plan)
+        except MobilityError:
+            plan.stops = old
+            del self.requests[r.id]
+            self._refresh(plan)
+            raise
+        plan.version += 1
+
+    def schedule(self, vehicle: str) -> list[Stop]:
+        """The vehicle's planned stops with their scheduled times and loads."""
+        plan = self.plans[vehicle]
+        out, load = [], 0
+        for k, (rid, kind) in enumerate(plan.stops, 1):
+            r = self.requests[rid]
+            load += r.passengers if kind == "pickup" else -r.passengers
+            out.append(Stop(rid, kind, float(plan.times[k]), load))
+        return out

@@ -1,0 +1,152 @@
+"""Dispatch: exact schedules, instant insertion on real streets (promises never broken),
+rejection reasons, and the OR-Tools optimiser on Cordeau instances (independent checker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dispatch import EuclideanTravel, SolverParams, StreetTravel, Vehicle, read_cordeau, solve
+from dispatch._insert_kernel import stp_earliest
+from dispatch.insertion import Dispatcher, DispatchParams, NoOffer, Offer, StaleOffer
+from dispatch.schedule import earliest_schedule
+from mobility.region import Region
+from routing import StreetRouter
+from tests.darp_checker import check_solution, load_instance, read_bks
+
+CORDEAU = Path(__file__).resolve().parents[2] / "shared" / "data" / "darp" / "cordeau"
+DEPOT = (44.0153, -73.1673)  # Middlebury
+
+
+def test_compiled_schedule_equals_reference() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        m = int(rng.integers(2, 9))
+        travel = rng.uniform(1, 20, m - 1)
+        service = rng.uniform(0, 3, m)
+        lo = np.sort(rng.uniform(0, 100, m))
+        hi = lo + rng.uniform(0, 60, m)
+        pairs = []
+        for _ in range(int(rng.integers(0, 3))):
+            a, b = sorted(rng.choice(m, 2, replace=False))
+            pairs.append((int(a), int(b), float(rng.uniform(5, 60))))
+        md = float(rng.uniform(30, 200))
+        ref = earliest_schedule(travel, service, lo, hi, pairs, md)
+        out = np.empty(m)
+        ok = stp_earliest(travel, service, lo, hi, np.array([p[0] for p in pairs], np.int64),
+                          np.array([p[1] for p in pairs], np.int64),
+                          np.array([p[2] for p in pairs]), md, out)
+        assert ok == (ref is not None)
+        if ok:
+            np.testing.assert_allclose(out, ref)
+
+
+@pytest.fixture(scope="module")
+def travel(addison: Region) -> StreetTravel:
+    return StreetTravel(StreetRouter(addison.streets["car"]).prepare())
+
+
+def _near_points(travel: StreetTravel, n: int, seed: int) -> list[tuple[float, float]]:
+    net = travel.router.net
+    near = np.flatnonzero((np.abs(net.node_lat - DEPOT[0]) < 0.12)
+                          & (np.abs(net.node_lon - DEPOT[1]) < 0.15))
+    idx = np.random.default_rng(seed).choice(near, n)
+    return [(float(net.node_lat[i]), float(net.node_lon[i])) for i in idx]
+
+
+def _verify_all_promises(d: Dispatcher, travel: StreetTravel) -> int:
+    """Recompute every plan independently (router matrix + the Python scheduler) and check
+    every booked rider's window, ride time and the vehicle's seats."""
+    checked = 0
+    for plan in d.plans.values():
+        v = plan.vehicle
+        pts = d._points(plan)
+        dur, _ = travel.router.matrix(pts[:-1], pts[1:])
+        t_next = np.diag(dur)
+        service, lo, hi, load, rp, rd, rl = d._arrays(plan)
+        times = earliest_schedule(t_next, service, lo, hi,
+                                  list(zip(rp.tolist(), rd.tolist(), rl.tolist(), strict=True)),
+                                  v.max_duration)
+        assert times is not None, f"plan of {v.id} became infeasible"
+        assert load.max() <= v.seats and load.min() >= 0
+        for k, (rid, kind) in enumerate(plan.stops, 1):
+            r = d.requests[rid]
+            window = r.pickup_window if kind == "pickup" else r.dropoff_window
+            assert window[0] - 1e-6 <= plan.times[k] <= window[1] + 1e-6
+            checked += 1
+        for p, q, limit in zip(rp, rd, rl, strict=True):
+            assert plan.times[q] - plan.times[p] - service[p] <= limit + 1e-6
+    return checked
+
+
+def test_insertion_never_breaks_a_promise(travel: StreetTravel) -> None:
+    vehicles = [Vehicle(f"v{k}", DEPOT, DEPOT, (6 * 3600, 22 * 3600), seats=4)
+                for k in range(6)]
+    d = Dispatcher(vehicles, travel, DispatchParams(window_s=600))
+    pts = _near_points(travel, 240, seed=1)
+    rng = np.random.default_rng(2)
+    accepted = rejected = 0
+    for q in range(120):
+        t = float(rng.uniform(7 * 3600, 18 * 3600))
+        r = d.make_request(f"r{q}", pts[2 * q], pts[2 * q + 1], earliest_pickup=t,
+                           passengers=int(rng.integers(1, 3)))
+        offer = d.quote(r)
+        if isinstance(offer, Offer):
+            assert r.pickup_window[0] <= offer.pickup_time <= r.pickup_window[1]
+            d.commit(offer)
+            accepted += 1
+            got = [s for s in d.schedule(offer.vehicle) if s.request == r.id]
+            assert got[0].time == pytest.approx(offer.pickup_time, abs=1e-6) or \
+                got[0].time <= offer.pickup_time + 1e-6
+        else:
+            assert offer.reason in ("no vehicle in time", "capacity", "ride-time limit",
+                                    "outside shift")
+            rejected += 1
+        _verify_all_promises(d, travel)
+    assert accepted > 40 and rejected > 0  # a busy day: some requests cannot be served
+
+
+def test_rejection_reasons(travel: StreetTravel) -> None:
+    pts = _near_points(travel, 4, seed=3)
+    d = Dispatcher([Vehicle("v", DEPOT, DEPOT, (6 * 3600, 10 * 3600), seats=2)], travel)
+    big = d.make_request("a", pts[0], pts[1], earliest_pickup=8 * 3600, passengers=3)
+    assert isinstance(no := d.quote(big), NoOffer) and no.reason == "capacity"
+    late = d.make_request("b", pts[0], pts[1], earliest_pickup=11 * 3600)
+    assert isinstance(no := d.quote(late), NoOffer) and no.reason == "outside shift"
+    # a 60 s window ending 30 s after the shift starts, 2.7 km from the depot
+    tight = Dispatcher([Vehicle("v", DEPOT, DEPOT, (6 * 3600, 10 * 3600))], travel,
+                       DispatchParams(window_s=60))
+    rushed = tight.make_request("c", pts[2], pts[3], earliest_pickup=6 * 3600 - 30)
+    assert isinstance(no := tight.quote(rushed), NoOffer) and no.reason == "no vehicle in time"
+
+
+def test_stale_offer_is_refused(travel: StreetTravel) -> None:
+    pts = _near_points(travel, 4, seed=4)
+    d = Dispatcher([Vehicle("v", DEPOT, DEPOT, (6 * 3600, 22 * 3600))], travel)
+    a = d.quote(d.make_request("a", pts[0], pts[1], earliest_pickup=9 * 3600))
+    b = d.quote(d.make_request("b", pts[2], pts[3], earliest_pickup=9 * 3600))
+    assert isinstance(a, Offer) and isinstance(b, Offer)
+    d.commit(a)
+    with pytest.raises(StaleOffer, match="quote again"):
+        d.commit(b)
+
+
+def test_a2_16_reaches_best_known_within_10_s() -> None:
+    inst = read_cordeau(CORDEAU / "a2-16.txt")
+    sol = solve(inst.problem(), EuclideanTravel(), SolverParams(time_limit_s=10))
+    report = check_solution(load_instance(CORDEAU / "a2-16.txt"), inst.to_benchmark(sol))
+    assert report.ok, report.problems
+    assert report.served == 16 and not sol.rejected
+    assert report.cost == pytest.approx(read_bks(CORDEAU / "bks.csv")["a2-16"][0], abs=0.01)
+
+
+@pytest.mark.parametrize("name", ["a3-24", "a4-32", "a5-40"])
+def test_optimiser_solutions_pass_the_independent_checker(name: str) -> None:
+    inst = read_cordeau(CORDEAU / f"{name}.txt")
+    sol = solve(inst.problem(), EuclideanTravel(), SolverParams(time_limit_s=3))
+    report = check_solution(load_instance(CORDEAU / f"{name}.txt"), inst.to_benchmark(sol))
+    assert report.ok, report.problems
+    assert report.served == inst.n
+    assert report.cost == pytest.approx(sol.cost, rel=1e-9)
