@@ -44,11 +44,10 @@ def stp_earliest(travel: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: np
             if w + dist[d] < dist[p] - 1e-9:
                 dist[p] = w + dist[d]
                 changed = True
-        if m > 1 and max_dur < BIG:
-            # duration: edge 0 -> m-1 with w = max_dur: dist[0] <= w + dist[m-1]
-            if max_dur + dist[m - 1] < dist[0] - 1e-9:
-                dist[0] = max_dur + dist[m - 1]
-                changed = True
+        # duration: edge 0 -> m-1 with w = max_dur: dist[0] <= w + dist[m-1]
+        if m > 1 and max_dur < BIG and max_dur + dist[m - 1] < dist[0] - 1e-9:
+            dist[0] = max_dur + dist[m - 1]
+            changed = True
         for k in range(m):
             if hi[k] + dist[k] < -1e-9:
                 return False  # B_k = -dist[k] > hi[k]
@@ -100,10 +99,7 @@ def best_insertion(t_next: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: 
                 added = to_p[i - 1] + t_pd + from_d[i] - t_next[i - 1]
             else:
                 added = add_p + to_d[j - 1] + from_d[j] - t_next[j - 1]
-            if j > i:
-                peak = max(peak, load_after[j - 1])
-            else:
-                peak = load_after[i - 1]
+            peak = max(peak, load_after[j - 1]) if j > i else load_after[i - 1]
             if peak + passengers > capacity:
                 saw_cap = True
                 if j > i:

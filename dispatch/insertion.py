@@ -56,7 +56,7 @@ class NoOffer:
     detail: str = ""
 
 
-class StaleOffer(MobilityError, RuntimeError):
+class StaleOfferError(MobilityError, RuntimeError):
     """The plan changed since the offer was made; quote again."""
 
 
@@ -222,12 +222,12 @@ class Dispatcher:
 
         Raises
         ------
-        StaleOffer
+        StaleOfferError
             If the plan changed since the quote (quote again).
         """
         plan = self.plans[offer.vehicle]
         if plan.version != offer.plan_version:
-            raise StaleOffer(f"the plan of vehicle {offer.vehicle} changed; quote again")
+            raise StaleOfferError(f"the plan of vehicle {offer.vehicle} changed; quote again")
         r = offer.request
         i, j = offer.pickup_position, offer.dropoff_position
         stops = list(plan.stops)

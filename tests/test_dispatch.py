@@ -10,7 +10,7 @@ import pytest
 
 from dispatch import EuclideanTravel, SolverParams, StreetTravel, Vehicle, read_cordeau, solve
 from dispatch._insert_kernel import stp_earliest
-from dispatch.insertion import Dispatcher, DispatchParams, NoOffer, Offer, StaleOffer
+from dispatch.insertion import Dispatcher, DispatchParams, NoOffer, Offer, StaleOfferError
 from dispatch.schedule import earliest_schedule
 from mobility.region import Region
 from routing import StreetRouter
@@ -129,7 +129,7 @@ def test_stale_offer_is_refused(travel: StreetTravel) -> None:
     b = d.quote(d.make_request("b", pts[2], pts[3], earliest_pickup=9 * 3600))
     assert isinstance(a, Offer) and isinstance(b, Offer)
     d.commit(a)
-    with pytest.raises(StaleOffer, match="quote again"):
+    with pytest.raises(StaleOfferError, match="quote again"):
         d.commit(b)
 
 
