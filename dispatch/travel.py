@@ -95,7 +95,7 @@ class StreetTravel:
                 points: Sequence[Point], leaving: bool) -> None:
         """Points on the same street segment as ``snap``: the direct ride may be shorter."""
         rev = int(self.router._reverse_edge[snap.edge]) if snap.edge >= 0 else -1
-        for k in np.flatnonzero((edges == snap.edge) | ((edges == rev) & (rev >= 0))):
+        for k in np.flatnonzero((edges == snap.edge) | ((edges == rev) & (rev >= 0))).tolist():
             other = (self._leave(points[k]) if leaving else self._arrive(points[k])).snap
             direct = (self.router._same_edge(other, snap) if leaving
                       else self.router._same_edge(snap, other))
