@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dispatch._insert_kernel import BIG, best_insertion, stp_earliest
-from dispatch.model import Point, Request, Stop, Vehicle
+from dispatch.model import Point, Request, Route, Stop, Vehicle
 from dispatch.travel import TravelTimes
 from routing.errors import MobilityError
 
@@ -245,6 +245,14 @@ class Dispatcher:
             self._refresh(plan)
             raise
         plan.version += 1
+
+    def routes(self) -> list[Route]:
+        """Every vehicle's plan as a :class:`Route` (for figures and the optimiser)."""
+        out = []
+        for vid, plan in self.plans.items():
+            out.append(Route(vid, self.schedule(vid), float(plan.times[0]),
+                             float(plan.times[-1])))
+        return out
 
     def schedule(self, vehicle: str) -> list[Stop]:
         """The vehicle's planned stops with their scheduled times and loads."""

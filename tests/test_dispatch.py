@@ -150,3 +150,22 @@ def test_optimiser_solutions_pass_the_independent_checker(name: str) -> None:
     assert report.ok, report.problems
     assert report.served == inst.n
     assert report.cost == pytest.approx(sol.cost, rel=1e-9)
+
+
+def test_plan_figures_by_hand() -> None:
+    """On a line: depot 0, A rides 1 -> 3, B rides 2 -> 4, the vehicle returns to 0.
+    Legs 0-1 empty, 1-2 A, 2-3 A+B (shared), 3-4 B, 4-0 empty."""
+    from dispatch import Request, Route, Stop
+    from dispatch.figures import plan_figures
+
+    v = Vehicle("v", (0.0, 0.0), (0.0, 0.0), (0.0, 100.0))
+    reqs = {"A": Request("A", (1.0, 0.0), (3.0, 0.0), (0, 100)),
+            "B": Request("B", (2.0, 0.0), (4.0, 0.0), (0, 100))}
+    stops = [Stop("A", "pickup", 1, 1), Stop("B", "pickup", 2, 2), Stop("A", "dropoff", 3, 1),
+             Stop("B", "dropoff", 4, 0)]
+    total, per = plan_figures([Route("v", stops, 0.0, 8.0)], {"v": v}, reqs,
+                              EuclideanTravel(), km_per_unit=1.0, h_per_unit=1.0)
+    assert (total.driven_km, total.empty_km, total.passenger_km) == (8.0, 5.0, 4.0)
+    assert total.shared_passenger_km == 2.0 and total.pooling_rate == 0.5
+    assert total.mean_occupancy == 0.5 and total.driving_h == 8.0 and total.duty_h == 8.0
+    assert per["v"] == total
