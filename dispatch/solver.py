@@ -28,9 +28,13 @@ class SolverParams:
     time_limit_s: float = 10.0
     scale: int = 1000
     rejection_penalty: float = 1e5  #: per rejected request, in cost units
-    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    first_solution: str = "LOCAL_CHEAPEST_COST_INSERTION"
+    #: first-solution strategies tried briefly before the main run (best one continues)
+    portfolio: tuple[str, ...] = ("LOCAL_CHEAPEST_COST_INSERTION", "LOCAL_CHEAPEST_INSERTION",
+                                  "PARALLEL_CHEAPEST_INSERTION")
+    portfolio_share: float = 0.4
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    gls_lambda: float = 0.1
+    gls_lambda: float = 0.2
     #: extra OR-Tools local-search operators to switch on (names of
     #: ``local_search_operators`` fields without ``use_``)
     operators: tuple[str, ...] = ()
@@ -62,18 +66,56 @@ def solve(problem: Problem, travel: TravelTimes, params: SolverParams = SolverPa
     """Optimise routes for all requests (optional ones pay ``rejection_penalty``).
 
     ``warm_start``: per vehicle, the request ids in visiting order (each id twice: pickup,
-    then drop-off) — e.g. the current plans.
+    then drop-off) — e.g. the current plans. Without it, a portfolio of first-solution
+    strategies each gets a short run (``portfolio_share`` of the time limit in all) and the
+    best result is then improved for the rest of the time.
     """
     t0 = time.perf_counter()
-    n_veh = len(problem.vehicles)
     points, pick = _nodes(problem)
     dur, dist = travel.matrix(points, points)
-    scale = params.scale
-    n = len(points)
-    service = np.zeros(n)
+    service = np.zeros(len(points))
     for i, r in enumerate(problem.requests):
         service[pick[i]] = r.pickup_service
         service[pick[i] + 1] = r.dropoff_service
+    data = (points, pick, dur, dist, service)
+    limit = params.time_limit_s
+    best: tuple[float, list[list[int]]] | None = None
+    start_routes: list[list[int]] | None = None
+    if warm_start is not None:
+        index_of = {r.id: pick[i] for i, r in enumerate(problem.requests)}
+        start_routes = []
+        for seq in warm_start:
+            seen: set[str] = set()
+            nodes = []
+            for rid in seq:
+                nodes.append(index_of[rid] + (1 if rid in seen else 0))
+                seen.add(rid)
+            start_routes.append(nodes)
+    elif len(params.portfolio) > 1:
+        share = limit * params.portfolio_share / len(params.portfolio)
+        for strategy in params.portfolio:
+            found = _run(problem, data, params, strategy, share, None)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+        start_routes = best[1] if best is not None else None
+    remaining = max(0.5, limit - (time.perf_counter() - t0))
+    found = _run(problem, data, params, params.first_solution, remaining, start_routes)
+    if found is not None and (best is None or found[0] <= best[0]):
+        best = found
+    if best is None:
+        return Solution([Route(v.id) for v in problem.vehicles],
+                        [r.id for r in problem.requests], 0.0, time.perf_counter() - t0)
+    return _extract(problem, best[1], pick, dur, dist, service, time.perf_counter() - t0)
+
+
+def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
+         seconds: float, start: list[list[int]] | None
+         ) -> tuple[float, list[list[int]]] | None:
+    """One OR-Tools search; returns (objective, node sequences per vehicle without depots)."""
+    points, pick, dur, dist, service = data
+    n_veh = len(problem.vehicles)
+    scale = params.scale
+    n = len(points)
     # transit = service at the from-node + travel, ceil-scaled (conservative)
     transit = np.ceil((dur + service[:, None]) * scale - 1e-9).astype(np.int64)
     cost = np.rint(dist * scale).astype(np.int64)
@@ -81,20 +123,14 @@ def solve(problem: Problem, travel: TravelTimes, params: SolverParams = SolverPa
     ends = list(range(n_veh, 2 * n_veh))
     manager = pywrapcp.RoutingIndexManager(n, n_veh, starts, ends)
     routing = pywrapcp.RoutingModel(manager)
-
-    def cost_cb(i: int, j: int) -> int:
-        return int(cost[manager.IndexToNode(i), manager.IndexToNode(j)])
-
-    def time_cb(i: int, j: int) -> int:
-        return int(transit[manager.IndexToNode(i), manager.IndexToNode(j)])
-
-    cost_idx = routing.RegisterTransitCallback(cost_cb)
-    time_idx = routing.RegisterTransitCallback(time_cb)
+    # matrices are evaluated natively by OR-Tools (a Python callback per arc costs far more
+    # than the search itself)
+    cost_idx = routing.RegisterTransitMatrix(cost.tolist())
+    time_idx = routing.RegisterTransitMatrix(transit.tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(cost_idx)
     horizon = int(max(v.shift[1] for v in problem.vehicles) * scale) + 1
     routing.AddDimension(time_idx, horizon, horizon, False, "time")
     tdim = routing.GetDimensionOrDie("time")
-    # capacity: seats and wheelchair places
     for name, need, cap in (("seats", lambda r: r.passengers, lambda v: v.seats),
                             ("wheelchairs", lambda r: r.wheelchairs,
                              lambda v: v.wheelchair_places)):
@@ -104,15 +140,14 @@ def solve(problem: Problem, travel: TravelTimes, params: SolverParams = SolverPa
             demand[pick[i] + 1] = -need(r)
         if name == "wheelchairs" and not demand.any():
             continue
-        idx = routing.RegisterUnaryTransitCallback(
-            lambda i, d=demand: int(d[manager.IndexToNode(i)]))
+        idx = routing.RegisterUnaryTransitVector(demand.tolist())
         routing.AddDimensionWithVehicleCapacity(idx, 0, [int(cap(v)) for v in problem.vehicles],
                                                 True, name)
     solver = routing.solver()
     for k, v in enumerate(problem.vehicles):
-        s, e = routing.Start(k), routing.End(k)
-        tdim.CumulVar(s).SetRange(int(np.ceil(v.shift[0] * scale)), int(v.shift[1] * scale))
-        tdim.CumulVar(e).SetRange(int(np.ceil(v.shift[0] * scale)), int(v.shift[1] * scale))
+        for node in (routing.Start(k), routing.End(k)):
+            tdim.CumulVar(node).SetRange(int(np.ceil(v.shift[0] * scale)),
+                                         int(v.shift[1] * scale))
         if v.max_duration < v.shift[1] - v.shift[0]:
             tdim.SetSpanUpperBoundForVehicle(int(v.max_duration * scale), k)
     penalty = int(params.rejection_penalty * scale)
@@ -125,80 +160,68 @@ def solve(problem: Problem, travel: TravelTimes, params: SolverParams = SolverPa
         tdim.CumulVar(p).SetRange(int(np.ceil(r.pickup_window[0] * scale)),
                                   int(np.floor(r.pickup_window[1] * scale)))
         tdim.CumulVar(d).SetRange(int(np.ceil(r.dropoff_window[0] * scale)),
-                                  int(np.floor(min(r.dropoff_window[1], horizon / scale) * scale)))
+                                  int(np.floor(min(r.dropoff_window[1], horizon / scale)
+                                               * scale)))
         if r.id in problem.keep:
             routing.SetAllowedVehiclesForIndex([vehicle_of[problem.keep[r.id]]], p)
             routing.SetAllowedVehiclesForIndex([vehicle_of[problem.keep[r.id]]], d)
         else:
             routing.AddDisjunction([p], penalty)
             routing.AddDisjunction([d], penalty)
-    # ride time: cumul(d) - cumul(p) <= max_ride + boarding (service at p precedes the ride)
-    limits = [int(np.floor((r.max_ride + r.pickup_service) * scale))
-              for r in problem.requests]
-    for pair, lim in enumerate(limits):
-        tdim.SetPickupToDeliveryLimitFunctionForPair(lambda _a, _b, lim=lim: lim, pair)
+        # ride time: cumul(d) - cumul(p) <= max_ride + boarding (boarding precedes the ride)
+        lim = int(np.floor((r.max_ride + r.pickup_service) * scale))
+        tdim.SetPickupToDeliveryLimitFunctionForPair(lambda _a, _b, lim=lim: lim, i)
         if params.hard_ride_constraint:
-            p = manager.NodeToIndex(pick[pair])
-            d = manager.NodeToIndex(pick[pair] + 1)
             solver.Add(tdim.CumulVar(d) - tdim.CumulVar(p) <= lim)
     for k in range(n_veh):
         routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(k)))
         routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(k)))
     sp = pywrapcp.DefaultRoutingSearchParameters()
-    sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy,
-                                         params.first_solution)
+    sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
     sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
                                             params.metaheuristic)
     sp.guided_local_search_lambda_coefficient = params.gls_lambda
-    sp.time_limit.FromMilliseconds(int(params.time_limit_s * 1000))
+    sp.time_limit.FromMilliseconds(int(seconds * 1000))
     for op in params.operators:
         setattr(sp.local_search_operators, f"use_{op}", 3)  # BOOL_TRUE
     if params.lns_time_limit_ms:
         sp.lns_time_limit.FromMilliseconds(params.lns_time_limit_ms)
     sp.log_search = params.log
     assignment = None
-    if warm_start is not None:
-        index_of = {r.id: pick[i] for i, r in enumerate(problem.requests)}
-        routes = []
-        for seq in warm_start:
-            seen: set[str] = set()
-            nodes = []
-            for rid in seq:
-                nodes.append(index_of[rid] + (1 if rid in seen else 0))
-                seen.add(rid)
-            routes.append([manager.NodeToIndex(x) for x in nodes])
+    if start is not None:
         routing.CloseModelWithParameters(sp)
-        initial = routing.ReadAssignmentFromRoutes(routes, True)
+        initial = routing.ReadAssignmentFromRoutes(
+            [[manager.NodeToIndex(x) for x in seq] for seq in start], True)
         if initial is not None:
             assignment = routing.SolveFromAssignmentWithParameters(initial, sp)
     if assignment is None:
         assignment = routing.SolveWithParameters(sp)
     if assignment is None:
-        return Solution([Route(v.id) for v in problem.vehicles],
-                        [r.id for r in problem.requests], 0.0, time.perf_counter() - t0)
-    return _extract(problem, routing, manager, assignment, pick, dur, dist, service,
-                    time.perf_counter() - t0)
+        return None
+    routes = []
+    for k in range(n_veh):
+        seq = []
+        idx = assignment.Value(routing.NextVar(routing.Start(k)))
+        while not routing.IsEnd(idx):
+            seq.append(manager.IndexToNode(idx))
+            idx = assignment.Value(routing.NextVar(idx))
+        routes.append(seq)
+    return float(assignment.ObjectiveValue()), routes
 
 
-def _extract(problem: Problem, routing: pywrapcp.RoutingModel,
-             manager: pywrapcp.RoutingIndexManager, assignment: pywrapcp.Assignment,
-             pick: list[int], dur: np.ndarray, dist: np.ndarray, service: np.ndarray,
-             seconds: float) -> Solution:
+def _extract(problem: Problem, routes: list[list[int]], pick: list[int], dur: np.ndarray,
+             dist: np.ndarray, service: np.ndarray, seconds: float) -> Solution:
     """Routes in the solver's order with times from the exact schedule (see
     :mod:`dispatch.schedule`); a route OR-Tools found that is not feasible with exact times
     raises, it is never reported as a plan."""
+    n_veh = len(problem.vehicles)
     req_of = {}
     for i, r in enumerate(problem.requests):
         req_of[pick[i]] = (r, "pickup")
         req_of[pick[i] + 1] = (r, "dropoff")
-    routes, served, total = [], set(), 0.0
+    out, served, total = [], set(), 0.0
     for k, v in enumerate(problem.vehicles):
-        nodes = [manager.IndexToNode(routing.Start(k))]
-        idx = assignment.Value(routing.NextVar(routing.Start(k)))
-        while not routing.IsEnd(idx):
-            nodes.append(manager.IndexToNode(idx))
-            idx = assignment.Value(routing.NextVar(idx))
-        nodes.append(manager.IndexToNode(idx))
+        nodes = [k, *routes[k], n_veh + k]
         times = route_schedule(problem, v, nodes, req_of, dur, service)
         if times is None:
             raise RuntimeError(f"vehicle {v.id}: the optimiser's route is infeasible with "
@@ -211,9 +234,9 @@ def _extract(problem: Problem, routing: pywrapcp.RoutingModel,
             route.stops.append(Stop(r.id, kind, float(times[pos]), load))
             served.add(r.id)
         total += float(sum(dist[a, b] for a, b in zip(nodes[:-1], nodes[1:], strict=True)))
-        routes.append(route)
+        out.append(route)
     rejected = [r.id for r in problem.requests if r.id not in served]
-    return Solution(routes, rejected, total, seconds)
+    return Solution(out, rejected, total, seconds)
 
 
 def route_schedule(problem: Problem, v: Vehicle, nodes: list[int], req_of: dict,
