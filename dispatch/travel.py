@@ -64,18 +64,21 @@ class StreetTravel:
         """One search from ``origin``, read at each destination's street position."""
         a = self.router._anchor(origin, leaving=True)
         cost, _ = self.router.one_to_many_labels(a.nodes, a.costs, a.dists)
-        nodes, extra, edges = self._table(destinations, leaving=False)
-        out = (cost[nodes] + extra).min(axis=1)
-        self._direct(out, a.snap, edges, destinations, leaving=False)
-        return out
+        return self._read(cost, a.snap, destinations, leaving=False)
 
     def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
         """One search backwards from ``destination``."""
         b = self.router._anchor(destination, leaving=False)
         cost, _ = self.router.many_to_one_labels(b.nodes, b.costs, b.dists)
-        nodes, extra, edges = self._table(origins, leaving=True)
+        return self._read(cost, b.snap, origins, leaving=True)
+
+    def _read(self, cost: np.ndarray, snap, points: Sequence[Point],  # type: ignore[no-untyped-def]
+              leaving: bool) -> np.ndarray:
+        """Search labels read at each point's street position (and direct rides along one
+        street segment)."""
+        nodes, extra, edges = self._table(points, leaving=leaving)
         out = (cost[nodes] + extra).min(axis=1)
-        self._direct(out, b.snap, edges, origins, leaving=True)
+        self._direct(out, snap, edges, points, leaving=leaving)
         return out
 
     def _table(self, points: Sequence[Point], leaving: bool

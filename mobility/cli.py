@@ -169,6 +169,9 @@ def route(
                                             "arrival")] = False,
     wheelchair: Annotated[bool, typer.Option("--wheelchair")] = False,
     max_transfers: Annotated[int, typer.Option("--max-transfers")] = 8,
+    window: Annotated[int | None, typer.Option("--window", help="range query: every "
+                                               "itinerary leaving within this many minutes")
+                      ] = None,
     data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Plan journeys (walk + scheduled transit) between two places."""
@@ -183,7 +186,8 @@ def route(
         a, b = planner.endpoint(from_, "--from"), planner.endpoint(to, "--to")
         date, secs = planner.when(at)
         result = planner.plan(a, b, date, secs, arrive_by=arrive_by, wheelchair=wheelchair,
-                              max_transfers=max_transfers)
+                              max_transfers=max_transfers,
+                              window_s=window * 60 if window is not None else None)
         doc = planner.plan_json(result, date)
     if as_json:
         sys.stdout.write(json.dumps(doc) + "\n")

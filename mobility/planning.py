@@ -98,12 +98,14 @@ class RegionPlanner:
     # -- answers ----------------------------------------------------------------------
     def plan(self, origin: Endpoint, destination: Endpoint, date: dt.date, time_s: int, *,
              arrive_by: bool = False, wheelchair: bool = False, max_transfers: int = 8,
-             num_itineraries: int = 3) -> PlanResult:
+             num_itineraries: int = 3, window_s: int | None = None) -> PlanResult:
         if not 0 <= max_transfers <= 10:
             raise InputError(f"maxTransfers must be between 0 and 10, not {max_transfers}")
+        if window_s is not None and not 0 < window_s <= 6 * 3600:
+            raise InputError(f"the search window must be 1 s to 6 h, not {window_s} s")
         return self.journeys.plan(origin, destination, date, time_s, arrive_by=arrive_by,
                                   wheelchair=wheelchair, max_transfers=max_transfers,
-                                  num_itineraries=num_itineraries)
+                                  num_itineraries=num_itineraries, window_s=window_s)
 
     def plan_json(self, result: PlanResult, date: dt.date) -> dict[str, Any]:
         tt = self.region.timetable

@@ -94,10 +94,16 @@ def route_mode(route_type: int) -> str:
     return "BUS"
 
 
+def _in_window(it: Itinerary, time_s: int, window_s: int, arrive_by: bool) -> bool:
+    return it.end >= time_s - window_s if arrive_by else it.start <= time_s + window_s
+
+
 def _rank(i: Itinerary, arrive_by: bool) -> tuple[int, int, int]:
     return ((i.end, -i.start, i.walk_s) if not arrive_by else (-i.start, i.end, i.walk_s))
 
 
+#: a range query returns at most this many itineraries
+MAX_RANGE_ITINERARIES = 20
 #: a transfer must save at least this much time to be worth offering
 TRANSFER_PENALTY_S = 120
 
@@ -151,9 +157,15 @@ class JourneyPlanner:
 
     def plan(self, origin: Endpoint, destination: Endpoint, date: dt.date, time_s: int, *,
              arrive_by: bool = False, wheelchair: bool = False, max_transfers: int = 8,
-             num_itineraries: int = 3, max_walk_s: int | None = None) -> PlanResult:
+             num_itineraries: int = 3, max_walk_s: int | None = None,
+             window_s: int | None = None) -> PlanResult:
         """Itineraries leaving at (or, with ``arrive_by``, arriving by) ``time_s`` seconds
-        after the service-day midnight of ``date``."""
+        after the service-day midnight of ``date``.
+
+        ``window_s``: a range query — every distinct itinerary leaving within
+        ``[time_s, time_s + window_s]`` (arrive-by: arriving within
+        ``[time_s - window_s, time_s]``), up to ``MAX_RANGE_ITINERARIES``, instead of the
+        first ``num_itineraries``."""
         walk = self.walk_stepfree if wheelchair else self.walk
         max_walk = self.max_walk_s if max_walk_s is None else max_walk_s
         messages: list[str] = []
@@ -169,6 +181,8 @@ class JourneyPlanner:
             messages.append(f"no stop within {max_walk // 60} minutes' walk of the "
                             "destination")
         found: dict[tuple, Itinerary] = {}
+        if window_s is not None:
+            num_itineraries = MAX_RANGE_ITINERARIES
         if acc and egr:
             t = time_s
             for _ in range(num_itineraries * 2):
@@ -180,11 +194,17 @@ class JourneyPlanner:
                         found[it.key()] = it
                 if not new or len(found) >= num_itineraries:
                     break
+                if window_s is not None and not any(
+                        _in_window(it, time_s, window_s, arrive_by) for it in new):
+                    break
                 # the next search leaves just after the earliest departure found (or, for
                 # arrive-by, arrives just before the latest arrival found)
                 t = (min(it.start for it in new) + 60 if not arrive_by
                      else max(it.end for it in new) - 60)
-        its = _undominated(list(found.values()), arrive_by)[:num_itineraries]
+        pool = list(found.values())
+        if window_s is not None:
+            pool = [it for it in pool if _in_window(it, time_s, window_s, arrive_by)]
+        its = _undominated(pool, arrive_by)[:num_itineraries]
         direct = self._direct_walk(origin, destination, walk, time_s, arrive_by)
         if direct is not None:
             its.append(direct)

@@ -125,3 +125,16 @@ def test_car_speeds_are_country_aware(addison: Region, rhein_neckar: Region) -> 
     kmh_de = np.median(3.6 * de.length / de.travel_time)
     assert 25 * 1.609 - 1 < kmh_us < 50 * 1.609
     assert 29 < kmh_de <= 50
+
+
+@pytest.mark.parametrize("suffix,opener", [(".osm.gz", "gzip"), (".osm.bz2", "bz2")])
+def test_compressed_extracts(suffix: str, opener: str, tmp_path: Path, tiny: tuple) -> None:
+    import bz2
+    import gzip
+
+    raw = write_osm(tmp_path / "streets.osm").read_bytes()
+    packed = tmp_path / f"streets{suffix}"
+    packed.write_bytes(gzip.compress(raw) if opener == "gzip" else bz2.compress(raw))
+    nets, _ = compile_streets(packed, country="US", workers=1)
+    for mode, net in nets.items():
+        assert _edges(net) == _edges(tiny[0][mode])

@@ -228,3 +228,22 @@ def test_cli_route_json(addison: Region) -> None:
         timeout=300, check=False)
     assert res.returncode == 2 and "--to: expected LAT,LON" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_range_query_over_a_departure_window(planners: dict) -> None:
+    """Every distinct itinerary leaving within the window: rhein-neckar's tram 5 runs every
+    ten minutes or so, so a 60-minute window holds several, all distinct and in time."""
+    planner = planners["rhein_neckar"]
+    date = DATES["rhein_neckar"]
+    o, d, t = (49.4875, 8.4660), (49.4094, 8.6942), 8 * 3600
+    result = planner.plan(o, d, date, t, window_s=3600)
+    transit = [it for it in result.itineraries if any(leg.trip is not None
+                                                     for leg in it.legs)]
+    assert len(transit) >= 4
+    assert all(t <= it.start <= t + 3600 for it in transit)
+    assert len({it.key() for it in transit}) == len(transit)
+    first_rides = sorted(next(leg.start for leg in it.legs if leg.trip is not None)
+                         for it in transit)
+    assert first_rides[-1] - first_rides[0] >= 30 * 60  # spread over the window
+    with pytest.raises(InputError, match="search window"):
+        planner.plan(o, d, date, t, window_s=0)
