@@ -32,7 +32,7 @@ class SolverParams:
     #: first-solution strategies tried briefly before the main run (best one continues)
     portfolio: tuple[str, ...] = ("LOCAL_CHEAPEST_COST_INSERTION", "LOCAL_CHEAPEST_INSERTION",
                                   "PARALLEL_CHEAPEST_INSERTION")
-    portfolio_share: float = 0.4
+    portfolio_share: float = 0.25
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     gls_lambda: float = 0.2
     #: extra OR-Tools local-search operators to switch on (names of
@@ -162,9 +162,9 @@ def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
         tdim.CumulVar(d).SetRange(int(np.ceil(r.dropoff_window[0] * scale)),
                                   int(np.floor(min(r.dropoff_window[1], horizon / scale)
                                                * scale)))
-        if r.id in problem.keep:
-            routing.SetAllowedVehiclesForIndex([vehicle_of[problem.keep[r.id]]], p)
-            routing.SetAllowedVehiclesForIndex([vehicle_of[problem.keep[r.id]]], d)
+        if r.id in problem.keep:  # booked: served, by its vehicle
+            routing.VehicleVar(p).SetValue(vehicle_of[problem.keep[r.id]])
+            routing.VehicleVar(d).SetValue(vehicle_of[problem.keep[r.id]])
         else:
             routing.AddDisjunction([p], penalty)
             routing.AddDisjunction([d], penalty)

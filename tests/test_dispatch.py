@@ -169,3 +169,26 @@ def test_plan_figures_by_hand() -> None:
     assert total.shared_passenger_km == 2.0 and total.pooling_rate == 0.5
     assert total.mean_occupancy == 0.5 and total.driving_h == 8.0 and total.duty_h == 8.0
     assert per["v"] == total
+
+
+def test_reoptimize_keeps_every_promise_and_saves_time(travel: StreetTravel) -> None:
+    """Book greedily (insertion only), then re-optimise: every booking stays on its vehicle
+    within its windows and ride limit, and the fleet drives less (or nothing changes)."""
+    vehicles = [Vehicle(f"v{k}", DEPOT, DEPOT, (6 * 3600, 22 * 3600), seats=4)
+                for k in range(4)]
+    d = Dispatcher(vehicles, travel, DispatchParams(window_s=1200))
+    pts = _near_points(travel, 120, seed=8)
+    rng = np.random.default_rng(9)
+    for q in range(60):
+        r = d.make_request(f"r{q}", pts[2 * q], pts[2 * q + 1],
+                           earliest_pickup=float(rng.uniform(7 * 3600, 12 * 3600)))
+        offer = d.quote(r)
+        if isinstance(offer, Offer):
+            d.commit(offer)
+    owner = {rid: vid for vid, p in d.plans.items() for rid, _ in p.stops}
+    before = sum(float(p.t_next.sum()) for p in d.plans.values())
+    saved = d.reoptimize(time_limit_s=5)
+    after = sum(float(p.t_next.sum()) for p in d.plans.values())
+    assert saved == pytest.approx(before - after, abs=1e-6) and saved >= 0
+    assert {rid: vid for vid, p in d.plans.items() for rid, _ in p.stops} == owner
+    _verify_all_promises(d, travel)
