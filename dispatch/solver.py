@@ -39,6 +39,10 @@ class SolverParams:
     #: ``local_search_operators`` fields without ``use_``)
     operators: tuple[str, ...] = ()
     lns_time_limit_ms: int = 0  #: 0 keeps OR-Tools' default
+    #: stop each search after this many improving solutions instead of by the clock; the
+    #: search has no random component, so with this (and a generous time limit) the same
+    #: problem always gives the same plan — the reproducible mode (0: by time only)
+    solution_limit: int = 0
     #: also post ride limits as CP constraints (checked on every accepted move)
     hard_ride_constraint: bool = True
     log: bool = False
@@ -182,6 +186,8 @@ def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
                                             params.metaheuristic)
     sp.guided_local_search_lambda_coefficient = params.gls_lambda
     sp.time_limit.FromMilliseconds(int(seconds * 1000))
+    if params.solution_limit:
+        sp.solution_limit = params.solution_limit
     for op in params.operators:
         setattr(sp.local_search_operators, f"use_{op}", 3)  # BOOL_TRUE
     if params.lns_time_limit_ms:

@@ -192,3 +192,13 @@ def test_reoptimize_keeps_every_promise_and_saves_time(travel: StreetTravel) -> 
     assert saved == pytest.approx(before - after, abs=1e-6) and saved >= 0
     assert {rid: vid for vid, p in d.plans.items() for rid, _ in p.stops} == owner
     _verify_all_promises(d, travel)
+
+
+def test_solution_limit_makes_the_optimiser_reproducible() -> None:
+    inst = read_cordeau(CORDEAU / "a3-24.txt")
+    params = SolverParams(time_limit_s=60, solution_limit=40)
+    a = solve(inst.problem(), EuclideanTravel(), params)
+    b = solve(inst.problem(), EuclideanTravel(), params)
+    assert [[(s.request, s.kind) for s in r.stops] for r in a.routes] == \
+        [[(s.request, s.kind) for s in r.stops] for r in b.routes]
+    assert a.cost == b.cost and a.seconds < 60
