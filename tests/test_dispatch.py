@@ -202,3 +202,23 @@ def test_solution_limit_makes_the_optimiser_reproducible() -> None:
     assert [[(s.request, s.kind) for s in r.stops] for r in a.routes] == \
         [[(s.request, s.kind) for s in r.stops] for r in b.routes]
     assert a.cost == b.cost and a.seconds < 60
+
+
+def test_riders_on_board_stay_and_keep_their_ride_limit() -> None:
+    """Mid-route: vehicle A carries rider x (picked up at t=0, ride limit 40) and is now at
+    (10, 0) at t=10; the optimiser must drop x off with A by t=40, not hand x to B."""
+    from dispatch import Problem, Request
+
+    a = Vehicle("A", (10.0, 0.0), (0.0, 0.0), (10.0, 200.0), seats=2)
+    b = Vehicle("B", (0.0, 30.0), (0.0, 0.0), (10.0, 200.0), seats=2)
+    x = Request("x", (0.0, 0.0), (0.0, 25.0), (0.0, 0.0), max_ride=40.0)
+    y = Request("y", (12.0, 0.0), (14.0, 0.0), (10.0, 60.0), max_ride=40.0)
+    sol = solve(Problem([a, b], [x, y], onboard={"x": ("A", 0.0)}), EuclideanTravel(),
+                SolverParams(time_limit_s=2))
+    assert not sol.rejected
+    route_a = next(r for r in sol.routes if r.vehicle == "A")
+    drop = next(s for s in route_a.stops if s.request == "x" and s.kind == "dropoff")
+    assert drop.time <= 40.0 + 1e-9
+    # x's pickup is the visit at A's start, now (t = 10)
+    assert (route_a.stops[0].request, route_a.stops[0].kind) == ("x", "pickup")
+    assert route_a.stops[0].time == 10.0
