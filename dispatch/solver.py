@@ -32,14 +32,14 @@ class SolverParams:
     #: first-solution strategies tried briefly before the main run (best one continues)
     portfolio: tuple[str, ...] = ("LOCAL_CHEAPEST_COST_INSERTION", "LOCAL_CHEAPEST_INSERTION",
                                   "PARALLEL_CHEAPEST_INSERTION")
-    portfolio_share: float = 0.25
+    portfolio_share: float = 0.15
     #: after the portfolio: cycles of this many seconds, each re-inserting a random
     #: ``ruin_share`` of the requests (0: one long search instead)
     ruin_cycles_s: float = 2.0
     ruin_share: float = 0.1
     seed: int = 0  #: for the choice of requests to re-insert
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    gls_lambda: float = 0.2
+    gls_lambda: float = 0.1
     #: extra OR-Tools local-search operators to switch on (names of
     #: ``local_search_operators`` fields without ``use_``)
     operators: tuple[str, ...] = ()
