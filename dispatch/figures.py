@@ -34,7 +34,7 @@ def route_figures(route: Route, vehicle: Vehicle, requests: dict[str, Request],
     pts = [vehicle.start]
     for s in route.stops:
         r = requests[s.request]
-        pts.append(r.pickup if s.kind == "pickup" else r.dropoff)
+        pts.append(r.pickup if s.kind in ("pickup", "break") else r.dropoff)
     pts.append(vehicle.end)
     dur, dist = travel.matrix(pts[:-1], pts[1:])
     aboard: dict[str, int] = {}
@@ -53,7 +53,7 @@ def route_figures(route: Route, vehicle: Vehicle, requests: dict[str, Request],
             s = route.stops[k]
             if s.kind == "pickup":
                 aboard[s.request] = requests[s.request].passengers
-            else:
+            elif s.kind == "dropoff":
                 aboard.pop(s.request, None)
     duty = (route.arrive - route.depart) * h_per_unit if route.stops else 0.0
     return PlanFigures(1, driven, empty, pkm, shared, driving, duty,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dispatch._insert_kernel import BIG, best_insertion, stp_earliest
-from dispatch.model import Point, Request, Route, Stop, Vehicle
+from dispatch.model import BREAK_PREFIX, Point, Request, Route, Stop, Vehicle, break_requests
 from dispatch.travel import TravelTimes
 from routing.errors import MobilityError
 
@@ -79,6 +79,9 @@ class Dispatcher:
         self.requests: dict[str, Request] = {}
         self.plans: dict[str, _Plan] = {v.id: _Plan(v) for v in vehicles}
         for plan in self.plans.values():
+            for b in break_requests(plan.vehicle):  # breaks: pinned pseudo-requests
+                self.requests[b.id] = b
+                plan.stops += [(b.id, "pickup"), (b.id, "dropoff")]
             self._refresh(plan)
 
     # -- requests -------------------------------------------------------------------
@@ -300,6 +303,10 @@ class Dispatcher:
         plan = self.plans[vehicle]
         out, load = [], 0
         for k, (rid, kind) in enumerate(plan.stops, 1):
+            if rid.startswith(BREAK_PREFIX):  # one "break" stop at its start, load unchanged
+                if kind == "pickup":
+                    out.append(Stop(rid, "break", float(plan.times[k]), load))
+                continue
             r = self.requests[rid]
             load += r.passengers if kind == "pickup" else -r.passengers
             out.append(Stop(rid, kind, float(plan.times[k]), load))

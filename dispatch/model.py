@@ -28,9 +28,20 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Break:
+    """A driver's break: starts between ``earliest`` and ``latest``, lasts ``duration``, at
+    ``location`` (default: the vehicle's end depot), with nobody on board."""
+
+    earliest: float
+    latest: float
+    duration: float
+    location: Point | None = None
+
+
+@dataclass(frozen=True)
 class Vehicle:
     """A vehicle on shift: leaves ``start`` no earlier than ``shift[0]``, back at ``end`` by
-    ``shift[1]``, at most ``max_duration`` on the road."""
+    ``shift[1]``, at most ``max_duration`` on the road, with optional ``breaks``."""
 
     id: str
     start: Point
@@ -39,6 +50,22 @@ class Vehicle:
     seats: int = 8
     wheelchair_places: int = 0
     max_duration: float = float(INF_TIME)
+    breaks: tuple[Break, ...] = ()
+
+
+BREAK_PREFIX = "break:"
+
+
+def break_requests(v: Vehicle) -> list[Request]:
+    """A vehicle's breaks as pseudo-requests pinned to it: "picked up" at the break place
+    within the window with the break's duration as boarding time, "dropped off" right there
+    (ride limit 0), occupying every seat so that no rider is on board meanwhile."""
+    out = []
+    for k, b in enumerate(sorted(v.breaks, key=lambda b: b.earliest)):
+        at = b.location or v.end
+        out.append(Request(f"{BREAK_PREFIX}{v.id}:{k}", at, at, (b.earliest, b.latest),
+                           max_ride=0.0, passengers=v.seats, pickup_service=b.duration))
+    return out
 
 
 @dataclass(frozen=True)

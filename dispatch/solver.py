@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from dispatch.model import Request, Route, Solution, Stop, Vehicle
+from dispatch.model import BREAK_PREFIX, Request, Route, Solution, Stop, Vehicle, break_requests
 from dispatch.schedule import earliest_schedule
 from dispatch.travel import TravelTimes
 
@@ -69,12 +69,17 @@ class Problem:
     onboard: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     def effective(self) -> Problem:
-        """The problem with on-board riders rewritten as pinned pickups at the start."""
-        if not self.onboard:
+        """The problem with on-board riders rewritten as pinned pickups at the start, and
+        vehicle breaks as pinned pseudo-requests (see :func:`dispatch.model.break_requests`)."""
+        ids = {r.id for r in self.requests}
+        extra = [b for v in self.vehicles for b in break_requests(v) if b.id not in ids]
+        if not self.onboard and not extra:
             return self
         veh = {v.id: v for v in self.vehicles}
         reqs = []
         keep = dict(self.keep)
+        for b in extra:
+            keep[b.id] = b.id[len(BREAK_PREFIX):].rsplit(":", 1)[0]
         for r in self.requests:
             if r.id in self.onboard:
                 vid, picked = self.onboard[r.id]
@@ -87,7 +92,7 @@ class Problem:
                             r.dropoff_service)
                 keep[r.id] = vid
             reqs.append(r)
-        return Problem(self.vehicles, reqs, keep)
+        return Problem(self.vehicles, reqs + extra, keep)
 
 
 def _nodes(p: Problem) -> tuple[list, list]:
@@ -295,7 +300,8 @@ def _extract(problem: Problem, routes: list[list[int]], pick: list[int], dur: np
             served.add(r.id)
         total += float(sum(dist[a, b] for a, b in zip(nodes[:-1], nodes[1:], strict=True)))
         out.append(route)
-    rejected = [r.id for r in problem.requests if r.id not in served]
+    rejected = [r.id for r in problem.requests
+                if r.id not in served and not r.id.startswith(BREAK_PREFIX)]
     return Solution(out, rejected, total, seconds)
 
 

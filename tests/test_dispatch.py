@@ -222,3 +222,53 @@ def test_riders_on_board_stay_and_keep_their_ride_limit() -> None:
     # x's pickup is the visit at A's start, now (t = 10)
     assert (route_a.stops[0].request, route_a.stops[0].kind) == ("x", "pickup")
     assert route_a.stops[0].time == 10.0
+
+
+def test_breaks_are_kept_with_nobody_on_board(travel: StreetTravel) -> None:
+    """A 30-minute break starting 12:00-12:30 at the depot: after a busy morning of
+    bookings it sits inside its window, and no booked ride spans it."""
+    from dispatch import Break
+
+    brk = Break(12 * 3600, 12.5 * 3600, 1800)
+    vehicles = [Vehicle(f"v{k}", DEPOT, DEPOT, (6 * 3600, 22 * 3600), seats=4,
+                        breaks=(brk,)) for k in range(3)]
+    d = Dispatcher(vehicles, travel, DispatchParams(window_s=1200))
+    pts = _near_points(travel, 120, seed=12)
+    rng = np.random.default_rng(13)
+    for q in range(60):
+        r = d.make_request(f"r{q}", pts[2 * q], pts[2 * q + 1],
+                           earliest_pickup=float(rng.uniform(10 * 3600, 14 * 3600)))
+        offer = d.quote(r)
+        if isinstance(offer, Offer):
+            d.commit(offer)
+    _verify_all_promises(d, travel)
+    for v in vehicles:
+        stops = d.schedule(v.id)
+        [b] = [s for s in stops if s.kind == "break"]
+        assert brk.earliest <= b.time <= brk.latest and b.load == 0
+        start, end = b.time, b.time + brk.duration
+        rides = {}
+        for s in stops:
+            if s.kind in ("pickup", "dropoff"):
+                rides.setdefault(s.request, []).append(s.time)
+        assert rides  # the vehicle did work around its break
+        for pick, drop in rides.values():
+            assert drop <= start + 1e-6 or pick >= end - 1e-6
+
+
+def test_optimiser_schedules_breaks() -> None:
+    from dispatch import Break, Problem, Request
+
+    v = Vehicle("A", (0.0, 0.0), (0.0, 0.0), (0.0, 300.0), seats=2,
+                breaks=(Break(100.0, 120.0, 30.0),))
+    reqs = [Request(f"r{k}", (float(k), 5.0), (float(k), 10.0), (20.0 * k, 20.0 * k + 60))
+            for k in range(8)]
+    sol = solve(Problem([v], reqs), EuclideanTravel(), SolverParams(time_limit_s=2))
+    assert not sol.rejected
+    [route] = sol.routes
+    kinds = [(s.request, s.kind) for s in route.stops]
+    b = [s for s in route.stops if s.request.startswith("break:")]
+    assert [s.kind for s in b] == ["pickup", "dropoff"] and 100.0 <= b[0].time <= 120.0
+    i = kinds.index((b[0].request, "pickup"))
+    assert route.stops[i].load == 2  # the break occupies every seat: nobody else aboard
+    assert route.stops[i + 1].request == b[0].request
