@@ -56,6 +56,23 @@ def _near_points(travel: StreetTravel, n: int, seed: int) -> list[tuple[float, f
     return [(float(net.node_lat[i]), float(net.node_lon[i])) for i in idx]
 
 
+def _book_stream(d: Dispatcher, travel: StreetTravel, n: int, hours: tuple[int, int],
+                 seed: int) -> int:
+    """Quote ``n`` random requests (earliest pickups within ``hours``) and commit every
+    offer; returns how many were booked."""
+    pts = _near_points(travel, 2 * n, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    booked = 0
+    for q in range(n):
+        r = d.make_request(f"r{q}", pts[2 * q], pts[2 * q + 1], earliest_pickup=float(
+            rng.uniform(hours[0] * 3600, hours[1] * 3600)))
+        offer = d.quote(r)
+        if isinstance(offer, Offer):
+            d.commit(offer)
+            booked += 1
+    return booked
+
+
 def _verify_all_promises(d: Dispatcher, travel: StreetTravel) -> int:
     """Recompute every plan independently (router matrix + the Python scheduler) and check
     every booked rider's window, ride time and the vehicle's seats."""
@@ -177,14 +194,7 @@ def test_reoptimize_keeps_every_promise_and_saves_time(travel: StreetTravel) -> 
     vehicles = [Vehicle(f"v{k}", DEPOT, DEPOT, (6 * 3600, 22 * 3600), seats=4)
                 for k in range(4)]
     d = Dispatcher(vehicles, travel, DispatchParams(window_s=1200))
-    pts = _near_points(travel, 120, seed=8)
-    rng = np.random.default_rng(9)
-    for q in range(60):
-        r = d.make_request(f"r{q}", pts[2 * q], pts[2 * q + 1],
-                           earliest_pickup=float(rng.uniform(7 * 3600, 12 * 3600)))
-        offer = d.quote(r)
-        if isinstance(offer, Offer):
-            d.commit(offer)
+    _book_stream(d, travel, 60, (7, 12), seed=8)
     owner = {rid: vid for vid, p in d.plans.items() for rid, _ in p.stops}
     before = sum(float(p.t_next.sum()) for p in d.plans.values())
     saved = d.reoptimize(time_limit_s=5)
@@ -233,14 +243,7 @@ def test_breaks_are_kept_with_nobody_on_board(travel: StreetTravel) -> None:
     vehicles = [Vehicle(f"v{k}", DEPOT, DEPOT, (6 * 3600, 22 * 3600), seats=4,
                         breaks=(brk,)) for k in range(3)]
     d = Dispatcher(vehicles, travel, DispatchParams(window_s=1200))
-    pts = _near_points(travel, 120, seed=12)
-    rng = np.random.default_rng(13)
-    for q in range(60):
-        r = d.make_request(f"r{q}", pts[2 * q], pts[2 * q + 1],
-                           earliest_pickup=float(rng.uniform(10 * 3600, 14 * 3600)))
-        offer = d.quote(r)
-        if isinstance(offer, Offer):
-            d.commit(offer)
+    _book_stream(d, travel, 60, (10, 14), seed=12)
     _verify_all_promises(d, travel)
     for v in vehicles:
         stops = d.schedule(v.id)
