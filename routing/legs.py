@@ -95,9 +95,6 @@ class WalkLegs:
     def path(self, a: LatLon, b: LatLon) -> StreetPath | None:
         return self.router.route(a, b)
 
-    def duration(self, path: StreetPath) -> int:
-        return int(np.ceil(path.distance_m / self.speed))
-
     def door_to_door(self, a: LatLon, b: LatLon) -> tuple[np.ndarray, float] | None:
         """Coordinates and metres of a walk from ``a`` to ``b``, including the approaches
         from each point to the street it snaps to."""

@@ -354,11 +354,6 @@ class StreetRouter:
         poly = hull_polygon(lat, lon, max_edge_m)
         return Isochrone(float(seconds), nodes, cost[nodes], poly)
 
-    def nearest_node(self, lat: float, lon: float) -> int:
-        """The network node nearest to a snapped point (for callers that need a node)."""
-        s = self.snap(lat, lon)
-        return int(self.net.head[s.edge] if s.fraction >= 0.5 else self._tail[s.edge])
-
 
 def _flat(anchors: list[Anchor]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     nodes = np.concatenate([a.nodes for a in anchors]) if anchors else np.zeros(0, np.int64)

@@ -31,11 +31,6 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MAX_PER_RULE = 200
 
 
-def lines(mask: np.ndarray | pd.Series) -> np.ndarray:
-    """File line numbers of the True rows of a boolean mask over a table (header = line 1)."""
-    return np.flatnonzero(np.asarray(mask)) + 2
-
-
 def report_rows(report: ValidationReport, severity: str, mask: np.ndarray | pd.Series,
                 file: str, column: str | None, message: object) -> int:
     """Report one problem per flagged row (``message`` may be a callable of the row index)."""
@@ -54,7 +49,6 @@ def parse_gtfs_time(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
     Returns (seconds with NaN for blanks, mask of non-blank unparsable values).
     """
-    s = values.astype(str).to_numpy(dtype=object)
     blank = values.str.len().to_numpy() == 0
     parts = values.str.split(":", n=2, expand=True, regex=False)
     if parts.shape[1] < 3:
@@ -66,7 +60,6 @@ def parse_gtfs_time(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
           & (parts[1].str.len().to_numpy() == 2) & (parts[2].str.len().to_numpy() == 2))
     out = np.where(ok, h * 3600 + m * 60 + sec, np.nan)
     bad = ~ok & ~blank
-    del s
     return out, bad
 
 
