@@ -4,9 +4,10 @@ OR-Tools dial-a-ride optimiser. Imports only ``routing`` of the project's packag
 from dispatch.cordeau import CordeauInstance, read_cordeau
 from dispatch.model import Break, Request, Route, Solution, Stop, Vehicle
 from dispatch.schedule import earliest_schedule
+from dispatch.service_area import ServiceArea
 from dispatch.solver import Problem, SolverParams, solve
 from dispatch.travel import EuclideanTravel, StreetTravel, TravelTimes
 
-__all__ = ["Break", "CordeauInstance", "EuclideanTravel", "Problem", "Request", "Route", "Solution",
-           "SolverParams", "Stop", "StreetTravel", "TravelTimes", "Vehicle",
-           "earliest_schedule", "read_cordeau", "solve"]
+__all__ = ["Break", "CordeauInstance", "EuclideanTravel", "Problem", "Request", "Route",
+           "ServiceArea", "Solution", "SolverParams", "Stop", "StreetTravel", "TravelTimes",
+           "Vehicle", "earliest_schedule", "read_cordeau", "solve"]

@@ -67,6 +67,14 @@ class _Plan:
     version: int = 0
     t_next: np.ndarray = field(default_factory=lambda: np.zeros(0))
     times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: where the vehicle is and from when it can go on (None: its depot at shift start)
+    origin: Point | None = None
+    ready: float | None = None
+    #: riders on board: request id -> time their boarding started
+    onboard: dict[str, float] = field(default_factory=dict)
+    #: the plan cannot keep every window from where the vehicle is (it runs late): its
+    #: times are then a forward estimate and it takes no new riders
+    late: bool = False
 
 
 class Dispatcher:
@@ -112,7 +120,7 @@ class Dispatcher:
     # -- plans ----------------------------------------------------------------------
     def _points(self, plan: _Plan) -> list[Point]:
         v = plan.vehicle
-        pts = [v.start]
+        pts = [plan.origin or v.start]
         for rid, kind in plan.stops:
             r = self.requests[rid]
             pts.append(r.pickup if kind == "pickup" else r.dropoff)
@@ -126,10 +134,14 @@ class Dispatcher:
         service, lo, hi = np.zeros(m), np.empty(m), np.empty(m)
         lo[0], hi[0] = v.shift
         lo[-1], hi[-1] = v.shift
+        if plan.ready is not None:
+            lo[0] = max(lo[0], plan.ready)
+            hi[0] = max(hi[0], lo[0])
         load = np.zeros(m, np.int64)
         rp, rd, rl = [], [], []
         where: dict[str, int] = {}
-        cur = 0
+        cur = sum(self.requests[rid].passengers for rid in plan.onboard)
+        load[0] = cur
         for k, (rid, kind) in enumerate(plan.stops, 1):
             r = self.requests[rid]
             if kind == "pickup":
@@ -141,9 +153,12 @@ class Dispatcher:
                 service[k] = r.dropoff_service
                 lo[k], hi[k] = r.dropoff_window
                 cur -= r.passengers
-                rp.append(where[rid])
-                rd.append(k)
-                rl.append(r.max_ride)
+                if rid in where:
+                    rp.append(where[rid])
+                    rd.append(k)
+                    rl.append(r.max_ride)
+                elif rid in plan.onboard:  # boarded already: the ride limit is a deadline
+                    hi[k] = min(hi[k], plan.onboard[rid] + r.pickup_service + r.max_ride)
             load[k] = cur
         return (service, lo, hi, load, np.array(rp, np.int64), np.array(rd, np.int64),
                 np.array(rl, np.float64))
@@ -157,8 +172,15 @@ class Dispatcher:
         v = plan.vehicle
         ok = stp_earliest(plan.t_next, service, lo, hi, rp, rd, rl,
                           min(v.max_duration, BIG), times)
+        plan.late = False
         if not ok:
-            raise MobilityError(f"vehicle {v.id}: its plan cannot be scheduled (a bug)")
+            if plan.origin is None and not plan.onboard:
+                raise MobilityError(f"vehicle {v.id}: its plan cannot be scheduled")
+            # the vehicle runs late: estimate each stop as soon as it can be reached
+            plan.late = True
+            times[0] = lo[0]
+            for k in range(1, len(pts)):
+                times[k] = max(lo[k], times[k - 1] + service[k - 1] + plan.t_next[k - 1])
         plan.times = times
 
     # -- quote & commit -------------------------------------------------------------
@@ -193,6 +215,9 @@ class Dispatcher:
                 continue
             if r.pickup_window[0] > v.shift[1] or r.pickup_window[1] < v.shift[0]:
                 codes.append(3)
+                continue
+            if plan.late:
+                codes.append(2)
                 continue
             service, lo, hi, load, rp, rd, rl = self._arrays(plan)
             bound = best.added_time if best is not None else BIG
@@ -249,6 +274,77 @@ class Dispatcher:
             raise
         plan.version += 1
 
+    # -- restoring and following the day ----------------------------------------------
+    def restore(self, vehicle: str, stops: list[tuple[str, str]], requests: list[Request], *,
+                origin: Point | None = None, ready: float | None = None,
+                onboard: dict[str, float] | None = None) -> None:
+        """Set a vehicle's plan as stored — e.g. when a process restarts: ``stops`` (request
+        id, kind) of ``requests``, where it is (``origin`` from ``ready``) and who is on
+        board (request id -> boarding time) — and schedule it."""
+        plan = self.plans[vehicle]
+        for r in requests:
+            self.requests[r.id] = r
+        plan.stops = list(stops)  # as stored, breaks included
+        plan.origin, plan.ready = origin, ready
+        plan.onboard = dict(onboard or {})
+        self._refresh(plan)
+        plan.version += 1
+
+    def locate(self, vehicle: str, position: Point, time: float) -> None:
+        """The vehicle is at ``position`` at ``time``: plan onwards from there."""
+        plan = self.plans[vehicle]
+        plan.origin, plan.ready = position, time
+        self._refresh(plan)
+        plan.version += 1
+
+    def picked_up(self, rid: str, time: float) -> None:
+        """The rider boarded at ``time``: the pickup is done, the vehicle is there."""
+        plan = self._plan_of(rid)
+        plan.stops.remove((rid, "pickup"))
+        plan.onboard[rid] = time
+        plan.origin = self.requests[rid].pickup
+        plan.ready = max(plan.ready or 0.0, time + self.requests[rid].pickup_service)
+        self._refresh(plan)
+        plan.version += 1
+
+    def dropped_off(self, rid: str, time: float) -> None:
+        """The rider alighted at ``time``: the ride is finished."""
+        plan = self._plan_of(rid)
+        plan.stops.remove((rid, "dropoff"))
+        plan.onboard.pop(rid, None)
+        r = self.requests.pop(rid)
+        plan.origin = r.dropoff
+        plan.ready = max(plan.ready or 0.0, time + r.dropoff_service)
+        self._refresh(plan)
+        plan.version += 1
+
+    def remove(self, rid: str) -> None:
+        """Take a request out of its plan (cancelled, or the rider did not show up).
+        Removing stops never makes a plan infeasible (travel times obey the triangle
+        inequality), so this cannot fail."""
+        plan = self._plan_of(rid)
+        plan.stops = [s for s in plan.stops if s[0] != rid]
+        plan.onboard.pop(rid, None)
+        del self.requests[rid]
+        self._refresh(plan)
+        plan.version += 1
+
+    def vehicle_of(self, rid: str) -> str | None:
+        """The vehicle whose plan holds the request (None if none does)."""
+        for vid, plan in self.plans.items():
+            if rid in plan.onboard or any(s[0] == rid for s in plan.stops):
+                return vid
+        return None
+
+    def is_late(self, vehicle: str) -> bool:
+        return self.plans[vehicle].late
+
+    def _plan_of(self, rid: str) -> _Plan:
+        vid = self.vehicle_of(rid)
+        if vid is None:
+            raise KeyError(f"request {rid} is in no plan")
+        return self.plans[vid]
+
     def reoptimize(self, time_limit_s: float = 5.0) -> float:
         """Improve the live plans with the optimiser without breaking a promise: every booked
         request stays on its vehicle and inside its windows and ride-time limit; the current
@@ -257,8 +353,9 @@ class Dispatcher:
         """
         from dispatch.solver import Problem, SolverParams, solve
 
-        if not self.requests:
-            return 0.0
+        if not self.requests or any(p.origin is not None or p.onboard
+                                    for p in self.plans.values()):
+            return 0.0  # under way: left to the operator's next planning round
         keep = {rid: vid for vid, plan in self.plans.items() for rid, _ in plan.stops}
         vehicles = [p.vehicle for p in self.plans.values()]
         problem = Problem(vehicles, list(self.requests.values()), keep)

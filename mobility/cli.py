@@ -274,6 +274,141 @@ def validate(path: Annotated[Path, typer.Argument(help="GTFS zip or folder")],
     raise typer.Exit(0 if report.valid else 1)
 
 
+@app.command()
+def serve(
+    region: RegionArg = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="API processes (several need "
+                                         "PostgreSQL or share one SQLite file)")] = 1,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log",
+                                             help="log each request line")] = True,
+    data: DataOpt = None, cache: CacheOpt = None,
+) -> None:
+    """Start the HTTP API (plan, quotes, bookings, vehicles) on a region.
+
+    The store is MOBILITY_DB_URL (default: an SQLite file under ~/.local/share/mobility)."""
+    import os
+
+    import uvicorn
+
+    from mobility import server
+
+    if not 0 < port < 65536:
+        _fail(f"--port must be 1-65535, not {port}")
+    if not 1 <= workers <= 64:
+        _fail(f"--workers must be 1-64, not {workers}")
+    s = _settings(data, cache)
+    reg = _load(region, s)
+    with _errors():
+        try:
+            if workers == 1:
+                app_ = server.build(reg, s)
+            else:
+                server.build(reg, s, warm=False)  # migrate and sync the fleet once
+        except Exception as exc:  # the store is unreachable or refuses us
+            if exc.__class__.__module__.startswith("sqlalchemy"):
+                _fail(f"cannot use the store {s.db_url.split('@')[-1]}: "
+                      f"{str(exc).splitlines()[0]}")
+            raise
+    err.print(f"[green]serving[/] {reg.name} on http://{host}:{port} "
+              f"(docs: http://{host}:{port}/docs)", highlight=False)
+    if workers == 1:
+        uvicorn.run(app_, host=host, port=port, access_log=access_log, log_level="info")
+        return
+    os.environ[server.REGION_ENV] = str(region or s.region)
+    os.environ["MOBILITY_DATA"], os.environ["MOBILITY_CACHE"] = str(s.data), str(s.cache)
+    uvicorn.run("mobility.server:app_factory", factory=True, host=host, port=port,
+                workers=workers, access_log=access_log, log_level="info")
+
+
+keys = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+app.add_typer(keys, name="keys")
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from api.store import Store
+
+    st = Store(Settings().db_url)
+    with _errors():
+        try:
+            st.migrate()
+        except Exception as exc:
+            if exc.__class__.__module__.startswith("sqlalchemy"):
+                _fail(f"cannot use the store: {str(exc).splitlines()[0]}")
+            raise
+    return st
+
+
+@keys.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="rider, driver, dispatcher or admin")],
+    label: Annotated[str | None, typer.Option(help="what the key is for")] = None,
+    rider: Annotated[str | None, typer.Option(help="rider keys: an existing rider id")] = None,
+    name: Annotated[str | None, typer.Option(help="rider keys: the new rider's name")] = None,
+    phone: Annotated[str | None, typer.Option(help="rider keys: the new rider's phone")] = None,
+    vehicle: Annotated[str | None, typer.Option(help="driver keys: the vehicle id")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an API key and print it (it is shown only once; the store keeps a hash)."""
+    from api.auth import ROLES, create_key
+
+    if role not in ROLES:
+        _fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}")
+    st = _store()
+    with st.session() as sess:
+        try:
+            key = create_key(sess, role, label=label, rider_id=rider, rider_name=name,
+                             rider_phone=phone, vehicle_id=vehicle)
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+        sess.flush()
+        from api.auth import lookup
+
+        who = lookup(sess, key)
+    assert who is not None
+    if as_json:
+        sys.stdout.write(json.dumps({"key": key, "id": who.key_id, "role": role,
+                                     "riderId": who.rider_id, "vehicleId": who.vehicle_id})
+                         + "\n")
+    else:
+        sys.stdout.write(key + "\n")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """The keys (ids, roles, labels — never the secrets)."""
+    from sqlalchemy import select
+
+    from api.store.models import ApiKey
+
+    st = _store()
+    table = Table("id", "role", "rider", "vehicle", "label", "created", "revoked")
+    with st.session() as sess:
+        for k in sess.execute(select(ApiKey).order_by(ApiKey.created_at)).scalars():
+            table.add_row(k.id, k.role, k.rider_id or "", k.vehicle_id or "", k.label or "",
+                          k.created_at.isoformat(timespec="seconds"),
+                          k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "")
+    out.print(table)
+
+
+@keys.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (keys list)")]
+                ) -> None:
+    """Revoke a key: it is refused from now on."""
+    from api.store.models import ApiKey, utcnow
+
+    st = _store()
+    with st.session() as sess:
+        k = sess.get(ApiKey, key_id)
+        if k is None:
+            _fail(f"no key with id {key_id!r}")
+            return
+        k.revoked_at = k.revoked_at or utcnow()
+    out.print(f"revoked {key_id}")
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

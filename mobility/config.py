@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dispatch.model import Vehicle
 from mobility.errors import RegionError
+from mobility.fleet import read_fleet
 
 BUILTIN = Path(__file__).parent / "regions"
 OSM_SUFFIXES = (".osm.pbf", ".osm", ".osm.gz", ".osm.bz2")
@@ -49,6 +51,8 @@ class RegionConfig:
     service_area_files: tuple[Path, ...] = ()
     walk_speed: float = 1.33  #: m/s, for transfers and access/egress
     max_transfer_s: int = 600  #: longest walking transfer between stops
+    #: the on-demand fleet: (service area name, vehicle with its daily shift)
+    fleet: tuple[tuple[str, Vehicle], ...] = ()
 
     def inputs(self) -> list[Path]:
         """The files whose content decides the compiled arrays."""
@@ -101,7 +105,7 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         return RegionError(f"{toml_path}: '{key}' {why}")
 
     known = {"name", "gtfs", "osm", "timezone", "country", "default_date", "service_areas",
-             "walk_speed", "max_transfer_s"}
+             "walk_speed", "max_transfer_s", "vehicles"}
     unknown = set(raw) - known
     if unknown:
         raise bad(sorted(unknown)[0], f"is not a known setting (known: {', '.join(sorted(known))})")
@@ -160,6 +164,8 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         areas = [(toml_path.parent / a) for a in areas_raw]
     else:
         raise bad("service_areas", "must be a list of GeoJSON file names")
+    area_names = [a.name for p in areas if p.exists() for a in read_service_areas(p)]
+    fleet = read_fleet(raw.get("vehicles"), area_names, toml_path)
     return RegionConfig(
         name=str(raw.get("name", folder.name)),
         folder=folder,
@@ -171,6 +177,7 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         service_area_files=tuple(areas),
         walk_speed=float(walk_speed),
         max_transfer_s=max_transfer,
+        fleet=fleet,
     )
 
 

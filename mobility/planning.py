@@ -9,16 +9,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mobility.region import Region
-from routing.errors import MobilityError, ServiceDateError
+from routing.errors import InputError, MobilityError, OutOfRegionError, ServiceDateError
 from routing.legs import WalkLegs
 from routing.otp import itinerary_to_otp
 from routing.planner import Endpoint, JourneyPlanner, PlanResult
 from routing.raptor import TransitRouter
 from routing.street_router import StreetRouter
 
-
-class InputError(MobilityError, ValueError):
-    """A query parameter a user typed cannot be understood; the message says what to type."""
+__all__ = ["InputError", "RegionPlanner"]
 
 
 class RegionPlanner:
@@ -61,15 +59,21 @@ class RegionPlanner:
             hits = (tt.stop_id == sid).nonzero()[0]
             if len(hits) == 0:
                 raise InputError(f"{name}: no stop with stop_id '{sid}' in region "
-                                 f"{self.region.name}")
+                                 f"{self.region.name}", field=name)
             return int(hits[0])
         try:
             lat, lon = (float(x) for x in text.split(","))
         except ValueError:
             raise InputError(f"{name}: expected LAT,LON (e.g. 44.0153,-73.1673) or "
-                             f"stop:<stop_id>, not {text!r}") from None
+                             f"stop:<stop_id>, not {text!r}", field=name) from None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise InputError(f"{name}: {lat},{lon} is not a valid latitude,longitude")
+            raise InputError(f"{name}: {lat},{lon} is not a valid latitude,longitude",
+                             field=name)
+        try:  # fail here, naming the parameter, rather than deep in the planner
+            self.street("walk").snap(lat, lon)
+        except OutOfRegionError as exc:
+            raise OutOfRegionError(f"{name}: {exc} — outside region {self.region.name}",
+                                   field=name) from None
         return (lat, lon)
 
     def when(self, text: str | None) -> tuple[dt.date, int]:
@@ -83,7 +87,7 @@ class RegionPlanner:
                 moment = dt.datetime.fromisoformat(text)
             except ValueError:
                 raise InputError(f"time: expected an ISO date-time like 2016-03-03T08:00, "
-                                 f"not {text!r}") from None
+                                 f"not {text!r}", field="time") from None
             moment = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(
                 tz)
         date = moment.date()
@@ -92,7 +96,7 @@ class RegionPlanner:
         if span is None or not span[0] <= date <= span[1]:
             first, last = span if span else ("-", "-")
             raise ServiceDateError(f"time: {date} is outside the feed's service dates "
-                                   f"({first} … {last})")
+                                   f"({first} … {last})", field="time")
         return date, int((moment - midnight).total_seconds())
 
     # -- answers ----------------------------------------------------------------------
@@ -100,9 +104,11 @@ class RegionPlanner:
              arrive_by: bool = False, wheelchair: bool = False, max_transfers: int = 8,
              num_itineraries: int = 3, window_s: int | None = None) -> PlanResult:
         if not 0 <= max_transfers <= 10:
-            raise InputError(f"maxTransfers must be between 0 and 10, not {max_transfers}")
+            raise InputError(f"maxTransfers must be between 0 and 10, not {max_transfers}",
+                             field="maxTransfers")
         if window_s is not None and not 0 < window_s <= 6 * 3600:
-            raise InputError(f"the search window must be 1 s to 6 h, not {window_s} s")
+            raise InputError(f"the search window must be 1 s to 6 h, not {window_s} s",
+                             field="window")
         return self.journeys.plan(origin, destination, date, time_s, arrive_by=arrive_by,
                                   wheelchair=wheelchair, max_transfers=max_transfers,
                                   num_itineraries=num_itineraries, window_s=window_s)
@@ -112,3 +118,14 @@ class RegionPlanner:
         return {"itineraries": [itinerary_to_otp(it, tt, date, self.region.timezone)
                                 for it in result.itineraries],
                 "messages": result.messages}
+
+    def plan_query(self, origin: str, destination: str, time: str | None, *,
+                   arrive_by: bool = False, wheelchair: bool = False,
+                   max_transfers: int = 8) -> dict[str, Any]:
+        """A plan from what a user typed (the HTTP API's ``Planner`` protocol)."""
+        a = self.endpoint(origin, "from")
+        b = self.endpoint(destination, "to")
+        date, secs = self.when(time)
+        result = self.plan(a, b, date, secs, arrive_by=arrive_by, wheelchair=wheelchair,
+                           max_transfers=max_transfers)
+        return self.plan_json(result, date)

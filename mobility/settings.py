@@ -26,6 +26,10 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "mobility"
 
 
+def default_db_url() -> str:
+    return f"sqlite:///{Path.home() / '.local' / 'share' / 'mobility' / 'mobility.db'}"
+
+
 class Settings(BaseSettings):
     """Settings read from the environment (prefix ``MOBILITY_``)."""
 
@@ -37,6 +41,21 @@ class Settings(BaseSettings):
                         description="where compiled regions are cached")
     region: str = Field("addison-vt", description="the default region")
     workers: int = Field(2, ge=1, le=64, description="processes used to compile streets")
+    db_url: str = Field(default_factory=default_db_url,
+                        description="the store: sqlite:///FILE or postgresql://…")
+    cors_origins: list[str] = Field(default_factory=list,
+                                    description="origins allowed to call the API from a "
+                                                "browser (JSON list)")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    quote_ttl_s: int = Field(300, ge=10, le=86400)
+    horizon_days: int = Field(14, ge=1, le=365)
+
+    @field_validator("db_url")
+    @classmethod
+    def _known_db(cls, v: str) -> str:
+        if not v.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("db_url must start with sqlite:/// or postgresql://")
+        return v
 
     @field_validator("region")
     @classmethod

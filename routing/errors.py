@@ -5,7 +5,18 @@ from __future__ import annotations
 
 
 class MobilityError(Exception):
-    """Base class of all errors raised by mobility on purpose."""
+    """Base class of all errors raised by mobility on purpose.
+
+    ``field`` names the input at fault (a query parameter or body field) when one is.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InputError(MobilityError, ValueError):
+    """A value a user typed cannot be understood; the message says what to type."""
 
 
 class OutOfRegionError(MobilityError, ValueError):

@@ -67,3 +67,57 @@ def tiny_region(tmp_path: Path) -> Path:
         'name = "tiny"\ngtfs = ["gtfs.zip"]\nosm = "streets.osm"\ncountry = "US"\n'
         'default_date = "2024-01-08"\nservice_areas = []\n', encoding="utf-8")
     return folder
+
+
+# -- the HTTP API --------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def addison_planner(addison: Region):  # type: ignore[no-untyped-def]
+    from mobility.planning import RegionPlanner
+
+    return RegionPlanner(addison)
+
+
+@pytest.fixture(scope="session")
+def addison_travel(addison_planner):  # type: ignore[no-untyped-def]
+    from dispatch.travel import StreetTravel
+
+    return StreetTravel(addison_planner.street("car"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """An empty, migrated store: an SQLite file, and PostgreSQL when it is reachable."""
+    from api.store import Store
+    from tests.api_helpers import drop_pg_schema, pg_reachable, pg_schema_url
+
+    if request.param == "sqlite":
+        st = Store(f"sqlite:///{tmp_path / 'mobility.db'}")
+        st.migrate()
+        yield st
+        st.engine.dispose()
+        return
+    if not pg_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    url = pg_schema_url()
+    st = Store(url)
+    st.migrate()
+    yield st
+    st.engine.dispose()
+    drop_pg_schema(url)
+
+
+@pytest.fixture()
+def api(addison: Region, addison_planner, addison_travel, store):  # type: ignore[no-untyped-def]
+    """The app over the real addison-vt region and a fresh store, with a TestClient."""
+    from fastapi.testclient import TestClient
+
+    from api import ApiConfig, OnDemand, create_app
+    from mobility.server import service_areas
+    from tests.api_helpers import ApiUnderTest
+
+    od = OnDemand(service_areas(addison), addison_travel, addison.timezone, store,
+                  config=ApiConfig(cors_origins=("https://app.example.org",)))
+    od.sync_fleet()
+    app = create_app(addison_planner, od, region_name=addison.name)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield ApiUnderTest(client, store, od)

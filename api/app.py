@@ -1,0 +1,54 @@
+"""The app factory: it receives its planner, on-demand service and store (it builds none of
+them, so the same app runs on a real region in production and on anything in tests)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from api.config import ApiConfig
+from api.deps import Planner
+from api.limits import BodyLimit
+from api.ondemand import OnDemand
+from api.problems import MEDIA_TYPE, Problem, install
+from api.routes import bookings, health, plan, quotes, riders, service_areas, vehicles
+
+DESCRIPTION = """Journeys by walking and scheduled transit (OpenTripPlanner's plan shape) and
+on-demand rides: quotes, bookings, vehicles' manifests and events. Errors are RFC 9457 problem
+details. Authenticate with `Authorization: Bearer <API key>` (`mobility keys create`)."""
+
+
+def create_app(planner: Planner, ondemand: OnDemand, *, region_name: str,
+               config: ApiConfig | None = None) -> FastAPI:
+    """The HTTP API over a journey planner and an on-demand service (with its store)."""
+    config = config or ondemand.config
+    app = FastAPI(title="mobility", version="1", description=DESCRIPTION)
+    app.state.planner = planner
+    app.state.ondemand = ondemand
+    app.state.store = ondemand.store
+    app.state.region_name = region_name
+    install(app)
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        p = Problem(409, "conflict", "Conflict", "a concurrent request changed the same "
+                    "record; retry the request")
+        return JSONResponse(p.body(request.url.path), 409, media_type=MEDIA_TYPE)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
+        p = Problem(503, "store-unavailable", "Store unavailable", "the database did not "
+                    "answer in time; retry shortly", headers={"Retry-After": "2"})
+        return JSONResponse(p.body(request.url.path), 503, media_type=MEDIA_TYPE,
+                            headers=p.headers)
+
+    for r in (health, plan, service_areas, quotes, bookings, riders, vehicles):
+        app.include_router(r.router)
+    if config.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
+                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    return app

@@ -1,0 +1,66 @@
+"""API keys with roles. A key is ``mob_<id>_<secret>``; the store keeps only its SHA-256
+(the secret is 256 random bits, so a fast hash suffices)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.store.models import ApiKey, Rider
+
+ROLES = ("rider", "driver", "dispatcher", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id, its role, and the rider or vehicle it belongs to."""
+
+    key_id: str
+    role: str
+    rider_id: str | None = None
+    vehicle_id: str | None = None
+
+    @property
+    def staff(self) -> bool:
+        return self.role in ("dispatcher", "admin")
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def new_id(prefix: str = "") -> str:
+    return prefix + secrets.token_hex(8)
+
+
+def create_key(s: Session, role: str, *, label: str | None = None,
+               rider_id: str | None = None, rider_name: str | None = None,
+               rider_phone: str | None = None, vehicle_id: str | None = None) -> str:
+    """Store a new key and return it (the only time the secret is shown). A rider key
+    belongs to a rider (an existing one, or a new one with the given name and phone)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if role == "rider" and rider_id is None:
+        rider = Rider(id=new_id("r_"), name=rider_name, phone=rider_phone)
+        s.add(rider)
+        s.flush()
+        rider_id = rider.id
+    if role == "driver" and not vehicle_id:
+        raise ValueError("a driver key needs the vehicle it drives")
+    kid = secrets.token_hex(6)
+    key = f"mob_{kid}_{secrets.token_urlsafe(32)}"
+    s.add(ApiKey(id=kid, key_hash=hash_key(key), role=role, rider_id=rider_id,
+                 vehicle_id=vehicle_id, label=label))
+    return key
+
+
+def lookup(s: Session, key: str) -> Principal | None:
+    row = s.execute(select(ApiKey).where(ApiKey.key_hash == hash_key(key),
+                                         ApiKey.revoked_at.is_(None))).scalar_one_or_none()
+    if row is None:
+        return None
+    return Principal(row.id, row.role, row.rider_id, row.vehicle_id)

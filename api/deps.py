@@ -1,0 +1,86 @@
+"""Dependencies of the routes, as ``Annotated`` aliases: the session, the caller, the
+planner and the on-demand service (all provided by the app factory through ``app.state``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.auth import Principal, lookup
+from api.ondemand import OnDemand
+from api.problems import Problem
+from api.store import Store
+
+
+class Planner(Protocol):
+    """What the API needs of a journey planner (``mobility``'s RegionPlanner is one)."""
+
+    def plan_query(self, origin: str, destination: str, time: str | None, *,
+                   arrive_by: bool, wheelchair: bool, max_transfers: int) -> dict[str, Any]:
+        """Itineraries in OTP's plan shape; raises MobilityError (with ``field``) for bad
+        input."""
+        ...
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with get_store(request).session() as s:
+        yield s
+
+
+def get_planner(request: Request) -> Planner:
+    return request.app.state.planner  # type: ignore[no-any-return]
+
+
+def get_ondemand(request: Request) -> OnDemand:
+    return request.app.state.ondemand  # type: ignore[no-any-return]
+
+
+_bearer = HTTPBearer(auto_error=False, description="an API key: `mobility keys create`")
+
+
+def get_principal(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None,
+                                                     Depends(_bearer)]) -> Principal:
+    if creds is None or not creds.credentials:
+        raise Problem(401, "unauthorized", "Unauthorized", "send an API key as "
+                      "'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
+    with get_store(request).session() as s:
+        who = lookup(s, creds.credentials)
+    if who is None:
+        raise Problem(401, "unauthorized", "Unauthorized", "unknown or revoked API key",
+                      headers={"WWW-Authenticate": "Bearer"})
+    return who
+
+
+def require(*roles: str) -> Any:
+    """A dependency admitting only the given roles."""
+
+    def check(who: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if who.role not in roles:
+            raise Problem(403, "forbidden", "Forbidden",
+                          f"this needs a {' or '.join(roles)} key (yours is {who.role})")
+        return who
+
+    return Depends(check)
+
+
+def today(od: OnDemand) -> dt.date:
+    return dt.datetime.now(od.tz).date()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+StoreDep = Annotated[Store, Depends(get_store)]
+PlannerDep = Annotated[Planner, Depends(get_planner)]
+OnDemandDep = Annotated[OnDemand, Depends(get_ondemand)]
+CallerDep = Annotated[Principal, Depends(get_principal)]
+StaffDep = Annotated[Principal, require("dispatcher", "admin")]
+BookerDep = Annotated[Principal, require("rider", "dispatcher", "admin")]
+FleetDep = Annotated[Principal, require("driver", "dispatcher", "admin")]

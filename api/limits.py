@@ -1,0 +1,53 @@
+"""A request body size limit (ASGI middleware): larger bodies get 413 before they are read
+into memory."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._reject(scope, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLargeError
+            return msg
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLargeError:
+            await self._reject(scope, send)
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        body: dict[str, Any] = {"type": "/problems/too-large", "title": "Request body too "
+                                "large", "status": 413, "detail": f"request bodies are limited "
+                                f"to {self.max_bytes} bytes", "instance": scope.get("path", "")}
+        raw = json.dumps(body).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/problem+json"),
+                                (b"content-length", str(len(raw)).encode())]})
+        await send({"type": "http.response.body", "body": raw})
+
+
+class _TooLargeError(Exception):
+    pass

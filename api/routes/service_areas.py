@@ -1,0 +1,18 @@
+"""GET /api/v1/service-areas: the on-demand areas as GeoJSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import OnDemandDep
+
+router = APIRouter(prefix="/api/v1", tags=["service areas"])
+
+
+@router.get("/service-areas", response_model=dict[str, Any],
+            summary="On-demand service areas (GeoJSON FeatureCollection)")
+def service_areas(od: OnDemandDep) -> dict[str, Any]:
+    return {"type": "FeatureCollection",
+            "features": [a.feature() for a in od.areas.values()]}

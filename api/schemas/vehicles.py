@@ -1,0 +1,70 @@
+"""Vehicles, their manifests and the events drivers report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from api.schemas.common import LatLon, Schema, Window
+
+
+class VehicleResponse(Schema):
+    id: str
+    area: str
+    seats: int
+    wheelchair_places: int
+    depot: LatLon
+    shift_start: str = Field(description="HH:MM local time")
+    shift_end: str
+
+
+class VehicleList(Schema):
+    vehicles: list[VehicleResponse]
+
+
+class ManifestStop(Schema):
+    seq: int
+    kind: Literal["pickup", "dropoff", "break"]
+    booking_id: str | None
+    rider_name: str | None = None
+    rider_phone: str | None = None
+    passengers: int
+    wheelchair: bool
+    location: LatLon
+    planned_time: dt.datetime
+    window: Window | None = None
+
+
+class Manifest(Schema):
+    vehicle_id: str
+    service_date: dt.date
+    late: bool = Field(description="the vehicle cannot keep every window from where it is")
+    position: LatLon | None = None
+    on_board: list[str] = Field(description="booking ids of riders on board")
+    stops: list[ManifestStop]
+
+
+class VehicleEventRequest(Schema):
+    type: Literal["arrived", "picked_up", "dropped_off", "no_show", "position"]
+    booking_id: str | None = Field(None, max_length=32)
+    time: dt.datetime | None = Field(None, description="when it happened (default: now)")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _needs(self) -> VehicleEventRequest:
+        if self.type == "position" and (self.lat is None or self.lon is None):
+            raise ValueError("a position event needs lat and lon")
+        if self.type != "position" and self.booking_id is None:
+            raise ValueError(f"a {self.type} event needs bookingId")
+        return self
+
+
+class VehicleEventResponse(Schema):
+    vehicle_id: str
+    type: str
+    booking_id: str | None
+    booking_status: str | None
+    late: bool

@@ -1,0 +1,113 @@
+"""The store: an SQLAlchemy engine over SQLite (default) or PostgreSQL, its migrations, and
+the per-day lock under which plans change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.store.models import PlanVersion
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Store:
+    """Sessions on one database. On SQLite every transaction begins ``IMMEDIATE`` (one
+    writer at a time across processes, WAL for concurrent readers, full fsync on commit);
+    on PostgreSQL plan changes lock their day's :class:`PlanVersion` row."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._day_locks: dict[tuple[str, dt.date], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (Alembic), under a lock on PostgreSQL
+        so that processes starting together migrate once."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(7102026)"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits when the block ends without error."""
+        with self.sessions() as s, s.begin():
+            yield s
+
+    @contextmanager
+    def day(self, area: str, date: dt.date) -> Iterator[tuple[Session, int]]:
+        """A transaction holding the lock of one service area's day: (session, the plans'
+        stored version). Threads of this process queue on a lock first, so that one
+        database connection at a time waits for the row."""
+        with self._guard:
+            lock = self._day_locks.setdefault((area, date), threading.Lock())
+        with lock, self.session() as s:
+            yield s, self.lock_day(s, area, date)
+
+    def lock_day(self, s: Session, area: str, date: dt.date) -> int:
+        ins: Any = sqlite_insert if self.is_sqlite else pg_insert
+        s.execute(ins(PlanVersion).values(area=area, service_date=date, version=0)
+                  .on_conflict_do_nothing())
+        row = s.execute(select(PlanVersion.version).where(
+            PlanVersion.area == area, PlanVersion.service_date == date).with_for_update()
+        ).scalar_one()
+        return int(row)
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
+                               pool_size=8, max_overflow=8)
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)

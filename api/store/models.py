@@ -1,0 +1,208 @@
+"""Table models of the store (SQLAlchemy 2). The API's request/response schemas live apart,
+in :mod:`api.schemas`; times of the dispatch engine are seconds after the service day's
+midnight (``*_s`` columns, with the ``service_date``), wall-clock moments are UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object
+                           ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime written to the store")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object
+                             ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Rider(Base):
+    """A person who rides. Name and phone are personal data: never logged."""
+
+    __tablename__ = "riders"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiKey(Base):
+    """An API key, stored as the SHA-256 of the secret (keys are 256-bit random tokens)."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    rider_id: Mapped[str | None] = mapped_column(ForeignKey("riders.id"))
+    vehicle_id: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class VehicleRow(Base):
+    """A vehicle of the fleet with its daily shift (synchronised from the region config)."""
+
+    __tablename__ = "vehicles"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    area: Mapped[str] = mapped_column(String(100))
+    seats: Mapped[int] = mapped_column(Integer)
+    wheelchair_places: Mapped[int] = mapped_column(Integer)
+    depot_lat: Mapped[float] = mapped_column(Float)
+    depot_lon: Mapped[float] = mapped_column(Float)
+    shift_start_s: Mapped[float] = mapped_column(Float)
+    shift_end_s: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Quote(Base):
+    """An offer made to a rider: the request under the service rules and its estimate."""
+
+    __tablename__ = "quotes"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rider_id: Mapped[str] = mapped_column(ForeignKey("riders.id"))
+    key_id: Mapped[str] = mapped_column(String(16))
+    area: Mapped[str] = mapped_column(String(100))
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    time_type: Mapped[str] = mapped_column(String(10))
+    origin_lat: Mapped[float] = mapped_column(Float)
+    origin_lon: Mapped[float] = mapped_column(Float)
+    dest_lat: Mapped[float] = mapped_column(Float)
+    dest_lon: Mapped[float] = mapped_column(Float)
+    passengers: Mapped[int] = mapped_column(Integer)
+    wheelchairs: Mapped[int] = mapped_column(Integer)
+    pickup_lo_s: Mapped[float] = mapped_column(Float)
+    pickup_hi_s: Mapped[float] = mapped_column(Float)
+    dropoff_lo_s: Mapped[float] = mapped_column(Float)
+    dropoff_hi_s: Mapped[float] = mapped_column(Float)
+    max_ride_s: Mapped[float] = mapped_column(Float)
+    boarding_s: Mapped[float] = mapped_column(Float)
+    alighting_s: Mapped[float] = mapped_column(Float)
+    vehicle_id: Mapped[str] = mapped_column(String(64))
+    est_pickup_s: Mapped[float] = mapped_column(Float)
+    est_dropoff_s: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Booking(Base):
+    """A confirmed ride (a promise) and where it stands."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (UniqueConstraint("key_id", "idempotency_key"),
+                      Index("ix_bookings_day", "area", "service_date", "status"),
+                      Index("ix_bookings_rider", "rider_id"))
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id"), unique=True)
+    rider_id: Mapped[str] = mapped_column(ForeignKey("riders.id"))
+    key_id: Mapped[str] = mapped_column(String(16))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(100))
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    vehicle_id: Mapped[str] = mapped_column(String(64))
+    #: confirmed, on_board, completed, cancelled, no_show
+    status: Mapped[str] = mapped_column(String(16))
+    picked_up_s: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BookingStatus(Base):
+    """The status history of a booking (one row per change)."""
+
+    __tablename__ = "booking_status"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_role: Mapped[str] = mapped_column(String(16))
+
+
+class PlanVersion(Base):
+    """One row per service area and day: the version of its plans, and the row that is
+    locked while they change."""
+
+    __tablename__ = "plan_versions"
+    area: Mapped[str] = mapped_column(String(100), primary_key=True)
+    service_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PlanStop(Base):
+    """A stop of a vehicle's plan for a day, in order (``seq``)."""
+
+    __tablename__ = "plan_stops"
+    __table_args__ = (UniqueConstraint("vehicle_id", "service_date", "seq"),
+                      Index("ix_plan_stops_day", "area", "service_date"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    area: Mapped[str] = mapped_column(String(100))
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    vehicle_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    request_id: Mapped[str] = mapped_column(String(100))  #: booking id (or a break's id)
+    kind: Mapped[str] = mapped_column(String(10))  #: pickup or dropoff
+    planned_s: Mapped[float] = mapped_column(Float)
+
+
+class VehicleState(Base):
+    """Where a vehicle last was on a day, and from when it can go on."""
+
+    __tablename__ = "vehicle_states"
+    vehicle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    ready_s: Mapped[float] = mapped_column(Float)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VehicleEvent(Base):
+    """What a driver's app reported."""
+
+    __tablename__ = "vehicle_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    vehicle_id: Mapped[str] = mapped_column(String(64), index=True)
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    type: Mapped[str] = mapped_column(String(16))
+    booking_id: Mapped[str | None] = mapped_column(String(32))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    time_s: Mapped[float] = mapped_column(Float)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key_id: Mapped[str] = mapped_column(String(16))

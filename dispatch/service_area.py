@@ -1,0 +1,39 @@
+"""On-demand service areas: a polygon where rides may start and end, and its fleet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import shapely
+from shapely.geometry import Point as _Pt
+from shapely.geometry import shape
+
+from dispatch.model import Point, Vehicle
+
+
+@dataclass(frozen=True, eq=False)
+class ServiceArea:
+    """A named GeoJSON (Multi)Polygon, the vehicles serving it and free-form properties."""
+
+    name: str
+    geometry: dict[str, Any]
+    vehicles: tuple[Vehicle, ...] = ()
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def _shape(self) -> Any:
+        geom = shape(self.geometry)
+        shapely.prepare(geom)
+        return geom
+
+    def contains(self, point: Point) -> bool:
+        """Whether ``(lat, lon)`` lies inside (or on the border of) the area."""
+        lat, lon = point
+        return bool(self._shape.covers(_Pt(lon, lat)))
+
+    def feature(self) -> dict[str, Any]:
+        """The area as a GeoJSON Feature (its name and fleet size among the properties)."""
+        props = {**self.properties, "name": self.name, "vehicles": len(self.vehicles)}
+        return {"type": "Feature", "properties": props, "geometry": self.geometry}
