@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from api.config import ApiConfig
 from api.deps import Planner
@@ -36,6 +36,13 @@ def create_app(planner: Planner, ondemand: OnDemand, *, region_name: str,
         p = Problem(409, "conflict", "Conflict", "a concurrent request changed the same "
                     "record; retry the request")
         return JSONResponse(p.body(request.url.path), 409, media_type=MEDIA_TYPE)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL byte in an id or header: PostgreSQL refuses such text
+        p = Problem(422, "invalid-characters", "Invalid characters", "a value holds "
+                    "characters that cannot be stored (control characters such as NUL)")
+        return JSONResponse(p.body(request.url.path), 422, media_type=MEDIA_TYPE)
 
     @app.exception_handler(OperationalError)
     async def _busy(request: Request, exc: OperationalError) -> JSONResponse:

@@ -329,7 +329,7 @@ app.add_typer(keys, name="keys")
 def _store():  # type: ignore[no-untyped-def]
     from api.store import Store
 
-    st = Store(Settings().db_url)
+    st = Store(_settings(None, None).db_url)
     with _errors():
         try:
             st.migrate()
@@ -377,19 +377,29 @@ def keys_create(
 
 
 @keys.command("list")
-def keys_list() -> None:
+def keys_list(as_json: JsonOpt = False) -> None:
     """The keys (ids, roles, labels — never the secrets)."""
     from sqlalchemy import select
 
     from api.store.models import ApiKey
 
     st = _store()
-    table = Table("id", "role", "rider", "vehicle", "label", "created", "revoked")
     with st.session() as sess:
-        for k in sess.execute(select(ApiKey).order_by(ApiKey.created_at)).scalars():
-            table.add_row(k.id, k.role, k.rider_id or "", k.vehicle_id or "", k.label or "",
-                          k.created_at.isoformat(timespec="seconds"),
-                          k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "")
+        rows = [{"id": k.id, "role": k.role, "riderId": k.rider_id, "vehicleId": k.vehicle_id,
+                 "label": k.label, "created": k.created_at.isoformat(timespec="seconds"),
+                 "revoked": k.revoked_at.isoformat(timespec="seconds") if k.revoked_at
+                 else None}
+                for k in sess.execute(select(ApiKey).order_by(ApiKey.created_at)).scalars()]
+    if as_json:
+        sys.stdout.write(json.dumps({"keys": rows}) + "\n")
+        return
+    table = Table()
+    table.add_column("id", no_wrap=True, min_width=12)
+    for col in ("role", "rider", "vehicle", "label", "revoked"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"], r["role"], r["riderId"] or "", r["vehicleId"] or "",
+                      r["label"] or "", "yes" if r["revoked"] else "")
     out.print(table)
 
 

@@ -1,0 +1,252 @@
+"""The real server process (``mobility serve``) over HTTP: an end-to-end walk-through,
+concurrent bookings on one vehicle with several API processes, and SIGKILL during a booking
+burst followed by a restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from api.store import Store
+from api.store.models import Booking, PlanStop
+from mobility.config import BUILTIN
+from tests.api_helpers import (
+    BRISTOL,
+    EAST_MIDDLEBURY,
+    MIDDLEBURY,
+    VERGENNES,
+    WEYBRIDGE,
+    drop_pg_schema,
+    pg_reachable,
+    pg_schema_url,
+    ride,
+    tomorrow,
+)
+from tests.conftest import CACHE, DATA
+from tests.server_process import Server, cli
+
+PLACES = [MIDDLEBURY, BRISTOL, VERGENNES, WEYBRIDGE, EAST_MIDDLEBURY]
+
+
+def _env(db_url: str) -> dict[str, str]:
+    return {**os.environ, "MOBILITY_DB_URL": db_url, "MOBILITY_CACHE": str(CACHE),
+            "MOBILITY_DATA": str(DATA)}
+
+
+def _keys(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {"rider": json.loads(cli(env, "keys", "create", "--role", "rider", "--name",
+                                    "Walburga Testperson", "--phone", "+1 802 555 0199",
+                                    "--json")),
+            "dispatcher": json.loads(cli(env, "keys", "create", "--role", "dispatcher",
+                                         "--json"))}
+
+
+def _auth(k: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {k['key']}"}
+
+
+def test_walk_through_with_the_real_server(tmp_path: Path, addison) -> None:
+    """plan → quote → book → manifest → cancel, as the README's curl walk-through does; the
+    rider's name and phone number never reach the server's log."""
+    env = _env(f"sqlite:///{tmp_path / 'm.db'}")
+    keys = _keys(env)
+    srv = Server(env, "addison-vt", tmp_path / "server.log").start()
+    try:
+        with httpx.Client(base_url=srv.url, timeout=30) as c:
+            plan = c.get("/api/v1/plan", params={"from": "44.0153,-73.1673",
+                                                  "to": "44.1670,-73.2540",
+                                                  "time": "2016-03-03T08:00"})
+            assert plan.status_code == 200 and plan.json()["itineraries"]
+            q = c.post("/api/v1/quotes", headers=_auth(keys["rider"]),
+                       json=ride(MIDDLEBURY, BRISTOL, tomorrow(9)))
+            assert q.status_code == 201, q.text
+            b = c.post("/api/v1/bookings", headers={**_auth(keys["rider"]),
+                                                    "Idempotency-Key": "walk-1"},
+                       json={"quoteId": q.json()["id"]})
+            assert b.status_code == 201, b.text
+            day = dt.datetime.fromisoformat(tomorrow(9)).date().isoformat()
+            m = c.get(f"/api/v1/vehicles/{b.json()['vehicleId']}/manifest",
+                      headers=_auth(keys["dispatcher"]), params={"date": day})
+            assert m.status_code == 200
+            stops = m.json()["stops"]
+            assert [s["kind"] for s in stops] == ["pickup", "dropoff"]
+            assert stops[0]["riderName"] == "Walburga Testperson"
+            bad = c.post("/api/v1/quotes", content=b"{oops",
+                         headers={**_auth(keys["rider"]), "Content-Type": "application/json"})
+            assert bad.status_code == 400
+            assert c.delete(f"/api/v1/bookings/{b.json()['id']}",
+                            headers=_auth(keys["rider"])).json()["status"] == "cancelled"
+    finally:
+        srv.stop()
+    log = srv.log()
+    assert "POST /api/v1/bookings" in log  # the access log is on
+    for secret in ("Walburga", "Testperson", "555 0199", keys["rider"]["key"]):
+        assert secret not in log
+
+
+def _one_vehicle_region(tmp_path: Path) -> Path:
+    """addison-vt's data with a one-vehicle fleet of 3 seats (same compiled cache)."""
+    folder = tmp_path / "solo-region"
+    folder.mkdir()
+    (folder / "area.geojson").write_text(
+        (BUILTIN / "addison-vt-middlebury.geojson").read_text())
+    src = DATA / "addison-vt"
+    (folder / "region.toml").write_text(f"""
+name = "addison-vt"
+gtfs = ["{src / 'gtfs.zip'}"]
+osm = "{src / 'streets.osm.pbf'}"
+timezone = "America/New_York"
+country = "US"
+default_date = "2016-03-03"
+service_areas = ["area.geojson"]
+
+[[vehicles]]
+id = "solo"
+depot = [44.0153, -73.1673]
+seats = 3
+shift = ["06:00", "20:00"]
+""")
+    return folder
+
+
+def _attempt(url: str, key: str, body: dict[str, object]) -> tuple[int, dict]:  # type: ignore[type-arg]
+    """Quote and book once; (status of the last answer, its body)."""
+    with httpx.Client(base_url=url, timeout=120) as c:
+        h = {"Authorization": f"Bearer {key}"}
+        q = c.post("/api/v1/quotes", headers=h, json=body)
+        if q.status_code != 201:
+            return q.status_code, q.json()
+        b = c.post("/api/v1/bookings", headers={**h, "Idempotency-Key": str(uuid.uuid4())},
+                   json={"quoteId": q.json()["id"]})
+        return b.status_code, b.json()
+
+
+def _check_plans(url: str, key: str, day: str, booked: set[str]) -> None:
+    """Independent of the dispatcher: along every manifest the load stays within the seats,
+    each stop's planned time lies inside its promised window and times never go back; every
+    booking answered 201 is on exactly one manifest, and no other booking is."""
+    h = {"Authorization": f"Bearer {key}"}
+    vehicles = httpx.get(url + "/api/v1/vehicles", headers=h).json()["vehicles"]
+    seen: list[str] = []
+    for v in vehicles:
+        m = httpx.get(f"{url}/api/v1/vehicles/{v['id']}/manifest", headers=h,
+                      params={"date": day}).json()
+        load, last = 0, None
+        for st in m["stops"]:
+            t = dt.datetime.fromisoformat(st["plannedTime"])
+            w = st["window"]
+            assert dt.datetime.fromisoformat(w["start"]) <= t <= dt.datetime.fromisoformat(
+                w["end"]), st
+            assert last is None or t >= last
+            last = t
+            load += st["passengers"] if st["kind"] == "pickup" else -st["passengers"]
+            assert 0 <= load <= v["seats"], f"{v['id']} carries {load} > {v['seats']}"
+            if st["kind"] == "pickup":
+                seen.append(st["bookingId"])
+    assert sorted(seen) == sorted(booked)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_50_concurrent_bookings_never_overbook(tmp_path: Path, addison, backend: str) -> None:
+    """50 riders ask for the same half hour from Middlebury at once, through two API
+    processes over one store: the vehicle's seats and every promised window hold."""
+    if backend == "postgresql":
+        if not pg_reachable():
+            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+        db = pg_schema_url()
+    else:
+        db = f"sqlite:///{tmp_path / 'm.db'}"
+    env = _env(db)
+    keys = _keys(env)
+    srv = Server(env, str(_one_vehicle_region(tmp_path)), tmp_path / "server.log",
+                 workers=2).start()
+    try:
+        bodies = [ride(PLACES[k % 2], PLACES[2 + k % 3], tomorrow(9, k % 30),
+                       passengers=1 + k % 2) for k in range(50)]
+        with ThreadPoolExecutor(16) as pool:
+            results = list(pool.map(lambda b: _attempt(srv.url, keys["rider"]["key"], b),
+                                    bodies))
+        statuses = [s for s, _ in results]
+        assert set(statuses) <= {201, 409}, statuses
+        booked = {body["id"] for s, body in results if s == 201}
+        assert booked, "the vehicle takes at least one of the 50"
+        assert 409 in statuses, "one 3-seat vehicle cannot take 50 riders in half an hour"
+        _check_plans(srv.url, keys["dispatcher"]["key"],
+                     dt.datetime.fromisoformat(tomorrow(9)).date().isoformat(), booked)
+    finally:
+        srv.kill()
+        if backend == "postgresql":
+            drop_pg_schema(db)
+
+
+def test_sigkill_during_a_booking_burst_loses_nothing(tmp_path: Path, addison) -> None:
+    """Kill -9 the server while bookings stream in, restart it: every booking that was
+    answered 201 is there and planned, none is half-written, and booking goes on."""
+    db = tmp_path / "m.db"
+    env = _env(f"sqlite:///{db}")
+    keys = _keys(env)
+    srv = Server(env, "addison-vt", tmp_path / "server.log").start()
+    confirmed: list[str] = []
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def client(k: int) -> None:
+        for j in range(40):
+            body = ride(PLACES[(k + j) % 5], PLACES[(k + j + 1) % 5],
+                        tomorrow(7 + (k * 40 + j) % 11, (7 * j) % 60))
+            try:
+                status, out = _attempt(srv.url, keys["rider"]["key"], body)
+            except httpx.HTTPError:
+                return  # the server is gone
+            if status == 201:
+                with lock:
+                    confirmed.append(out["id"])
+                    if len(confirmed) >= 12:
+                        enough.set()
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    assert enough.wait(180), "no bookings were confirmed"
+    srv.kill()  # SIGKILL, mid-burst
+    for t in threads:
+        t.join(60)
+    answered = list(confirmed)
+    # straight from the store: no booking without its stops, no stop without its booking
+    st = Store(f"sqlite:///{db}")
+    with st.session() as s:
+        active = {b.id for b in s.scalars(select(Booking).where(Booking.status == "confirmed"))}
+        stops = s.execute(select(PlanStop.request_id, PlanStop.kind)).all()
+    st.engine.dispose()
+    assert set(answered) <= active
+    kinds: dict[str, list[str]] = {}
+    for rid, kind in stops:
+        kinds.setdefault(rid, []).append(kind)
+    assert set(kinds) == active
+    assert all(sorted(k) == ["dropoff", "pickup"] for k in kinds.values())
+    # restart: the server knows every booking and plan, and takes new ones around them
+    srv2 = Server(env, "addison-vt", tmp_path / "server2.log").start()
+    try:
+        h = {"Authorization": f"Bearer {keys['rider']['key']}"}
+        for bid in answered:
+            r = httpx.get(f"{srv2.url}/api/v1/bookings/{bid}", headers=h)
+            assert r.status_code == 200 and r.json()["status"] == "confirmed"
+            assert r.json()["estimatedPickup"] is not None
+        day = dt.datetime.fromisoformat(tomorrow(9)).date().isoformat()
+        status, out = _attempt(srv2.url, keys["rider"]["key"],
+                               ride(MIDDLEBURY, BRISTOL, tomorrow(12, 40)))
+        assert status in (201, 409)
+        if status == 201:
+            active.add(out["id"])
+        _check_plans(srv2.url, keys["dispatcher"]["key"], day, active)
+    finally:
+        srv2.kill()

@@ -1,0 +1,82 @@
+"""The store: migrations match the table models on SQLite and PostgreSQL, and the CLI's key
+commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from api.auth import hash_key, lookup
+from api.store import Store
+from api.store.models import ApiKey, Base, Rider
+from tests.server_process import ROOT
+
+
+def test_migrations_build_the_models_schema(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    store.migrate()  # idempotent
+
+
+def test_nul_bytes_are_refused_not_stored(api) -> None:
+    r = api.post("/api/v1/riders", "dispatcher", {"name": "a\x00b"})
+    assert r.status_code == 422 and r.json()["field"] == "name"
+    r = api.get("/api/v1/bookings/b%00x", "dispatcher")
+    assert r.status_code in (404, 422) and r.headers["content-type"] == (
+        "application/problem+json")
+
+
+def _mobility(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mobility", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_keys_cli_creates_lists_and_revokes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    env = {**os.environ, "MOBILITY_DB_URL": url}
+    made = _mobility(env, "keys", "create", "--role", "rider", "--name", "Ada", "--json")
+    assert made.returncode == 0, made.stderr
+    info = json.loads(made.stdout)
+    assert info["role"] == "rider" and info["key"].startswith("mob_" + info["id"])
+    plain = _mobility(env, "keys", "create", "--role", "admin", "--label", "ops")
+    assert plain.returncode == 0 and plain.stdout.startswith("mob_")
+    listed = _mobility(env, "keys", "list", "--json")
+    keys = {k["id"]: k for k in json.loads(listed.stdout)["keys"]}
+    assert keys[info["id"]]["riderId"] == info["riderId"]
+    assert [k["label"] for k in keys.values() if k["role"] == "admin"] == ["ops"]
+    assert info["key"] not in listed.stdout  # secrets are never shown again
+    assert "ops" in _mobility(env, "keys", "list").stdout
+    st = Store(url)
+    with st.session() as s:
+        assert lookup(s, info["key"]) is not None
+        row = s.scalars(select(ApiKey).where(ApiKey.id == info["id"])).one()
+        assert row.key_hash == hash_key(info["key"])
+        assert s.get(Rider, info["riderId"]).name == "Ada"  # type: ignore[union-attr]
+    assert _mobility(env, "keys", "revoke", info["id"]).returncode == 0
+    with st.session() as s:
+        assert lookup(s, info["key"]) is None
+    st.engine.dispose()
+    bad_role = _mobility(env, "keys", "create", "--role", "emperor")
+    assert bad_role.returncode == 2 and "--role must be one of" in bad_role.stderr
+    driver = _mobility(env, "keys", "create", "--role", "driver")
+    assert driver.returncode == 2 and "vehicle" in driver.stderr
+    assert _mobility(env, "keys", "revoke", "nope").returncode == 2
+
+
+def test_unusable_store_is_a_clear_error(tmp_path: Path) -> None:
+    env = {**os.environ, "MOBILITY_DB_URL": "mysql://nobody@localhost/x"}
+    r = _mobility(env, "keys", "list")
+    assert r.returncode == 2 and "db_url must start with" in r.stderr
+    assert "Traceback" not in r.stderr
+    env = {**os.environ, "MOBILITY_DB_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    r = _mobility(env, "keys", "list")
+    assert r.returncode == 2 and "cannot use the store" in r.stderr
+    assert "Traceback" not in r.stderr
