@@ -90,8 +90,9 @@ def _engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # hide_parameters: SQL errors (logged) must not carry riders' names or phones
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
-                               pool_size=8, max_overflow=8)
+                               pool_size=8, max_overflow=8, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn: Any, _: Any) -> None:
@@ -110,4 +111,5 @@ def _engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                         hide_parameters=True)
