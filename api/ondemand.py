@@ -400,10 +400,10 @@ class OnDemand:
             if b.status == "on_board":
                 onboard.setdefault(b.vehicle_id, {})[b.id] = float(b.picked_up_s or 0.0)
         stops: dict[str, list[tuple[str, str]]] = {}
-        for st in s.execute(select(PlanStop).where(PlanStop.area == area,
+        for ps in s.execute(select(PlanStop).where(PlanStop.area == area,
                                                    PlanStop.service_date == date)
                             .order_by(PlanStop.vehicle_id, PlanStop.seq)).scalars():
-            stops.setdefault(st.vehicle_id, []).append((st.request_id, st.kind))
+            stops.setdefault(ps.vehicle_id, []).append((ps.request_id, ps.kind))
         states = {st.vehicle_id: st for st in s.execute(
             select(VehicleState).where(VehicleState.service_date == date)).scalars()}
         for vid in d.plans:

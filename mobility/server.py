@@ -60,7 +60,7 @@ def _warm(planner: RegionPlanner, ondemand: OnDemand) -> None:
 def app_factory() -> FastAPI:
     """For ``uvicorn --factory`` worker processes: settings from the environment; the
     parent process migrated the store already."""
-    s = Settings()
+    s = Settings()  # type: ignore[call-arg]  # read from the environment
     region = load_region(os.environ.get(REGION_ENV) or s.region, data=s.data, cache_dir=s.cache,
                          workers=s.workers)
     return build(region, s, migrate=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from api.deps import BookerDep, OnDemandDep
@@ -11,7 +13,7 @@ from api.schemas.quotes import QuoteRequest, QuoteResponse
 from api.store.models import Quote
 
 router = APIRouter(prefix="/api/v1", tags=["quotes"])
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def quote_out(od: OnDemand, q: Quote) -> QuoteResponse:
