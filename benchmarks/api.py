@@ -8,7 +8,7 @@ server). Every phase is bounded by its request count and by --max-seconds.
 
 Usage: python benchmarks/api.py [--workers N] [--concurrency C] [--plan-requests 600]
        [--book-requests 200] [--seq-requests 100] [--max-seconds 45] [--seed S]
-       [--db-url URL] [--cache DIR]
+       [--new-connections] [--db-url URL] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -73,8 +73,10 @@ def free_port() -> int:
 
 
 def create_key(env: dict[str, str], *args: str) -> dict[str, Any]:
-    out = subprocess.run([*cli(), "keys", "create", *args, "--json"], env=env, check=True,
+    out = subprocess.run([*cli(), "keys", "create", *args, "--json"], env=env,
                          capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(f"mobility keys create failed: {out.stderr.strip()}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -116,23 +118,23 @@ class Server:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 
-    def cpu_s(self) -> float:
-        """User + system CPU seconds of the server's live processes."""
+    def cpu_s(self) -> dict[int, float]:
+        """User + system CPU seconds of each of the server's live processes."""
         if self.proc is None:
-            return 0.0
-        total = 0.0
+            return {}
         try:
             root = psutil.Process(self.proc.pid)
             procs = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
-            return 0.0
+            return {}
+        out = {}
         for p in procs:
             try:
                 t = p.cpu_times()
-                total += t.user + t.system
+                out[p.pid] = t.user + t.system
             except psutil.NoSuchProcess:
                 pass
-        return total
+        return out
 
     def stop(self) -> list[int]:
         """SIGTERM the group, then SIGKILL it; the ids of processes still alive after that."""
@@ -206,9 +208,21 @@ async def load(args: argparse.Namespace, url: str, rider_key: str,
                ) -> dict[str, Any]:
     """Warm-up, sequential plans, loaded plans, quote+book pairs."""
     c = args.concurrency
-    limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
+    # keep-alive connections stay with the worker process that accepted them
+    limits = httpx.Limits(max_connections=c,
+                          max_keepalive_connections=0 if args.new_connections else c)
     auth = {"Authorization": f"Bearer {rider_key}"}
     out: dict[str, Any] = {}
+
+    async def measured(items: Sequence[T], one: Callable[[T], Awaitable[Any]]
+                       ) -> tuple[list[Any], float, list[float], float]:
+        """(results, wall s, server cores per process (busiest first), client cores)."""
+        cpu0, client0 = server.cpu_s(), time.process_time()
+        res, wall = await drive(items, c, args.max_seconds, one)
+        cpu1 = server.cpu_s()
+        per = sorted(((v - cpu0.get(k, 0.0)) / wall for k, v in cpu1.items()), reverse=True)
+        return res, wall, per, (time.process_time() - client0) / wall
+
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60.0) as client:
 
         async def plan(q: tuple[str, str, str]) -> tuple[float, int]:
@@ -257,15 +271,9 @@ async def load(args: argparse.Namespace, url: str, rider_key: str,
         res, wall = await drive(plans[: args.seq_requests], 1, args.max_seconds, plan_parsed)
         out["seq"] = (res, wall)
         # (2b) plans under load
-        cpu0, ccpu0 = server.cpu_s(), time.process_time()
-        res, wall = await drive(plans[: args.plan_requests], c, args.max_seconds, plan)
-        out["plan"] = (res, wall, (server.cpu_s() - cpu0) / wall,
-                       (time.process_time() - ccpu0) / wall)
+        out["plan"] = await measured(plans[: args.plan_requests], plan)
         # (3) quote + book
-        cpu0, ccpu0 = server.cpu_s(), time.process_time()
-        res, wall = await drive(rides[: args.book_requests], c, args.max_seconds, ride)
-        out["book"] = (res, wall, (server.cpu_s() - cpu0) / wall,
-                       (time.process_time() - ccpu0) / wall)
+        out["book"] = await measured(rides[: args.book_requests], ride)
     return out
 
 
@@ -333,6 +341,9 @@ def main() -> None:
     ap.add_argument("--inproc-queries", type=int, default=600,
                     help="how many of the plan queries the in-process peer answers")
     ap.add_argument("--max-seconds", type=float, default=45.0, help="bound of each phase")
+    ap.add_argument("--new-connections", action="store_true",
+                    help="a new TCP connection per request (spreads the load over the "
+                         "workers); default: C keep-alive connections")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--db-url", help="the store (default: a fresh temporary SQLite file)")
     ap.add_argument("--cache", type=Path, help="compiled-region cache [env MOBILITY_CACHE]")
@@ -388,11 +399,14 @@ def main() -> None:
     where = "fresh temporary SQLite file" if not args.db_url else db_url.split("@")[-1]
     print(f"server: mobility serve {REGION}, workers {args.workers}, store {store} ({where}), "
           f"ready in {ready_s:.1f} s; cache {s.cache} (loaded here in {load_s:.1f} s)")
-    print(f"client: one asyncio thread, httpx.AsyncClient, concurrency {args.concurrency}; "
-          f"{os.cpu_count()} CPUs; seed {args.seed}; max {args.max_seconds:.0f} s per phase")
+    conns = "a new connection per request" if args.new_connections else "keep-alive"
+    print(f"client: one asyncio thread, httpx.AsyncClient, concurrency {args.concurrency}, "
+          f"{conns}; {os.cpu_count()} CPUs; seed {args.seed}; max {args.max_seconds:.0f} s "
+          f"per phase")
     seq, seq_wall = got["seq"]
-    plan_res, plan_wall, plan_scpu, plan_ccpu = got["plan"]
-    book_res, book_wall, book_scpu, book_ccpu = got["book"]
+    plan_res, plan_wall, plan_procs, plan_ccpu = got["plan"]
+    book_res, book_wall, book_procs, book_ccpu = got["book"]
+    plan_scpu, book_scpu = sum(plan_procs), sum(book_procs)
 
     plan_lat = [d for d, st in plan_res if st in PLAN_OK]
     plan_err = sum(st not in PLAN_OK for _, st in plan_res)
@@ -413,8 +427,12 @@ def main() -> None:
     seq_ratio = round(sm / im, 2) if sm and im else None
     print(f"HTTP/in-process medians: {fmt(ratio, '.2f')}x under load, "
           f"{fmt(seq_ratio, '.2f')}x sequential; {found}/{len(seq)} sequential plans found "
-          f"itineraries; CPU during the loaded phase: server {plan_scpu:.2f} cores, "
-          f"client {plan_ccpu:.2f} cores")
+          f"itineraries")
+    print(f"CPU during the loaded plans: server {plan_scpu:.2f} cores (per process: "
+          f"{', '.join(f'{x:.2f}' for x in plan_procs)}), client {plan_ccpu:.2f} cores")
+    if args.workers > 1 and plan_procs and plan_procs[0] > 0.9 * plan_scpu:
+        print("note: one server process did (nearly) all the work: the keep-alive connections "
+              "were accepted by the same worker (try --new-connections)")
 
     quote_lat = [a.quote_s for a in book_res if a.quote_status in QUOTE_OK]
     pair_lat = [a.pair_s for a in book_res if a.pair_s is not None and a.book_status in BOOK_OK]
@@ -438,8 +456,8 @@ def main() -> None:
           f"409/410: {refused_b}), quote 422: {invalid}; not offered: "
           + (", ".join(f"{k} {v}" for k, v in reasons.most_common()) or "-")
           + f"; CPU: server {book_scpu:.2f} cores, client {book_ccpu:.2f} cores")
-    if got["warm_quote_status"]:
-        print(f"warm-up quote statuses: {got['warm_quote_status']}")
+    if any(st not in QUOTE_OK for st in got["warm_quote_status"]):
+        print(f"warning: warm-up quote statuses {got['warm_quote_status']}", file=sys.stderr)
 
     emit({
         "plan_rps": round(plan_rps, 1), "plan_p50_ms": pm, "plan_p95_ms": pp,
@@ -451,8 +469,11 @@ def main() -> None:
         "errors": plan_err + seq_err + book_err,
         "inproc_plan_p50_ms": im, "inproc_plan_p95_ms": ip,
         "http_overhead_ratio": ratio, "http_seq_overhead_ratio": seq_ratio,
-        "server_cpu_cores_plan": round(plan_scpu, 2), "client_cpu_cores_plan": round(plan_ccpu, 2),
+        "server_cpu_cores_plan": round(plan_scpu, 2),
+        "server_cpu_cores_plan_busiest": round(plan_procs[0], 2) if plan_procs else None,
+        "client_cpu_cores_plan": round(plan_ccpu, 2),
         "workers": args.workers, "concurrency": args.concurrency, "store": store,
+        "keepalive": not args.new_connections,
         "server_ready_s": round(ready_s, 1),
     })
 
