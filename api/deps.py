@@ -27,20 +27,21 @@ class Planner(Protocol):
         ...
 
 
-def get_store(request: Request) -> Store:
+# trivial getters are coroutines: FastAPI would otherwise send each through its thread pool
+async def get_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with get_store(request).session() as s:
+    with request.app.state.store.session() as s:
         yield s
 
 
-def get_planner(request: Request) -> Planner:
+async def get_planner(request: Request) -> Planner:
     return request.app.state.planner  # type: ignore[no-any-return]
 
 
-def get_ondemand(request: Request) -> OnDemand:
+async def get_ondemand(request: Request) -> OnDemand:
     return request.app.state.ondemand  # type: ignore[no-any-return]
 
 
@@ -52,7 +53,7 @@ def get_principal(request: Request, creds: Annotated[HTTPAuthorizationCredential
     if creds is None or not creds.credentials:
         raise Problem(401, "unauthorized", "Unauthorized", "send an API key as "
                       "'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
-    with get_store(request).session() as s:
+    with request.app.state.store.session() as s:
         who = lookup(s, creds.credentials)
     if who is None:
         raise Problem(401, "unauthorized", "Unauthorized", "unknown or revoked API key",

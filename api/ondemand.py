@@ -38,7 +38,7 @@ from api.store.models import (
 from dispatch.insertion import Dispatcher, DispatchParams, NoOffer
 from dispatch.model import Point, Request, Vehicle
 from dispatch.service_area import ServiceArea
-from dispatch.travel import TravelTimes
+from dispatch.travel import CachedTravel, TravelTimes
 from routing.errors import MobilityError, OutOfRegionError
 
 ACTIVE = ("confirmed", "on_board")
@@ -59,7 +59,7 @@ class OnDemand:
                  store: Store, params: DispatchParams | None = None,
                  config: ApiConfig | None = None) -> None:
         self.areas = {a.name: a for a in areas}
-        self.travel = travel
+        self.travel = CachedTravel(travel)  # plans are rebuilt often: their legs repeat
         self.tz = ZoneInfo(timezone)
         self.store = store
         self.params = params or DispatchParams()
@@ -174,7 +174,9 @@ class OnDemand:
                 raise Problem(422, "outside-region", "Outside the region", f"{field}: {exc}",
                               field=field) from None
         qid = new_id("q_")
-        with self._day(area.name, date) as (s, d):
+        # a quote changes no plan: it reads the day's plans as stored, without holding the
+        # database lock while it searches (the booking re-checks under the lock)
+        with self._snapshot(area.name, date) as d:
             try:
                 req = d.make_request(
                     qid, origin, destination, passengers=passengers,
@@ -185,23 +187,24 @@ class OnDemand:
                 raise Problem(422, "unreachable", "No road connection", str(exc),
                               field="destination") from None
             offer = d.quote(req)
-            if isinstance(offer, NoOffer):
-                raise Problem(409, _NO_OFFER.get(offer.reason, "no-offer"),
-                              "No ride available", f"{offer.reason}: {offer.detail}",
-                              reason=offer.reason)
-            q = Quote(id=qid, rider_id=rider, key_id=who.key_id, area=area.name,
-                      service_date=date, time_type=time_type,
-                      origin_lat=origin[0], origin_lon=origin[1],
-                      dest_lat=destination[0], dest_lon=destination[1],
-                      passengers=passengers, wheelchairs=int(wheelchair),
-                      pickup_lo_s=req.pickup_window[0], pickup_hi_s=req.pickup_window[1],
-                      dropoff_lo_s=req.dropoff_window[0],
-                      dropoff_hi_s=min(req.dropoff_window[1], 10.0**9),
-                      max_ride_s=req.max_ride, boarding_s=req.pickup_service,
-                      alighting_s=req.dropoff_service, vehicle_id=offer.vehicle,
-                      est_pickup_s=offer.pickup_time, est_dropoff_s=offer.dropoff_time,
-                      created_at=utcnow(),
-                      expires_at=utcnow() + dt.timedelta(seconds=self.config.quote_ttl_s))
+        if isinstance(offer, NoOffer):
+            raise Problem(409, _NO_OFFER.get(offer.reason, "no-offer"),
+                          "No ride available", f"{offer.reason}: {offer.detail}",
+                          reason=offer.reason)
+        q = Quote(id=qid, rider_id=rider, key_id=who.key_id, area=area.name,
+                  service_date=date, time_type=time_type,
+                  origin_lat=origin[0], origin_lon=origin[1],
+                  dest_lat=destination[0], dest_lon=destination[1],
+                  passengers=passengers, wheelchairs=int(wheelchair),
+                  pickup_lo_s=req.pickup_window[0], pickup_hi_s=req.pickup_window[1],
+                  dropoff_lo_s=req.dropoff_window[0],
+                  dropoff_hi_s=min(req.dropoff_window[1], 10.0**9),
+                  max_ride_s=req.max_ride, boarding_s=req.pickup_service,
+                  alighting_s=req.dropoff_service, vehicle_id=offer.vehicle,
+                  est_pickup_s=offer.pickup_time, est_dropoff_s=offer.dropoff_time,
+                  created_at=utcnow(),
+                  expires_at=utcnow() + dt.timedelta(seconds=self.config.quote_ttl_s))
+        with self.store.session() as s:
             s.add(q)
         return q
 
@@ -254,7 +257,7 @@ class OnDemand:
             s.add(b)
             s.flush()
             s.add(BookingStatus(booking_id=bid, status="confirmed", at=now, by_role=who.role))
-            self._save(s, q.area, q.service_date, d)
+            self._save(s, q.area, q.service_date, d, offer.vehicle)
         return b, True
 
     def _replay(self, s: Session, who: Principal, quote_id: str, key: str | None
@@ -294,7 +297,7 @@ class OnDemand:
                               "ride not yet started can be cancelled", field="id")
             d.remove(b.id)
             self._status(s, b, "cancelled", who)
-            self._save(s, b.area, b.service_date, d)
+            self._save(s, b.area, b.service_date, d, b.vehicle_id)
         return b
 
     def _status(self, s: Session, b: Booking, status: str, who: Principal) -> None:
@@ -330,7 +333,7 @@ class OnDemand:
                                lat=position[0] if position else None,
                                lon=position[1] if position else None, time_s=secs,
                                at=moment.astimezone(dt.UTC), key_id=who.key_id))
-            self._save(s, v.area, date, d)
+            self._save(s, v.area, date, d, vehicle_id)
             return b, d.is_late(vehicle_id)
 
     def _apply(self, s: Session, d: Dispatcher, who: Principal, b: Booking, kind: str,
@@ -380,6 +383,22 @@ class OnDemand:
                 self._days.pop(key, None)
             raise
 
+    @contextmanager
+    def _snapshot(self, area: str, date: dt.date) -> Iterator[Dispatcher]:
+        """The day's dispatcher, current with the store, for reading: this process's lock is
+        held while it is used, the database's is not."""
+        key = (area, date)
+        with self.store.thread_lock(area, date):
+            with self.store.session() as s:
+                version = self.store.read_version(s, area, date)
+                with self._days_guard:
+                    day = self._days.get(key)
+                if day is None or day.version != version:
+                    day = _Day(self._load(s, area, date), version)
+                    with self._days_guard:
+                        self._days[key] = day
+            yield day.dispatcher
+
     def _vehicles(self, s: Session, area: str) -> list[Vehicle]:
         rows = s.execute(select(VehicleRow).where(VehicleRow.area == area,
                                                   VehicleRow.active.is_(True))
@@ -417,21 +436,24 @@ class OnDemand:
                       ready=st.ready_s if st else None, onboard=onboard.get(vid))
         return d
 
-    def _save(self, s: Session, area: str, date: dt.date, d: Dispatcher) -> None:
-        """Write every plan of the day and bump its version (the lock is held)."""
-        s.execute(delete(PlanStop).where(PlanStop.area == area, PlanStop.service_date == date))
-        for vid, plan in d.plans.items():
-            s.add_all(PlanStop(area=area, service_date=date, vehicle_id=vid, seq=k,
-                               request_id=rid, kind=kind, planned_s=float(plan.times[k]))
-                      for k, (rid, kind) in enumerate(plan.stops, 1))
-            if plan.origin is not None:
-                st = s.get(VehicleState, (vid, date)) or VehicleState(vehicle_id=vid,
+    def _save(self, s: Session, area: str, date: dt.date, d: Dispatcher, vehicle: str
+              ) -> None:
+        """Write the vehicle's changed plan and bump the day's version (the lock is held).
+        The other vehicles' plans are unchanged (they share no stop)."""
+        s.execute(delete(PlanStop).where(PlanStop.vehicle_id == vehicle,
+                                         PlanStop.service_date == date))
+        plan = d.plans[vehicle]
+        s.add_all(PlanStop(area=area, service_date=date, vehicle_id=vehicle, seq=k,
+                           request_id=rid, kind=kind, planned_s=float(plan.times[k]))
+                  for k, (rid, kind) in enumerate(plan.stops, 1))
+        if plan.origin is not None:
+            st = s.get(VehicleState, (vehicle, date)) or VehicleState(vehicle_id=vehicle,
                                                                       service_date=date)
-                st.lat, st.lon = plan.origin
-                st.ready_s = float(plan.ready or 0.0)
-                st.late = plan.late
-                st.updated_at = utcnow()
-                s.add(st)
+            st.lat, st.lon = plan.origin
+            st.ready_s = float(plan.ready or 0.0)
+            st.late = plan.late
+            st.updated_at = utcnow()
+            s.add(st)
         s.execute(update(PlanVersion).where(PlanVersion.area == area,
                                             PlanVersion.service_date == date)
                   .values(version=PlanVersion.version + 1))

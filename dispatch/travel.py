@@ -3,6 +3,8 @@ real streets (``routing`` matrices) for regions."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -116,3 +118,37 @@ class StreetTravel:
         if key not in self._anchors:
             self._anchors[key] = self.router._anchor(p, leaving=True)
         return self._anchors[key]
+
+
+class CachedTravel:
+    """Remembers single point-to-point durations (a plan's legs) of another provider, so
+    that rebuilding plans from stored stop orders costs no new searches; bounded LRU."""
+
+    def __init__(self, travel: TravelTimes, max_pairs: int = 200_000) -> None:
+        self.travel = travel
+        self.max_pairs = max_pairs
+        self._pairs: OrderedDict[tuple[Point, Point], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def matrix(self, origins: Sequence[Point], destinations: Sequence[Point]
+               ) -> tuple[np.ndarray, np.ndarray]:
+        return self.travel.matrix(origins, destinations)
+
+    def one_to_many(self, origin: Point, destinations: Sequence[Point]) -> np.ndarray:
+        if len(destinations) != 1:
+            return self.travel.one_to_many(origin, destinations)
+        key = (origin, destinations[0])
+        with self._lock:
+            hit = self._pairs.get(key)
+            if hit is not None:
+                self._pairs.move_to_end(key)
+                return np.array([hit])
+        out = self.travel.one_to_many(origin, destinations)
+        with self._lock:
+            self._pairs[key] = float(out[0])
+            if len(self._pairs) > self.max_pairs:
+                self._pairs.popitem(last=False)
+        return out
+
+    def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
+        return self.travel.many_to_one(origins, destination)

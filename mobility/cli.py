@@ -288,6 +288,7 @@ def serve(
     """Start the HTTP API (plan, quotes, bookings, vehicles) on a region.
 
     The store is MOBILITY_DB_URL (default: an SQLite file under ~/.local/share/mobility)."""
+    import logging
     import os
 
     import uvicorn
@@ -318,8 +319,11 @@ def serve(
         return
     os.environ[server.REGION_ENV] = str(region or s.region)
     os.environ["MOBILITY_DATA"], os.environ["MOBILITY_CACHE"] = str(s.data), str(s.cache)
-    uvicorn.run("mobility.server:app_factory", factory=True, host=host, port=port,
-                workers=workers, access_log=access_log, log_level="info")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    try:
+        server.run_workers(workers, host, port, access_log)
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 keys = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)

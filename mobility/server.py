@@ -4,7 +4,11 @@ become one FastAPI app."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import signal
+import socket
+import time
 
 from fastapi import FastAPI
 
@@ -64,3 +68,68 @@ def app_factory() -> FastAPI:
     region = load_region(os.environ.get(REGION_ENV) or s.region, data=s.data, cache_dir=s.cache,
                          workers=s.workers)
     return build(region, s, migrate=False)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket that several processes may bind at once (``SO_REUSEPORT``:
+    the kernel spreads new connections over them). Created with ``IPPROTO_TCP`` so that
+    asyncio turns Nagle's algorithm off on accepted connections — uvicorn's own multi-worker
+    socket lacks it, and every keep-alive response then waits ~40 ms for a delayed ACK."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+def _worker(host: str, port: int, access_log: bool) -> None:
+    import uvicorn
+
+    app = app_factory()
+    config = uvicorn.Config(app, access_log=access_log, log_level="info")
+    uvicorn.Server(config).run(sockets=[listen(host, port)])
+
+
+def run_workers(n: int, host: str, port: int, access_log: bool) -> None:
+    """``n`` API processes on one port, each with its own listening socket; a worker that
+    dies is replaced; SIGTERM or SIGINT stops them all."""
+    listen(host, port).close()  # fail here, clearly, if the port is taken
+    ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no forked numba state
+    stopping = False
+    started: dict[int, float] = {}
+
+    def start() -> multiprocessing.process.BaseProcess:
+        p = ctx.Process(target=_worker, args=(host, port, access_log), daemon=False)
+        p.start()
+        started[p.pid or 0] = time.monotonic()
+        return p
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    procs = [start() for _ in range(n)]
+    log.info("started %d API processes on %s:%d", n, host, port)
+    while not stopping:
+        time.sleep(0.5)
+        for k, p in enumerate(procs):
+            if not p.is_alive() and not stopping:
+                if time.monotonic() - started.get(p.pid or 0, 0.0) < 60:
+                    log.error("API process %s failed while starting (exit code %s)", p.pid,
+                              p.exitcode)
+                    stopping = True  # a broken setup: do not restart in a loop
+                    break
+                log.warning("API process %s exited with %s; starting another", p.pid,
+                            p.exitcode)
+                procs[k] = start()
+    for p in procs:
+        if p.is_alive() and p.pid is not None:
+            os.kill(p.pid, signal.SIGTERM)
+    for p in procs:
+        p.join(30)
+        if p.is_alive():
+            p.kill()

@@ -71,7 +71,7 @@ def _bound(v: int, frm: np.ndarray, to: np.ndarray, t_nodes: np.ndarray,
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # threads of the API search in parallel
 def alt_search(indptr: np.ndarray, head: np.ndarray, weight: np.ndarray, frm: np.ndarray,
                to: np.ndarray, s_nodes: np.ndarray, s_costs: np.ndarray, t_nodes: np.ndarray,
                t_costs: np.ndarray, cost: np.ndarray, pred: np.ndarray, pot: np.ndarray,

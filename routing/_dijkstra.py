@@ -14,7 +14,7 @@ from routing._heap import heap_pop, heap_push
 INF = np.inf
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # threads of the API search in parallel
 def dijkstra(indptr: np.ndarray, head: np.ndarray, weight: np.ndarray, length: np.ndarray,
              src_nodes: np.ndarray, src_costs: np.ndarray, src_dists: np.ndarray,
              max_cost: float, targets: np.ndarray
@@ -74,7 +74,7 @@ def dijkstra(indptr: np.ndarray, head: np.ndarray, weight: np.ndarray, length: n
     return cost, dist, pred
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # threads of the API search in parallel
 def many_to_many(indptr: np.ndarray, head: np.ndarray, weight: np.ndarray,
                  length: np.ndarray, o_nodes: np.ndarray, o_costs: np.ndarray,
                  o_dists: np.ndarray, o_offsets: np.ndarray, d_nodes: np.ndarray,

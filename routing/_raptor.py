@@ -36,7 +36,7 @@ def _earliest(dep: np.ndarray, pick_ok: np.ndarray, inst_ok: np.ndarray, base: i
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # threads of the API search in parallel
 def raptor(stop_off: np.ndarray, stops: np.ndarray, trip_off: np.ndarray,
            time_off: np.ndarray, arr: np.ndarray, dep: np.ndarray, pick_ok: np.ndarray,
            drop_ok: np.ndarray, inst_ok: np.ndarray, stop_ok: np.ndarray, sp_off: np.ndarray,

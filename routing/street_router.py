@@ -87,6 +87,8 @@ class StreetRouter:
         self._tail = net.tail()
         self._local = threading.local()  # per-thread search workspaces
         self.landmarks = landmarks
+        #: snaps of coordinates seen before: a plan snaps its ends and stops many times
+        self._snaps: dict[tuple[float, float], Snap] = {}
 
     # -- derived structures (built on first use) ---------------------------------------
     @cached_property
@@ -145,6 +147,9 @@ class StreetRouter:
         OutOfRegionError
             If the nearest street is farther than ``max_snap_m``.
         """
+        hit = self._snaps.get((lat, lon))
+        if hit is not None:
+            return hit
         if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not np.isfinite([lat, lon]).all():
             raise OutOfRegionError(f"({lat}, {lon}) is not a valid latitude/longitude")
         snap, d = self._snap_index.nearest(lat, lon)
@@ -152,6 +157,9 @@ class StreetRouter:
             raise OutOfRegionError(
                 f"({lat:.6f}, {lon:.6f}) is {d:,.0f} m from the nearest street usable by "
                 f"{self.net.mode} (the limit is {self.max_snap_m:,.0f} m)")
+        if len(self._snaps) >= 200_000:  # bounded: start afresh rather than grow
+            self._snaps.clear()
+        self._snaps[(lat, lon)] = snap
         return snap
 
     def _anchor(self, point: LatLon | int, leaving: bool) -> Anchor:

@@ -70,10 +70,19 @@ class Store:
         """A transaction holding the lock of one service area's day: (session, the plans'
         stored version). Threads of this process queue on a lock first, so that one
         database connection at a time waits for the row."""
-        with self._guard:
-            lock = self._day_locks.setdefault((area, date), threading.Lock())
-        with lock, self.session() as s:
+        with self.thread_lock(area, date), self.session() as s:
             yield s, self.lock_day(s, area, date)
+
+    def thread_lock(self, area: str, date: dt.date) -> threading.Lock:
+        """This process's lock of one service area's day."""
+        with self._guard:
+            return self._day_locks.setdefault((area, date), threading.Lock())
+
+    def read_version(self, s: Session, area: str, date: dt.date) -> int:
+        """The stored plan version of a day, without locking it (0 if none is stored)."""
+        v = s.execute(select(PlanVersion.version).where(
+            PlanVersion.area == area, PlanVersion.service_date == date)).scalar_one_or_none()
+        return int(v or 0)
 
     def lock_day(self, s: Session, area: str, date: dt.date) -> int:
         ins: Any = sqlite_insert if self.is_sqlite else pg_insert
