@@ -60,15 +60,17 @@ def stp_earliest(travel: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: np
 
 @njit(cache=True)
 def best_insertion(t_next: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                   load_after: np.ndarray, capacity: int, rp: np.ndarray, rd: np.ndarray,
+                   load_after: np.ndarray, capacity: int, wload_after: np.ndarray,
+                   wcapacity: int, rp: np.ndarray, rd: np.ndarray,
                    rl: np.ndarray, max_dur: float, to_p: np.ndarray, from_p: np.ndarray,
                    to_d: np.ndarray, from_d: np.ndarray, t_pd: float, p_lo: float,
                    p_hi: float, d_lo: float, d_hi: float, p_service: float, d_service: float,
-                   p_ride: float, passengers: int, bound: float
+                   p_ride: float, passengers: int, wheelchairs: int, bound: float
                    ) -> tuple[float, int, int, float, float, int]:
     """Cheapest feasible insertion into one plan of ``m`` stops (first = vehicle start,
     last = end depot). ``to_p[k]``: stop k -> pickup, ``from_p[k]``: pickup -> stop k, alike for
-    the drop-off. Only insertions adding less than ``bound`` are tried.
+    the drop-off. Only insertions adding less than ``bound`` are tried. Seats and wheelchair
+    places are separate capacities (``*load_after``: on board after each stop).
 
     Returns (added time, i, j, pickup time, drop-off time, failure code): the pickup goes
     before old stop i, the drop-off before old stop j (j >= i; j == i: right after the
@@ -94,13 +96,15 @@ def best_insertion(t_next: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: 
     for i in range(1, m):
         add_p = to_p[i - 1] + from_p[i] - t_next[i - 1]
         peak = 0
+        wpeak = 0
         for j in range(i, m):
             if j == i:
                 added = to_p[i - 1] + t_pd + from_d[i] - t_next[i - 1]
             else:
                 added = add_p + to_d[j - 1] + from_d[j] - t_next[j - 1]
             peak = max(peak, load_after[j - 1]) if j > i else load_after[i - 1]
-            if peak + passengers > capacity:
+            wpeak = max(wpeak, wload_after[j - 1]) if j > i else wload_after[i - 1]
+            if peak + passengers > capacity or wpeak + wheelchairs > wcapacity:
                 saw_cap = True
                 if j > i:
                     break  # carrying through j-1 is over capacity: later j are too

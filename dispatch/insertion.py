@@ -128,7 +128,8 @@ class Dispatcher:
         return pts
 
     def _arrays(self, plan: _Plan) -> tuple[np.ndarray, ...]:
-        """service, lo, hi, load after each stop, ride pairs (pickup, drop-off, limit)."""
+        """service, lo, hi, seats and wheelchair places taken after each stop, ride pairs
+        (pickup, drop-off, limit)."""
         v = plan.vehicle
         m = len(plan.stops) + 2
         service, lo, hi = np.zeros(m), np.empty(m), np.empty(m)
@@ -138,36 +139,40 @@ class Dispatcher:
             lo[0] = max(lo[0], plan.ready)
             hi[0] = max(hi[0], lo[0])
         load = np.zeros(m, np.int64)
+        wload = np.zeros(m, np.int64)
         rp, rd, rl = [], [], []
         where: dict[str, int] = {}
         cur = sum(self.requests[rid].passengers for rid in plan.onboard)
-        load[0] = cur
+        wcur = sum(self.requests[rid].wheelchairs for rid in plan.onboard)
+        load[0], wload[0] = cur, wcur
         for k, (rid, kind) in enumerate(plan.stops, 1):
             r = self.requests[rid]
             if kind == "pickup":
                 service[k] = r.pickup_service
                 lo[k], hi[k] = r.pickup_window
                 cur += r.passengers
+                wcur += r.wheelchairs
                 where[rid] = k
             else:
                 service[k] = r.dropoff_service
                 lo[k], hi[k] = r.dropoff_window
                 cur -= r.passengers
+                wcur -= r.wheelchairs
                 if rid in where:
                     rp.append(where[rid])
                     rd.append(k)
                     rl.append(r.max_ride)
                 elif rid in plan.onboard:  # boarded already: the ride limit is a deadline
                     hi[k] = min(hi[k], plan.onboard[rid] + r.pickup_service + r.max_ride)
-            load[k] = cur
-        return (service, lo, hi, load, np.array(rp, np.int64), np.array(rd, np.int64),
+            load[k], wload[k] = cur, wcur
+        return (service, lo, hi, load, wload, np.array(rp, np.int64), np.array(rd, np.int64),
                 np.array(rl, np.float64))
 
     def _refresh(self, plan: _Plan) -> None:
         pts = self._points(plan)
         plan.t_next = np.array([float(self.travel.one_to_many(a, [b])[0])
                                 for a, b in zip(pts[:-1], pts[1:], strict=True)])
-        service, lo, hi, _, rp, rd, rl = self._arrays(plan)
+        service, lo, hi, _, _, rp, rd, rl = self._arrays(plan)
         times = np.empty(len(pts))
         v = plan.vehicle
         ok = stp_earliest(plan.t_next, service, lo, hi, rp, rd, rl,
@@ -219,14 +224,14 @@ class Dispatcher:
             if plan.late:
                 codes.append(2)
                 continue
-            service, lo, hi, load, rp, rd, rl = self._arrays(plan)
+            service, lo, hi, load, wload, rp, rd, rl = self._arrays(plan)
             bound = best.added_time if best is not None else BIG
             added, i, j, tp, td, code = best_insertion(
-                plan.t_next, service, lo, hi, load, v.seats, rp, rd, rl,
-                min(v.max_duration, BIG), to_p[sl], from_p[sl], to_d[sl], from_d[sl], t_pd,
-                r.pickup_window[0], r.pickup_window[1], r.dropoff_window[0],
-                r.dropoff_window[1], r.pickup_service, r.dropoff_service, r.max_ride,
-                r.passengers, bound)
+                plan.t_next, service, lo, hi, load, v.seats, wload, v.wheelchair_places,
+                rp, rd, rl, min(v.max_duration, BIG), to_p[sl], from_p[sl], to_d[sl],
+                from_d[sl], t_pd, r.pickup_window[0], r.pickup_window[1],
+                r.dropoff_window[0], r.dropoff_window[1], r.pickup_service,
+                r.dropoff_service, r.max_ride, r.passengers, r.wheelchairs, bound)
             if i >= 0:
                 best = Offer(r, v.id, int(i), int(j), float(tp), float(td), float(added),
                              plan.version)

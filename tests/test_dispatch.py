@@ -82,12 +82,13 @@ def _verify_all_promises(d: Dispatcher, travel: StreetTravel) -> int:
         pts = d._points(plan)
         dur, _ = travel.router.matrix(pts[:-1], pts[1:])
         t_next = np.diag(dur)
-        service, lo, hi, load, rp, rd, rl = d._arrays(plan)
+        service, lo, hi, load, wload, rp, rd, rl = d._arrays(plan)
         times = earliest_schedule(t_next, service, lo, hi,
                                   list(zip(rp.tolist(), rd.tolist(), rl.tolist(), strict=True)),
                                   v.max_duration)
         assert times is not None, f"plan of {v.id} became infeasible"
         assert load.max() <= v.seats and load.min() >= 0
+        assert wload.max() <= v.wheelchair_places and wload.min() >= 0
         for k, (rid, kind) in enumerate(plan.stops, 1):
             r = d.requests[rid]
             window = r.pickup_window if kind == "pickup" else r.dropoff_window
@@ -137,6 +138,31 @@ def test_rejection_reasons(travel: StreetTravel) -> None:
                        DispatchParams(window_s=60))
     rushed = tight.make_request("c", pts[2], pts[3], earliest_pickup=6 * 3600 - 30)
     assert isinstance(no := tight.quote(rushed), NoOffer) and no.reason == "no vehicle in time"
+
+
+def test_wheelchair_places_are_a_capacity_of_their_own() -> None:
+    """One wheelchair place: a second wheelchair user riding at the same time is refused
+    (plenty of seats notwithstanding), one riding later fits, and so does anyone walking."""
+    d = Dispatcher([Vehicle("v", (0.0, 0.0), (0.0, 0.0), (0.0, 10_000.0), seats=8,
+                            wheelchair_places=1)], EuclideanTravel(),
+                   DispatchParams(window_s=60, boarding_s=0, alighting_s=0))
+
+    def ask(rid: str, t: float, wheelchairs: int) -> Offer | NoOffer:
+        r = d.make_request(rid, (100.0, 0.0), (600.0, 0.0), earliest_pickup=t,
+                           wheelchairs=wheelchairs)
+        return d.quote(r)
+
+    first = ask("a", 100.0, 1)
+    assert isinstance(first, Offer)
+    d.commit(first)
+    # (the kernel could carry "b" after "a" but then misses b's window: "no vehicle in time")
+    assert isinstance(ask("b", 100.0, 1), NoOffer)
+    assert isinstance(ask("c", 100.0, 0), Offer)
+    later = ask("d", 2_000.0, 1)  # after "a" got off at 600
+    assert isinstance(later, Offer)
+    d.commit(later)
+    loads = [s.load for s in d.schedule("v")]
+    assert max(loads) == 1
 
 
 def test_stale_offer_is_refused(travel: StreetTravel) -> None:
