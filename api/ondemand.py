@@ -389,7 +389,8 @@ class OnDemand:
         held while it is used, the database's is not."""
         key = (area, date)
         with self.store.thread_lock(area, date):
-            with self.store.session() as s:
+            # one snapshot: the version and the plans read must belong together
+            with self.store.snapshot() as s:
                 version = self.store.read_version(s, area, date)
                 with self._days_guard:
                     day = self._days.get(key)

@@ -348,6 +348,7 @@ def main() -> None:
     ap.add_argument("--db-url", help="the store (default: a fresh temporary SQLite file)")
     ap.add_argument("--cache", type=Path, help="compiled-region cache [env MOBILITY_CACHE]")
     ap.add_argument("--port", type=int, default=0, help="default: a free port")
+    ap.add_argument("--log", type=Path, help="keep the server's log in this file")
     args = ap.parse_args()
     # a SIGTERM unwinds like Ctrl-C, so the server is stopped
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -382,7 +383,7 @@ def main() -> None:
     store = "postgresql" if db_url.startswith("postgresql") else "sqlite"
     env = {**os.environ, "MOBILITY_DB_URL": db_url, "MOBILITY_CACHE": str(s.cache),
            "MOBILITY_DATA": str(s.data)}
-    server = Server(args.port or free_port(), args.workers, env, tmp / "server.log")
+    server = Server(args.port or free_port(), args.workers, env, args.log or tmp / "server.log")
     try:
         rider = create_key(env, "--role", "rider", "--name", "benchmark rider")
         server.start()

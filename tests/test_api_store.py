@@ -80,3 +80,29 @@ def test_unusable_store_is_a_clear_error(tmp_path: Path) -> None:
     r = _mobility(env, "keys", "list")
     assert r.returncode == 2 and "cannot use the store" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_snapshot_sees_one_state(store: Store) -> None:
+    """A quote rebuilds a day's plans from several queries: they must see one state, even
+    while another process commits a booking in between (PostgreSQL: REPEATABLE READ; on
+    SQLite a writer cannot commit meanwhile at all)."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from api.store.models import PlanVersion
+
+    if store.is_sqlite:
+        import pytest
+
+        pytest.skip("SQLite serialises every transaction (BEGIN IMMEDIATE)")
+    day = dt.date(2030, 1, 2)
+    with store.session() as s:
+        store.lock_day(s, "a", day)
+    with store.snapshot() as snap:
+        before = store.read_version(snap, "a", day)
+        with store.session() as other:  # another connection commits meanwhile
+            other.execute(update(PlanVersion).values(version=PlanVersion.version + 1))
+        assert store.read_version(snap, "a", day) == before
+    with store.session() as s:
+        assert store.read_version(s, "a", day) == before + 1

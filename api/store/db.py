@@ -66,6 +66,15 @@ class Store:
             yield s
 
     @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read transaction that sees one consistent state of the database (REPEATABLE
+        READ on PostgreSQL; SQLite's transactions are serialised anyway)."""
+        with self.sessions() as s, s.begin():
+            if not self.is_sqlite:
+                s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            yield s
+
+    @contextmanager
     def day(self, area: str, date: dt.date) -> Iterator[tuple[Session, int]]:
         """A transaction holding the lock of one service area's day: (session, the plans'
         stored version). Threads of this process queue on a lock first, so that one
