@@ -366,39 +366,36 @@ class OnDemand:
     def _day(self, area: str, date: dt.date) -> Iterator[tuple[Session, Dispatcher]]:
         """The day's lock, its transaction and its dispatcher (rebuilt if stale). Any
         failure drops the in-memory dispatcher: the store stays the truth."""
-        key = (area, date)
         try:
             with self.store.day(area, date) as (s, version):
-                with self._days_guard:
-                    day = self._days.get(key)
-                if day is None or day.version != version:
-                    day = _Day(self._load(s, area, date), version)
-                    with self._days_guard:
-                        self._days[key] = day
-                yield s, day.dispatcher
+                yield s, self._current(s, area, date, version)
         except Problem:
             raise  # refused before anything changed: the in-memory plans are intact
         except BaseException:
             with self._days_guard:
-                self._days.pop(key, None)
+                self._days.pop((area, date), None)
             raise
 
     @contextmanager
     def _snapshot(self, area: str, date: dt.date) -> Iterator[Dispatcher]:
         """The day's dispatcher, current with the store, for reading: this process's lock is
         held while it is used, the database's is not."""
-        key = (area, date)
         with self.store.thread_lock(area, date):
             # one snapshot: the version and the plans read must belong together
             with self.store.snapshot() as s:
-                version = self.store.read_version(s, area, date)
-                with self._days_guard:
-                    day = self._days.get(key)
-                if day is None or day.version != version:
-                    day = _Day(self._load(s, area, date), version)
-                    with self._days_guard:
-                        self._days[key] = day
-            yield day.dispatcher
+                d = self._current(s, area, date, self.store.read_version(s, area, date))
+            yield d
+
+    def _current(self, s: Session, area: str, date: dt.date, version: int) -> Dispatcher:
+        """The in-memory dispatcher of the day if it is at the stored version, else one
+        rebuilt from the store."""
+        with self._days_guard:
+            day = self._days.get((area, date))
+        if day is None or day.version != version:
+            day = _Day(self._load(s, area, date), version)
+            with self._days_guard:
+                self._days[(area, date)] = day
+        return day.dispatcher
 
     def _vehicles(self, s: Session, area: str) -> list[Vehicle]:
         rows = s.execute(select(VehicleRow).where(VehicleRow.area == area,
