@@ -326,6 +326,122 @@ def serve(
         _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
+def _numbers(text: str | None, option: str, kind: type) -> list:  # type: ignore[type-arg]
+    if text is None:
+        return []
+    try:
+        vals = [kind(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        _fail(f"{option} must be a number or a comma-separated list, not {text!r}")
+        raise
+    if not vals or any(v <= 0 for v in vals):
+        _fail(f"{option} must be positive, not {text!r}")
+    return vals
+
+
+@app.command()
+def simulate(
+    region: RegionArg = None,
+    scenario: Annotated[Path | None, typer.Option("--scenario", help="scenario TOML file")
+                        ] = None,
+    vehicles: Annotated[str | None, typer.Option("--vehicles", help="fleet size, or a "
+                                                 "list to compare: 2,3,4,6")] = None,
+    rate: Annotated[str | None, typer.Option("--rate", help="requests per hour (or a list)")
+                    ] = None,
+    area: Annotated[str | None, typer.Option("--area", help="service area name or GeoJSON "
+                                             "file")] = None,
+    demand: Annotated[Path | None, typer.Option("--demand", help="CSV of requests instead "
+                                                "of synthetic demand")] = None,
+    skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="skip (and list) "
+                                                "bad demand rows instead of stopping")] = False,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="report folder")] = Path(
+        "simulation"),
+    data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Simulate a day of on-demand service: KPIs and a report (HTML, plots, map).
+
+    Lists in --vehicles/--rate run every combination in parallel processes and print a
+    comparison."""
+    from rich.progress import MofNCompleteColumn
+
+    from mobility import simulation as simmod
+    from mobility.report import write_report
+
+    s = _settings(data, cache)
+    ns = _numbers(vehicles, "--vehicles", int)
+    rates = _numbers(rate, "--rate", float)
+    reg = _load(region, s, quiet=as_json)
+    with _errors():
+        base = simmod.load_scenario(reg, scenario, simmod.Overrides(
+            vehicles=ns[0] if len(ns) == 1 else None,
+            rate_per_hour=rates[0] if len(rates) == 1 else None, seed=seed, area=area))
+        scenarios = simmod.variants(base, ns, rates)
+        if len(scenarios) == 1:
+            trips, notes = simmod.demand_for(reg, base, demand, skip_bad_rows)
+            for n in notes:
+                if "skipped" in n:
+                    err.print(f"[yellow]warning:[/] {escape(n)}", highlight=False)
+            with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("requests"), TimeElapsedColumn(), console=err,
+                          transient=True, disable=as_json) as prog:
+                task = prog.add_task("sim", total=len(trips))
+                r = simmod.run(reg, base, trips, notes,
+                               lambda k, n: prog.update(task, completed=k))
+            page = write_report(reg, r, out_dir)
+            if as_json:
+                sys.stdout.write(simmod.dumps(r.kpis) + "\n")
+                return
+            _print_kpis(r.kpis)
+            out.print(f"report: {page}")
+            return
+        with Progress(TextColumn("scenarios"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True,
+                      disable=as_json) as prog:
+            task = prog.add_task("sweep", total=len(scenarios))
+            results = simmod.sweep(str(region or s.region), s.data, s.cache, scenarios,
+                                   demand, skip_bad_rows, out_dir, min(s.workers,
+                                                                       len(scenarios)),
+                                   lambda _: prog.advance(task))
+    rows = simmod.comparison(results)
+    if as_json:
+        sys.stdout.write(simmod.dumps({"variants": results, "comparison": rows}) + "\n")
+        return
+    table = Table(title="Scenarios compared")
+    for col in ("variant", "vehicles", "requests", "served", "p95 wait (min)", "pooling",
+                "vehicle-km", "cost per served trip"):
+        table.add_column(col, justify="right")
+    for row in rows:
+        table.add_row(row["variant"], str(row["vehicles"]), str(row["requests"]),
+                      f"{100 * row['served_share']:.1f} %", str(row["wait_p95_min"]),
+                      f"{100 * row['pooling_rate']:.1f} %", f"{row['vehicle_km']:,.0f}",
+                      str(row["cost_per_served_trip"]))
+    out.print(table)
+    out.print(f"reports: {out_dir}/<variant>/index.html")
+
+
+def _print_kpis(k: dict) -> None:  # type: ignore[type-arg]
+    table = Table(title="Simulated day", show_header=False)
+    table.add_row("requests", f"{k['requests']} ({k['served']} served, {k['no_shows']} "
+                              f"no-shows, {k['rejected']} rejected)")
+    reasons = ", ".join(f"{r} {n}" for r, n in k["rejected_by_reason"].items()) or "none"
+    table.add_row("rejected by reason", reasons)
+    w = k["wait_min"]
+    table.add_row("wait (min)", f"mean {w['mean']}, median {w['p50']}, p95 {w['p95']}")
+    table.add_row("in-vehicle (min)", f"mean {k['in_vehicle_min']['mean']}, p95 "
+                                      f"{k['in_vehicle_min']['p95']}")
+    table.add_row("detour factor", f"mean {k['detour_factor']['mean']}, p95 "
+                                   f"{k['detour_factor']['p95']}")
+    table.add_row("pooling / occupancy", f"{100 * k['pooling_rate']:.1f} % / "
+                                         f"{k['mean_occupancy']}")
+    table.add_row("vehicle-km", f"{k['vehicle_km']:,} ({k['empty_km']:,} empty)")
+    table.add_row("vehicle-hours", f"{k['vehicle_hours']} ({k['passengers_per_vehicle_hour']} "
+                                   "passengers per vehicle-hour)")
+    table.add_row("cost", f"{k['cost']:,} ({k['cost_per_served_trip']} per served trip)")
+    table.add_row("CO₂", f"{k['co2_kg']:,} kg")
+    out.print(table)
+
+
 keys = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 

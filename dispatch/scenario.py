@@ -1,0 +1,57 @@
+"""A planner's scenario: where and when the on-demand service runs, with which fleet, under
+which rules and at which costs. Plain values; the service edge reads them from TOML/CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from dispatch.insertion import DispatchParams
+from dispatch.model import Point, Vehicle
+from dispatch.service_area import ServiceArea
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Operating costs (currency units) and the CO₂ factor of the vehicles."""
+
+    per_vehicle_hour: float = 35.0  #: driver and vehicle, per hour on shift
+    per_km: float = 0.45
+    co2_kg_per_km: float = 0.2  #: a diesel minibus ~0.2-0.3 kg/km
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One simulated service day.
+
+    ``hours`` (seconds after midnight) bound the requested pickup times; the fleet's shifts
+    bound service. ``notice_s``: a pre-booked ride must be booked at least this long ahead;
+    ``prebooked_share``: share of synthetic requests booked ahead (the rest ask for a ride
+    now). ``no_show``: probability that a rider does not turn up.
+    """
+
+    area: ServiceArea
+    vehicles: tuple[Vehicle, ...]
+    hours: tuple[float, float] = (6 * 3600.0, 22 * 3600.0)
+    rules: DispatchParams = field(default_factory=DispatchParams)
+    notice_s: float = 0.0
+    prebooked_share: float = 0.3
+    no_show: float = 0.03
+    rate_per_hour: float = 10.0
+    costs: Costs = field(default_factory=Costs)
+    seed: int = 1
+
+    def with_fleet(self, n: int) -> Scenario:
+        """The same scenario with ``n`` vehicles (copies of the first, ids ``v1``…)."""
+        if n < 1:
+            raise ValueError("a fleet needs at least one vehicle")
+        base = self.vehicles[0]
+        fleet = tuple(replace(self.vehicles[k] if k < len(self.vehicles) else base,
+                              id=f"v{k + 1}") for k in range(n))
+        return replace(self, vehicles=fleet, area=replace(self.area, vehicles=fleet))
+
+
+def default_fleet(n: int, depot: Point, hours: tuple[float, float], seats: int = 7,
+                  wheelchair_places: int = 1) -> tuple[Vehicle, ...]:
+    """``n`` identical vehicles at one depot, on shift for the service hours."""
+    return tuple(Vehicle(f"v{k + 1}", depot, depot, hours, seats, wheelchair_places)
+                 for k in range(n))

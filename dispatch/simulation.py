@@ -1,0 +1,164 @@
+"""A simulated day of on-demand service: requests arrive at their booking time and are
+answered by the dispatcher's instant insertion (as the API answers them); vehicles drive
+their plans, riders board or fail to show up, and every visit is recorded.
+
+Vehicles leave each place as late as their plan allows, so a vehicle waiting for its next
+pickup can still be sent elsewhere first; once it has set off to its next stop it is
+committed to it (the plan then starts there). Everything is reproducible by seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dispatch.demand import Trip
+from dispatch.insertion import Dispatcher, NoOffer
+from dispatch.model import Point, Request
+from dispatch.scenario import Scenario
+from dispatch.travel import CachedTravel, TravelTimes
+from routing.errors import MobilityError
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A vehicle at a place: ``kind`` pickup, dropoff or no_show, at service start."""
+
+    time: float
+    kind: str
+    trip: str
+    point: Point
+    load: int  #: passengers on board after the visit
+
+
+@dataclass
+class Outcome:
+    """What became of a trip: ``status`` served, no_show or rejected (with ``reason``)."""
+
+    trip: Trip
+    status: str
+    reason: str = ""
+    vehicle: str = ""
+    window: tuple[float, float] = (0.0, 0.0)  #: promised pickup window
+    pickup: float = 0.0
+    dropoff: float = 0.0
+    direct_s: float = 0.0  #: the direct drive, for the detour factor
+
+
+@dataclass
+class SimResult:
+    """Every trip's outcome and every vehicle's visits, in time order."""
+
+    scenario: Scenario
+    outcomes: dict[str, Outcome]
+    visits: dict[str, list[Visit]] = field(default_factory=dict)
+    requests: dict[str, Request] = field(default_factory=dict)
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+def simulate(scenario: Scenario, trips: list[Trip], travel: TravelTimes,
+             progress: ProgressFn | None = None) -> SimResult:
+    """Run the day. ``progress(done, total)`` is called after each request."""
+    rng = np.random.default_rng(scenario.seed)
+    order = sorted(trips, key=lambda t: (t.booked_at, t.time, t.id))
+    no_show = {t.id: bool(rng.random() < scenario.no_show) for t in order}
+    sim = _Day(scenario, CachedTravel(travel), no_show)
+    for k, trip in enumerate(order, 1):
+        sim.advance(trip.booked_at)
+        sim.request(trip)
+        if progress is not None:
+            progress(k, len(order))
+    sim.advance(INF)
+    return SimResult(scenario, sim.outcomes, sim.visits, sim.requests)
+
+
+class _Day:
+    def __init__(self, sc: Scenario, travel: TravelTimes, no_show: dict[str, bool]) -> None:
+        self.sc = sc
+        self.travel = travel
+        self.no_show = no_show
+        self.d = Dispatcher(list(sc.vehicles), travel, sc.rules)
+        self.outcomes: dict[str, Outcome] = {}
+        self.visits: dict[str, list[Visit]] = {v.id: [] for v in sc.vehicles}
+        self.requests: dict[str, Request] = {}
+        self.load = {v.id: 0 for v in sc.vehicles}
+
+    # -- requests ---------------------------------------------------------------------
+    def request(self, trip: Trip) -> None:
+        sc = self.sc
+        if not (sc.area.contains(trip.origin) and sc.area.contains(trip.destination)):
+            self._reject(trip, "outside service area")
+            return
+        if not sc.hours[0] <= trip.time <= sc.hours[1]:
+            self._reject(trip, "outside service hours")
+            return
+        earliest = max(trip.time, trip.booked_at + sc.notice_s)
+        try:
+            req = self.d.make_request(trip.id, trip.origin, trip.destination,
+                                      earliest_pickup=earliest, passengers=trip.passengers,
+                                      wheelchairs=int(trip.wheelchair))
+        except MobilityError:
+            self._reject(trip, "unreachable")
+            return
+        offer = self.d.quote(req)
+        if isinstance(offer, NoOffer):
+            self._reject(trip, offer.reason)
+            return
+        self.d.commit(offer)
+        self.requests[trip.id] = req
+        direct = float(self.travel.one_to_many(trip.origin, [trip.destination])[0])
+        self.outcomes[trip.id] = Outcome(trip, "booked", vehicle=offer.vehicle,
+                                         window=req.pickup_window, direct_s=direct)
+
+    def _reject(self, trip: Trip, reason: str) -> None:
+        self.outcomes[trip.id] = Outcome(trip, "rejected", reason)
+
+    # -- driving ----------------------------------------------------------------------
+    def advance(self, t: float) -> None:
+        """Carry out every stop whose service starts by ``t``; then each vehicle either
+        waits where it is (from ``t`` on) or is on its way to its next stop."""
+        for vid, plan in self.d.plans.items():
+            while plan.stops and plan.times[1] <= t:
+                self._serve(vid, plan.stops[0], float(plan.times[1]))
+            if t == INF:
+                continue
+            here = plan.origin or plan.vehicle.start
+            if plan.stops:
+                rid, kind = plan.stops[0]
+                r = self.d.requests[rid]
+                nxt = r.pickup if kind == "pickup" else r.dropoff
+                start = float(plan.times[1])
+                if t >= start - float(plan.t_next[0]):  # set off already: committed
+                    if plan.origin != nxt:
+                        self.d.locate(vid, nxt, start)
+                    continue
+            ready = plan.ready if plan.ready is not None else plan.vehicle.shift[0]
+            if t > ready:
+                self.d.locate(vid, here, t)
+
+    def _serve(self, vid: str, stop: tuple[str, str], at: float) -> None:
+        rid, kind = stop
+        r = self.d.requests[rid]
+        out = self.outcomes[rid]
+        if kind == "pickup" and self.no_show[rid]:
+            self.d.remove(rid)
+            self.d.locate(vid, r.pickup, at + r.pickup_service)
+            out.status, out.pickup = "no_show", at
+            self.visits[vid].append(Visit(at, "no_show", rid, r.pickup, self.load[vid]))
+            return
+        if kind == "pickup":
+            self.d.picked_up(rid, at)
+            self.load[vid] += r.passengers
+            out.pickup = at
+        else:
+            self.d.dropped_off(rid, at)
+            self.load[vid] -= r.passengers
+            out.status, out.dropoff = "served", at
+        self.visits[vid].append(Visit(at, kind, rid, r.pickup if kind == "pickup"
+                                      else r.dropoff, self.load[vid]))

@@ -1,0 +1,279 @@
+"""``mobility simulate``: a scenario on a region — service area, fleet, rules, demand — run
+as a simulated day, its KPIs, and sweeps over fleet sizes and demand rates in parallel."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tomllib
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dispatch.demand import Trip, read_demand, synthetic_demand
+from dispatch.insertion import DispatchParams
+from dispatch.kpis import compute_kpis
+from dispatch.scenario import Costs, Scenario, default_fleet
+from dispatch.service_area import ServiceArea
+from dispatch.simulation import SimResult, simulate
+from dispatch.travel import StreetTravel
+from mobility.config import read_service_areas
+from mobility.errors import RegionError
+from mobility.fleet import clock_seconds
+from mobility.region import Region
+from mobility.server import service_areas
+from routing.street_router import StreetRouter
+from routing.streets import HIGHWAY_CLASSES
+
+#: street classes people live along (origin weights where buildings are not mapped)
+RESIDENTIAL = ("residential", "living_street", "unclassified")
+_KNOWN = {"area", "hours", "rate_per_hour", "prebooked_share", "notice_min", "no_show",
+          "seed", "fleet", "rules", "costs"}
+
+
+class ScenarioError(RegionError):
+    """A scenario file or option is invalid; the message names the key to fix."""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Command-line values that replace the scenario file's."""
+
+    vehicles: int | None = None
+    rate_per_hour: float | None = None
+    seed: int | None = None
+    area: str | None = None
+
+
+def load_scenario(region: Region, path: Path | None, o: Overrides = Overrides()) -> Scenario:
+    """The scenario of ``path`` (TOML) on ``region``, defaults filled in: the region's first
+    service area, its fleet's first depot, 3 vehicles, 06:00-22:00, 10 requests/hour."""
+    raw: dict[str, Any] = {}
+    where = str(path) if path else "scenario"
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ScenarioError(f"scenario file {path} does not exist") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"{path}: invalid TOML ({exc})") from None
+    unknown = set(raw) - _KNOWN
+    if unknown:
+        raise ScenarioError(f"{where}: '{sorted(unknown)[0]}' is not a known key (known: "
+                            f"{', '.join(sorted(_KNOWN))})")
+
+    def num(table: dict[str, Any], key: str, default: float, lo: float, hi: float,
+            prefix: str = "") -> float:
+        v = table.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+            raise ScenarioError(f"{where}: '{prefix}{key}' must be a number from {lo} to {hi},"
+                                f" not {v!r}")
+        return float(v)
+
+    def clock_pair(v: Any, key: str) -> tuple[float, float]:
+        try:
+            a, b = (float(clock_seconds(x)) for x in v)
+        except (TypeError, ValueError):
+            raise ScenarioError(f"{where}: '{key}' must be [\"HH:MM\", \"HH:MM\"], not "
+                                f"{v!r}") from None
+        if b <= a:
+            raise ScenarioError(f"{where}: '{key}' must end after it starts")
+        return a, b
+
+    area = _area(region, o.area or raw.get("area"), where)
+    hours = clock_pair(raw.get("hours", ["06:00", "22:00"]), "hours")
+    fleet_raw = raw.get("fleet", {})
+    rules_raw = raw.get("rules", {})
+    costs_raw = raw.get("costs", {})
+    n = o.vehicles if o.vehicles is not None else int(num(fleet_raw, "vehicles", 3, 1, 500,
+                                                          "fleet."))
+    depot = fleet_raw.get("depot") or _default_depot(region, area)
+    if (not isinstance(depot, (list, tuple)) or len(depot) != 2
+            or not area.contains((float(depot[0]), float(depot[1])))):
+        raise ScenarioError(f"{where}: 'fleet.depot' must be [lat, lon] inside the service "
+                            f"area, not {depot!r}")
+    shift = clock_pair(fleet_raw.get("shift", [_hhmm(hours[0]), _hhmm(hours[1])]),
+                       "fleet.shift")
+    fleet = default_fleet(n, (float(depot[0]), float(depot[1])), shift,
+                          int(num(fleet_raw, "seats", 7, 1, 100, "fleet.")),
+                          int(num(fleet_raw, "wheelchair_places", 1, 0, 100, "fleet.")))
+    rules = DispatchParams(window_s=60 * num(rules_raw, "window_min", 15, 1, 240, "rules."),
+                           alpha=num(rules_raw, "alpha", 1.5, 1, 10, "rules."),
+                           beta=60 * num(rules_raw, "beta_min", 10, 0, 240, "rules."),
+                           boarding_s=num(rules_raw, "boarding_s", 60, 0, 1800, "rules."),
+                           alighting_s=num(rules_raw, "alighting_s", 30, 0, 1800, "rules."))
+    costs = Costs(num(costs_raw, "per_vehicle_hour", 35, 0, 1e6, "costs."),
+                  num(costs_raw, "per_km", 0.45, 0, 1e4, "costs."),
+                  num(costs_raw, "co2_kg_per_km", 0.2, 0, 10, "costs."))
+    rate = (o.rate_per_hour if o.rate_per_hour is not None
+            else num(raw, "rate_per_hour", 10, 0, 10_000))
+    seed = o.seed if o.seed is not None else int(num(raw, "seed", 1, 0, 2**31))
+    return Scenario(replace(area, vehicles=fleet), fleet, hours, rules,
+                    notice_s=60 * num(raw, "notice_min", 0, 0, 7 * 1440),
+                    prebooked_share=num(raw, "prebooked_share", 0.3, 0, 1),
+                    no_show=num(raw, "no_show", 0.03, 0, 1), rate_per_hour=rate, costs=costs,
+                    seed=seed)
+
+
+def _hhmm(s: float) -> str:
+    return f"{int(s) // 3600:02d}:{int(s) % 3600 // 60:02d}"
+
+
+def _area(region: Region, spec: Any, where: str) -> ServiceArea:
+    """A named service area of the region, or a GeoJSON file; default: the region's first."""
+    areas = {a.name: a for a in service_areas(region)}
+    if spec is None:
+        if not areas:
+            raise ScenarioError(f"region {region.name} has no service area: give one "
+                                "(--area FILE.geojson or 'area' in the scenario)")
+        return next(iter(areas.values()))
+    if not isinstance(spec, str):
+        raise ScenarioError(f"{where}: 'area' must be a service area name or a GeoJSON file")
+    if spec in areas:
+        return areas[spec]
+    path = Path(spec)
+    if path.suffix.lower() in (".geojson", ".json"):
+        specs = read_service_areas(path)
+        return ServiceArea(specs[0].name, specs[0].geometry, (), specs[0].properties)
+    raise ScenarioError(f"{where}: 'area' {spec!r} is neither a service area of "
+                        f"{region.name} ({', '.join(areas) or 'none'}) nor a .geojson file")
+
+
+def _default_depot(region: Region, area: ServiceArea) -> list[float]:
+    for name, v in region.config.fleet:
+        if name == area.name:
+            return list(v.start)
+    hubs, w = hubs_of(region, area)
+    return list(hubs[int(np.argmax(w))]) if len(hubs) else [0.0, 0.0]
+
+
+# -- where trips start and end ---------------------------------------------------------
+def homes_of(region: Region, area: ServiceArea, buildings: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray, str]:
+    """Trip ends at home: mapped buildings and addresses inside the area (weight 1 each)
+    plus points along residential streets (weight: one per 100 m of street), and a line
+    saying what was found."""
+    net = region.streets["car"]
+    codes = [HIGHWAY_CLASSES.index(h) for h in RESIDENTIAL if h in HIGHWAY_CLASSES]
+    edges = np.flatnonzero(np.isin(net.highway, codes))
+    tail = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    mid = np.c_[(net.node_lat[tail[edges]] + net.node_lat[net.head[edges]]) / 2,
+                (net.node_lon[tail[edges]] + net.node_lon[net.head[edges]]) / 2]
+    inside = np.array([area.contains((a, b)) for a, b in mid], dtype=bool)
+    pts, w = mid[inside], net.length[edges][inside].astype(np.float64) / 100.0
+    nb = 0
+    if buildings is not None and len(buildings):
+        keep = np.array([area.contains((a, b)) for a, b in buildings], dtype=bool)
+        nb = int(keep.sum())
+        pts = np.vstack([pts, buildings[keep]])
+        w = np.concatenate([w, np.ones(nb)])
+    return pts, w, (f"homes: {nb} mapped buildings/addresses and {int(inside.sum())} "
+                    "residential street segments")
+
+
+def hubs_of(region: Region, area: ServiceArea) -> tuple[np.ndarray, np.ndarray]:
+    """Transit stops inside the area, weighted by their departures on the default date
+    (the busiest stop is, in a rural district, the town centre)."""
+    tt = region.timetable
+    counts = np.zeros(tt.n_stops, np.float64)
+    active = np.flatnonzero(tt.active_trips(region.default_date))
+    for t in active:
+        p = tt.trip_pattern[t]
+        np.add.at(counts, tt.pattern_stops[tt.pattern_stop_offset[p]:
+                                           tt.pattern_stop_offset[p + 1]], 1.0)
+    pts = np.c_[tt.stop_lat, tt.stop_lon]
+    keep = np.array([area.contains((a, b)) for a, b in pts], dtype=bool) & (counts > 0)
+    return pts[keep], counts[keep]
+
+
+def demand_for(region: Region, sc: Scenario, demand: Path | None, skip_bad: bool,
+               buildings: np.ndarray | None = None) -> tuple[list[Trip], list[str]]:
+    """The day's trips: read from ``demand`` or drawn for the area (by the scenario's seed)."""
+    if demand is not None:
+        return read_demand(demand, skip_bad=skip_bad)
+    homes, hw, note = homes_of(region, sc.area, buildings)
+    hubs, bw = hubs_of(region, sc.area)
+    rng = np.random.default_rng(sc.seed)
+    return synthetic_demand(homes, hw, hubs, bw, sc.hours, sc.rate_per_hour,
+                            sc.prebooked_share, sc.notice_s, rng), [note]
+
+
+# -- runs ----------------------------------------------------------------------------------
+@dataclass
+class Run:
+    """One simulated scenario: its result, KPIs and the demand's notes."""
+
+    scenario: Scenario
+    result: SimResult
+    kpis: dict[str, Any]
+    notes: list[str]
+
+
+def run(region: Region, sc: Scenario, trips: list[Trip], notes: list[str],
+        progress: Callable[[int, int], None] | None = None) -> Run:
+    travel = StreetTravel(StreetRouter(region.streets["car"]))
+    res = simulate(sc, trips, travel, progress)
+    return Run(sc, res, compute_kpis(res, travel), notes)
+
+
+def variants(base: Scenario, vehicles: list[int], rates: list[float]) -> list[Scenario]:
+    """Every combination of fleet size and demand rate (in that order)."""
+    out = []
+    for n, r in itertools.product(vehicles or [len(base.vehicles)],
+                                  rates or [base.rate_per_hour]):
+        out.append(replace(base.with_fleet(n), rate_per_hour=r))
+    return out
+
+
+def label(sc: Scenario) -> str:
+    return f"{len(sc.vehicles)}veh-{sc.rate_per_hour:g}perh"
+
+
+def _sweep_one(args: tuple[str, Path, Path, Scenario, Path | None, bool, Path | None]
+               ) -> tuple[str, dict[str, Any]]:
+    """A sweep variant in a worker process: load the region, simulate, write its report."""
+    from mobility.region import load_region
+    from mobility.report import write_report
+
+    name, data, cache, sc, demand, skip_bad, out = args
+    region = load_region(name, data=data, cache_dir=cache)
+    trips, notes = demand_for(region, sc, demand, skip_bad)
+    r = run(region, sc, trips, notes)
+    if out is not None:
+        write_report(region, r, out / label(sc))
+    return label(sc), r.kpis
+
+
+def sweep(name: str, data: Path, cache: Path, scenarios: list[Scenario], demand: Path | None,
+          skip_bad: bool, out: Path | None, workers: int,
+          done: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
+    """Each scenario in its own process (at most ``workers`` at once); KPIs by label."""
+    results: dict[str, dict[str, Any]] = {}
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futs = [pool.submit(_sweep_one, (name, data, cache, sc, demand, skip_bad, out))
+                for sc in scenarios]
+        for f in as_completed(futs):
+            key, k = f.result()
+            results[key] = k
+            if done is not None:
+                done(key)
+    return {label(sc): results[label(sc)] for sc in scenarios}
+
+
+def comparison(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The planner's main view: one row per variant."""
+    return [{"variant": key, "vehicles": k["vehicles"], "requests": k["requests"],
+             "served_share": k["served_share"], "wait_p95_min": k["wait_min"]["p95"],
+             "pooling_rate": k["pooling_rate"], "vehicle_km": k["vehicle_km"],
+             "cost_per_served_trip": k["cost_per_served_trip"]}
+            for key, k in results.items()]
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"))
