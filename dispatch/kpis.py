@@ -54,7 +54,8 @@ def compute_kpis(res: SimResult, travel: TravelTimes) -> dict[str, Any]:
               for o in served if o.direct_s > 0]
     late = sum(1 for o in served + no_show if not o.window[0] - 1e-6 <= o.pickup
                <= o.window[1] + 1e-6)
-    driven = empty = pkm = shared = driving_h = 0.0
+    driven = empty = pkm = shared = driving_h = seat_km = 0.0
+    seats = {v.id: v.seats for v in sc.vehicles}
     for vid, vlegs in legs(res).items():
         if not vlegs:
             continue
@@ -64,6 +65,7 @@ def compute_kpis(res: SimResult, travel: TravelTimes) -> dict[str, Any]:
         for k, (_, _, _, _, load) in enumerate(vlegs):
             km = float(dist[k, k]) / 1000.0
             driven += km
+            seat_km += km * seats[vid]
             driving_h += float(dur[k, k]) / 3600.0
             empty += km if load == 0 else 0.0
             pkm += km * load
@@ -92,6 +94,7 @@ def compute_kpis(res: SimResult, travel: TravelTimes) -> dict[str, Any]:
         "detour_factor": _stats(detour),
         "pooling_rate": round(shared / pkm, 4) if pkm else 0.0,
         "mean_occupancy": round(pkm / driven, 4) if driven else 0.0,
+        "seat_occupancy": round(pkm / seat_km, 4) if seat_km else 0.0,
         "vehicle_km": round(driven, 2),
         "empty_km": round(empty, 2),
         "loaded_km": round(driven - empty, 2),

@@ -38,7 +38,7 @@ def _waits(run: Run, path: Path) -> None:
     waits = [(o.pickup - o.window[0]) / 60 for o in run.result.outcomes.values()
              if o.status == "served"]
     fig, ax = plt.subplots(figsize=(6, 3.2))
-    ax.hist(waits, bins=np.arange(0, max(waits + [15]) + 1.5, 1.0), color="#3b7dd8")
+    ax.hist(waits, bins=np.arange(0, max(waits + [15]) + 1.5, 1.0).tolist(), color="#3b7dd8")
     ax.set_xlabel("wait after the requested pickup time (min)")
     ax.set_ylabel("served trips")
     ax.set_title("Waits")
@@ -154,6 +154,7 @@ _LABELS = {"requests": "requests", "served": "served", "no_shows": "no-shows",
            "pickups_outside_window": "pickups outside the promised window",
            "pooling_rate": "pooling rate (shared passenger-km)",
            "mean_occupancy": "mean occupancy (passenger-km per vehicle-km)",
+           "seat_occupancy": "seat occupancy (passenger-km per seat-km)",
            "vehicle_km": "vehicle-km", "empty_km": "empty km", "loaded_km": "km with passengers",
            "passenger_km": "passenger-km", "driving_hours": "driving hours",
            "vehicle_hours": "vehicle-hours on shift",
