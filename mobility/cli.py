@@ -407,13 +407,15 @@ def simulate(
     if as_json:
         sys.stdout.write(simmod.dumps({"variants": results, "comparison": rows}) + "\n")
         return
-    table = Table(title="Scenarios compared")
-    for col in ("variant", "vehicles", "requests", "served", "p95 wait (min)", "pooling",
-                "vehicle-km", "cost per served trip"):
+    from rich import box
+
+    n_req = sorted({str(row["requests"]) for row in rows})
+    table = Table(title=f"Scenarios compared ({', '.join(n_req)} requests)", box=box.SIMPLE)
+    for col in ("vehicles", "rate/h", "served", "p95 wait", "pooling", "veh-km", "cost/trip"):
         table.add_column(col, justify="right")
     for row in rows:
-        table.add_row(row["variant"], str(row["vehicles"]), str(row["requests"]),
-                      f"{100 * row['served_share']:.1f} %", str(row["wait_p95_min"]),
+        table.add_row(str(row["vehicles"]), f"{row['rate_per_hour']:g}",
+                      f"{100 * row['served_share']:.1f} %", f"{row['wait_p95_min']} min",
                       f"{100 * row['pooling_rate']:.1f} %", f"{row['vehicle_km']:,.0f}",
                       str(row["cost_per_served_trip"]))
     out.print(table)

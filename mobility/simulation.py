@@ -268,7 +268,9 @@ def sweep(name: str, data: Path, cache: Path, scenarios: list[Scenario], demand:
 
 def comparison(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The planner's main view: one row per variant."""
-    return [{"variant": key, "vehicles": k["vehicles"], "requests": k["requests"],
+    return [{"variant": key, "vehicles": k["vehicles"],
+             "rate_per_hour": float(key.split("-")[1].removesuffix("perh")),
+             "requests": k["requests"],
              "served_share": k["served_share"], "wait_p95_min": k["wait_min"]["p95"],
              "pooling_rate": k["pooling_rate"], "vehicle_km": k["vehicle_km"],
              "cost_per_served_trip": k["cost_per_served_trip"]}
