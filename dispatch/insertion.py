@@ -9,7 +9,9 @@ shift end). Committing an offer re-checks it against the plan it was made for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+import math
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,6 +19,8 @@ from dispatch._insert_kernel import BIG, best_insertion, stp_earliest
 from dispatch.model import BREAK_PREFIX, Point, Request, Route, Stop, Vehicle, break_requests
 from dispatch.travel import TravelTimes
 from routing.errors import MobilityError
+
+log = logging.getLogger("mobility.dispatch")
 
 
 @dataclass(frozen=True)
@@ -350,43 +354,77 @@ class Dispatcher:
             raise KeyError(f"request {rid} is in no plan")
         return self.plans[vid]
 
-    def reoptimize(self, time_limit_s: float = 5.0) -> float:
+    def reoptimize(self, time_limit_s: float = 5.0, solution_limit: int = 0,
+                   move: bool = True) -> float:
         """Improve the live plans with the optimiser without breaking a promise: every booked
-        request stays on its vehicle and inside its windows and ride-time limit; the current
-        plans are the warm start. Plans are replaced only if every booking is still served
-        and the vehicles drive less. Returns the vehicle time saved (s).
+        request stays inside its windows and ride-time limit (and, unless ``move``, on its
+        vehicle); the current plans are the warm start. Vehicles under way start from where
+        they are, riders on board stay with their vehicle and keep their ride limit from
+        their real pickup.
+        Plans are replaced only if every booking is still served, every plan stays on time
+        and the vehicles drive less. ``solution_limit`` > 0 stops the search by a count
+        (reproducible) instead of the clock. Returns the vehicle time saved (s).
         """
         from dispatch.solver import Problem, SolverParams, solve
 
-        if not self.requests or any(p.origin is not None or p.onboard
-                                    for p in self.plans.values()):
-            return 0.0  # under way: left to the operator's next planning round
-        keep = {rid: vid for vid, plan in self.plans.items() for rid, _ in plan.stops}
-        vehicles = [p.vehicle for p in self.plans.values()]
-        problem = Problem(vehicles, list(self.requests.values()), keep)
+        if not self.requests or any(p.late for p in self.plans.values()):
+            return 0.0
+        vehicles, onboard, keep, warm = [], {}, {}, []
+        required: set[str] = set()
+        for vid, plan in self.plans.items():
+            v = plan.vehicle
+            if plan.origin is not None or plan.ready is not None:
+                # whole seconds: the optimiser's times are integers (ceil keeps it feasible)
+                t0 = math.ceil(max(v.shift[0], plan.ready if plan.ready is not None
+                                   else v.shift[0]))
+                if t0 >= v.shift[1]:
+                    return 0.0  # off shift: nothing to improve there
+                v = replace(v, start=plan.origin or v.start, shift=(t0, v.shift[1]))
+            vehicles.append(v)
+            for rid, t in plan.onboard.items():
+                onboard[rid] = (vid, t)
+                keep[rid] = vid
+            for rid, _ in plan.stops:
+                # breaks and riders on board stay with their vehicle; a booked ride not yet
+                # picked up may move to another vehicle: its promise is the window
+                if rid.startswith(BREAK_PREFIX) or (rid in plan.onboard) or not move:
+                    keep[rid] = vid
+                else:
+                    required.add(rid)
+            # riders on board: a pickup at the start, then their drop-off in the plan
+            warm.append(list(plan.onboard) + [rid for rid, _ in plan.stops])
+        problem = Problem(vehicles, list(self.requests.values()), keep, onboard,
+                          frozenset(required))
         before = sum(float(p.t_next.sum()) for p in self.plans.values())
-        warm = [[rid for rid, _ in p.stops] for p in self.plans.values()]
-        sol = solve(problem, self.travel, SolverParams(time_limit_s=time_limit_s, scale=1),
-                    warm_start=warm)
+        try:
+            sol = solve(problem, self.travel, SolverParams(
+                time_limit_s=time_limit_s, scale=1, solution_limit=solution_limit),
+                warm_start=warm)
+        except Exception as exc:  # OR-Tools refused the model: keep the plans as they are
+            log.warning("re-planning skipped: the optimiser failed (%s)", exc)
+            return 0.0
         if sol.rejected:
             return 0.0  # never drop a booking
-        new = {r.vehicle: [(s.request, s.kind) for s in r.stops] for r in sol.routes}
+        new = {r.vehicle: [(s.request, s.kind) for s in r.stops
+                           if not (s.kind == "pickup" and s.request in onboard)]
+               for r in sol.routes}
         old = {vid: list(p.stops) for vid, p in self.plans.items()}
+
+        def back() -> float:
+            for vid, plan in self.plans.items():
+                plan.stops = old[vid]
+                self._refresh(plan)
+            return 0.0
+
         try:
             for vid, plan in self.plans.items():
                 plan.stops = new[vid]
                 self._refresh(plan)
         except MobilityError:
-            for vid, plan in self.plans.items():
-                plan.stops = old[vid]
-                self._refresh(plan)
-            return 0.0
+            return back()
         after = sum(float(p.t_next.sum()) for p in self.plans.values())
-        if after >= before - 1e-6:
-            for vid, plan in self.plans.items():
-                plan.stops = old[vid]
-                self._refresh(plan)
-            return 0.0
+        if after >= before - 1e-6 or any(p.late for p in self.plans.values()):
+            return back()
         for vid, plan in self.plans.items():
             if plan.stops != old[vid]:
                 plan.version += 1

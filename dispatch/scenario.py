@@ -39,6 +39,10 @@ class Scenario:
     rate_per_hour: float = 10.0
     costs: Costs = field(default_factory=Costs)
     seed: int = 1
+    #: re-plan the booked rides with the optimiser this often (0: never); the search stops
+    #: after ``reoptimize_solutions`` solutions, so that a seed gives one result
+    reoptimize_every_s: float = 3600.0
+    reoptimize_solutions: int = 50
 
     def with_fleet(self, n: int) -> Scenario:
         """The same scenario with ``n`` vehicles (copies of the first, ids ``v1``…)."""

@@ -67,6 +67,8 @@ class Problem:
     requests: list[Request]
     keep: dict[str, str] = field(default_factory=dict)  #: request id -> vehicle id
     onboard: dict[str, tuple[str, float]] = field(default_factory=dict)
+    #: requests that must be served, by any vehicle (booked, not yet picked up)
+    required: frozenset[str] = frozenset()
 
     def effective(self) -> Problem:
         """The problem with on-board riders rewritten as pinned pickups at the start, and
@@ -92,7 +94,7 @@ class Problem:
                             r.dropoff_service)
                 keep[r.id] = vid
             reqs.append(r)
-        return Problem(self.vehicles, reqs + extra, keep)
+        return Problem(self.vehicles, reqs + extra, keep, required=self.required)
 
 
 def _nodes(p: Problem) -> tuple[list, list]:
@@ -228,6 +230,8 @@ def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
         if r.id in problem.keep:  # booked: served, by its vehicle
             routing.VehicleVar(p).SetValue(vehicle_of[problem.keep[r.id]])
             routing.VehicleVar(d).SetValue(vehicle_of[problem.keep[r.id]])
+        elif r.id in problem.required:  # booked: served, by any vehicle
+            pass
         else:
             routing.AddDisjunction([p], penalty)
             routing.AddDisjunction([d], penalty)

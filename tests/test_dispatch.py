@@ -223,11 +223,48 @@ def test_reoptimize_keeps_every_promise_and_saves_time(travel: StreetTravel) -> 
     _book_stream(d, travel, 60, (7, 12), seed=8)
     owner = {rid: vid for vid, p in d.plans.items() for rid, _ in p.stops}
     before = sum(float(p.t_next.sum()) for p in d.plans.values())
-    saved = d.reoptimize(time_limit_s=5)
+    saved = d.reoptimize(time_limit_s=5, move=False)
     after = sum(float(p.t_next.sum()) for p in d.plans.values())
     assert saved == pytest.approx(before - after, abs=1e-6) and saved >= 0
     assert {rid: vid for vid, p in d.plans.items() for rid, _ in p.stops} == owner
     _verify_all_promises(d, travel)
+    # letting rides change vehicles (their promise is the window, not the vehicle)
+    more = d.reoptimize(time_limit_s=5)
+    assert more > 0
+    assert {rid for p in d.plans.values() for rid, _ in p.stops} == set(owner)
+    _verify_all_promises(d, travel)
+
+
+def test_reoptimize_under_way() -> None:
+    """Mid-morning, one vehicle carries a rider and is away from its depot: re-planning
+    starts it where it is, keeps the rider aboard (drop-off by their ride limit), and
+    every other booking in its window."""
+    travel = EuclideanTravel()
+    vs = [Vehicle(f"v{k}", (0.0, 0.0), (0.0, 0.0), (0.0, 5000.0), seats=3) for k in range(2)]
+    d = Dispatcher(vs, travel, DispatchParams(window_s=300, boarding_s=0, alighting_s=0))
+    rides = [("a", (100.0, 0.0), (900.0, 0.0), 100.0), ("b", (0.0, 800.0), (0.0, 50.0), 800.0),
+             ("c", (800.0, 10.0), (100.0, 10.0), 1000.0), ("d", (20.0, 780.0), (0.0, 0.0),
+                                                          900.0)]
+    for rid, o, dst, t in rides:
+        offer = d.quote(d.make_request(rid, o, dst, earliest_pickup=t))
+        assert isinstance(offer, Offer)
+        d.commit(offer)
+    carrier = d.vehicle_of("a")
+    assert carrier is not None
+    when = d.plans[carrier].times[1 + [s[0] for s in d.plans[carrier].stops].index("a")]
+    d.picked_up("a", float(when))
+    d.locate(carrier, (300.0, 0.0), float(when) + 200.0)
+    d.reoptimize(time_limit_s=5)
+    assert d.vehicle_of("a") == carrier and ("a", "pickup") not in d.plans[carrier].stops
+    plan = d.plans[carrier]
+    assert not plan.late and plan.origin == (300.0, 0.0)
+    k = plan.stops.index(("a", "dropoff")) + 1
+    assert plan.times[k] <= when + d.requests["a"].max_ride + 1e-6
+    for p in d.plans.values():
+        for j, (rid, kind) in enumerate(p.stops, 1):
+            r = d.requests[rid]
+            lo, hi = r.pickup_window if kind == "pickup" else r.dropoff_window
+            assert lo - 1e-6 <= p.times[j] <= hi + 1e-6
 
 
 def test_solution_limit_makes_the_optimiser_reproducible() -> None:
