@@ -78,7 +78,7 @@ def simulate(scenario: Scenario, trips: list[Trip], travel: TravelTimes,
     for k, trip in enumerate(order, 1):
         while trip.booked_at >= next_replan:  # re-plan on the hour, as a dispatcher would
             sim.advance(next_replan)
-            sim.saved += sim.d.reoptimize(time_limit_s=30.0,
+            sim.saved += sim.d.reoptimize(time_limit_s=30.0, descent_only=True,
                                           solution_limit=scenario.reoptimize_solutions)
             next_replan += every
         sim.advance(trip.booked_at)
