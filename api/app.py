@@ -13,7 +13,16 @@ from api.deps import Planner
 from api.limits import BodyLimit
 from api.ondemand import OnDemand
 from api.problems import MEDIA_TYPE, Problem, install
-from api.routes import bookings, health, plan, quotes, riders, service_areas, vehicles
+from api.routes import (
+    bookings,
+    health,
+    plan,
+    plans,
+    quotes,
+    riders,
+    service_areas,
+    vehicles,
+)
 
 DESCRIPTION = """Journeys by walking and scheduled transit (OpenTripPlanner's plan shape) and
 on-demand rides: quotes, bookings, vehicles' manifests and events. Errors are RFC 9457 problem
@@ -51,7 +60,7 @@ def create_app(planner: Planner, ondemand: OnDemand, *, region_name: str,
         return JSONResponse(p.body(request.url.path), 503, media_type=MEDIA_TYPE,
                             headers=p.headers)
 
-    for r in (health, plan, service_areas, quotes, bookings, riders, vehicles):
+    for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans):
         app.include_router(r.router)
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),

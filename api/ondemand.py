@@ -361,6 +361,28 @@ class OnDemand:
             d.locate(b.vehicle_id, (q.origin_lat, q.origin_lon), secs)
             self._status(s, b, "no_show", who)
 
+    # -- re-planning --------------------------------------------------------------------
+    def replan(self, area: str, date: dt.date, time_limit_s: float) -> tuple[float, list[str]]:
+        """Let the optimiser improve a day's plans (every promise kept; rides not yet picked
+        up may change vehicle). Returns (vehicle time saved in s, bookings moved)."""
+        if area not in self.areas:
+            raise Problem(404, "not-found", "service area not found",
+                          f"no service area {area!r} (known: {', '.join(self.areas)})",
+                          field="area")
+        with self._day(area, date) as (s, d):
+            before = {rid: vid for vid, p in d.plans.items() for rid, _ in p.stops}
+            saved = d.reoptimize(time_limit_s=time_limit_s)
+            if saved <= 0:
+                return 0.0, []
+            after = {rid: vid for vid, p in d.plans.items() for rid, _ in p.stops}
+            moved = sorted(rid for rid, vid in after.items() if before.get(rid) != vid)
+            for rid in moved:
+                b = s.get(Booking, rid)
+                if b is not None:
+                    b.vehicle_id, b.updated_at = after[rid], utcnow()
+            self._save(s, area, date, d, *d.plans)
+        return saved, moved
+
     # -- the day's plans ----------------------------------------------------------------
     @contextmanager
     def _day(self, area: str, date: dt.date) -> Iterator[tuple[Session, Dispatcher]]:
@@ -434,24 +456,25 @@ class OnDemand:
                       ready=st.ready_s if st else None, onboard=onboard.get(vid))
         return d
 
-    def _save(self, s: Session, area: str, date: dt.date, d: Dispatcher, vehicle: str
+    def _save(self, s: Session, area: str, date: dt.date, d: Dispatcher, *vehicles: str
               ) -> None:
-        """Write the vehicle's changed plan and bump the day's version (the lock is held).
+        """Write the changed vehicles' plans and bump the day's version (the lock is held).
         The other vehicles' plans are unchanged (they share no stop)."""
-        s.execute(delete(PlanStop).where(PlanStop.vehicle_id == vehicle,
-                                         PlanStop.service_date == date))
-        plan = d.plans[vehicle]
-        s.add_all(PlanStop(area=area, service_date=date, vehicle_id=vehicle, seq=k,
-                           request_id=rid, kind=kind, planned_s=float(plan.times[k]))
-                  for k, (rid, kind) in enumerate(plan.stops, 1))
-        if plan.origin is not None:
-            st = s.get(VehicleState, (vehicle, date)) or VehicleState(vehicle_id=vehicle,
-                                                                      service_date=date)
-            st.lat, st.lon = plan.origin
-            st.ready_s = float(plan.ready or 0.0)
-            st.late = plan.late
-            st.updated_at = utcnow()
-            s.add(st)
+        for vehicle in vehicles:
+            s.execute(delete(PlanStop).where(PlanStop.vehicle_id == vehicle,
+                                             PlanStop.service_date == date))
+            plan = d.plans[vehicle]
+            s.add_all(PlanStop(area=area, service_date=date, vehicle_id=vehicle, seq=k,
+                               request_id=rid, kind=kind, planned_s=float(plan.times[k]))
+                      for k, (rid, kind) in enumerate(plan.stops, 1))
+            if plan.origin is not None:
+                st = s.get(VehicleState, (vehicle, date)) or VehicleState(
+                    vehicle_id=vehicle, service_date=date)
+                st.lat, st.lon = plan.origin
+                st.ready_s = float(plan.ready or 0.0)
+                st.late = plan.late
+                st.updated_at = utcnow()
+                s.add(st)
         s.execute(update(PlanVersion).where(PlanVersion.area == area,
                                             PlanVersion.service_date == date)
                   .values(version=PlanVersion.version + 1))

@@ -155,3 +155,39 @@ def test_restart_rebuilds_the_plans(api, addison, addison_travel, addison_planne
     ids = {s["bookingId"] for v in ("mid-1", "mid-2", "verg-1")
            for s in _manifest(api, v)["stops"]}
     assert ids == {booked[0]["id"], booked[1]["id"], b3.json()["id"], b4.json()["id"]}
+
+
+def test_replan_keeps_every_promise(api) -> None:
+    """Rides booked one by one, then the optimiser re-plans the day: every booking is still
+    on exactly one manifest, inside its window, and its vehicleId names that vehicle."""
+    places = [MIDDLEBURY, BRISTOL, VERGENNES, WEYBRIDGE]
+    booked = []
+    for k in range(10):
+        q = api.post("/api/v1/quotes", "rider",
+                     ride(places[k % 4], places[(k + 1) % 4], tomorrow(8, 6 * k)))
+        if q.status_code == 201:
+            b = api.post("/api/v1/bookings", "rider", {"quoteId": q.json()["id"]})
+            if b.status_code == 201:
+                booked.append(b.json()["id"])
+    assert len(booked) >= 5
+    body = {"area": "middlebury", "date": _day(), "timeLimitS": 3}
+    assert api.post("/api/v1/plans/replan", "rider", body).status_code == 403
+    r = api.post("/api/v1/plans/replan", "dispatcher", body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    # greedy booking leaves room: the optimiser saves time, moving some rides
+    assert out["savedS"] > 0 and set(out["moved"]) <= set(booked)
+    where: dict[str, str] = {}
+    for vid in ("mid-1", "mid-2", "verg-1"):
+        m = _manifest(api, vid)
+        for st in m["stops"]:
+            w = st["window"]
+            assert w["start"] <= st["plannedTime"] <= w["end"]
+            if st["kind"] == "pickup":
+                assert st["bookingId"] not in where
+                where[st["bookingId"]] = vid
+    assert set(where) == set(booked)
+    for bid in booked:
+        assert api.get(f"/api/v1/bookings/{bid}", "rider").json()["vehicleId"] == where[bid]
+    bad = api.post("/api/v1/plans/replan", "dispatcher", {**body, "area": "atlantis"})
+    assert bad.status_code == 404 and bad.json()["field"] == "area"

@@ -1,0 +1,22 @@
+"""Re-planning a service area's day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from api.schemas.common import Schema
+
+
+class ReplanRequest(Schema):
+    area: str = Field(min_length=1, max_length=100)
+    date: dt.date
+    time_limit_s: float = Field(5.0, gt=0, le=120, description="optimiser time limit")
+
+
+class ReplanResponse(Schema):
+    area: str
+    date: dt.date
+    saved_s: float = Field(description="vehicle time saved (0: the plans stayed)")
+    moved: list[str] = Field(description="bookings now served by another vehicle")
