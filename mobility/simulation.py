@@ -196,6 +196,13 @@ def demand_for(region: Region, sc: Scenario, demand: Path | None, skip_bad: bool
     """The day's trips: read from ``demand`` or drawn for the area (by the scenario's seed)."""
     if demand is not None:
         return read_demand(demand, skip_bad=skip_bad)
+    if buildings is None:
+        from shapely.geometry import shape
+
+        from feeds.osm import home_points
+
+        lon0, lat0, lon1, lat1 = shape(sc.area.geometry).bounds
+        buildings = home_points(region.config.osm, (lat0, lon0, lat1, lon1))
     homes, hw, note = homes_of(region, sc.area, buildings)
     hubs, bw = hubs_of(region, sc.area)
     rng = np.random.default_rng(sc.seed)
