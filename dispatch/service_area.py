@@ -13,14 +13,33 @@ from shapely.geometry import shape
 from dispatch.model import Point, Vehicle
 
 
+@dataclass(frozen=True)
+class BookingRule:
+    """How rides must be booked (GTFS-Flex ``booking_rules.txt``): ``booking_type`` 0 real
+    time, 1 up to the same day with ``notice_min_s`` (and ``notice_max_s``), 2 up to a prior
+    day (``last_day`` days before, by ``last_time_s``)."""
+
+    booking_type: int = 0
+    notice_min_s: float = 0.0
+    notice_max_s: float | None = None
+    last_day: int | None = None
+    last_time_s: float | None = None
+    message: str = ""
+    phone: str = ""
+    url: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class ServiceArea:
-    """A named GeoJSON (Multi)Polygon, the vehicles serving it and free-form properties."""
+    """A named GeoJSON (Multi)Polygon, the vehicles serving it, its service hours (seconds
+    after midnight), its booking rule and free-form properties."""
 
     name: str
     geometry: dict[str, Any]
     vehicles: tuple[Vehicle, ...] = ()
     properties: dict[str, Any] = field(default_factory=dict)
+    hours: tuple[float, float] | None = None
+    booking: BookingRule | None = None
 
     @cached_property
     def _shape(self) -> Any:

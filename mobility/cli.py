@@ -444,6 +444,58 @@ def _print_kpis(k: dict) -> None:  # type: ignore[type-arg]
     out.print(table)
 
 
+flex = typer.Typer(help="GTFS-Flex on-demand services.", no_args_is_help=True)
+app.add_typer(flex, name="flex")
+
+
+def _flex_area(a) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    b = a.booking
+    return {"name": a.name, "geometry": a.geometry["type"],
+            "hours": [_hm(a.hours[0]), _hm(a.hours[1])] if a.hours else None,
+            "booking": None if b is None else {
+                "type": b.booking_type, "notice_min": round(b.notice_min_s / 60, 1),
+                "notice_max_min": None if b.notice_max_s is None else round(
+                    b.notice_max_s / 60, 1),
+                "last_day": b.last_day, "phone": b.phone, "message": b.message},
+            "route_id": a.properties.get("route_id"),
+            "location_id": a.properties.get("location_id")}
+
+
+def _hm(seconds: float) -> str:
+    return f"{int(seconds) // 3600:02d}:{int(seconds) % 3600 // 60:02d}"
+
+
+@flex.command("import")
+def flex_import(path: Annotated[Path, typer.Argument(help="GTFS-Flex zip or folder")],
+                as_json: JsonOpt = False) -> None:
+    """Read a GTFS-Flex feed: its on-demand service areas (zones, location groups, stop
+    areas) with hours and booking rules, and every problem. Exit 1 if none is usable."""
+    from feeds.flex import read_flex
+
+    feed = read_flex(path)
+    areas = [_flex_area(a) for a in feed.areas]
+    if as_json:
+        sys.stdout.write(json.dumps({"areas": areas, "errors": [p.to_dict() for p in
+                                                                feed.report.errors],
+                                     "warnings": [p.to_dict() for p in feed.report.warnings]})
+                         + "\n")
+    else:
+        table = Table(title=f"{path.name}: {len(areas)} on-demand service areas")
+        for col in ("area", "hours", "booking", "notice"):
+            table.add_column(col)
+        kinds = {0: "real time", 1: "same day", 2: "prior day"}
+        for a in areas:
+            b = a["booking"]
+            table.add_row(escape(a["name"]), "–".join(a["hours"]) if a["hours"] else "",
+                          kinds.get(b["type"], "?") if b else "", f"{b['notice_min']:g} min"
+                          if b else "")
+        out.print(table)
+        for p in feed.report.problems:
+            colour = "red" if p.severity == "error" else "yellow"
+            out.print(f"[{colour}]{escape(str(p))}[/]", highlight=False)
+    raise typer.Exit(0 if feed.areas and not feed.report.errors else 1)
+
+
 keys = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 
