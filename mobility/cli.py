@@ -496,6 +496,31 @@ def flex_import(path: Annotated[Path, typer.Argument(help="GTFS-Flex zip or fold
     raise typer.Exit(0 if feed.areas and not feed.report.errors else 1)
 
 
+@flex.command("export")
+def flex_export(region: RegionArg = None,
+                out_file: Annotated[Path, typer.Argument(help="the zip to write")] = Path(
+                    "flex.zip"),
+                data: DataOpt = None, cache: CacheOpt = None) -> None:
+    """Write the region's on-demand service (service areas, hours from the fleet's shifts,
+    real-time booking) as a GTFS-Flex v2 feed."""
+    from dataclasses import replace as _replace
+
+    from feeds.flex import REAL_TIME, write_flex
+    from mobility.server import service_areas
+
+    s = _settings(data, cache)
+    reg = _load(region, s)
+    areas = [_replace(a, booking=a.booking or REAL_TIME) for a in service_areas(reg)]
+    if not areas:
+        _fail(f"region {reg.name} has no on-demand service area to export")
+    no_fleet = [a.name for a in areas if a.hours is None]
+    if no_fleet:
+        _fail(f"service area(s) {', '.join(no_fleet)} have no vehicles, so no service hours: "
+              "add [[vehicles]] to the region's configuration")
+    write_flex(areas, out_file, agency=f"{reg.name} on-demand", timezone=reg.timezone)
+    out.print(f"wrote {len(areas)} on-demand service area(s) to {out_file}")
+
+
 keys = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 

@@ -31,8 +31,12 @@ def api_config(s: Settings) -> ApiConfig:
 
 def service_areas(region: Region) -> list[ServiceArea]:
     fleet = region.config.fleet
-    return [ServiceArea(a.name, a.geometry, tuple(v for name, v in fleet if name == a.name),
-                        a.properties) for a in region.service_areas]
+    out = []
+    for a in region.service_areas:
+        vs = tuple(v for name, v in fleet if name == a.name)
+        hours = (min(v.shift[0] for v in vs), max(v.shift[1] for v in vs)) if vs else None
+        out.append(ServiceArea(a.name, a.geometry, vs, a.properties, hours))
+    return out
 
 
 def build(region: Region, settings: Settings, *, migrate: bool = True,

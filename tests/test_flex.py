@@ -138,3 +138,47 @@ def test_cli_flex_import_json() -> None:
                               str(ROOT / "nope.zip")], cwd=ROOT, capture_output=True,
                              text=True, timeout=120)
     assert missing.returncode == 1 and "no such file" in missing.stdout
+
+
+def _same(a, b) -> bool:  # type: ignore[no-untyped-def]
+    return (a.name == b.name and a.hours == b.hours and a.booking == b.booking
+            and shape(a.geometry).equals(shape(b.geometry)))
+
+
+@pytest.mark.parametrize("feed", ["uckermark-rufbus", "aspen-on-demand", "cobblinc-deviated"])
+def test_export_round_trips_imported_feeds(feed: str, tmp_path: Path) -> None:
+    from feeds.flex import write_flex
+
+    first = read_flex(FLEX / f"{feed}.zip").areas
+    out = write_flex(first, tmp_path / "out.zip", agency="x", timezone="Europe/Berlin")
+    again = read_flex(out)
+    assert not again.report.problems, [str(p) for p in again.report.problems]
+    assert len(again.areas) == len(first)
+    for a, b in zip(first, again.areas, strict=True):
+        assert a.hours == b.hours and a.booking == b.booking
+        assert shape(a.geometry).equals(shape(b.geometry))
+
+
+def test_region_export_is_valid_and_reads_back(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from feeds import validate_gtfs
+    from feeds.flex import REAL_TIME
+    from mobility.config import resolve_region
+    from tests.conftest import DATA
+
+    out = tmp_path / "addison-flex.zip"
+    env = {**os.environ, "MOBILITY_CACHE": str(ROOT / ".mobility-cache")}
+    r = subprocess.run([sys.executable, "-m", "mobility", "flex", "export", "addison-vt",
+                        str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                       env=env)
+    assert r.returncode == 0, r.stderr
+    assert validate_gtfs(out).valid
+    (back,) = read_flex(out).areas
+    cfg = resolve_region("addison-vt", DATA)
+    (spec,) = cfg.service_areas()
+    shifts = [v.shift for _, v in cfg.fleet]
+    expected = replace(back, name=spec.name, geometry=spec.geometry,
+                       hours=(min(s[0] for s in shifts), max(s[1] for s in shifts)),
+                       booking=REAL_TIME)
+    assert _same(back, expected)

@@ -286,7 +286,8 @@ def _areas(tables: dict[str, pd.DataFrame | None], services: list[FlexService],
                            file="stop_times.txt", column="pickup_booking_rule_id")
         hours = (min(r.window[0] for r in rows), max(r.window[1] for r in rows))
         label = names.get(loc) or zones.get(loc, {}).get("name") or loc
-        out.append(ServiceArea(f"{route_name.get(route, route)} {label}".strip(), geom,
+        rname = route_name.get(route, route)
+        out.append(ServiceArea(label if rname in ("", label) else f"{rname} {label}", geom,
                                properties={"route_id": route, "location_id": loc,
                                            "trips": sorted({r.trip_id for r in rows}),
                                            "services": sorted({r.service_id for r in rows})},

@@ -85,6 +85,9 @@ def _read(path: Path) -> tuple[gk.Feed | None, ValidationReport]:
     finally:
         src.close()
     for name in ("agency", "stops", "routes", "trips", "stop_times"):
+        # GTFS-Flex: a feed serving only zones or location groups needs no stops
+        if name == "stops" and flex_ids:
+            continue
         if name in t and len(t[name]) == 0:
             report.error("file has a header but no rows", f"{name}.txt")
     _check_agency(report, t)
@@ -266,7 +269,7 @@ def _check_stop_times(report: ValidationReport, t: dict[str, pd.DataFrame],
     f = "stop_times.txt"
     # rows serving a GTFS-Flex zone or location group (by stop_id, location_id or
     # location_group_id): valid, but their whole trip is on-demand, not a fixed timetable
-    zone = st["stop_id"].isin(flex_ids).to_numpy()
+    zone = st["stop_id"].isin(flex_ids).to_numpy().copy()  # pandas may hand out a view
     for c in ("location_id", "location_group_id"):
         if c in st.columns:
             zone |= (st[c].str.len() > 0).to_numpy() & (st["stop_id"].str.len() == 0).to_numpy()
