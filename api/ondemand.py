@@ -138,9 +138,26 @@ class OnDemand:
                       "origin and destination lie in different service areas",
                       field="destination")
 
-    def check_time(self, moment: dt.datetime) -> dt.datetime:
+    def check_time(self, moment: dt.datetime, area: ServiceArea | None = None
+                   ) -> dt.datetime:
+        """The requested moment, checked against the clock, the booking horizon and the
+        area's booking rule (its notice) and service hours."""
         m = self.local(moment)
         now = dt.datetime.now(dt.UTC)
+        rule = area.booking if area is not None else None
+        if rule is not None and rule.notice_min_s > 0 and m >= now and \
+                m < now + dt.timedelta(seconds=rule.notice_min_s):
+            earliest = (now + dt.timedelta(seconds=rule.notice_min_s)).astimezone(self.tz)
+            raise Problem(422, "booking-notice", "Too short notice",
+                          f"rides in {area.name} must be booked at least "  # type: ignore[union-attr]
+                          f"{rule.notice_min_s / 60:g} minutes ahead: the earliest time is "
+                          f"{earliest.isoformat(timespec='minutes')}", field="time")
+        if area is not None and area.hours is not None:
+            secs = self.day_seconds(m)[1]
+            if not area.hours[0] <= secs <= area.hours[1]:
+                raise Problem(422, "outside-service-hours", "Outside service hours",
+                              f"{area.name} is served {_hm(area.hours[0])}–"
+                              f"{_hm(area.hours[1])}", field="time")
         if m < now - dt.timedelta(seconds=self.config.past_grace_s):
             raise Problem(422, "time-in-past", "Time in the past",
                           f"time {m.isoformat()} is in the past (now: "
@@ -166,7 +183,7 @@ class OnDemand:
         with self.store.session() as s:
             rider = self.rider_for(s, who, rider_id)
         area = self.area_of(origin, destination)
-        date, secs = self.day_seconds(self.check_time(when))
+        date, secs = self.day_seconds(self.check_time(when, area))
         for field, p in (("origin", origin), ("destination", destination)):
             try:
                 self.travel.one_to_many(p, [p])
@@ -485,6 +502,10 @@ class OnDemand:
             day = self._days.get((area, date))
             if day is not None and day.dispatcher is d:
                 day.version = int(new)
+
+
+def _hm(seconds: float) -> str:
+    return f"{int(seconds) // 3600:02d}:{int(seconds) % 3600 // 60:02d}"
 
 
 def _request(q: Quote, rid: str) -> Request:

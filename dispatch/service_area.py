@@ -54,5 +54,13 @@ class ServiceArea:
 
     def feature(self) -> dict[str, Any]:
         """The area as a GeoJSON Feature (its name and fleet size among the properties)."""
-        props = {**self.properties, "name": self.name, "vehicles": len(self.vehicles)}
+        props: dict[str, Any] = {**self.properties, "name": self.name,
+                                 "vehicles": len(self.vehicles)}
+        if self.hours is not None:
+            props["hours"] = [f"{int(t) // 3600:02d}:{int(t) % 3600 // 60:02d}"
+                              for t in self.hours]
+        if self.booking is not None:
+            props["booking"] = {"type": self.booking.booking_type,
+                                "noticeMin": self.booking.notice_min_s / 60,
+                                "message": self.booking.message, "phone": self.booking.phone}
         return {"type": "Feature", "properties": props, "geometry": self.geometry}

@@ -136,7 +136,7 @@ def test_unknown_and_foreign_quotes_are_not_found(api) -> None:
     (ride(MIDDLEBURY, BRISTOL, "next tuesday"), 422, "time", "validation"),
     ({"origin": {"lat": 144, "lon": 0}, "destination": {"lat": 44, "lon": -73},
       "time": "T9"}, 422, "origin.lat", "validation"),
-    (ride(MIDDLEBURY, BRISTOL, "T2"), 409, None, "outside-service-hours"),
+    (ride(MIDDLEBURY, BRISTOL, "T2"), 422, "time", "outside-service-hours"),
     (ride(MIDDLEBURY, BRISTOL, "T9", passengers=8), 409, None, "no-capacity"),
 ])
 def test_quote_refusals_say_why(api, body, status, field, slug) -> None:
@@ -226,3 +226,36 @@ def test_bookings_keep_every_promise(api) -> None:
         times = [_t(st["plannedTime"]) for st in m["stops"]]
         assert times == sorted(times)
     assert seen == {b["id"] for b in booked}
+
+
+def test_booking_notice_and_hours_of_the_area(addison, addison_travel, addison_planner,
+                                               store) -> None:  # type: ignore[no-untyped-def]
+    """An area whose rule asks for 60 minutes' notice (as the Uckermark RufBus does), served
+    around the clock: a ride in 30 minutes is refused naming the earliest time, one in two
+    hours is offered; the area's GeoJSON says so."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from api import OnDemand, create_app
+    from dispatch.service_area import BookingRule
+    from mobility.server import service_areas
+    from tests.api_helpers import ApiUnderTest
+
+    (area,) = service_areas(addison)
+    fleet = tuple(replace(v, shift=(0.0, 48 * 3600.0)) for v in area.vehicles)
+    area = replace(area, vehicles=fleet, hours=None,
+                   booking=BookingRule(1, notice_min_s=3600, phone="+1 802 555 0100"))
+    od = OnDemand([area], addison_travel, addison.timezone, store)
+    od.sync_fleet()
+    with TestClient(create_app(addison_planner, od, region_name=addison.name)) as c:
+        a = ApiUnderTest(c, store, od)
+        soon = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)).isoformat()
+        r = a.post("/api/v1/quotes", "rider", ride(MIDDLEBURY, BRISTOL, soon))
+        assert r.status_code == 422 and r.json()["type"] == "/problems/booking-notice"
+        assert r.json()["field"] == "time" and "60 minutes ahead" in r.json()["detail"]
+        later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).isoformat()
+        assert a.post("/api/v1/quotes", "rider", ride(MIDDLEBURY, BRISTOL, later)
+                      ).status_code == 201
+        props = a.get("/api/v1/service-areas").json()["features"][0]["properties"]
+        assert props["booking"]["noticeMin"] == 60 and "hours" not in props

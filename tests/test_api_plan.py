@@ -60,6 +60,7 @@ def test_service_areas_are_geojson_with_their_fleet(api) -> None:
     assert fc["type"] == "FeatureCollection"
     (mid,) = fc["features"]
     assert mid["properties"]["name"] == "middlebury" and mid["properties"]["vehicles"] == 3
+    assert mid["properties"]["hours"] == ["06:00", "20:00"]  # the fleet's shifts
     assert mid["geometry"]["type"] == "Polygon"
     area = api.ondemand.areas["middlebury"]
     assert area.contains(MIDDLEBURY) and area.contains(VERGENNES)
