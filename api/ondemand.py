@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -414,6 +414,10 @@ class OnDemand:
             with self._days_guard:
                 self._days.pop((area, date), None)
             raise
+
+    def view(self, area: str, date: dt.date) -> AbstractContextManager[Dispatcher]:
+        """The day's dispatcher as stored, for reading (e.g. the planner's ride quotes)."""
+        return self._snapshot(area, date)
 
     @contextmanager
     def _snapshot(self, area: str, date: dt.date) -> Iterator[Dispatcher]:

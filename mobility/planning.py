@@ -8,23 +8,27 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from mobility.region import Region
 from routing.errors import InputError, MobilityError, OutOfRegionError, ServiceDateError
-from routing.legs import WalkLegs
+from routing.legs import OnDemandProvider, WalkLegs
 from routing.otp import itinerary_to_otp
 from routing.planner import Endpoint, JourneyPlanner, PlanResult
 from routing.raptor import TransitRouter
 from routing.street_router import StreetRouter
 
-__all__ = ["InputError", "RegionPlanner"]
+__all__ = ["InputError", "RegionPlanner", "stop_departures"]
 
 
 class RegionPlanner:
     """The street routers, the transit router and the journey planner of one region."""
 
-    def __init__(self, region: Region, max_walk_s: int = 900) -> None:
+    def __init__(self, region: Region, max_walk_s: int = 900,
+                 on_demand: OnDemandProvider | None = None) -> None:
         self.region = region
         self.max_walk_s = max_walk_s
+        self.on_demand = on_demand  #: set before the first plan (the API's rides)
 
     def street(self, mode: str) -> StreetRouter:
         return self._streets[mode]
@@ -47,7 +51,8 @@ class RegionPlanner:
         walk = WalkLegs(self.street("walk"), tt, speed)
         stepfree = WalkLegs(StreetRouter(self.region.streets["walk"].without(("steps",))), tt,
                             speed)
-        return JourneyPlanner(tt, self.transit, walk, stepfree, max_walk_s=self.max_walk_s)
+        return JourneyPlanner(tt, self.transit, walk, stepfree, max_walk_s=self.max_walk_s,
+                              on_demand=self.on_demand)
 
     # -- parsing ----------------------------------------------------------------------
     def endpoint(self, text: str, name: str = "from") -> Endpoint:
@@ -129,3 +134,18 @@ class RegionPlanner:
         result = self.plan(a, b, date, secs, arrive_by=arrive_by, wheelchair=wheelchair,
                            max_transfers=max_transfers)
         return self.plan_json(result, date)
+
+    def departures(self) -> np.ndarray:
+        """Departures per stop on the region's default date (how busy each stop is)."""
+        return stop_departures(self.region)
+
+
+def stop_departures(region: Region) -> np.ndarray:
+    """Departures per stop on the region's default date."""
+    tt = region.timetable
+    counts = np.zeros(tt.n_stops, np.float64)
+    for t in np.flatnonzero(tt.active_trips(region.default_date)):
+        p = tt.trip_pattern[t]
+        np.add.at(counts, tt.pattern_stops[tt.pattern_stop_offset[p]:
+                                           tt.pattern_stop_offset[p + 1]], 1.0)
+    return counts

@@ -13,6 +13,7 @@ import time
 from fastapi import FastAPI
 
 from api import ApiConfig, OnDemand, Store, create_app
+from dispatch.ondemand_legs import OnDemandLegs
 from dispatch.service_area import ServiceArea
 from dispatch.travel import StreetTravel
 from mobility.planning import RegionPlanner
@@ -46,12 +47,23 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
     planner = RegionPlanner(region)
     ondemand = OnDemand(service_areas(region), StreetTravel(planner.street("car")),
                         region.timezone, store, config=api_config(settings))
+    planner.on_demand = ride_legs(planner, ondemand)
     if migrate:
         store.migrate()
         ondemand.sync_fleet()
     if warm:
         _warm(planner, ondemand)
     return create_app(planner, ondemand, region_name=region.name)
+
+
+def ride_legs(planner: RegionPlanner, ondemand: OnDemand) -> OnDemandLegs | None:
+    """On-demand first and last miles for the planner, quoted against the API's plans."""
+    areas = [a for a in ondemand.areas.values() if a.vehicles]
+    if not areas:
+        return None
+    tt = planner.region.timetable
+    return OnDemandLegs(areas, ondemand.travel, tt.stop_lat, tt.stop_lon,
+                        planner.departures(), ondemand.view, ondemand.params)
 
 
 def _warm(planner: RegionPlanner, ondemand: OnDemand) -> None:
@@ -63,6 +75,12 @@ def _warm(planner: RegionPlanner, ondemand: OnDemand) -> None:
         for v in a.vehicles[:1]:
             ondemand.travel.one_to_many(v.start, [v.end])
             ondemand.travel.many_to_one([v.start], v.end)
+            legs = planner.on_demand
+            if isinstance(legs, OnDemandLegs):  # compile the ride quotes' kernels too
+                for x in legs.access(v.start, planner.region.default_date)[:1]:
+                    legs.ride_to(v.start, x.stop, planner.region.default_date,
+                                 latest_arrival_s=12 * 3600, earliest_pickup_s=None,
+                                 wheelchair=False)
 
 
 def app_factory() -> FastAPI:

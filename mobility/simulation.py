@@ -25,6 +25,7 @@ from dispatch.travel import StreetTravel
 from mobility.config import read_service_areas
 from mobility.errors import RegionError
 from mobility.fleet import clock_seconds
+from mobility.planning import stop_departures
 from mobility.region import Region
 from mobility.server import service_areas
 from routing.street_router import StreetRouter
@@ -180,12 +181,7 @@ def hubs_of(region: Region, area: ServiceArea) -> tuple[np.ndarray, np.ndarray]:
     """Transit stops inside the area, weighted by their departures on the default date
     (the busiest stop is, in a rural district, the town centre)."""
     tt = region.timetable
-    counts = np.zeros(tt.n_stops, np.float64)
-    active = np.flatnonzero(tt.active_trips(region.default_date))
-    for t in active:
-        p = tt.trip_pattern[t]
-        np.add.at(counts, tt.pattern_stops[tt.pattern_stop_offset[p]:
-                                           tt.pattern_stop_offset[p + 1]], 1.0)
+    counts = stop_departures(region)
     pts = np.c_[tt.stop_lat, tt.stop_lon]
     keep = np.array([area.contains((a, b)) for a, b in pts], dtype=bool) & (counts > 0)
     return pts[keep], counts[keep]

@@ -45,6 +45,47 @@ class LegProvider(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class RideOffer:
+    """An on-demand ride the dispatcher can take now: estimated pickup and drop-off, the
+    windows promised for them (seconds after the service day's midnight), the length of the
+    drive, and how to book it."""
+
+    pickup_s: float
+    dropoff_s: float
+    pickup_window: tuple[float, float]
+    dropoff_window: tuple[float, float]
+    distance_m: float
+    area: str
+    booking: dict[str, object]
+
+
+class OnDemandProvider(Protocol):
+    """On-demand first and last miles to and from hub stops, quoted against live plans
+    (implemented in ``dispatch``; the core only calls it)."""
+
+    buffer_s: int  #: transfer time between the ride and the scheduled vehicle
+
+    def access(self, origin: LatLon, date: object) -> list[StopLeg]:
+        """Hub stops an on-demand ride from ``origin`` can reach: drive time plus margins."""
+        ...
+
+    def egress(self, destination: LatLon, date: object) -> list[StopLeg]:
+        """Hub stops from which a ride reaches ``destination``."""
+        ...
+
+    def ride_to(self, origin: LatLon, stop: int, date: object, *, latest_arrival_s: float,
+                earliest_pickup_s: float | None, wheelchair: bool) -> RideOffer | None:
+        """A bookable ride to ``stop`` arriving by ``latest_arrival_s`` (None: no vehicle)."""
+        ...
+
+    def ride_from(self, stop: int, destination: LatLon, date: object, *,
+                  earliest_pickup_s: float, latest_arrival_s: float | None,
+                  wheelchair: bool) -> RideOffer | None:
+        """A bookable ride from ``stop`` picked up from ``earliest_pickup_s``."""
+        ...
+
+
 class WalkLegs:
     """Walking access/egress on the walk network, at ``speed_mps``."""
 

@@ -43,6 +43,15 @@ def _leg(leg: PlanLeg, tt: Timetable, base: int) -> dict[str, Any]:
         "legGeometry": {"points": polyline.encode(leg.coords.tolist()),
                         "length": int(len(leg.coords))},
     }
+    if leg.ride is not None:  # on-demand: bookable, with its promised windows
+        r = leg.ride
+        out["transitLeg"] = True
+        out["bookingInfo"] = {
+            **r.booking, "area": r.area,
+            "pickupWindow": {"start": (base + int(r.pickup_window[0])) * 1000,
+                             "end": (base + int(r.pickup_window[1])) * 1000},
+            "dropOffWindow": {"start": (base + int(r.dropoff_window[0])) * 1000,
+                              "end": (base + int(r.dropoff_window[1])) * 1000}}
     if leg.trip is not None:
         assert leg.board_index is not None and leg.alight_index is not None
         k = leg.trip
@@ -85,8 +94,8 @@ def itinerary_to_otp(it: Itinerary, tt: Timetable, date: dt.date, timezone: str
         if raw.trip is not None:
             day = date + dt.timedelta(seconds=raw.day_shift)
             leg["serviceDate"] = day.strftime("%Y%m%d")
-    walk = sum(leg.end - leg.start for leg in it.legs if leg.trip is None)
-    transit = sum(leg.end - leg.start for leg in it.legs if leg.trip is not None)
+    walk = sum(leg.end - leg.start for leg in it.legs if leg.mode == "WALK")
+    transit = sum(leg.end - leg.start for leg in it.legs if leg.mode != "WALK")
     duration = it.end - it.start
     return {
         "duration": duration,
@@ -95,7 +104,7 @@ def itinerary_to_otp(it: Itinerary, tt: Timetable, date: dt.date, timezone: str
         "walkTime": walk,
         "transitTime": transit,
         "waitingTime": duration - walk - transit,
-        "walkDistance": round(sum(leg.distance_m for leg in it.legs if leg.trip is None), 1),
+        "walkDistance": round(sum(leg.distance_m for leg in it.legs if leg.mode == "WALK"), 1),
         "transfers": it.transfers,
         "legs": legs,
     }

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from routing._raptor import INF_T
-from routing.legs import StopLeg, WalkLegs
+from routing.legs import OnDemandProvider, RideOffer, StopLeg, WalkLegs
 from routing.raptor import RideLeg, SearchResult, TransitRouter, WalkLeg
 from routing.street_router import LatLon
 from routing.timetable import Timetable
@@ -45,6 +45,7 @@ class PlanLeg:
     board_index: int | None = None
     alight_index: int | None = None
     day_shift: int = 0  #: -86400 when the trip belongs to the previous service day
+    ride: RideOffer | None = None  #: an on-demand leg's offer (mode ON_DEMAND)
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,38 @@ class Itinerary:
 
     @property
     def walk_s(self) -> int:
-        return sum(leg.end - leg.start for leg in self.legs if leg.trip is None)
+        return sum(leg.end - leg.start for leg in self.legs if leg.mode == "WALK")
 
     def key(self) -> tuple:
         """The trips taken: itineraries on the same trips are one option for a rider."""
         rides = tuple(leg.trip for leg in self.legs if leg.trip is not None)
         return rides or ("walk",)
+
+
+@dataclass
+class _OnDemand:
+    """One query's on-demand options: stops reached by a ride rather than on foot."""
+
+    acc: set[int]
+    egr: set[int]
+    date: dt.date
+    time_s: int
+    arrive_by: bool
+    wheelchair: bool
+    tried: int = 0
+    refused: int = 0
+    retry_t: int | None = None  #: where to search next after a refused ride
+
+
+def _merge(walk: list[StopLeg], rides: list[StopLeg], chosen: set[int]) -> list[StopLeg]:
+    """Walking and on-demand legs to stops: the quicker per stop (rides noted in
+    ``chosen``)."""
+    best = {x.stop: x for x in walk}
+    for x in rides:
+        if x.stop not in best or x.duration_s < best[x.stop].duration_s:
+            best[x.stop] = x
+            chosen.add(x.stop)
+    return list(best.values())
 
 
 @dataclass
@@ -146,13 +173,15 @@ class JourneyPlanner:
 
     def __init__(self, tt: Timetable, transit: TransitRouter, walk: WalkLegs,
                  walk_stepfree: WalkLegs | None = None, max_walk_s: int = 900,
-                 max_direct_walk_s: int = 3600) -> None:
+                 max_direct_walk_s: int = 3600,
+                 on_demand: OnDemandProvider | None = None) -> None:
         self.tt = tt
         self.transit = transit
         self.walk = walk
         self.walk_stepfree = walk_stepfree or walk
         self.max_walk_s = max_walk_s
         self.max_direct_walk_s = max_direct_walk_s
+        self.on_demand = on_demand
         self.has_accessibility = bool((tt.trip_wheelchair == 1).any())
 
     def plan(self, origin: Endpoint, destination: Endpoint, date: dt.date, time_s: int, *,
@@ -180,6 +209,15 @@ class JourneyPlanner:
         if not egr and not isinstance(destination, int):
             messages.append(f"no stop within {max_walk // 60} minutes' walk of the "
                             "destination")
+        od = None
+        if self.on_demand is not None:  # rides to and from hub stops, checked when used
+            # only where no stop is within walking distance: the first and last miles of
+            # the countryside, not a taxi beside the bus
+            od = _OnDemand(set(), set(), date, time_s, arrive_by, wheelchair)
+            if not isinstance(origin, int) and not acc:
+                acc = _merge(acc, self.on_demand.access(origin, date), od.acc)
+            if not isinstance(destination, int) and not egr:
+                egr = _merge(egr, self.on_demand.egress(destination, date), od.egr)
         found: dict[tuple, Itinerary] = {}
         if window_s is not None:
             num_itineraries = MAX_RANGE_ITINERARIES
@@ -187,11 +225,14 @@ class JourneyPlanner:
             t = time_s
             for _ in range(num_itineraries * 2):
                 new = self._search(origin, destination, acc, egr, date, t, arrive_by,
-                                   wheelchair, max_transfers, walk)
+                                   wheelchair, max_transfers, walk, od)
                 for it in new:  # same trips: keep the earlier-arriving (arrive-by: the
                     old = found.get(it.key())  # later-leaving), then less walking, variant
                     if old is None or _rank(it, arrive_by) < _rank(old, arrive_by):
                         found[it.key()] = it
+                if not new and od is not None and od.retry_t is not None:
+                    t, od.retry_t = od.retry_t, None  # a ride was refused: try a later trip
+                    continue
                 if not new or len(found) >= num_itineraries:
                     break
                 if window_s is not None and not any(
@@ -208,6 +249,10 @@ class JourneyPlanner:
         direct = self._direct_walk(origin, destination, walk, time_s, arrive_by)
         if direct is not None:
             its.append(direct)
+        if od is not None and od.refused and not any(
+                leg.mode == "ON_DEMAND" for it in its for leg in it.legs):
+            messages.append(f"no on-demand ride could be booked for {od.refused} connection(s)"
+                            " tried: the vehicles are taken or off shift at that time")
         if not its:
             messages.append("no itinerary found for this time; try another time or date")
         return PlanResult(its, messages)
@@ -221,7 +266,8 @@ class JourneyPlanner:
 
     def _search(self, origin: Endpoint, destination: Endpoint, acc: list[StopLeg],
                 egr: list[StopLeg], date: dt.date, t: int, arrive_by: bool, wheelchair: bool,
-                max_transfers: int, walk: WalkLegs) -> list[Itinerary]:
+                max_transfers: int, walk: WalkLegs, od: _OnDemand | None = None
+                ) -> list[Itinerary]:
         first, last = (egr, acc) if arrive_by else (acc, egr)
         sign = -1 if arrive_by else 1
         res = self.transit.search(
@@ -247,18 +293,36 @@ class JourneyPlanner:
             legs = self.transit.journey(res, k, s, by_trip_only=not stop_end)
             if not any(isinstance(leg, RideLeg) for leg in legs):
                 continue
-            out.append(self._itinerary(origin, destination, legs, acc, egr, walk, res))
+            it = self._itinerary(origin, destination, legs, acc, egr, walk, res, od)
+            if it is not None:
+                out.append(it)
         return out
 
     def _itinerary(self, origin: Endpoint, destination: Endpoint, legs: list,
                    acc: list[StopLeg], egr: list[StopLeg], walk: WalkLegs,
-                   res: SearchResult) -> Itinerary:
+                   res: SearchResult, od: _OnDemand | None = None) -> Itinerary | None:
+        """The legs of a journey; None when its on-demand ride cannot be booked."""
         acc_d = {x.stop: x for x in acc}
         egr_d = {x.stop: x for x in egr}
         out: list[PlanLeg] = []
         first_stop = legs[0].board_stop if isinstance(legs[0], RideLeg) else legs[0].from_stop
         last_stop = legs[-1].alight_stop if isinstance(legs[-1], RideLeg) else legs[-1].to_stop
-        if not isinstance(origin, int):
+        if not isinstance(origin, int) and od is not None and first_stop in od.acc:
+            assert self.on_demand is not None
+            od.tried += 1
+            offer = self.on_demand.ride_to(
+                origin, first_stop, od.date,
+                latest_arrival_s=legs[0].departure - self.on_demand.buffer_s,
+                earliest_pickup_s=None if od.arrive_by else od.time_s,
+                wheelchair=od.wheelchair)
+            if offer is None:
+                od.refused += 1
+                od.retry_t = (legs[0].departure + 60 if not od.arrive_by
+                              else legs[-1].arrival - 60)
+                return None
+            out.append(self._ride_leg_od(self._place(origin), self._stop_place(first_stop),
+                                         offer))
+        elif not isinstance(origin, int):
             a = acc_d[first_stop]
             out.append(self._walk_leg(walk, self._place(origin), self._stop_place(first_stop),
                                       legs[0].departure - a.duration_s, legs[0].departure))
@@ -270,12 +334,33 @@ class JourneyPlanner:
                 out.append(self._walk_leg(walk, self._stop_place(leg.from_stop),
                                           self._stop_place(leg.to_stop), leg.departure,
                                           leg.arrival))
-        if not isinstance(destination, int):
+        if not isinstance(destination, int) and od is not None and last_stop in od.egr:
+            assert self.on_demand is not None
+            od.tried += 1
+            offer = self.on_demand.ride_from(
+                last_stop, destination, od.date,
+                earliest_pickup_s=legs[-1].arrival + self.on_demand.buffer_s,
+                latest_arrival_s=od.time_s if od.arrive_by else None,
+                wheelchair=od.wheelchair)
+            if offer is None:
+                od.refused += 1
+                od.retry_t = (legs[0].departure + 60 if not od.arrive_by
+                              else legs[-1].arrival - 60)
+                return None
+            out.append(self._ride_leg_od(self._stop_place(last_stop),
+                                         self._place(destination), offer))
+        elif not isinstance(destination, int):
             e = egr_d[last_stop]
             out.append(self._walk_leg(walk, self._stop_place(last_stop),
                                       self._place(destination), legs[-1].arrival,
                                       legs[-1].arrival + e.duration_s))
         return Itinerary(out)
+
+    @staticmethod
+    def _ride_leg_od(a: Place, b: Place, offer: RideOffer) -> PlanLeg:
+        return PlanLeg("ON_DEMAND", int(np.floor(offer.pickup_s)), int(np.ceil(offer.dropoff_s)),
+                       a, b, offer.distance_m, np.array([[a.lat, a.lon], [b.lat, b.lon]]),
+                       ride=offer)
 
     def _place(self, p: LatLon) -> Place:
         return Place("Origin/destination", float(p[0]), float(p[1]))

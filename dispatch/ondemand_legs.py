@@ -1,0 +1,140 @@
+"""On-demand first and last miles for the journey planner: rides between a point in a
+service area and its hub stops, each quoted against the dispatcher's live plans, so that an
+itinerary offered can really be booked.
+
+The planner (``routing``) sees this through its ``OnDemandProvider`` protocol; the service
+edge hands it in with the day's dispatchers (``dispatcher(area, date)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+import numpy as np
+
+from dispatch.insertion import Dispatcher, DispatchParams, NoOffer
+from dispatch.model import Point, Request
+from dispatch.service_area import ServiceArea
+from dispatch.travel import TravelTimes
+from routing.legs import RideOffer, StopLeg
+
+DispatcherView = Callable[[str, dt.date], AbstractContextManager[Dispatcher]]
+_ids = itertools.count()
+
+
+class OnDemandLegs:
+    """Rides to and from the busiest stops of each service area (``max_hubs`` of them).
+
+    ``weights``: departures per stop (the hubs' ranking); ``buffer_s``: the transfer time
+    kept between a ride and the scheduled vehicle; ``margin_s``: added to the drive time
+    when the planner estimates how soon a ride can reach a hub.
+    """
+
+    mode = "ON_DEMAND"
+
+    def __init__(self, areas: list[ServiceArea], travel: TravelTimes, stop_lat: np.ndarray,
+                 stop_lon: np.ndarray, weights: np.ndarray, dispatcher: DispatcherView,
+                 params: DispatchParams | None = None, buffer_s: int = 300,
+                 max_hubs: int = 6, margin_s: int = 300) -> None:
+        self.areas = areas
+        self.travel = travel
+        self.params = params or DispatchParams()
+        self.buffer_s = buffer_s
+        self.margin_s = margin_s
+        self.dispatcher = dispatcher
+        self.stops = np.c_[stop_lat, stop_lon]
+        self.hubs: dict[str, np.ndarray] = {}
+        for a in areas:
+            inside = np.array([a.contains((float(x), float(y))) for x, y in self.stops],
+                              dtype=bool) & (weights > 0)
+            idx = np.flatnonzero(inside)
+            self.hubs[a.name] = idx[np.argsort(-weights[idx], kind="stable")][:max_hubs]
+
+    def _area(self, p: Point) -> ServiceArea | None:
+        return next((a for a in self.areas if a.contains(p)), None)
+
+    def _point(self, stop: int) -> Point:
+        return (float(self.stops[stop, 0]), float(self.stops[stop, 1]))
+
+    # -- what the planner searches with -----------------------------------------------
+    def access(self, origin: Point, date: object) -> list[StopLeg]:
+        a = self._area(origin)
+        if a is None or not a.vehicles or not len(self.hubs[a.name]):
+            return []
+        hubs = self.hubs[a.name]
+        drive = self.travel.one_to_many(origin, [self._point(s) for s in hubs])
+        return self._legs(hubs, drive)
+
+    def egress(self, destination: Point, date: object) -> list[StopLeg]:
+        a = self._area(destination)
+        if a is None or not a.vehicles or not len(self.hubs[a.name]):
+            return []
+        hubs = self.hubs[a.name]
+        drive = self.travel.many_to_one([self._point(s) for s in hubs], destination)
+        return self._legs(hubs, drive)
+
+    def _legs(self, hubs: np.ndarray, drive: np.ndarray) -> list[StopLeg]:
+        p = self.params
+        return [StopLeg(int(s), int(np.ceil(t + p.boarding_s + p.alighting_s + self.margin_s)),
+                        0.0) for s, t in zip(hubs.tolist(), drive.tolist(), strict=True)
+                if np.isfinite(t) and t > 0]
+
+    # -- quotes against the live plans --------------------------------------------------
+    def ride_to(self, origin: Point, stop: int, date: object, *, latest_arrival_s: float,
+                earliest_pickup_s: float | None, wheelchair: bool) -> RideOffer | None:
+        """A ride dropping off at the hub by ``latest_arrival_s``: the pickup window is the
+        last ``window_s`` in which that still works (never before ``earliest_pickup_s``)."""
+        p = self.params
+        hub = self._point(stop)
+        direct, dist = self._direct(origin, hub)
+        latest_pick = latest_arrival_s - direct - p.boarding_s - p.alighting_s
+        lo = max(latest_pick - p.window_s, earliest_pickup_s if earliest_pickup_s is not None
+                 else -np.inf)
+        if not np.isfinite(direct) or lo > latest_pick:
+            return None
+        return self._quote(origin, hub, (lo, latest_pick), (0.0, latest_arrival_s), direct,
+                           dist, date, wheelchair)
+
+    def ride_from(self, stop: int, destination: Point, date: object, *,
+                  earliest_pickup_s: float, latest_arrival_s: float | None,
+                  wheelchair: bool) -> RideOffer | None:
+        """A ride from the hub, picked up within ``window_s`` after ``earliest_pickup_s``."""
+        p = self.params
+        hub = self._point(stop)
+        direct, dist = self._direct(hub, destination)
+        if not np.isfinite(direct):
+            return None
+        hi = latest_arrival_s if latest_arrival_s is not None else 1e9
+        return self._quote(hub, destination, (earliest_pickup_s, earliest_pickup_s + p.window_s),
+                           (0.0, hi), direct, dist, date, wheelchair)
+
+    def _direct(self, a: Point, b: Point) -> tuple[float, float]:
+        dur, dist = self.travel.matrix([a], [b])
+        return float(dur[0, 0]), float(dist[0, 0])
+
+    def _quote(self, a: Point, b: Point, pickup: tuple[float, float],
+               dropoff: tuple[float, float], direct: float, dist: float, date: object,
+               wheelchair: bool) -> RideOffer | None:
+        area = self._area(a) or self._area(b)
+        if area is None or not isinstance(date, dt.date):
+            return None
+        p = self.params
+        req = Request(f"plan:{next(_ids)}", a, b, pickup, dropoff, p.alpha * direct + p.beta,
+                      1, int(wheelchair), p.boarding_s, p.alighting_s)
+        with self.dispatcher(area.name, date) as d:
+            offer = d.quote(req)
+        if isinstance(offer, NoOffer):
+            return None
+        booking: dict[str, Any] = {"bookable": True, "vehicle": offer.vehicle,
+                                   "howToBook": "POST /api/v1/quotes with this leg's "
+                                                "pickup window, then POST /api/v1/bookings"}
+        if area.booking is not None:
+            booking.update(message=area.booking.message, phone=area.booking.phone,
+                           noticeMin=area.booking.notice_min_s / 60)
+        return RideOffer(offer.pickup_time, offer.dropoff_time, req.pickup_window,
+                         (max(dropoff[0], offer.dropoff_time - p.window_s), dropoff[1]),
+                         dist, area.name, booking)

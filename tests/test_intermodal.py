@@ -1,0 +1,85 @@
+"""On-demand first and last miles in the journey planner, on addison-vt's streets and
+timetable with the demo service area: offered rides are timed to the connection and really
+bookable against the dispatcher's plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+from api import OnDemand
+from api.store import Store
+from dispatch.model import Request
+from mobility.planning import RegionPlanner
+from mobility.server import ride_legs, service_areas
+
+CORNWALL = "43.9600,-73.2100"  # a village with no bus stop within 15 minutes' walk
+VERGENNES = "44.1670,-73.2540"
+QUERY = (CORNWALL, VERGENNES, "2016-03-03T07:00")
+
+
+def _planner(addison, addison_travel, tmp_path: Path, shift: tuple[float, float] | None = None
+             ):  # type: ignore[no-untyped-def]
+    areas = service_areas(addison)
+    if shift is not None:
+        areas = [replace(a, vehicles=tuple(replace(v, shift=shift) for v in a.vehicles),
+                         hours=shift) for a in areas]
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    store.migrate()
+    od = OnDemand(areas, addison_travel, addison.timezone, store)
+    od.sync_fleet()
+    planner = RegionPlanner(addison)
+    planner.on_demand = ride_legs(planner, od)
+    return planner, od
+
+
+def test_village_to_town_by_ride_then_bus(addison, addison_travel, tmp_path: Path) -> None:
+    planner, od = _planner(addison, addison_travel, tmp_path)
+    out = planner.plan_query(*QUERY)
+    assert out["itineraries"], out["messages"]
+    it = out["itineraries"][0]
+    ride, bus = it["legs"][0], it["legs"][1]
+    assert (ride["mode"], bus["mode"]) == ("ON_DEMAND", "BUS")
+    assert ride["to"]["name"] == bus["from"]["name"]  # dropped at the stop the bus leaves
+    buffer_ms = planner.on_demand.buffer_s * 1000
+    assert ride["endTime"] <= bus["startTime"] - buffer_ms
+    start_ms = dt.datetime(2016, 3, 3, 7, tzinfo=od.tz).timestamp() * 1000
+    info = ride["bookingInfo"]
+    assert ride["startTime"] >= start_ms and info["bookable"] is True
+    assert info["pickupWindow"]["start"] <= ride["startTime"] <= info["pickupWindow"]["end"]
+    assert info["dropOffWindow"]["end"] <= bus["startTime"] - buffer_ms
+    assert it["walkTime"] < it["duration"] and it["transitTime"] >= ride["duration"]
+    # bookable now: the same ride commits into the day's plans
+    base = dt.datetime.combine(dt.date(2016, 3, 3), dt.time(12), od.tz) - dt.timedelta(hours=12)
+    secs = [(info[w][k] / 1000 - base.timestamp()) for w in ("pickupWindow", "dropOffWindow")
+            for k in ("start", "end")]
+    lat, lon = (float(x) for x in CORNWALL.split(","))
+    hub = (ride["to"]["lat"], ride["to"]["lon"])
+    with od.view("middlebury", dt.date(2016, 3, 3)) as d:
+        direct = float(od.travel.one_to_many((lat, lon), [hub])[0])
+        req = Request("check", (lat, lon), hub, (secs[0], secs[1]), (0.0, secs[3]),
+                      1.5 * direct + 600, 1, 0, 60, 30)
+        offer = d.quote(req)
+    assert not hasattr(offer, "reason"), offer
+
+
+def test_no_vehicle_no_ride(addison, addison_travel, tmp_path: Path) -> None:
+    """The fleet starts at noon: the 07:00 query gets no early ride — the planner tries the
+    next connections and offers the first one a vehicle can really serve (after noon)."""
+    planner, od = _planner(addison, addison_travel, tmp_path,
+                           shift=(12 * 3600.0, 20 * 3600.0))
+    out = planner.plan_query(*QUERY)
+    noon_ms = dt.datetime(2016, 3, 3, 12, tzinfo=od.tz).timestamp() * 1000
+    rides = [leg for it in out["itineraries"] for leg in it["legs"]
+             if leg["mode"] == "ON_DEMAND"]
+    assert rides, out["messages"]
+    assert all(leg["startTime"] >= noon_ms for leg in rides)
+
+
+def test_walkable_places_get_no_ride(addison, addison_travel, tmp_path: Path) -> None:
+    planner, _ = _planner(addison, addison_travel, tmp_path)
+    out = planner.plan_query("44.0153,-73.1673", VERGENNES, "2016-03-03T07:00")
+    assert out["itineraries"]
+    assert all(leg["mode"] != "ON_DEMAND" for it in out["itineraries"] for leg in it["legs"])
+
