@@ -83,3 +83,16 @@ def test_walkable_places_get_no_ride(addison, addison_travel, tmp_path: Path) ->
     assert out["itineraries"]
     assert all(leg["mode"] != "ON_DEMAND" for it in out["itineraries"] for leg in it["legs"])
 
+
+
+def test_town_to_village_by_bus_then_ride(addison, addison_travel, tmp_path: Path) -> None:
+    planner, _ = _planner(addison, addison_travel, tmp_path)
+    out = planner.plan_query(VERGENNES, CORNWALL, "2016-03-03T14:00")
+    its = [it for it in out["itineraries"] if it["legs"][-1]["mode"] == "ON_DEMAND"]
+    assert its, out["messages"]
+    ride = its[0]["legs"][-1]
+    bus = next(leg for leg in reversed(its[0]["legs"][:-1]) if leg["mode"] == "BUS")
+    assert ride["from"]["name"] == bus["to"]["name"]
+    assert ride["startTime"] >= bus["endTime"] + planner.on_demand.buffer_s * 1000
+    window = ride["bookingInfo"]["pickupWindow"]
+    assert window["start"] == bus["endTime"] + planner.on_demand.buffer_s * 1000
