@@ -89,6 +89,13 @@ class _OnDemand:
     retry_t: int | None = None  #: where to search next after a refused ride
 
 
+def _refused(od: _OnDemand, legs: list) -> None:
+    """Count a ride no vehicle can take; the next search tries the trips after this one."""
+    od.refused += 1
+    od.retry_t = legs[0].departure + 60 if not od.arrive_by else legs[-1].arrival - 60
+    return None
+
+
 def _merge(walk: list[StopLeg], rides: list[StopLeg], chosen: set[int]) -> list[StopLeg]:
     """Walking and on-demand legs to stops: the quicker per stop (rides noted in
     ``chosen``)."""
@@ -316,10 +323,7 @@ class JourneyPlanner:
                 earliest_pickup_s=None if od.arrive_by else od.time_s,
                 wheelchair=od.wheelchair)
             if offer is None:
-                od.refused += 1
-                od.retry_t = (legs[0].departure + 60 if not od.arrive_by
-                              else legs[-1].arrival - 60)
-                return None
+                return _refused(od, legs)
             out.append(self._ride_leg_od(self._place(origin), self._stop_place(first_stop),
                                          offer))
         elif not isinstance(origin, int):
@@ -343,10 +347,7 @@ class JourneyPlanner:
                 latest_arrival_s=od.time_s if od.arrive_by else None,
                 wheelchair=od.wheelchair)
             if offer is None:
-                od.refused += 1
-                od.retry_t = (legs[0].departure + 60 if not od.arrive_by
-                              else legs[-1].arrival - 60)
-                return None
+                return _refused(od, legs)
             out.append(self._ride_leg_od(self._stop_place(last_stop),
                                          self._place(destination), offer))
         elif not isinstance(destination, int):
