@@ -93,7 +93,6 @@ def _refused(od: _OnDemand, legs: list) -> None:
     """Count a ride no vehicle can take; the next search tries the trips after this one."""
     od.refused += 1
     od.retry_t = legs[0].departure + 60 if not od.arrive_by else legs[-1].arrival - 60
-    return None
 
 
 def _merge(walk: list[StopLeg], rides: list[StopLeg], chosen: set[int]) -> list[StopLeg]:
@@ -323,7 +322,8 @@ class JourneyPlanner:
                 earliest_pickup_s=None if od.arrive_by else od.time_s,
                 wheelchair=od.wheelchair)
             if offer is None:
-                return _refused(od, legs)
+                _refused(od, legs)
+                return None
             out.append(self._ride_leg_od(self._place(origin), self._stop_place(first_stop),
                                          offer))
         elif not isinstance(origin, int):
@@ -347,7 +347,8 @@ class JourneyPlanner:
                 latest_arrival_s=od.time_s if od.arrive_by else None,
                 wheelchair=od.wheelchair)
             if offer is None:
-                return _refused(od, legs)
+                _refused(od, legs)
+                return None
             out.append(self._ride_leg_od(self._stop_place(last_stop),
                                          self._place(destination), offer))
         elif not isinstance(destination, int):
