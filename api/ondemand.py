@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -276,6 +277,91 @@ class OnDemand:
             s.add(BookingStatus(booking_id=bid, status="confirmed", at=now, by_role=who.role))
             self._save(s, q.area, q.service_date, d, offer.vehicle)
         return b, True
+
+    def book_itinerary(self, who: Principal, legs: list[dict[str, Any]],
+                       idempotency_key: str | None, rider_id: str | None
+                       ) -> tuple[str, list[Booking], bool]:
+        """Book every on-demand leg of a planned itinerary in one transaction: all or none.
+        Each leg is ``{origin, destination, pickup (lo, hi), dropoff (lo, hi), passengers,
+        wheelchair}`` with aware datetimes; the drop-off window's end is the connection to
+        make. Returns (itinerary id, bookings, created now)."""
+        with self.store.session() as s:
+            rider = self.rider_for(s, who, rider_id)
+            if idempotency_key is not None:
+                first = s.execute(select(Booking).where(
+                    Booking.key_id == who.key_id,
+                    Booking.idempotency_key == idempotency_key)).scalar_one_or_none()
+                if first is not None:
+                    if first.itinerary_id is None:
+                        raise Problem(422, "idempotency-key-reused", "Idempotency key reused",
+                                      f"Idempotency-Key {idempotency_key!r} was used for a "
+                                      "single booking", field="Idempotency-Key")
+                    same = s.execute(select(Booking).where(
+                        Booking.itinerary_id == first.itinerary_id)
+                        .order_by(Booking.created_at, Booking.id)).scalars().all()
+                    return first.itinerary_id, list(same), False
+        parts = []
+        for k, leg in enumerate(legs):
+            o, dst = leg["origin"], leg["destination"]
+            sa = self.area_of(o, dst)
+            self.check_time(leg["pickup"][1], None)  # not over yet, not too far ahead
+            date, plo = self.day_seconds(leg["pickup"][0])
+            phi = (self.local(leg["pickup"][1]) - self._midnight(date)).total_seconds()
+            dlo = (self.local(leg["dropoff"][0]) - self._midnight(date)).total_seconds()
+            dhi = (self.local(leg["dropoff"][1]) - self._midnight(date)).total_seconds()
+            if not (plo <= phi and dlo <= dhi):
+                raise Problem(422, "validation", "Invalid request", f"itinerary leg {k}: a "
+                              "window ends before it starts", field=f"itinerary.{k}")
+            parts.append((sa.name, date, o, dst, (plo, phi), (max(0.0, dlo), dhi), leg))
+        if len({(a, d) for a, d, *_ in parts}) > 1:
+            raise Problem(422, "itinerary-spans-days", "Book legs one by one",
+                          "the itinerary's rides lie in different service areas or days: "
+                          "book them one by one", field="itinerary")
+        area, date = parts[0][0], parts[0][1]
+        iid = new_id("i_")
+        now = utcnow()
+        with self._day(area, date) as (s, d):
+            made: list[Booking] = []
+            changed: set[str] = set()
+            for k, (_, _, o, dst, pw, dw, leg) in enumerate(parts):
+                bid = new_id("b_")
+                direct = float(self.travel.one_to_many(o, [dst])[0])
+                p = self.params
+                req = Request(bid, o, dst, pw, dw, p.alpha * direct + p.beta, leg["passengers"],
+                              int(leg["wheelchair"]), p.boarding_s, p.alighting_s)
+                offer = d.quote(req)
+                if isinstance(offer, NoOffer):
+                    if made:  # an earlier leg is in the in-memory plans: forget them
+                        with self._days_guard:
+                            self._days.pop((area, date), None)
+                    raise Problem(409, "itinerary-unavailable", "No longer available",
+                                  f"leg {k}: {offer.reason} — plan the journey again",
+                                  field=f"itinerary.{k}", reason=offer.reason)
+                d.commit(offer)
+                changed.add(offer.vehicle)
+                q = Quote(id=new_id("q_"), rider_id=rider, key_id=who.key_id, area=area,
+                          service_date=date, time_type="departure", origin_lat=o[0],
+                          origin_lon=o[1], dest_lat=dst[0], dest_lon=dst[1],
+                          passengers=req.passengers, wheelchairs=req.wheelchairs,
+                          pickup_lo_s=pw[0], pickup_hi_s=pw[1], dropoff_lo_s=dw[0],
+                          dropoff_hi_s=min(dw[1], 10.0**9), max_ride_s=req.max_ride,
+                          boarding_s=p.boarding_s, alighting_s=p.alighting_s,
+                          vehicle_id=offer.vehicle, est_pickup_s=offer.pickup_time,
+                          est_dropoff_s=offer.dropoff_time, created_at=now, expires_at=now)
+                s.add(q)
+                s.flush()  # the quote row first: the booking refers to it
+                b = Booking(id=bid, quote_id=q.id, rider_id=rider, key_id=who.key_id,
+                            idempotency_key=idempotency_key if k == 0 else None, area=area,
+                            service_date=date, vehicle_id=offer.vehicle, status="confirmed",
+                            created_at=now, updated_at=now, itinerary_id=iid,
+                            connection_by_s=dw[1] if dw[1] < 10.0**8 else None)
+                s.add(b)
+                s.flush()
+                s.add(BookingStatus(booking_id=bid, status="confirmed", at=now,
+                                    by_role=who.role))
+                made.append(b)
+            self._save(s, area, date, d, *sorted(changed))
+        return iid, made, True
 
     def _replay(self, s: Session, who: Principal, quote_id: str, key: str | None
                 ) -> Booking | None:

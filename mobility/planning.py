@@ -25,10 +25,12 @@ class RegionPlanner:
     """The street routers, the transit router and the journey planner of one region."""
 
     def __init__(self, region: Region, max_walk_s: int = 900,
-                 on_demand: OnDemandProvider | None = None) -> None:
+                 on_demand: OnDemandProvider | None = None, replay: bool = False) -> None:
         self.region = region
         self.max_walk_s = max_walk_s
         self.on_demand = on_demand  #: set before the first plan (the API's rides)
+        #: an expired feed: dates outside its calendar use its timetable of the same weekday
+        self.replay = replay
 
     def street(self, mode: str) -> StreetRouter:
         return self._streets[mode]
@@ -98,6 +100,8 @@ class RegionPlanner:
         date = moment.date()
         midnight = dt.datetime.combine(date, dt.time(12), tz) - dt.timedelta(hours=12)
         span = self.region.timetable.service_dates()
+        if self.replay and span is not None:
+            return date, int((moment - midnight).total_seconds())
         if span is None or not span[0] <= date <= span[1]:
             first, last = span if span else ("-", "-")
             raise ServiceDateError(f"time: {date} is outside the feed's service dates "
@@ -114,9 +118,24 @@ class RegionPlanner:
         if window_s is not None and not 0 < window_s <= 6 * 3600:
             raise InputError(f"the search window must be 1 s to 6 h, not {window_s} s",
                              field="window")
-        return self.journeys.plan(origin, destination, date, time_s, arrive_by=arrive_by,
-                                  wheelchair=wheelchair, max_transfers=max_transfers,
-                                  num_itineraries=num_itineraries, window_s=window_s)
+        table = self.timetable_date(date)
+        result = self.journeys.plan(origin, destination, table, time_s, arrive_by=arrive_by,
+                                    wheelchair=wheelchair, max_transfers=max_transfers,
+                                    num_itineraries=num_itineraries, window_s=window_s,
+                                    ride_date=date)
+        if table != date:
+            result.messages.append(f"the feed ends before {date}: its timetable of {table} "
+                                   f"(a {table:%A}) is replayed")
+        return result
+
+    def timetable_date(self, date: dt.date) -> dt.date:
+        """The feed's date whose timetable serves ``date``: itself inside the calendar;
+        with ``replay``, else the same weekday in the week of the region's default date."""
+        span = self.region.timetable.service_dates()
+        if not self.replay or span is None or span[0] <= date <= span[1]:
+            return date
+        base = self.region.default_date
+        return base + dt.timedelta(days=(date.weekday() - base.weekday()) % 7)
 
     def plan_json(self, result: PlanResult, date: dt.date) -> dict[str, Any]:
         tt = self.region.timetable

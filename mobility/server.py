@@ -44,7 +44,7 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
           warm: bool = True) -> FastAPI:
     """The app of a loaded region over the store at ``settings.db_url``."""
     store = Store(settings.db_url)
-    planner = RegionPlanner(region)
+    planner = RegionPlanner(region, replay=settings.replay_feed)
     ondemand = OnDemand(service_areas(region), StreetTravel(planner.street("car")),
                         region.timezone, store, config=api_config(settings))
     planner.on_demand = ride_legs(planner, ondemand)

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     quote_ttl_s: int = Field(300, ge=10, le=86400)
     horizon_days: int = Field(14, ge=1, le=365)
+    replay_feed: bool = Field(False, description="plan dates after an expired feed with its "
+                                                 "timetable of the same weekday")
 
     @field_validator("db_url")
     @classmethod

@@ -193,9 +193,12 @@ class JourneyPlanner:
     def plan(self, origin: Endpoint, destination: Endpoint, date: dt.date, time_s: int, *,
              arrive_by: bool = False, wheelchair: bool = False, max_transfers: int = 8,
              num_itineraries: int = 3, max_walk_s: int | None = None,
-             window_s: int | None = None) -> PlanResult:
+             window_s: int | None = None, ride_date: dt.date | None = None) -> PlanResult:
         """Itineraries leaving at (or, with ``arrive_by``, arriving by) ``time_s`` seconds
         after the service-day midnight of ``date``.
+
+        ``ride_date``: the day on-demand rides are quoted for, when it differs from the
+        timetable's ``date`` (an expired feed replayed on today's date).
 
         ``window_s``: a range query — every distinct itinerary leaving within
         ``[time_s, time_s + window_s]`` (arrive-by: arriving within
@@ -219,7 +222,7 @@ class JourneyPlanner:
         if self.on_demand is not None:  # rides to and from hub stops, checked when used
             # only where no stop is within walking distance: the first and last miles of
             # the countryside, not a taxi beside the bus
-            od = _OnDemand(set(), set(), date, time_s, arrive_by, wheelchair)
+            od = _OnDemand(set(), set(), ride_date or date, time_s, arrive_by, wheelchair)
             if not isinstance(origin, int) and not acc:
                 acc = _merge(acc, self.on_demand.access(origin, date), od.acc)
             if not isinstance(destination, int) and not egr:

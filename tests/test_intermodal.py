@@ -96,3 +96,53 @@ def test_town_to_village_by_bus_then_ride(addison, addison_travel, tmp_path: Pat
     assert ride["startTime"] >= bus["endTime"] + planner.on_demand.buffer_s * 1000
     window = ride["bookingInfo"]["pickupWindow"]
     assert window["start"] == bus["endTime"] + planner.on_demand.buffer_s * 1000
+
+
+def test_book_a_planned_itinerary(addison, tmp_path: Path) -> None:
+    """With the expired feed replayed on tomorrow's date: plan Cornwall -> Vergennes, book
+    the itinerary's ride in one call, see its connection on time; a late vehicle makes the
+    booking report the connection missed."""
+    from fastapi.testclient import TestClient
+
+    from mobility.server import build
+    from mobility.settings import Settings
+    from tests.api_helpers import ApiUnderTest, tomorrow
+
+    app = build(addison, Settings(db_url=f"sqlite:///{tmp_path / 'm.db'}", replay_feed=True),
+                warm=False)
+    with TestClient(app, raise_server_exceptions=True) as c:
+        api = ApiUnderTest(c, app.state.store, app.state.ondemand)
+        plan = api.get("/api/v1/plan", params={"from": CORNWALL, "to": VERGENNES,
+                                                "time": tomorrow(7)})
+        assert plan.status_code == 200, plan.text
+        assert any("replayed" in m for m in plan.json()["messages"])
+        it = next(i for i in plan.json()["itineraries"] if i["legs"][0]["mode"] == "ON_DEMAND")
+        ride = it["legs"][0]
+        info = ride["bookingInfo"]
+        leg = {"origin": {"lat": ride["from"]["lat"], "lon": ride["from"]["lon"]},
+               "destination": {"lat": ride["to"]["lat"], "lon": ride["to"]["lon"]},
+               "pickupWindow": {"start": info["pickupWindow"]["start"] / 1000,
+                                "end": info["pickupWindow"]["end"] / 1000},
+               "dropOffWindow": {"start": info["dropOffWindow"]["start"] / 1000,
+                                 "end": info["dropOffWindow"]["end"] / 1000}}
+        r = api.post("/api/v1/bookings", "rider", {"itinerary": [leg]},
+                     headers={"Idempotency-Key": "trip-1"})
+        assert r.status_code == 201, r.text
+        (b,) = r.json()["bookings"]
+        assert b["itineraryId"] == r.json()["itineraryId"]
+        assert b["connection"]["status"] == "on_time"
+        by = dt.datetime.fromisoformat(b["connection"]["dropOffBy"]).timestamp() * 1000
+        assert by <= it["legs"][1]["startTime"] - 300_000
+        again = api.post("/api/v1/bookings", "rider", {"itinerary": [leg]},
+                         headers={"Idempotency-Key": "trip-1"})
+        assert again.status_code == 201 and again.json()["bookings"][0]["id"] == b["id"]
+        # the vehicle reports itself far away just before the pickup window closes
+        late = dt.datetime.fromisoformat(b["pickupWindow"]["end"]) - dt.timedelta(minutes=1)
+        ev = api.post(f"/api/v1/vehicles/{b['vehicleId']}/events", "dispatcher",
+                      {"type": "position", "lat": 44.167, "lon": -73.254,
+                       "time": late.isoformat()})
+        assert ev.status_code == 201 and ev.json()["late"] is True
+        now = api.get(f"/api/v1/bookings/{b['id']}", "rider").json()
+        assert now["connection"]["status"] == "missed"
+        bad = api.post("/api/v1/bookings", "rider", {"quoteId": "q_x", "itinerary": [leg]})
+        assert bad.status_code == 422

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from api.deps import BookerDep, CallerDep, OnDemandDep, SessionDep
 from api.ondemand import OnDemand
 from api.routes.quotes import PROBLEM, latest_dropoff
-from api.schemas.bookings import BookingList, BookingRequest, BookingResponse, StatusChange
+from api.schemas.bookings import (
+    BookingList,
+    BookingRequest,
+    BookingResponse,
+    Connection,
+    ItineraryBooking,
+    StatusChange,
+)
 from api.schemas.common import LatLon, Window
 from api.store.models import Booking, BookingStatus, PlanStop, Quote
 
@@ -41,10 +48,24 @@ def booking_out(s: Session, od: OnDemand, b: Booking) -> BookingResponse:
         estimated_dropoff=(at(b.service_date, planned["dropoff"]) if "dropoff" in planned
                            else None),
         created_at=b.created_at,
-        history=[StatusChange(status=h.status, at=h.at) for h in history])  # type: ignore[arg-type]
+        history=[StatusChange(status=h.status, at=h.at) for h in history],  # type: ignore[arg-type]
+        itinerary_id=b.itinerary_id, connection=_connection(od, b, planned.get("dropoff")))
 
 
-@router.post("", response_model=BookingResponse, status_code=201, summary="Book a quote",
+def _connection(od: OnDemand, b: Booking, dropoff: float | None) -> Connection | None:
+    """A ride to a scheduled departure: missed once the plan drops off after the deadline
+    (the vehicle runs late)."""
+    if b.connection_by_s is None or b.status in ("cancelled", "no_show"):
+        return None
+    missed = dropoff is not None and dropoff > b.connection_by_s + 1e-6
+    return Connection(drop_off_by=od.moment(b.service_date, b.connection_by_s),
+                      estimated_dropoff=(od.moment(b.service_date, dropoff)
+                                         if dropoff is not None else None),
+                      status="missed" if missed else "on_time")
+
+
+@router.post("", response_model=BookingResponse | ItineraryBooking, status_code=201,
+             summary="Book a quote, or an itinerary's on-demand legs",
              responses={409: {"description": "already booked, or no longer feasible",
                               **PROBLEM},
                         410: {"description": "the quote expired", **PROBLEM}})
@@ -52,8 +73,24 @@ def create_booking(body: BookingRequest, who: BookerDep, od: OnDemandDep, respon
                    idempotency_key: Annotated[str | None, Header(
                        alias="Idempotency-Key", max_length=200, description=(
                            "retrying with the same key returns the same booking"))] = None,
-                   ) -> BookingResponse:
-    """Confirm the ride a quote offered; the booking is stored before the answer is sent."""
+                   ) -> BookingResponse | ItineraryBooking:
+    """Confirm the ride a quote offered — or, with ``itinerary``, every ON_DEMAND leg of a
+    planned journey at once (all or none), each checked against the live plans. The
+    booking is stored before the answer is sent."""
+    if body.itinerary is not None:
+        legs = [{"origin": (x.origin.lat, x.origin.lon),
+                 "destination": (x.destination.lat, x.destination.lon),
+                 "pickup": (x.pickup_window.start, x.pickup_window.end),
+                 "dropoff": (x.drop_off_window.start, x.drop_off_window.end),
+                 "passengers": x.passengers, "wheelchair": x.wheelchair}
+                for x in body.itinerary]
+        iid, made, created = od.book_itinerary(who, legs, idempotency_key, body.rider_id)
+        if not created:
+            response.headers["Idempotent-Replayed"] = "true"
+        with od.store.session() as s:
+            return ItineraryBooking(itinerary_id=iid,
+                                    bookings=[booking_out(s, od, b) for b in made])
+    assert body.quote_id is not None
     b, created = od.book(who, body.quote_id, idempotency_key)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"

@@ -139,6 +139,10 @@ class Booking(Base):
     picked_up_s: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: a leg of a booked itinerary: the itinerary, and the latest drop-off that still
+    #: makes its scheduled connection
+    itinerary_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    connection_by_s: Mapped[float | None] = mapped_column(Float)
 
 
 class BookingStatus(Base):
