@@ -170,6 +170,17 @@ class OnDemand:
                           field="time")
         return m
 
+    def earliest_pickup_s(self, area: str, date: dt.date) -> float | None:
+        """The earliest pickup a rider can still book on ``date`` in ``area`` (now plus the
+        area's booking notice), as seconds after that day's midnight; None for past days
+        (planning only: nothing there is booked)."""
+        now = dt.datetime.now(self.tz)
+        if date < now.date():
+            return None
+        rule = self.areas[area].booking if area in self.areas else None
+        notice = rule.notice_min_s if rule is not None else 0.0
+        return (now + dt.timedelta(seconds=notice) - self._midnight(date)).total_seconds()
+
     def quote(self, who: Principal, origin: Point, destination: Point, when: dt.datetime,
               time_type: str, passengers: int, wheelchair: bool,
               rider_id: str | None) -> Quote:
@@ -305,6 +316,12 @@ class OnDemand:
             o, dst = leg["origin"], leg["destination"]
             sa = self.area_of(o, dst)
             self.check_time(leg["pickup"][1], None)  # not over yet, not too far ahead
+            early = self.earliest_pickup_s(sa.name, self.local(leg["pickup"][1]).date())
+            pickup_end = self.day_seconds(leg["pickup"][1])[1]
+            if early is not None and pickup_end < early:
+                raise Problem(422, "booking-notice", "Too short notice",
+                              f"itinerary leg {k}: rides in {sa.name} must be booked "
+                              "further ahead; plan the journey again", field=f"itinerary.{k}")
             date, plo = self.day_seconds(leg["pickup"][0])
             phi = (self.local(leg["pickup"][1]) - self._midnight(date)).total_seconds()
             dlo = (self.local(leg["dropoff"][0]) - self._midnight(date)).total_seconds()

@@ -23,6 +23,8 @@ from dispatch.travel import TravelTimes
 from routing.legs import RideOffer, StopLeg
 
 DispatcherView = Callable[[str, dt.date], AbstractContextManager[Dispatcher]]
+#: (area, date) -> the earliest pickup still bookable that day (s after midnight), or None
+EarliestPickup = Callable[[str, dt.date], float | None]
 _ids = itertools.count()
 
 
@@ -39,13 +41,15 @@ class OnDemandLegs:
     def __init__(self, areas: list[ServiceArea], travel: TravelTimes, stop_lat: np.ndarray,
                  stop_lon: np.ndarray, weights: np.ndarray, dispatcher: DispatcherView,
                  params: DispatchParams | None = None, buffer_s: int = 300,
-                 max_hubs: int = 6, margin_s: int = 300) -> None:
+                 max_hubs: int = 6, margin_s: int = 300,
+                 earliest: EarliestPickup | None = None) -> None:
         self.areas = areas
         self.travel = travel
         self.params = params or DispatchParams()
         self.buffer_s = buffer_s
         self.margin_s = margin_s
         self.dispatcher = dispatcher
+        self.earliest = earliest
         self.stops = np.c_[stop_lat, stop_lon]
         self.hubs: dict[str, np.ndarray] = {}
         for a in areas:
@@ -123,6 +127,11 @@ class OnDemandLegs:
         if area is None or not isinstance(date, dt.date):
             return None
         p = self.params
+        first = self.earliest(area.name, date) if self.earliest is not None else None
+        if first is not None:  # booking notice: no pickup before now + notice
+            pickup = (max(pickup[0], first), pickup[1])
+            if pickup[0] > pickup[1]:
+                return None
         req = Request(f"plan:{next(_ids)}", a, b, pickup, dropoff, p.alpha * direct + p.beta,
                       1, int(wheelchair), p.boarding_s, p.alighting_s)
         with self.dispatcher(area.name, date) as d:

@@ -63,7 +63,8 @@ def ride_legs(planner: RegionPlanner, ondemand: OnDemand) -> OnDemandLegs | None
         return None
     tt = planner.region.timetable
     return OnDemandLegs(areas, ondemand.travel, tt.stop_lat, tt.stop_lon,
-                        planner.departures(), ondemand.view, ondemand.params)
+                        planner.departures(), ondemand.view, ondemand.params,
+                        earliest=ondemand.earliest_pickup_s)
 
 
 def _warm(planner: RegionPlanner, ondemand: OnDemand) -> None:

@@ -146,3 +146,36 @@ def test_book_a_planned_itinerary(addison, tmp_path: Path) -> None:
         assert now["connection"]["status"] == "missed"
         bad = api.post("/api/v1/bookings", "rider", {"quoteId": "q_x", "itinerary": [leg]})
         assert bad.status_code == 422
+
+
+def test_planned_rides_respect_the_booking_notice(addison, addison_travel, tmp_path: Path
+                                                  ) -> None:
+    """An area asking for 60 minutes' notice (as the Uckermark RufBus does): a journey
+    planned for right now offers no ride picked up within the hour."""
+    from dispatch.service_area import BookingRule
+
+    (area,) = service_areas(addison)
+    area = replace(area, vehicles=tuple(replace(v, shift=(0.0, 48 * 3600.0))
+                                        for v in area.vehicles), hours=None,
+                   booking=BookingRule(1, notice_min_s=3600))
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    store.migrate()
+    od = OnDemand([area], addison_travel, addison.timezone, store)
+    od.sync_fleet()
+    planner = RegionPlanner(addison, replay=True)
+    planner.on_demand = ride_legs(planner, od)
+    now = dt.datetime.now(od.tz)
+    out = planner.plan_query(CORNWALL, VERGENNES, now.replace(tzinfo=None).isoformat())
+    rides = [leg for it in out["itineraries"] for leg in it["legs"]
+             if leg["mode"] == "ON_DEMAND"]
+    hour_ms = (now + dt.timedelta(minutes=60)).timestamp() * 1000
+    assert all(leg["bookingInfo"]["pickupWindow"]["start"] >= hour_ms - 1000
+               for leg in rides)
+    # and a ride within the hour is what the same planner offers without the rule
+    od.areas[area.name] = replace(area, booking=None)
+    quick = RegionPlanner(addison, replay=True)
+    quick.on_demand = ride_legs(quick, od)
+    free = quick.plan_query(CORNWALL, VERGENNES, now.replace(tzinfo=None).isoformat())
+    early = [leg for it in free["itineraries"] for leg in it["legs"]
+             if leg["mode"] == "ON_DEMAND" and leg["startTime"] < hour_ms]
+    assert early or not rides  # (when buses run at all at this hour)
