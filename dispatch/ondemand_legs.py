@@ -116,6 +116,30 @@ class OnDemandLegs:
         return self._quote(hub, destination, (earliest_pickup_s, earliest_pickup_s + p.window_s),
                            (0.0, hi), direct, dist, date, wheelchair)
 
+    def ride_direct(self, origin: Point, destination: Point, date: object, *,
+                    earliest_pickup_s: float | None, latest_arrival_s: float | None,
+                    wheelchair: bool) -> RideOffer | None:
+        """Door to door inside one area: picked up within ``window_s`` from the earliest
+        pickup, or (arriving by a time) dropped off within ``window_s`` before it."""
+        a = self._area(origin)
+        if a is None or not a.contains(destination) or not a.vehicles:
+            return None
+        p = self.params
+        direct, dist = self._direct(origin, destination)
+        if not np.isfinite(direct):
+            return None
+        if earliest_pickup_s is not None:
+            return self._quote(origin, destination,
+                               (earliest_pickup_s, earliest_pickup_s + p.window_s),
+                               (0.0, latest_arrival_s if latest_arrival_s is not None
+                                else 1e9), direct, dist, date, wheelchair)
+        assert latest_arrival_s is not None
+        latest_pick = latest_arrival_s - direct - p.boarding_s - p.alighting_s
+        return self._quote(origin, destination,
+                           (latest_pick - p.window_s - p.alpha * direct, latest_pick),
+                           (latest_arrival_s - p.window_s, latest_arrival_s), direct, dist,
+                           date, wheelchair)
+
     def _direct(self, a: Point, b: Point) -> tuple[float, float]:
         dur, dist = self.travel.matrix([a], [b])
         return float(dur[0, 0]), float(dist[0, 0])

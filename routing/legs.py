@@ -85,6 +85,12 @@ class OnDemandProvider(Protocol):
         """A bookable ride from ``stop`` picked up from ``earliest_pickup_s``."""
         ...
 
+    def ride_direct(self, origin: LatLon, destination: LatLon, date: object, *,
+                    earliest_pickup_s: float | None, latest_arrival_s: float | None,
+                    wheelchair: bool) -> RideOffer | None:
+        """A bookable door-to-door ride (both ends in one service area)."""
+        ...
+
 
 class WalkLegs:
     """Walking access/egress on the walk network, at ``speed_mps``."""

@@ -258,6 +258,15 @@ class JourneyPlanner:
         direct = self._direct_walk(origin, destination, walk, time_s, arrive_by)
         if direct is not None:
             its.append(direct)
+        if od is not None and not isinstance(origin, int) and not isinstance(destination, int):
+            assert self.on_demand is not None
+            offer = self.on_demand.ride_direct(
+                origin, destination, od.date,
+                earliest_pickup_s=None if arrive_by else time_s,
+                latest_arrival_s=time_s if arrive_by else None, wheelchair=wheelchair)
+            if offer is not None:  # door to door, when both ends lie in one service area
+                its.append(Itinerary([self._ride_leg_od(self._place(origin),
+                                                        self._place(destination), offer)]))
         if od is not None and od.refused and not any(
                 leg.mode == "ON_DEMAND" for it in its for leg in it.legs):
             messages.append(f"no on-demand ride could be booked for {od.refused} connection(s)"

@@ -81,7 +81,9 @@ def test_walkable_places_get_no_ride(addison, addison_travel, tmp_path: Path) ->
     planner, _ = _planner(addison, addison_travel, tmp_path)
     out = planner.plan_query("44.0153,-73.1673", VERGENNES, "2016-03-03T07:00")
     assert out["itineraries"]
-    assert all(leg["mode"] != "ON_DEMAND" for it in out["itineraries"] for leg in it["legs"])
+    # no ride to the bus from where one walks to it (the door-to-door ride is an option)
+    assert all(leg["mode"] != "ON_DEMAND" for it in out["itineraries"] if len(it["legs"]) > 1
+               for leg in it["legs"])
 
 
 
@@ -179,3 +181,20 @@ def test_planned_rides_respect_the_booking_notice(addison, addison_travel, tmp_p
     early = [leg for it in free["itineraries"] for leg in it["legs"]
              if leg["mode"] == "ON_DEMAND" and leg["startTime"] < hour_ms]
     assert early or not rides  # (when buses run at all at this hour)
+
+
+def test_door_to_door_ride_inside_the_area(addison, addison_travel, tmp_path: Path) -> None:
+    """Both ends in the area: besides ride + bus, a direct ride from the requested time."""
+    planner, od = _planner(addison, addison_travel, tmp_path)
+    out = planner.plan_query(*QUERY)
+    direct = [it for it in out["itineraries"] if [leg["mode"] for leg in it["legs"]]
+              == ["ON_DEMAND"]]
+    assert len(direct) == 1
+    leg = direct[0]["legs"][0]
+    start_ms = dt.datetime(2016, 3, 3, 7, tzinfo=od.tz).timestamp() * 1000
+    window = leg["bookingInfo"]["pickupWindow"]
+    assert window["start"] == start_ms and window["end"] == start_ms + 15 * 60_000
+    assert window["start"] <= leg["startTime"] <= window["end"]
+    assert leg["to"]["lat"] == float(VERGENNES.split(",")[0])
+    assert any(it["legs"][0]["mode"] == "ON_DEMAND" and len(it["legs"]) > 1
+               for it in out["itineraries"])
