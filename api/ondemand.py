@@ -37,7 +37,7 @@ from api.store.models import (
     utcnow,
 )
 from dispatch.insertion import Dispatcher, DispatchParams, NoOffer
-from dispatch.model import Point, Request, Vehicle
+from dispatch.model import Point, Request, Vehicle, clock_text
 from dispatch.service_area import ServiceArea
 from dispatch.travel import CachedTravel, TravelTimes
 from routing.errors import MobilityError, OutOfRegionError
@@ -157,8 +157,8 @@ class OnDemand:
             secs = self.day_seconds(m)[1]
             if not area.hours[0] <= secs <= area.hours[1]:
                 raise Problem(422, "outside-service-hours", "Outside service hours",
-                              f"{area.name} is served {_hm(area.hours[0])}–"
-                              f"{_hm(area.hours[1])}", field="time")
+                              f"{area.name} is served {clock_text(area.hours[0])}–"
+                              f"{clock_text(area.hours[1])}", field="time")
         if m < now - dt.timedelta(seconds=self.config.past_grace_s):
             raise Problem(422, "time-in-past", "Time in the past",
                           f"time {m.isoformat()} is in the past (now: "
@@ -609,10 +609,6 @@ class OnDemand:
             day = self._days.get((area, date))
             if day is not None and day.dispatcher is d:
                 day.version = int(new)
-
-
-def _hm(seconds: float) -> str:
-    return f"{int(seconds) // 3600:02d}:{int(seconds) % 3600 // 60:02d}"
 
 
 def _request(q: Quote, rid: str) -> Request:

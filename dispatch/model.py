@@ -10,6 +10,14 @@ Point = tuple[float, float]
 INF_TIME = 10**9
 
 
+def clock_text(seconds: float) -> str:
+    """Seconds after a service day's midnight as ``HH:MM`` (past 24:00 for late service,
+    ``-HH:MM`` before midnight)."""
+    s = int(round(seconds))
+    sign, s = ("-", -s) if s < 0 else ("", s)
+    return f"{sign}{s // 3600:02d}:{s % 3600 // 60:02d}"
+
+
 @dataclass(frozen=True)
 class Request:
     """A ride request: picked up within ``pickup_window``, dropped off within

@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import Point as _Pt
 from shapely.geometry import shape
 
-from dispatch.model import Point, Vehicle
+from dispatch.model import Point, Vehicle, clock_text
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,7 @@ class ServiceArea:
         props: dict[str, Any] = {**self.properties, "name": self.name,
                                  "vehicles": len(self.vehicles)}
         if self.hours is not None:
-            props["hours"] = [f"{int(t) // 3600:02d}:{int(t) % 3600 // 60:02d}"
-                              for t in self.hours]
+            props["hours"] = [clock_text(t) for t in self.hours]
         if self.booking is not None:
             props["booking"] = {"type": self.booking.booking_type,
                                 "noticeMin": self.booking.notice_min_s / 60,

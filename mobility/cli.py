@@ -449,9 +449,11 @@ app.add_typer(flex, name="flex")
 
 
 def _flex_area(a) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    from dispatch.model import clock_text
+
     b = a.booking
     return {"name": a.name, "geometry": a.geometry["type"],
-            "hours": [_hm(a.hours[0]), _hm(a.hours[1])] if a.hours else None,
+            "hours": [clock_text(a.hours[0]), clock_text(a.hours[1])] if a.hours else None,
             "booking": None if b is None else {
                 "type": b.booking_type, "notice_min": round(b.notice_min_s / 60, 1),
                 "notice_max_min": None if b.notice_max_s is None else round(
@@ -459,10 +461,6 @@ def _flex_area(a) -> dict:  # type: ignore[no-untyped-def,type-arg]
                 "last_day": b.last_day, "phone": b.phone, "message": b.message},
             "route_id": a.properties.get("route_id"),
             "location_id": a.properties.get("location_id")}
-
-
-def _hm(seconds: float) -> str:
-    return f"{int(seconds) // 3600:02d}:{int(seconds) % 3600 // 60:02d}"
 
 
 @flex.command("import")

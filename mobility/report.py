@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
 from dispatch.kpis import legs  # noqa: E402
+from dispatch.model import clock_text  # noqa: E402
 from mobility.region import Region  # noqa: E402
 from routing.street_router import StreetRouter  # noqa: E402
 
@@ -191,10 +192,13 @@ def write_report(region: Region, run: Run, out: Path) -> Path:
                     "window_start", "window_end", "pickup", "dropoff", "passengers"])
         for o in run.result.outcomes.values():
             t = o.trip
-            w.writerow([t.id, o.status, o.reason, o.vehicle, _t(t.time), _t(t.booked_at),
-                        _t(o.window[0]) if o.vehicle else "", _t(o.window[1]) if o.vehicle
-                        else "", _t(o.pickup) if o.pickup else "",
-                        _t(o.dropoff) if o.dropoff else "", t.passengers])
+            booked = bool(o.vehicle)
+            w.writerow([t.id, o.status, o.reason, o.vehicle, clock_text(t.time),
+                        clock_text(t.booked_at),
+                        clock_text(o.window[0]) if booked else "",
+                        clock_text(o.window[1]) if booked else "",
+                        clock_text(o.pickup) if o.pickup else "",
+                        clock_text(o.dropoff) if o.dropoff else "", t.passengers])
 
     def img(name: str) -> str:
         data = base64.b64encode((out / name).read_bytes()).decode()
@@ -217,8 +221,8 @@ p95 wait {k['wait_min']['p95']} min, pooling {100 * k['pooling_rate']:.1f} %,
 <h2>Scenario</h2>
 <p>{len(sc.vehicles)} vehicles ({sc.vehicles[0].seats} seats, {sc.vehicles[0].wheelchair_places}
 wheelchair places) from the depot at {sc.vehicles[0].start[0]:.4f}, {sc.vehicles[0].start[1]:.4f},
-on shift {_t(sc.vehicles[0].shift[0])}–{_t(sc.vehicles[0].shift[1])}; requests
-{_t(sc.hours[0])}–{_t(sc.hours[1])} at {sc.rate_per_hour:g}/hour on average
+on shift {clock_text(sc.vehicles[0].shift[0])}–{clock_text(sc.vehicles[0].shift[1])}; requests
+{clock_text(sc.hours[0])}–{clock_text(sc.hours[1])} at {sc.rate_per_hour:g}/hour on average
 ({100 * sc.prebooked_share:.0f} % booked ahead, notice {sc.notice_s / 60:g} min), pickup window
 {rules.window_s / 60:g} min, ride at most {rules.alpha:g} × direct + {rules.beta / 60:g} min,
 no-show probability {sc.no_show:g}, seed {sc.seed}. Costs: {sc.costs.per_vehicle_hour:g} per
@@ -235,10 +239,3 @@ Street map data © OpenStreetMap contributors.</p>
     page = out / "index.html"
     page.write_text(doc, encoding="utf-8")
     return page
-
-
-def _t(seconds: float) -> str:
-    s = int(round(seconds))
-    sign = "-" if s < 0 else ""
-    s = abs(s)
-    return f"{sign}{s // 3600:02d}:{s % 3600 // 60:02d}"

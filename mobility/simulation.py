@@ -18,6 +18,7 @@ import numpy as np
 from dispatch.demand import Trip, read_demand, synthetic_demand
 from dispatch.insertion import DispatchParams
 from dispatch.kpis import compute_kpis
+from dispatch.model import clock_text
 from dispatch.scenario import Costs, Scenario, default_fleet
 from dispatch.service_area import ServiceArea
 from dispatch.simulation import SimResult, simulate
@@ -98,7 +99,7 @@ def load_scenario(region: Region, path: Path | None, o: Overrides = Overrides())
             or not area.contains((float(depot[0]), float(depot[1])))):
         raise ScenarioError(f"{where}: 'fleet.depot' must be [lat, lon] inside the service "
                             f"area, not {depot!r}")
-    shift = clock_pair(fleet_raw.get("shift", [_hhmm(hours[0]), _hhmm(hours[1])]),
+    shift = clock_pair(fleet_raw.get("shift", [clock_text(hours[0]), clock_text(hours[1])]),
                        "fleet.shift")
     fleet = default_fleet(n, (float(depot[0]), float(depot[1])), shift,
                           int(num(fleet_raw, "seats", 7, 1, 100, "fleet.")),
@@ -119,10 +120,6 @@ def load_scenario(region: Region, path: Path | None, o: Overrides = Overrides())
                     prebooked_share=num(raw, "prebooked_share", 0.3, 0, 1),
                     no_show=num(raw, "no_show", 0.03, 0, 1), rate_per_hour=rate, costs=costs,
                     seed=seed)
-
-
-def _hhmm(s: float) -> str:
-    return f"{int(s) // 3600:02d}:{int(s) % 3600 // 60:02d}"
 
 
 def _area(region: Region, spec: Any, where: str) -> ServiceArea:

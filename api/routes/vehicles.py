@@ -22,12 +22,9 @@ from api.schemas.vehicles import (
     VehicleResponse,
 )
 from api.store.models import Booking, PlanStop, Quote, Rider, VehicleRow, VehicleState
+from dispatch.model import clock_text
 
 router = APIRouter(prefix="/api/v1/vehicles", tags=["vehicles"])
-
-
-def _clock(seconds: float) -> str:
-    return f"{int(seconds) // 3600:02d}:{int(seconds) % 3600 // 60:02d}"
 
 
 def _mine(who: Principal, vehicle_id: str) -> None:
@@ -43,7 +40,8 @@ def list_vehicles(s: SessionDep, who: FleetDep) -> VehicleList:
         VehicleResponse(id=v.id, area=v.area, seats=v.seats,
                         wheelchair_places=v.wheelchair_places,
                         depot=LatLon(lat=v.depot_lat, lon=v.depot_lon),
-                        shift_start=_clock(v.shift_start_s), shift_end=_clock(v.shift_end_s))
+                        shift_start=clock_text(v.shift_start_s),
+                        shift_end=clock_text(v.shift_end_s))
         for v in rows if who.role != "driver" or who.vehicle_id == v.id])
 
 
