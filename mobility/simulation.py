@@ -3,6 +3,7 @@ as a simulated day, its KPIs, and sweeps over fleet sizes and demand rates in pa
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import tomllib
@@ -192,15 +193,21 @@ def demand_for(region: Region, sc: Scenario, demand: Path | None, skip_bad: bool
     if buildings is None:
         from shapely.geometry import shape
 
-        from feeds.osm import home_points
-
         lon0, lat0, lon1, lat1 = shape(sc.area.geometry).bounds
-        buildings = home_points(region.config.osm, (lat0, lon0, lat1, lon1))
+        buildings = _buildings(region.config.osm, (lat0, lon0, lat1, lon1))
     homes, hw, note = homes_of(region, sc.area, buildings)
     hubs, bw = hubs_of(region, sc.area)
     rng = np.random.default_rng(sc.seed)
     return synthetic_demand(homes, hw, hubs, bw, sc.hours, sc.rate_per_hour,
                             sc.prebooked_share, sc.notice_s, rng), [note]
+
+
+@functools.lru_cache(maxsize=8)
+def _buildings(osm: Path, bbox: tuple[float, float, float, float]) -> np.ndarray:
+    """Homes mapped in the extract (one pass over it, ~3 s: read once per process)."""
+    from feeds.osm import home_points
+
+    return home_points(osm, bbox)
 
 
 # -- runs ----------------------------------------------------------------------------------
