@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Installs mobility with its test extra into ./.venv (first run only) and runs the whole
-# test suite with pytest on the real data in ../shared/data. Arguments go to pytest.
+# Installs mobility with its test extra into ./.venv, the web app's map library from npm and
+# Debian's Chromium for the browser tests (first run only), then runs the whole test suite
+# with pytest on the real data in ../shared/data. Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/venv.sh
+source scripts/web.sh
+source scripts/browser.sh
 ensure_venv ".[test]"
+ensure_web
+ensure_chromium
 exec .venv/bin/python -m pytest "$@"

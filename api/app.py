@@ -9,11 +9,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from api.config import ApiConfig
-from api.deps import Planner
+from api.deps import Atlas, Planner, Simulator
 from api.limits import BodyLimit
 from api.ondemand import OnDemand
 from api.problems import MEDIA_TYPE, Problem, install
 from api.routes import (
+    accounts,
     bookings,
     health,
     plan,
@@ -21,8 +22,13 @@ from api.routes import (
     quotes,
     riders,
     service_areas,
+    simulations,
     vehicles,
 )
+from api.routes import (
+    atlas as atlas_routes,
+)
+from api.web import mount_web
 
 DESCRIPTION = """Journeys by walking and scheduled transit (OpenTripPlanner's plan shape) and
 on-demand rides: quotes, bookings, vehicles' manifests and events. Errors are RFC 9457 problem
@@ -30,14 +36,19 @@ details. Authenticate with `Authorization: Bearer <API key>` (`mobility keys cre
 
 
 def create_app(planner: Planner, ondemand: OnDemand, *, region_name: str,
-               config: ApiConfig | None = None) -> FastAPI:
-    """The HTTP API over a journey planner and an on-demand service (with its store)."""
+               config: ApiConfig | None = None, atlas: Atlas | None = None,
+               simulator: Simulator | None = None, web: bool = True) -> FastAPI:
+    """The HTTP API over a journey planner and an on-demand service (with its store);
+    with ``atlas`` the map and place search, with ``simulator`` planners' simulations,
+    with ``web`` the web app at ``/``."""
     config = config or ondemand.config
     app = FastAPI(title="mobility", version="1", description=DESCRIPTION)
     app.state.planner = planner
     app.state.ondemand = ondemand
     app.state.store = ondemand.store
     app.state.region_name = region_name
+    app.state.atlas = atlas
+    app.state.simulator = simulator
     install(app)
 
     @app.exception_handler(IntegrityError)
@@ -60,8 +71,11 @@ def create_app(planner: Planner, ondemand: OnDemand, *, region_name: str,
         return JSONResponse(p.body(request.url.path), 503, media_type=MEDIA_TYPE,
                             headers=p.headers)
 
-    for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans):
+    for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
+              atlas_routes, accounts, simulations):
         app.include_router(r.router)
+    if web:
+        mount_web(app)  # last: the API's routes match first
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST", "DELETE"],

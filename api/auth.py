@@ -64,3 +64,13 @@ def lookup(s: Session, key: str) -> Principal | None:
     if row is None:
         return None
     return Principal(row.id, row.role, row.rider_id, row.vehicle_id)
+
+
+def first_staff_key(s: Session) -> str | None:
+    """A dispatcher key when the store has no staff key yet (a new installation: someone
+    must be able to open the dispatcher view); ``None`` otherwise."""
+    staff = s.execute(select(ApiKey.id).where(ApiKey.role.in_(("dispatcher", "admin")),
+                                              ApiKey.revoked_at.is_(None)).limit(1)).first()
+    if staff is not None:
+        return None
+    return create_key(s, "dispatcher", label="first dispatcher key (printed by serve)")

@@ -15,3 +15,4 @@ class ApiConfig:
     quote_ttl_s: int = 300  #: a quote can be booked this long
     horizon_days: int = 14  #: rides can be booked this far ahead
     past_grace_s: int = 300  #: "now" requests may lag the server clock this much
+    open_signup: bool = True  #: riders may create their own account (``POST /accounts``)

@@ -4,7 +4,8 @@ planner and the on-demand service (all provided by the app factory through ``app
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
@@ -27,6 +28,52 @@ class Planner(Protocol):
         ...
 
 
+class PlaceLike(Protocol):
+    """A search hit (read-only attributes)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def stop_id(self) -> str | None: ...
+    @property
+    def near(self) -> str | None: ...
+
+
+class Atlas(Protocol):
+    """Map data and place search of the region (``mobility``'s Atlas is one)."""
+
+    def info(self) -> dict[str, Any]: ...
+    def streets_gz(self) -> bytes: ...
+    def stops(self) -> dict[str, Any]: ...
+    def search(self, query: str, limit: int = 10) -> Sequence[PlaceLike]: ...
+
+
+class Simulator(Protocol):
+    """Runs planners' simulations in the background (``mobility``'s Simulations is one).
+    Jobs are plain dicts: ``id``, ``status``, ``progress``, ``variants``, ``error``…"""
+
+    def start(self, area: str | None, vehicles: list[int], rate_per_hour: float,
+              seed: int) -> dict[str, Any]:
+        """Start a run in the background (one variant per fleet size); raises
+        MobilityError (with ``field``) for bad input."""
+        ...
+
+    def busy(self) -> bool:
+        """A run is going (one at a time: a simulation takes a core for seconds to
+        minutes)."""
+        ...
+
+    def get(self, job_id: str) -> dict[str, Any] | None: ...
+    def list(self, limit: int = 20) -> list[dict[str, Any]]: ...
+    def file(self, job_id: str, variant: str, name: str) -> Path | None: ...
+
+
 # trivial getters are coroutines: FastAPI would otherwise send each through its thread pool
 async def get_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
@@ -39,6 +86,20 @@ def get_session(request: Request) -> Iterator[Session]:
 
 async def get_planner(request: Request) -> Planner:
     return request.app.state.planner  # type: ignore[no-any-return]
+
+
+async def get_atlas(request: Request) -> Atlas:
+    atlas = request.app.state.atlas
+    if atlas is None:
+        raise Problem(404, "no-map", "No map", "this server has no map data")
+    return atlas  # type: ignore[no-any-return]
+
+
+async def get_simulator(request: Request) -> Simulator:
+    sim = request.app.state.simulator
+    if sim is None:
+        raise Problem(404, "no-simulator", "No simulator", "this server runs no simulations")
+    return sim  # type: ignore[no-any-return]
 
 
 async def get_ondemand(request: Request) -> OnDemand:
@@ -80,6 +141,8 @@ def today(od: OnDemand) -> dt.date:
 SessionDep = Annotated[Session, Depends(get_session)]
 StoreDep = Annotated[Store, Depends(get_store)]
 PlannerDep = Annotated[Planner, Depends(get_planner)]
+AtlasDep = Annotated[Atlas, Depends(get_atlas)]
+SimulatorDep = Annotated[Simulator, Depends(get_simulator)]
 OnDemandDep = Annotated[OnDemand, Depends(get_ondemand)]
 CallerDep = Annotated[Principal, Depends(get_principal)]
 StaffDep = Annotated[Principal, require("dispatcher", "admin")]

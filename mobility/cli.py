@@ -312,8 +312,10 @@ def serve(
                 _fail(f"cannot use the store {s.db_url.split('@')[-1]}: "
                       f"{str(exc).splitlines()[0]}")
             raise
+    _print_first_key(s)
     err.print(f"[green]serving[/] {reg.name} on http://{host}:{port} "
-              f"(docs: http://{host}:{port}/docs)", highlight=False)
+              f"(web app: http://{host}:{port}/, docs: http://{host}:{port}/docs)",
+              highlight=False)
     if workers == 1:
         uvicorn.run(app_, host=host, port=port, access_log=access_log, log_level="info")
         return
@@ -571,6 +573,20 @@ def keys_create(
                          + "\n")
     else:
         sys.stdout.write(key + "\n")
+
+
+def _print_first_key(s: Settings) -> None:
+    """On a new installation, make and show a dispatcher key (once) for the web app."""
+    from api.auth import first_staff_key
+    from api.store import Store
+
+    with Store(s.db_url).session() as sess:
+        key = first_staff_key(sess)
+    if key is not None:
+        err.print("[bold]first dispatcher key[/] (shown once; sign in with it in the web "
+                  "app's dispatcher and planner views, or make others with "
+                  "`mobility keys create --role dispatcher`):", highlight=False)
+        err.print(f"first dispatcher key: {key}", soft_wrap=True, highlight=False)
 
 
 @keys.command("list")

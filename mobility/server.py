@@ -27,7 +27,8 @@ REGION_ENV = "MOBILITY_SERVE_REGION"
 
 def api_config(s: Settings) -> ApiConfig:
     return ApiConfig(cors_origins=tuple(s.cors_origins), max_body_bytes=s.max_body_bytes,
-                     quote_ttl_s=s.quote_ttl_s, horizon_days=s.horizon_days)
+                     quote_ttl_s=s.quote_ttl_s, horizon_days=s.horizon_days,
+                     open_signup=s.open_signup)
 
 
 def service_areas(region: Region) -> list[ServiceArea]:
@@ -53,7 +54,13 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
         ondemand.sync_fleet()
     if warm:
         _warm(planner, ondemand)
-    return create_app(planner, ondemand, region_name=region.name)
+    from mobility.atlas import Atlas
+    from mobility.sim_jobs import Simulations
+
+    atlas = Atlas(region, tile_url=settings.tile_url, language=settings.language)
+    sims = Simulations(region, settings.sim_dir, data=settings.data, cache=settings.cache)
+    return create_app(planner, ondemand, region_name=region.name, atlas=atlas,
+                      simulator=sims)
 
 
 def ride_legs(planner: RegionPlanner, ondemand: OnDemand) -> OnDemandLegs | None:

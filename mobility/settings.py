@@ -26,8 +26,13 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "mobility"
 
 
+def default_home() -> Path:
+    """Where the service keeps its data: the SQLite store, simulation reports."""
+    return Path.home() / ".local" / "share" / "mobility"
+
+
 def default_db_url() -> str:
-    return f"sqlite:///{Path.home() / '.local' / 'share' / 'mobility' / 'mobility.db'}"
+    return f"sqlite:///{default_home() / 'mobility.db'}"
 
 
 class Settings(BaseSettings):
@@ -49,6 +54,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     quote_ttl_s: int = Field(300, ge=10, le=86400)
     horizon_days: int = Field(14, ge=1, le=365)
+    tile_url: str | None = Field(None, description="a raster tile URL template "
+                                 "({z}/{x}/{y}) drawn under the region's own streets; "
+                                 "none needed offline")
+    language: str | None = Field(None, pattern="^(de|en)$", description="the web app's "
+                                 "default language (default: German for German regions)")
+    open_signup: bool = Field(True, description="riders may create their own account in "
+                                                "the web app")
+    sim_dir: Path = Field(default_factory=lambda: default_home() / "simulations",
+                          description="where simulations started from the API "
+                                             "keep their reports")
     replay_feed: bool = Field(False, description="plan dates after an expired feed with its "
                                                  "timetable of the same weekday")
 

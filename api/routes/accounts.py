@@ -1,0 +1,36 @@
+"""Riders sign up from the web app (when the operator allows it); any key can ask whose
+it is."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth import create_key
+from api.deps import CallerDep, OnDemandDep, SessionDep
+from api.problems import Problem
+from api.schemas.accounts import Me, SignupRequest, SignupResponse
+from api.store.models import ApiKey, Rider
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@router.post("/accounts", response_model=SignupResponse, status_code=201,
+             summary="Sign up as a rider: a new rider and their key")
+def sign_up(body: SignupRequest, s: SessionDep, od: OnDemandDep) -> SignupResponse:
+    """The key is shown once; the web app keeps it in the browser. Closed (403) when the
+    operator sets ``MOBILITY_OPEN_SIGNUP=false`` — dispatchers then create riders."""
+    if not od.config.open_signup:
+        raise Problem(403, "signup-closed", "Sign-up closed", "this service does not let "
+                      "riders sign up themselves; ask the dispatcher for an account")
+    key = create_key(s, "rider", label="web sign-up", rider_name=body.name,
+                     rider_phone=body.phone)
+    row = s.get_one(ApiKey, key.split("_")[1])
+    assert row.rider_id is not None
+    return SignupResponse(key=key, rider_id=row.rider_id, role="rider")
+
+
+@router.get("/me", response_model=Me, summary="Who this key belongs to")
+def me(who: CallerDep, s: SessionDep) -> Me:
+    rider = s.get(Rider, who.rider_id) if who.rider_id else None
+    return Me(role=who.role, rider_id=who.rider_id, vehicle_id=who.vehicle_id,
+              name=rider.name if rider else None)

@@ -1,0 +1,96 @@
+// The web app's entry: load the region, set the language, draw the map, wire the three views
+// (rider, dispatcher, planner) behind keyboard-operable tabs.
+import { api, ApiError } from "./api.js";
+import { setLanguage, t } from "./i18n.js";
+import { setZone } from "./format.js";
+import { MapView } from "./map.js";
+import { RiderView } from "./rider.js";
+import { StaffGate } from "./staff.js";
+import { DispatcherView } from "./dispatcher.js";
+import { PlannerView } from "./planner.js";
+
+const statusBox = document.getElementById("status");
+
+function status(text, kind = "info") {
+  statusBox.textContent = text || "";
+  statusBox.className = `status ${text ? kind : ""}`;
+}
+
+/** An input the user must fix: say what, and put the focus there. */
+function error(text, input) {
+  status(text, "error");
+  if (input) {
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    input.addEventListener("input", () => input.removeAttribute("aria-invalid"), { once: true });
+  }
+}
+
+/** An API failure: the problem's detail (what to fix), or that the server is away. */
+function fail(e) {
+  if (e instanceof ApiError && e.status === 0) return status(t("error.network"), "error");
+  if (e instanceof ApiError) return status(e.message, "error");
+  console.error(e);
+  status(String(e), "error");
+}
+
+async function start() {
+  const region = await api("/api/v1/region");
+  setZone(region.timezone);
+  const lang = localStorage.getItem("mobility.lang") || region.language;
+  const select = document.getElementById("lang");
+  select.value = lang;
+  setLanguage(lang);
+  select.addEventListener("change", () => {
+    localStorage.setItem("mobility.lang", select.value);
+    setLanguage(select.value);
+  });
+  document.getElementById("region-name").textContent = region.name;
+  document.title = `mobility · ${region.name}`;
+
+  const map = new MapView(document.getElementById("map"), region);
+  let current = "rider";
+  const ctx = { map, region, status, error, fail, view: () => current };
+  const staff = new StaffGate(ctx);
+  const views = {
+    rider: new RiderView(ctx),
+    dispatcher: new DispatcherView(ctx, staff),
+    planner: new PlannerView(ctx, staff),
+  };
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+
+  function open(name, focus = false) {
+    if (views[current].hide) views[current].hide();
+    current = name;
+    for (const tab of tabs) {
+      const on = tab.dataset.view === name;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      if (on && focus) tab.focus();
+      document.getElementById(tab.getAttribute("aria-controls")).hidden = !on;
+    }
+    document.body.dataset.view = name;
+    map.invalidate();
+    views[name].show();
+    history.replaceState(null, "", `#${name}`);
+  }
+
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => open(tab.dataset.view));
+    tab.addEventListener("keydown", (ev) => {
+      const i = tabs.indexOf(tab);
+      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[ev.key];
+      if (next === undefined) return;
+      ev.preventDefault();
+      open(tabs[(next + tabs.length) % tabs.length].dataset.view, true);
+    });
+  }
+  await staff.check();
+  const first = location.hash.slice(1);
+  open(first in views ? first : "rider");
+  window.mobility = { map, views, open }; // for the browser tests and the curious
+  await map.load();
+  document.body.dataset.ready = "true";
+}
+
+start().catch((e) => fail(e));

@@ -1,0 +1,135 @@
+// The map: a base layer drawn from the region's own streets, stops and service areas
+// (vector, so it works offline), an optional tile layer, and the app's overlays (the
+// chosen places, an itinerary's legs, vehicles). Overlays use SVG so that each leg is an
+// element a test or a screen reader can find; the street network uses canvas for speed.
+/* global L */
+import { api } from "./api.js";
+import { t } from "./i18n.js";
+
+const STREET_STYLE = {
+  major: { color: "#b8692a", weight: 3 },
+  minor: { color: "#8c8c8c", weight: 1.4 },
+  service: { color: "#c4c4c4", weight: 1 },
+};
+const LEG_COLOR = { WALK: "#3b3b3b", BUS: "#0057b8", RAIL: "#6a1b9a", TRAM: "#6a1b9a",
+                    SUBWAY: "#6a1b9a", FERRY: "#00838f", ON_DEMAND: "#c2410c" };
+
+export class MapView {
+  constructor(element, region) {
+    this.map = L.map(element, { preferCanvas: true, keyboard: true, zoomSnap: 0.5 });
+    this.svg = L.svg({ padding: 0.5 });
+    const [[s, w], [n, e]] = region.bounds;
+    this.map.fitBounds([[s, w], [n, e]]);
+    if (region.tileUrl) {
+      L.tileLayer(region.tileUrl, { attribution: "© OpenStreetMap", maxZoom: 19 }).addTo(this.map);
+    }
+    this.map.attributionControl.addAttribution("© OpenStreetMap contributors");
+    this.areas = L.layerGroup().addTo(this.map);
+    this.streets = L.layerGroup().addTo(this.map);
+    this.stops = L.layerGroup().addTo(this.map);
+    this.route = L.layerGroup().addTo(this.map);
+    this.places = L.layerGroup().addTo(this.map);
+    this.fleet = L.layerGroup().addTo(this.map);
+    this.picking = null;
+    this.onStop = null;
+    this.map.on("click", (ev) => {
+      if (!this.picking) return;
+      const done = this.picking;
+      this.setPicking(null);
+      done(ev.latlng.lat, ev.latlng.lng);
+    });
+  }
+
+  /** Load the base layers; resolves when the streets are drawn. */
+  async load() {
+    const [streets, stops, areas] = await Promise.all([
+      api("/api/v1/map/streets"), api("/api/v1/map/stops"), api("/api/v1/service-areas"),
+    ]);
+    L.geoJSON(areas, {
+      style: { color: "#c2410c", weight: 2, fillColor: "#fdba74", fillOpacity: 0.12, dashArray: "6 4" },
+      interactive: false,
+    }).addTo(this.areas);
+    L.geoJSON(streets, {
+      style: (f) => STREET_STYLE[f.properties.class] || STREET_STYLE.minor,
+      interactive: false,
+    }).addTo(this.streets);
+    L.geoJSON(stops, {
+      pointToLayer: (f, ll) => L.circleMarker(ll, {
+        radius: 4, color: "#0057b8", weight: 1.5, fillColor: "#fff", fillOpacity: 1,
+      }).bindTooltip(f.properties.name).on("click", (ev) => {
+        if (this.picking) return; // the map's click handler takes it
+        if (this.onStop) this.onStop(f.properties, ev.latlng);
+      }),
+    }).addTo(this.stops);
+    this.map.getContainer().dataset.loaded = "true";
+  }
+
+  /** The next click on the map calls `done(lat, lon)`; null stops picking. */
+  setPicking(done) {
+    this.picking = done;
+    this.map.getContainer().classList.toggle("picking", Boolean(done));
+  }
+
+  setPlace(role, lat, lon, label) {
+    this.places.eachLayer((l) => { if (l.options.role === role) this.places.removeLayer(l); });
+    if (lat === null) return;
+    const color = role.endsWith("from") ? "#15803d" : "#b91c1c";
+    L.circleMarker([lat, lon], {
+      renderer: this.svg, radius: 9, color: "#fff", weight: 3, fillColor: color, fillOpacity: 1,
+      className: `place place-${role}`, role,
+    }).bindTooltip(label).addTo(this.places);
+  }
+
+  clearRoute() {
+    this.route.clearLayers();
+    this.map.getContainer().dataset.legs = "0";
+  }
+
+  /** Draw an itinerary's legs (OTP shape) and zoom to them. */
+  showItinerary(it, decode) {
+    this.clearRoute();
+    const all = [];
+    for (const leg of it.legs) {
+      const pts = leg.legGeometry && leg.legGeometry.points ? decode(leg.legGeometry.points)
+        : [[leg.from.lat, leg.from.lon], [leg.to.lat, leg.to.lon]];
+      all.push(...pts);
+      const line = L.polyline(pts, {
+        renderer: this.svg, color: LEG_COLOR[leg.mode] || "#0057b8",
+        weight: leg.mode === "WALK" ? 4 : 6, opacity: 0.9,
+        dashArray: leg.mode === "ON_DEMAND" ? "10 8" : leg.mode === "WALK" ? "2 6" : null,
+        className: `leg leg-${leg.mode.toLowerCase()}`,
+      });
+      line.bindTooltip(t(`leg.${leg.mode}`));
+      line.addTo(this.route);
+    }
+    this.map.getContainer().dataset.legs = String(it.legs.length);
+    if (all.length) this.map.fitBounds(L.latLngBounds(all), { padding: [40, 40], maxZoom: 15 });
+  }
+
+  /** Vehicles as labelled markers: [{id, lat, lon, label}]. */
+  showVehicles(list) {
+    this.fleet.clearLayers();
+    for (const v of list) {
+      L.marker([v.lat, v.lon], {
+        icon: L.divIcon({ className: "vehicle-icon", html: "", iconSize: [26, 26] }),
+        title: v.label, keyboard: true, alt: v.label,
+      }).bindTooltip(v.id, { permanent: true, direction: "right", className: "vehicle-label" })
+        .addTo(this.fleet);
+    }
+  }
+
+  /** Bookings' pickups and drop-offs of a manifest: small numbered markers. */
+  showStops(stops) {
+    for (const s of stops) {
+      L.circleMarker([s.location.lat, s.location.lon], {
+        renderer: this.svg, radius: 6, weight: 2, color: "#fff",
+        fillColor: s.kind === "pickup" ? "#15803d" : "#b91c1c", fillOpacity: 1,
+        className: `manifest-stop manifest-${s.kind}`,
+      }).bindTooltip(`${s.vehicleId} #${s.seq}`).addTo(this.fleet);
+    }
+  }
+
+  invalidate() {
+    this.map.invalidateSize();
+  }
+}

@@ -1,0 +1,113 @@
+// A place field: type to search stops, streets and places (a listbox operable by keyboard),
+// or press "On map" and click the map.
+import { api } from "./api.js";
+import { t } from "./i18n.js";
+import { el } from "./format.js";
+
+export class PlaceField {
+  /** `role` names the field's DOM ids (`${role}-input`, `${role}-list`). */
+  constructor(role, mapView, status, label) {
+    this.role = role;
+    this.mapView = mapView;
+    this.status = status;
+    this.label = label; // () => the field's name for messages
+    this.value = null; // {lat, lon, name, stopId}
+    this.input = document.getElementById(`${role}-input`);
+    this.list = document.getElementById(`${role}-list`);
+    this.button = document.querySelector(`[data-pick="${role}"]`);
+    this.options = [];
+    this.active = -1;
+    this.timer = null;
+    this.seq = 0;
+    this.input.addEventListener("input", () => {
+      this.value = null;
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.search(), 180);
+    });
+    this.input.addEventListener("keydown", (ev) => this.key(ev));
+    this.input.addEventListener("blur", () => setTimeout(() => this.close(), 150));
+    this.button.addEventListener("click", () => this.pickOnMap());
+  }
+
+  async search() {
+    const q = this.input.value.trim();
+    if (!q) return this.close();
+    const mine = ++this.seq;
+    try {
+      const res = await api("/api/v1/places", { query: { q, limit: 8 } });
+      if (mine !== this.seq) return; // a newer search is under way
+      this.open(res.places);
+    } catch (e) {
+      this.close();
+    }
+  }
+
+  open(places) {
+    this.options = places;
+    this.active = -1;
+    this.list.replaceChildren(...places.map((p, i) => el("li", {
+      id: `${this.role}-opt-${i}`, role: "option", "aria-selected": "false",
+      onmousedown: (ev) => { ev.preventDefault(); this.choose(i); },
+    }, el("span", { class: "name" }, p.name), " ",
+    el("span", { class: "kind" }, [t(`kind.${p.kind}`) === `kind.${p.kind}` ? p.kind : t(`kind.${p.kind}`),
+      p.near ? `, ${t("place.near", { stop: p.near })}` : ""].join("")))));
+    this.list.hidden = places.length === 0;
+    this.input.setAttribute("aria-expanded", String(places.length > 0));
+  }
+
+  close() {
+    this.list.hidden = true;
+    this.input.setAttribute("aria-expanded", "false");
+    this.input.removeAttribute("aria-activedescendant");
+  }
+
+  key(ev) {
+    if (this.list.hidden) {
+      if (ev.key === "ArrowDown" && this.input.value.trim()) this.search();
+      return;
+    }
+    const n = this.options.length;
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      this.active = (this.active + (ev.key === "ArrowDown" ? 1 : n - 1)) % n;
+      [...this.list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === this.active)));
+      this.input.setAttribute("aria-activedescendant", `${this.role}-opt-${this.active}`);
+    } else if (ev.key === "Enter" && this.active >= 0) {
+      ev.preventDefault();
+      this.choose(this.active);
+    } else if (ev.key === "Escape") {
+      this.close();
+    }
+  }
+
+  choose(i) {
+    const p = this.options[i];
+    this.set({ lat: p.lat, lon: p.lon, name: p.name, stopId: p.stopId });
+    this.close();
+  }
+
+  set(v) {
+    this.value = v;
+    this.input.value = v ? v.name : "";
+    this.mapView.setPlace(this.role, v ? v.lat : null, v ? v.lon : null, v ? v.name : "");
+  }
+
+  pickOnMap() {
+    const on = this.button.getAttribute("aria-pressed") !== "true";
+    for (const b of document.querySelectorAll("[data-pick]")) b.setAttribute("aria-pressed", "false");
+    if (!on) return this.mapView.setPicking(null);
+    this.button.setAttribute("aria-pressed", "true");
+    this.status(t("pick.hint", { what: this.label() }));
+    this.mapView.setPicking((lat, lon) => {
+      this.button.setAttribute("aria-pressed", "false");
+      this.set({ lat, lon, name: t("place.mappoint", { lat: lat.toFixed(5), lon: lon.toFixed(5) }) });
+      this.status("");
+    });
+  }
+
+  /** "LAT,LON" or "stop:ID" for the plan endpoint. */
+  query() {
+    if (!this.value) return null;
+    return this.value.stopId ? `stop:${this.value.stopId}` : `${this.value.lat},${this.value.lon}`;
+  }
+}

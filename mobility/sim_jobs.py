@@ -1,0 +1,188 @@
+"""Simulations started from the API: each run is a child process that writes its state to
+``job.json`` in its own folder, so every API process can answer for it and a server
+restart loses no finished report."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import multiprocessing
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from mobility.errors import RegionError
+from mobility.region import Region
+from mobility.server import service_areas
+
+#: what a job folder may serve (the report's own files)
+_FILES = {"index.html", "kpis.json", "trips.csv", "map.png", "waits.png", "occupancy.png",
+          "by_hour.png"}
+_PLOTS = ("map.png", "occupancy.png", "by_hour.png", "waits.png")
+_API = "/api/v1/simulations"
+
+
+class Simulations:
+    """Start, follow and read planners' simulation runs of one region."""
+
+    def __init__(self, region: Region, root: Path, *, data: Path, cache: Path) -> None:
+        self.region, self.root, self.data, self.cache = region, root, data, cache
+        self._ctx = multiprocessing.get_context("spawn")  # a fresh interpreter per run
+
+    def start(self, area: str | None, vehicles: list[int], rate_per_hour: float,
+              seed: int) -> dict[str, Any]:
+        names = [a.name for a in service_areas(self.region)]
+        if not names:
+            raise RegionError(f"region {self.region.name} has no on-demand service area to "
+                              "simulate")
+        if area is not None and area not in names:
+            raise RegionError(f"area {area!r} is not a service area of {self.region.name} "
+                              f"(known: {', '.join(names)})", field="area")
+        if any(not 1 <= n <= 50 for n in vehicles):
+            raise RegionError("vehicles must be fleet sizes from 1 to 50", field="vehicles")
+        job_id = secrets.token_hex(8)
+        folder = self.root / job_id
+        folder.mkdir(parents=True, exist_ok=False)
+        job = {"id": job_id, "status": "queued", "area": area or names[0],
+               "rate_per_hour": rate_per_hour, "seed": seed, "progress": 0.0,
+               "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+               "variants": [{"label": f"{n}veh", "vehicles": n, "status": "queued"}
+                            for n in vehicles], "error": None, "pid": None}
+        _write(folder, job)
+        p = self._ctx.Process(target=_run, args=(str(self.region.config.folder), str(self.data),
+                                                 str(self.cache), str(folder)), daemon=True)
+        p.start()
+        job["pid"] = p.pid
+        _merge(folder, pid=p.pid)
+        return _public(job)
+
+    def busy(self) -> bool:
+        return any(j["status"] in ("queued", "running") for j in self.list(5))
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        folder = self.root / job_id
+        job = _read(folder)
+        return None if job is None else _public(_checked(folder, job))
+
+    def list(self, limit: int = 20) -> list[dict[str, Any]]:
+        if not self.root.is_dir():
+            return []
+        folders = sorted((f for f in self.root.iterdir() if (f / "job.json").is_file()),
+                         key=lambda f: f.stat().st_mtime, reverse=True)[:limit]
+        out = []
+        for f in folders:
+            job = _read(f)
+            if job is not None:
+                out.append(_public(_checked(f, job)))
+        return out
+
+    def file(self, job_id: str, variant: str, name: str) -> Path | None:
+        if name not in _FILES or "/" in variant or variant.startswith("."):
+            return None
+        path = self.root / job_id / variant / name
+        return path if path.is_file() else None
+
+
+def _run(region_root: str, data: str, cache: str, folder_s: str) -> None:
+    """The child process: simulate each variant, write its report, record progress."""
+    from mobility import simulation as simmod
+    from mobility.region import load_region
+    from mobility.report import write_report
+
+    folder = Path(folder_s)
+    job = _read(folder) or {}
+    try:
+        region = load_region(region_root, data=Path(data), cache_dir=Path(cache))
+        variants = job["variants"]
+        last = [0.0]
+
+        def progress(i: int, k: int, n: int) -> None:
+            now = time.monotonic()
+            if now - last[0] > 0.5 or k == n:
+                last[0] = now
+                _merge(folder, progress=round((i + (k / n if n else 1)) / len(variants), 3))
+
+        _merge(folder, status="running")
+        for i, v in enumerate(variants):
+            v["status"] = "running"
+            _merge(folder, variants=variants)
+            sc = simmod.load_scenario(region, None, simmod.Overrides(
+                vehicles=v["vehicles"], rate_per_hour=job["rate_per_hour"], seed=job["seed"],
+                area=job["area"]))
+            trips, notes = simmod.demand_for(region, sc, None, False)
+            r = simmod.run(region, sc, trips, notes,
+                           lambda k, n, i=i: progress(i, k, n))  # type: ignore[misc]
+            write_report(region, r, folder / v["label"])
+            v.update(status="done", kpis=r.kpis)
+            _merge(folder, variants=variants, progress=round((i + 1) / len(variants), 3))
+        _merge(folder, status="done", progress=1.0)
+    except Exception as exc:  # recorded for the planner, who sees it in the app
+        msg = str(exc) if isinstance(exc, RegionError) else f"{type(exc).__name__}: {exc}"
+        _merge(folder, status="failed", error=msg)
+        raise
+
+
+def _checked(folder: Path, job: dict[str, Any]) -> dict[str, Any]:
+    """A queued or running job whose process is gone failed (e.g. the server restarted)."""
+    # (a fresh job's process id may not be recorded yet)
+    if (job["status"] in ("queued", "running") and not _alive(job.get("pid"))
+            and (job.get("pid") is not None or time.time() - folder.stat().st_mtime > 30)):
+        job = _merge(folder, status="failed", error="the run was interrupted (the "
+                     "server stopped); start it again")
+    return job
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):  # a zombie child of ours is finished
+        st = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1]
+        if st.startswith("Z"):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            return False
+    return True
+
+
+def _public(job: dict[str, Any]) -> dict[str, Any]:
+    """The job as the API shows it: plot and report URLs instead of the process id."""
+    out = {k: v for k, v in job.items() if k != "pid"}
+    variants = []
+    for v in job["variants"]:
+        v = dict(v)
+        if v["status"] == "done":
+            base = f"{_API}/{job['id']}/{v['label']}"
+            v["plots"] = {p.removesuffix(".png"): f"{base}/{p}" for p in _PLOTS}
+            v["report"] = f"{base}/index.html"
+        variants.append(v)
+    out["variants"] = variants
+    return out
+
+
+def _read(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((folder / "job.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+
+
+def _write(folder: Path, job: dict[str, Any]) -> None:
+    tmp = folder / f".job.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(job), encoding="utf-8")
+    tmp.replace(folder / "job.json")  # atomic: readers never see half a file
+
+
+def _merge(folder: Path, **changes: Any) -> dict[str, Any]:
+    job = _read(folder) or {}
+    job.update(changes)
+    _write(folder, job)
+    return job

@@ -1,0 +1,290 @@
+"""The web app in a real browser: Playwright drives Debian's Chromium against the real server
+process (``mobility serve addison-vt``). A rider plans a trip (origin clicked on the map,
+destination found by keyboard search), sees it on the map, signs up, books and cancels; a
+dispatcher sees the booking, books for a caller and marks a no-show; a planner runs a small
+simulation sweep and reads its KPIs. Screenshots go to ``out/browser/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api_helpers import ADDISON_TZ
+from tests.conftest import CACHE, DATA, ROOT
+from tests.server_process import Server, cli
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "out" / "browser"
+# headless and quiet: no GPU, no sandbox (root in CI), no calls home on a closed network
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CORNWALL = (43.9634, -73.2151)  # homes outside walking distance of any stop
+RIDER_NAME, RIDER_PHONE = "Erika Mustermann", "+1 802 555 0142"
+CALLER_NAME, CALLER_PHONE = "Hildegard Anrufer", "+1 802 555 0177"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not "
+                                "installed (test.sh installs it: apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, addison: Any) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("web")
+    env = {**os.environ, "MOBILITY_DB_URL": f"sqlite:///{tmp / 'm.db'}",
+           "MOBILITY_CACHE": str(CACHE), "MOBILITY_DATA": str(DATA),
+           "MOBILITY_SIM_DIR": str(tmp / "sims"), "MOBILITY_REPLAY_FEED": "true"}
+    srv = Server(env, "addison-vt", tmp / "server.log").start()
+    srv.env = env
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def staff_key(server: Server) -> str:
+    """The dispatcher key ``serve`` printed on the new installation."""
+    log = server.log()
+    line = next(x for x in log.splitlines() if x.startswith("first dispatcher key: "))
+    return line.rsplit(" ", 1)[-1].strip()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: Any, server: Server) -> Iterator[Any]:
+    """A fresh browser context (empty storage) on the app; it fails the test on a script
+    error or on any request that leaves the server (the app must work offline)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 950}, locale="en-US")
+    pg = ctx.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("request", lambda r: None if r.url.startswith((server.url, "data:", "blob:"))
+          else outside.append(r.url))
+    pg.on("dialog", lambda d: d.accept())
+    pg.goto(server.url + "/")
+    pg.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    yield pg
+    ctx.close()
+    assert not errors, errors
+    assert not outside, f"requests outside the server: {outside}"
+
+
+def shot(pg: Any, name: str) -> None:
+    pg.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def tomorrow_input(hour: int) -> str:
+    d = dt.datetime.now(ADDISON_TZ).date() + dt.timedelta(days=1)
+    return f"{d.isoformat()}T{hour:02d}:00"
+
+
+def click_map(pg: Any, lat: float, lon: float) -> None:
+    """Click the map where (lat, lon) is drawn."""
+    xy = pg.evaluate("([lat, lon]) => { const m = window.mobility.map.map; m.setView([lat, lon],"
+                     " 14, {animate: false}); const p = m.latLngToContainerPoint([lat, lon]);"
+                     " const r = m.getContainer().getBoundingClientRect();"
+                     " return [r.left + p.x, r.top + p.y]; }", [lat, lon])
+    pg.mouse.click(xy[0], xy[1])
+
+
+def search_and_choose(pg: Any, field: str, text: str, expect: str) -> None:
+    """Type into a place field and pick the first suggestion with the keyboard."""
+    pg.fill(f"#{field}-input", text)
+    pg.wait_for_selector(f"#{field}-list li", timeout=10_000)
+    assert expect in pg.inner_text(f"#{field}-list li >> nth=0")
+    pg.press(f"#{field}-input", "ArrowDown")
+    pg.press(f"#{field}-input", "Enter")
+    assert pg.input_value(f"#{field}-input").startswith(expect)
+
+
+def api_get(server: Server, path: str, key: str, **params: Any) -> Any:
+    r = httpx.get(server.url + path, params=params, timeout=30,
+                  headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_rider_plans_books_and_cancels(page: Any, server: Server, staff_key: str) -> None:
+    pg = page
+    assert pg.get_attribute("html", "lang") == "en"  # a US region: English by default
+    assert pg.get_attribute("#map", "data-loaded") == "true"
+    # origin: a point clicked on the map (no stop within walking distance there)
+    pg.click('[data-pick="from"]')
+    click_map(pg, *CORNWALL)
+    assert "Point on the map" in pg.input_value("#from-input")
+    assert pg.locator("path.place-from").count() == 1
+    search_and_choose(pg, "to", "Vergennes Green", "Vergennes Green")
+    pg.fill("#plan-time", tomorrow_input(8))
+    pg.click("#plan-form button[type=submit]")
+    pg.wait_for_selector("#itin-list > li", timeout=30_000)
+    first = pg.locator("#itin-list > li").first
+    assert "On-demand ride" in first.inner_text() and "pickup between" in first.inner_text()
+    # the selected itinerary is drawn: an on-demand leg to the bus, then the bus
+    assert pg.locator("path.leg-on_demand").count() >= 1
+    assert pg.locator("path.leg-bus").count() >= 1
+    assert pg.locator("path.leg-bus").first.is_visible()
+    shot(pg, "rider-itinerary")
+
+    # booking needs an account: sign up, then book the first itinerary's ride
+    pg.fill("#signup-name", RIDER_NAME)
+    pg.fill("#signup-phone", RIDER_PHONE)
+    pg.click("#signup-form button[type=submit]")
+    pg.wait_for_selector("#rider-signed-in:not([hidden])")
+    assert RIDER_NAME in pg.inner_text("#rider-who")
+    first.locator("button.book").click()
+    pg.wait_for_selector("#my-bookings li.status-confirmed", timeout=30_000)
+    assert first.locator("button.book").is_disabled()
+    key = pg.evaluate("localStorage.getItem('mobility.riderKey')")
+    mine = api_get(server, "/api/v1/bookings", key)["bookings"]
+    assert [b["status"] for b in mine] == ["confirmed"]
+    booking = mine[0]
+    assert booking["itineraryId"] and booking["connection"]["status"] == "on_time"
+    shot(pg, "rider-booked")
+
+    # the dispatcher sees it, with the rider's name, on the ride's day
+    pg.click("#tab-dispatcher")
+    pg.fill("#view-dispatcher .staff-key", staff_key)
+    pg.click("#view-dispatcher .staff-signin button")
+    pg.wait_for_selector("#view-dispatcher .staff-only:not([hidden])")
+    pg.fill("#disp-date", booking["pickupWindow"]["start"][:10])
+    pg.dispatch_event("#disp-date", "change")
+    row = pg.locator(f'#booking-rows tr[data-id="{booking["id"]}"]')
+    row.wait_for(timeout=15_000)
+    assert RIDER_NAME in row.inner_text() and booking["vehicleId"] in row.inner_text()
+    veh = pg.locator(f'#vehicle-list article[data-id="{booking["vehicleId"]}"]')
+    assert RIDER_NAME in veh.inner_text() and RIDER_PHONE in veh.inner_text()
+    assert pg.locator(".vehicle-icon").count() == 3  # the fleet's vehicles on the map
+    shot(pg, "dispatcher-booking")
+
+    # back as the rider: cancel
+    pg.click("#tab-rider")
+    pg.click(f'#my-bookings li[data-id="{booking["id"]}"] button.cancel')
+    pg.wait_for_selector(f'#my-bookings li.status-cancelled[data-id="{booking["id"]}"]')
+    assert api_get(server, f"/api/v1/bookings/{booking['id']}", key)["status"] == "cancelled"
+    # the rider's name and phone number reached the store, never the log
+    log = server.log()
+    assert RIDER_PHONE not in log and RIDER_NAME not in log
+
+
+def test_dispatcher_books_for_a_caller_and_marks_a_no_show(page: Any, server: Server,
+                                                            staff_key: str) -> None:
+    pg = page
+    pg.click("#tab-dispatcher")
+    pg.fill("#view-dispatcher .staff-key", staff_key)
+    pg.press("#view-dispatcher .staff-key", "Enter")
+    pg.wait_for_selector("#view-dispatcher .staff-only:not([hidden])")
+    pg.fill("#caller-name", CALLER_NAME)
+    pg.fill("#caller-phone", CALLER_PHONE)
+    search_and_choose(pg, "cfrom", "Middlebury High School", "Middlebury High School")
+    search_and_choose(pg, "cto", "Middlebury Lindale", "Middlebury Lindale")
+    pg.fill("#caller-time", tomorrow_input(10))
+    pg.click("#caller-form button[type=submit]")
+    pg.wait_for_selector("#caller-offer button.confirm", timeout=30_000)
+    assert "pickup between" in pg.inner_text("#caller-offer")
+    pg.click("#caller-offer button.confirm")
+    pg.wait_for_selector("#caller-offer p.done", timeout=30_000)
+    assert CALLER_NAME in pg.inner_text("#caller-offer")
+    booked = api_get(server, "/api/v1/bookings", staff_key, status="confirmed")["bookings"]
+    mine = [b for b in booked if api_get(server, f"/api/v1/riders/{b['riderId']}",
+                                         staff_key)["name"] == CALLER_NAME]
+    assert len(mine) == 1
+    b = mine[0]
+    row = pg.locator(f'#booking-rows tr[data-id="{b["id"]}"]')
+    row.wait_for()
+    assert CALLER_NAME in row.inner_text()
+    shot(pg, "dispatcher-caller")
+    row.locator("button.noshow").click()
+    pg.wait_for_selector(f'#booking-rows tr.status-no_show[data-id="{b["id"]}"]')
+    assert api_get(server, f"/api/v1/bookings/{b['id']}", staff_key)["status"] == "no_show"
+    log = server.log()
+    assert CALLER_PHONE not in log and CALLER_NAME not in log
+
+
+def test_planner_runs_a_small_sweep_and_reads_its_kpis(page: Any, server: Server,
+                                                        staff_key: str) -> None:
+    pg = page
+    pg.click("#tab-planner")
+    assert not pg.locator("#map").is_visible()  # the planner's page is the report
+    pg.fill("#view-planner .staff-key", staff_key)
+    pg.click("#view-planner .staff-signin button")
+    pg.wait_for_selector("#view-planner .staff-only:not([hidden])")
+    assert pg.locator("#sim-area option").first.inner_text() == "middlebury"
+    pg.fill("#sim-vehicles", "1,2")
+    pg.fill("#sim-rate", "3")
+    pg.click("#sim-form button[type=submit]")
+    pg.wait_for_selector("#sim-compare tbody tr >> nth=1", timeout=240_000)
+    pg.wait_for_selector("#sim-progress-label[hidden]", state="attached", timeout=60_000)
+    jobs = api_get(server, "/api/v1/simulations", staff_key)["simulations"]
+    job = jobs[0]
+    assert job["status"] == "done" and [v["vehicles"] for v in job["variants"]] == [1, 2]
+    for v in job["variants"]:
+        served = v["kpis"]["served_share"]
+        cell = pg.locator(f'#sim-compare tr[data-variant="{v["label"]}"] td.served')
+        assert cell.inner_text() == f"{100 * served:.1f} %"
+    # more vehicles serve at least as many requests of the same demand (same seed)
+    a, b = (v["kpis"] for v in job["variants"])
+    assert a["requests"] == b["requests"] and b["served"] >= a["served"]
+    # the plots are real images served by the API
+    imgs = pg.locator("#sim-variant img")
+    assert imgs.count() == 4
+    for i in range(4):
+        imgs.nth(i).scroll_into_view_if_needed()
+        pg.wait_for_function("img => img.complete && img.naturalWidth > 100",
+                             arg=imgs.nth(i).element_handle())
+    shot(pg, "planner-sweep")
+
+
+def test_german_and_keyboard(page: Any) -> None:
+    """The language switch translates the interface; the tabs work with arrow keys; every
+    form control has a label."""
+    pg = page
+    pg.select_option("#lang", "de")
+    assert pg.get_attribute("html", "lang") == "de"
+    assert pg.inner_text("#tab-rider") == "Fahren"
+    assert pg.inner_text("#plan-form button[type=submit]") == "Verbindungen suchen"
+    pg.focus("#tab-rider")
+    pg.keyboard.press("ArrowRight")
+    assert pg.get_attribute("#tab-dispatcher", "aria-selected") == "true"
+    assert pg.evaluate("document.activeElement.id") == "tab-dispatcher"
+    assert pg.is_visible("#view-dispatcher") and not pg.is_visible("#view-rider")
+    unlabelled = pg.evaluate("""() => [...document.querySelectorAll('input, select')]
+        .filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length)
+                 && !e.getAttribute('aria-label')).map(e => e.id || e.name || e.className)""")
+    assert unlabelled == []
+    pg.reload()  # the choice is remembered
+    pg.wait_for_selector("body[data-ready=true]")
+    assert pg.inner_text("#tab-rider") == "Fahren"
+    shot(pg, "german")
+
+
+def test_cli_keys_work_in_the_app(page: Any, server: Server) -> None:
+    """A rider key made with ``mobility keys create`` signs in; a wrong key is refused with
+    a message next to the field."""
+    pg = page
+    key = json.loads(cli(server.env, "keys", "create", "--role", "rider", "--name",
+                         "Kim Keyholder", "--json"))["key"]
+    pg.fill("#rider-key", "mob_wrong_key")
+    pg.click("#rider-key-form button")
+    pg.wait_for_selector(".status.error")
+    assert "not accepted" in pg.inner_text("#status")
+    pg.fill("#rider-key", key)
+    pg.click("#rider-key-form button")
+    pg.wait_for_selector("#rider-signed-in:not([hidden])")
+    assert pg.inner_text("#rider-who") == "Kim Keyholder"
+    assert "No bookings yet." in pg.inner_text("#my-bookings")
+
