@@ -70,6 +70,12 @@ class Atlas:
                            [float(lat.max()), float(lon.max())]],
                 "stops": tt.n_stops}
 
+    def warm(self) -> None:
+        """Build the base map and the place index now (a second or two), not on the first
+        request that needs them."""
+        self.streets_gz()
+        self.search("warm")
+
     # -- base map --------------------------------------------------------------------------
     def streets_gz(self) -> bytes:
         """The car network as gzip-compressed GeoJSON: three MultiLineStrings (major, minor,
@@ -82,9 +88,14 @@ class Atlas:
         net = self.region.streets["car"]
         tail = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
         head = net.head.astype(np.int64)
-        # a two-way street is two edges: keep one of each pair (same ends, same length)
+        # a two-way street is two edges: keep one of each pair (same ends, same length, same
+        # bounding box — parallel roads between two junctions stay apart)
+        off = net.geom_offset
+        box = [np.round(f(g.astype(np.float64), off[:-1]) * 1e5).astype(np.int64)
+               for g in (net.geom_lat, net.geom_lon) for f in (np.minimum.reduceat,
+                                                                np.maximum.reduceat)]
         key = np.c_[np.minimum(tail, head), np.maximum(tail, head),
-                    np.round(net.length).astype(np.int64)]
+                    np.round(net.length).astype(np.int64), *box]
         _, first = np.unique(key, axis=0, return_index=True)
         names = np.array([*HIGHWAY_CLASSES, ""])
         hw = names[net.highway[first]]  # -1 picks ""
@@ -93,7 +104,6 @@ class Atlas:
         lat = np.round(net.geom_lat.astype(np.float64), 5)
         lon = np.round(net.geom_lon.astype(np.float64), 5)
         lines: list[list[str]] = [[], [], []]
-        off = net.geom_offset
         for e, k in zip(first.tolist(), layer.tolist(), strict=True):
             a, b = int(off[e]), int(off[e + 1])
             pts = ",".join(f"[{x:.5f},{y:.5f}]" for x, y in zip(lon[a:b], lat[a:b],

@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import threading
 import time
 
 from fastapi import FastAPI
@@ -58,6 +59,8 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
     from mobility.sim_jobs import Simulations
 
     atlas = Atlas(region, tile_url=settings.tile_url, language=settings.language)
+    if warm:  # in the background: the API answers meanwhile (map requests wait for it)
+        threading.Thread(target=atlas.warm, name="atlas-warm", daemon=True).start()
     sims = Simulations(region, settings.sim_dir, data=settings.data, cache=settings.cache)
     return create_app(planner, ondemand, region_name=region.name, atlas=atlas,
                       simulator=sims)

@@ -106,8 +106,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-un
     drop_pg_schema(url)
 
 
+@pytest.fixture(scope="session")
+def addison_atlas(addison: Region):  # type: ignore[no-untyped-def]
+    from mobility.atlas import Atlas
+
+    return Atlas(addison)
+
+
 @pytest.fixture()
-def api(addison: Region, addison_planner, addison_travel, store):  # type: ignore[no-untyped-def]
+def api(addison: Region, addison_planner, addison_travel, addison_atlas, store):  # type: ignore[no-untyped-def]
     """The app over the real addison-vt region and a fresh store, with a TestClient."""
     from fastapi.testclient import TestClient
 
@@ -118,6 +125,6 @@ def api(addison: Region, addison_planner, addison_travel, store):  # type: ignor
     od = OnDemand(service_areas(addison), addison_travel, addison.timezone, store,
                   config=ApiConfig(cors_origins=("https://app.example.org",)))
     od.sync_fleet()
-    app = create_app(addison_planner, od, region_name=addison.name)
+    app = create_app(addison_planner, od, region_name=addison.name, atlas=addison_atlas)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield ApiUnderTest(client, store, od)

@@ -33,14 +33,18 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
                                 "installed (test.sh installs it: apt-get install chromium)")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, addison: Any) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("web")
+def _serve(tmp: Path, region: str) -> Server:
     env = {**os.environ, "MOBILITY_DB_URL": f"sqlite:///{tmp / 'm.db'}",
            "MOBILITY_CACHE": str(CACHE), "MOBILITY_DATA": str(DATA),
            "MOBILITY_SIM_DIR": str(tmp / "sims"), "MOBILITY_REPLAY_FEED": "true"}
-    srv = Server(env, "addison-vt", tmp / "server.log").start()
-    srv.env = env
+    srv = Server(env, region, tmp / "server.log").start()
+    srv.env = env  # type: ignore[attr-defined]
+    return srv
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, addison: Any) -> Iterator[Server]:
+    srv = _serve(tmp_path_factory.mktemp("web"), "addison-vt")
     yield srv
     srv.stop()
 
@@ -66,6 +70,10 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture()
 def page(browser: Any, server: Server) -> Iterator[Any]:
+    yield from _page(browser, server)
+
+
+def _page(browser: Any, server: Server) -> Iterator[Any]:
     """A fresh browser context (empty storage) on the app; it fails the test on a script
     error or on any request that leaves the server (the app must work offline)."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 950}, locale="en-US")
@@ -276,7 +284,7 @@ def test_cli_keys_work_in_the_app(page: Any, server: Server) -> None:
     """A rider key made with ``mobility keys create`` signs in; a wrong key is refused with
     a message next to the field."""
     pg = page
-    key = json.loads(cli(server.env, "keys", "create", "--role", "rider", "--name",
+    key = json.loads(cli(server.env, "keys",  # type: ignore[attr-defined] "create", "--role", "rider", "--name",
                          "Kim Keyholder", "--json"))["key"]
     pg.fill("#rider-key", "mob_wrong_key")
     pg.click("#rider-key-form button")
@@ -288,3 +296,26 @@ def test_cli_keys_work_in_the_app(page: Any, server: Server) -> None:
     assert pg.inner_text("#rider-who") == "Kim Keyholder"
     assert "No bookings yet." in pg.inner_text("#my-bookings")
 
+
+
+def test_a_german_region_opens_in_german_and_plans(browser: Any, rhein_neckar: Any,
+                                                    tmp_path: Path) -> None:
+    """rhein-neckar: German by default; a tram/bus journey found by stop names is listed
+    and drawn."""
+    srv = _serve(tmp_path, "rhein-neckar")
+    try:
+        for pg in _page(browser, srv):
+            assert pg.get_attribute("html", "lang") == "de"
+            assert pg.inner_text("#tab-rider") == "Fahren"
+            search_and_choose(pg, "from", "paradeplatz", "Paradeplatz")
+            search_and_choose(pg, "to", "Bismarckplatz", "Bismarckplatz")
+            pg.fill("#plan-time", tomorrow_input(9))
+            pg.click("#plan-form button[type=submit]")
+            pg.wait_for_selector("#itin-list > li", timeout=60_000)
+            text = pg.inner_text("#itin-list > li >> nth=0")
+            assert "Umstiege" in text and ("Straßenbahn" in text or "Bus" in text
+                                           or "Zug" in text)
+            assert pg.locator("path.leg").count() >= 1
+            shot(pg, "rhein-neckar-de")
+    finally:
+        srv.stop()

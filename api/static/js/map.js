@@ -61,6 +61,15 @@ export class MapView {
         if (this.onStop) this.onStop(f.properties, ev.latlng);
       }),
     }).addTo(this.stops);
+    // many stops (a city) only from street level on: at lower zooms they hide the streets
+    const crowded = stops.features.length > 300;
+    const toggle = () => {
+      const show = !crowded || this.map.getZoom() >= 13;
+      if (show && !this.map.hasLayer(this.stops)) this.stops.addTo(this.map);
+      if (!show && this.map.hasLayer(this.stops)) this.map.removeLayer(this.stops);
+    };
+    this.map.on("zoomend", toggle);
+    toggle();
     this.map.getContainer().dataset.loaded = "true";
   }
 

@@ -1,0 +1,286 @@
+"""What the web app asks of the API, over the real regions: the region's facts and language,
+the offline base map (every street drawn once), place search, riders signing up, the first
+dispatcher key, the static app itself, and simulations run in a child process."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import ApiConfig, OnDemand, Store, create_app
+from api.auth import first_staff_key
+from mobility.atlas import Atlas, fold
+from mobility.region import Region
+from mobility.server import service_areas
+from mobility.sim_jobs import Simulations
+from tests.api_helpers import key
+from tests.conftest import CACHE, DATA
+
+
+def _client(region: Region, planner: Any, travel: Any, tmp: Path, *,
+            open_signup: bool = True) -> TestClient:
+    store = Store(f"sqlite:///{tmp / 'm.db'}")
+    store.migrate()
+    od = OnDemand(service_areas(region), travel, region.timezone, store,
+                  config=ApiConfig(open_signup=open_signup))
+    od.sync_fleet()
+    app = create_app(planner, od, region_name=region.name, atlas=Atlas(region),
+                     simulator=Simulations(region, tmp / "sims", data=DATA, cache=CACHE))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture()
+def web(addison: Region, addison_planner: Any, addison_travel: Any, tmp_path: Path
+        ) -> Iterator[TestClient]:
+    with _client(addison, addison_planner, addison_travel, tmp_path) as c:
+        yield c
+
+
+def _store(c: TestClient) -> Store:
+    return c.app.state.store  # type: ignore[attr-defined, no-any-return]
+
+
+# -- the region and its language -------------------------------------------------------------
+def test_region_info(web: TestClient, addison: Region) -> None:
+    r = web.get("/api/v1/region").json()
+    net = addison.streets["car"]
+    assert r["name"] == "addison-vt" and r["timezone"] == "America/New_York"
+    assert r["language"] == "en" and r["tileUrl"] is None and r["openSignup"] is True
+    (s, w), (n, e) = r["bounds"]
+    assert s == pytest.approx(net.node_lat.min()) and e == pytest.approx(net.node_lon.max())
+    assert r["stops"] == addison.timetable.n_stops
+
+
+def test_german_regions_default_to_german(rhein_neckar: Region, addison: Region) -> None:
+    assert Atlas(rhein_neckar).info()["language"] == "de"
+    assert Atlas(addison, language="de").info()["language"] == "de"  # the operator's choice
+
+
+# -- the base map ----------------------------------------------------------------------------
+def _lines(doc: dict[str, Any]) -> dict[str, list[list[list[float]]]]:
+    return {f["properties"]["class"]: f["geometry"]["coordinates"] for f in doc["features"]}
+
+
+def test_streets_are_each_drawn_once(web: TestClient, addison: Region) -> None:
+    """Checked against the network's own edge geometries: every edge is drawn (in one
+    direction or the other), and no street twice."""
+    r = web.get("/api/v1/map/streets", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
+    lines = _lines(r.json())
+    assert set(lines) == {"major", "minor", "service"}
+    drawn = [tuple((round(x, 5), round(y, 5)) for x, y in ln)
+             for ls in lines.values() for ln in ls]
+    assert len(drawn) == len(set(drawn))  # no line twice
+    net = addison.streets["car"]
+    expected = set()
+    for e in range(net.n_edges):
+        a, b = int(net.geom_offset[e]), int(net.geom_offset[e + 1])
+        pts = tuple((round(float(x), 5), round(float(y), 5))
+                    for x, y in zip(net.geom_lon[a:b], net.geom_lat[a:b], strict=True))
+        expected.add(min(pts, pts[::-1]))  # one key per undirected geometry
+    assert {min(p, p[::-1]) for p in drawn} == expected
+    # motorways and primaries are "major"; the area's trunk roads are there
+    assert len(lines["major"]) > 100 and len(lines["minor"]) > len(lines["major"])
+
+
+def test_streets_without_gzip(web: TestClient) -> None:
+    raw = web.app.state.atlas.streets_gz()  # type: ignore[attr-defined]
+    r = web.get("/api/v1/map/streets", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in r.headers
+    assert r.content == gzip.decompress(raw)
+
+
+def test_stops_layer(web: TestClient, addison: Region) -> None:
+    doc = web.get("/api/v1/map/stops").json()
+    tt = addison.timetable
+    assert len(doc["features"]) == tt.n_stops
+    f = doc["features"][5]
+    assert f["properties"]["name"] == tt.stop_name[5]
+    assert f["geometry"]["coordinates"] == pytest.approx([tt.stop_lon[5], tt.stop_lat[5]],
+                                                         abs=1e-6)
+
+
+# -- place search ----------------------------------------------------------------------------
+def test_fold() -> None:
+    assert fold("Hauptstraße") == fold("HAUPTSTRASSE") == fold("Hauptstr.") == "hauptstr"
+    assert fold("Bürgerpark, Mannheim") == "burgerpark mannheim"
+    assert fold("  Merchant's   Row ") == "merchant s row"
+
+
+def test_search_finds_stops_first_then_streets(web: TestClient) -> None:
+    r = web.get("/api/v1/places", params={"q": "main st"}).json()["places"]
+    kinds = [p["kind"] for p in r]
+    assert kinds[0] == "stop" and "street" in kinds
+    assert all("main st" in fold(p["name"]) for p in r)
+
+    def rank(p: dict[str, Any]) -> tuple[int, int]:  # the documented order
+        name = fold(p["name"])
+        how = 0 if name.startswith("main st") else 1 if " main st" in name else 2
+        return how, {"stop": 0, "street": 1}.get(p["kind"], 2)
+
+    assert [rank(p) for p in r] == sorted(rank(p) for p in r)
+    # "Main Street" of several villages: one entry each, told apart by the nearest stop
+    mains = [p for p in r if p["name"] == "Main Street"]
+    assert len(mains) >= 2 and len({p["near"] for p in mains}) == len(mains)
+    assert len(web.get("/api/v1/places", params={"q": "main", "limit": 3}).json()["places"]) == 3
+
+
+def test_search_prefers_names_starting_with_the_query(web: TestClient) -> None:
+    r = web.get("/api/v1/places", params={"q": "vergennes", "limit": 20}).json()["places"]
+    assert r and all(fold(p["name"]).find("vergennes") >= 0 for p in r)
+    starts = [fold(p["name"]).startswith("vergennes") for p in r]
+    assert starts == sorted(starts, reverse=True)
+    assert r[0]["stopId"] is not None
+
+
+def test_search_in_german(rhein_neckar: Region) -> None:
+    atlas = Atlas(rhein_neckar)
+    hits = atlas.search("hauptstrasse", 50)
+    assert hits and any(h.name == "Hauptstraße" for h in hits)
+    assert all("hauptstr" in fold(h.name) for h in hits)
+
+
+def test_search_rejects_bad_queries(web: TestClient) -> None:
+    assert web.get("/api/v1/places", params={"q": ""}).status_code == 422
+    assert web.get("/api/v1/places", params={"q": "x" * 101}).status_code == 422
+    assert web.get("/api/v1/places", params={"q": "main", "limit": 0}).status_code == 422
+    assert web.get("/api/v1/places", params={"q": "zzqqxx"}).json() == {"places": []}
+
+
+# -- accounts --------------------------------------------------------------------------------
+def test_sign_up_gives_a_rider_key_that_books(web: TestClient) -> None:
+    r = web.post("/api/v1/accounts", json={"name": "Ann Example", "phone": "+1 802 555 0100"})
+    assert r.status_code == 201
+    body = r.json()
+    assert body["role"] == "rider" and body["key"].startswith("mob_")
+    me = web.get("/api/v1/me", headers={"Authorization": f"Bearer {body['key']}"}).json()
+    assert me == {"role": "rider", "riderId": body["riderId"], "vehicleId": None,
+                  "name": "Ann Example"}
+    assert web.get("/api/v1/bookings", headers={"Authorization": f"Bearer {body['key']}"}
+                   ).json() == {"bookings": []}
+
+
+def test_sign_up_checks_its_input(web: TestClient) -> None:
+    assert web.post("/api/v1/accounts", json={"name": ""}).status_code == 422
+    r = web.post("/api/v1/accounts", json={"name": "A", "phone": "call me"})
+    assert r.status_code == 422 and r.json()["field"] == "phone"
+    assert web.post("/api/v1/accounts", json={"name": "A", "role": "admin"}).status_code == 422
+    assert web.get("/api/v1/me").status_code == 401
+
+
+def test_closed_sign_up(addison: Region, addison_planner: Any, addison_travel: Any,
+                        tmp_path: Path) -> None:
+    with _client(addison, addison_planner, addison_travel, tmp_path,
+                 open_signup=False) as c:
+        r = c.post("/api/v1/accounts", json={"name": "Ann"})
+        assert r.status_code == 403 and r.json()["type"].endswith("signup-closed")
+        assert c.get("/api/v1/region").json()["openSignup"] is False
+
+
+def test_first_staff_key_is_made_once(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'k.db'}")
+    store.migrate()
+    with store.session() as s:
+        first = first_staff_key(s)
+    with store.session() as s:
+        again = first_staff_key(s)
+    assert first is not None and again is None
+    from api.auth import lookup
+
+    with store.session() as s:
+        who = lookup(s, first)
+    assert who is not None and who.role == "dispatcher"
+
+
+# -- the static app --------------------------------------------------------------------------
+def test_the_app_is_served_at_the_root(web: TestClient) -> None:
+    r = web.get("/")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert 'src="vendor/leaflet/leaflet.js"' in r.text and "https://" not in r.text
+    js = web.get("/js/main.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    assert web.get("/vendor/leaflet/leaflet.js").status_code == 200  # installed from npm
+    # unknown API paths stay problem details, not the app's pages
+    r = web.get("/api/v1/nothing-here")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+
+
+# -- simulations -----------------------------------------------------------------------------
+def _wait(c: TestClient, sim_id: str, headers: dict[str, str], timeout: float = 180
+          ) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = c.get(f"/api/v1/simulations/{sim_id}", headers=headers).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.5)
+    raise AssertionError(f"simulation {sim_id} did not finish: {job}")
+
+
+def test_a_simulation_runs_in_the_background(web: TestClient, addison: Region) -> None:
+    staff = {"Authorization": f"Bearer {key(_store(web), 'dispatcher')}"}
+    r = web.post("/api/v1/simulations", headers=staff,
+                 json={"vehicles": [1], "ratePerHour": 2, "seed": 7})
+    assert r.status_code == 202
+    job = r.json()
+    assert job["status"] in ("queued", "running") and job["area"] == "middlebury"
+    # one at a time
+    busy = web.post("/api/v1/simulations", headers=staff, json={"vehicles": [2]})
+    assert busy.status_code == 409
+    done = _wait(web, job["id"], staff)
+    assert done["status"] == "done" and done["progress"] == 1.0, done
+    v = done["variants"][0]
+    k = v["kpis"]
+    assert k["vehicles"] == 1 and k["served"] + k["rejected"] + k["no_shows"] == k["requests"]
+    # the same numbers as the report's own kpis.json, and real PNG plots
+    kj = web.get(f"/api/v1/simulations/{job['id']}/{v['label']}/kpis.json")
+    assert kj.status_code == 200 and json.loads(kj.content) == k
+    png = web.get(v["plots"]["map"])
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert web.get(v["report"]).text.startswith("<!doctype html>")
+    listed = web.get("/api/v1/simulations", headers=staff).json()["simulations"]
+    assert [j["id"] for j in listed] == [job["id"]]
+
+
+def test_simulation_requests_are_checked(web: TestClient) -> None:
+    staff = {"Authorization": f"Bearer {key(_store(web), 'dispatcher')}"}
+    rider = {"Authorization": f"Bearer {key(_store(web), 'rider', rider_name='R')}"}
+    r = web.post("/api/v1/simulations", headers=staff, json={"area": "atlantis"})
+    assert r.status_code == 422 and r.json()["field"] == "area"
+    assert "middlebury" in r.json()["detail"]
+    r = web.post("/api/v1/simulations", headers=staff, json={"vehicles": [0]})
+    assert r.status_code == 422 and r.json()["field"] == "vehicles"
+    r = web.post("/api/v1/simulations", headers=staff, json={"vehicles": [1] * 7})
+    assert r.status_code == 422
+    r = web.post("/api/v1/simulations", headers=staff, json={"area": "/etc/passwd.geojson"})
+    assert r.status_code == 422  # names only: no file on the server is read
+    assert web.post("/api/v1/simulations", headers=rider, json={}).status_code == 403
+    assert web.get("/api/v1/simulations/0123456789abcdef", headers=staff).status_code == 404
+    assert web.get("/api/v1/simulations/..%2F..", headers=staff).status_code in (404, 422)
+    for bad in ("0123456789abcdef/1veh/job.json", "0123456789abcdef/..%2F/kpis.json",
+                "0123456789abcdef/1veh/..%2F..%2Fm.db"):
+        assert web.get(f"/api/v1/simulations/{bad}").status_code in (404, 422)
+
+
+def test_an_interrupted_simulation_is_marked_failed(web: TestClient) -> None:
+    """The run's process dies (a server restart kills it): the job says so instead of
+    running forever."""
+    staff = {"Authorization": f"Bearer {key(_store(web), 'dispatcher')}"}
+    job = web.post("/api/v1/simulations", headers=staff,
+                   json={"vehicles": [3], "ratePerHour": 30}).json()
+    sims = web.app.state.simulator  # type: ignore[attr-defined]
+    pid = json.loads((sims.root / job["id"] / "job.json").read_text())["pid"]
+    os.kill(pid, signal.SIGKILL)
+    done = _wait(web, job["id"], staff)
+    assert done["status"] == "failed" and "interrupted" in done["error"]
+    assert not math.isnan(done["progress"])
