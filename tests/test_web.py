@@ -37,9 +37,7 @@ def _serve(tmp: Path, region: str) -> Server:
     env = {**os.environ, "MOBILITY_DB_URL": f"sqlite:///{tmp / 'm.db'}",
            "MOBILITY_CACHE": str(CACHE), "MOBILITY_DATA": str(DATA),
            "MOBILITY_SIM_DIR": str(tmp / "sims"), "MOBILITY_REPLAY_FEED": "true"}
-    srv = Server(env, region, tmp / "server.log").start()
-    srv.env = env  # type: ignore[attr-defined]
-    return srv
+    return Server(env, region, tmp / "server.log").start()
 
 
 @pytest.fixture(scope="module")
@@ -284,7 +282,7 @@ def test_cli_keys_work_in_the_app(page: Any, server: Server) -> None:
     """A rider key made with ``mobility keys create`` signs in; a wrong key is refused with
     a message next to the field."""
     pg = page
-    key = json.loads(cli(server.env, "keys",  # type: ignore[attr-defined] "create", "--role", "rider", "--name",
+    key = json.loads(cli(server.env, "keys", "create", "--role", "rider", "--name",
                          "Kim Keyholder", "--json"))["key"]
     pg.fill("#rider-key", "mob_wrong_key")
     pg.click("#rider-key-form button")

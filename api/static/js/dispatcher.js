@@ -28,10 +28,13 @@ export class DispatcherView {
     this.active = true;
     this.ctx.map.clearRoute();
     if (this.staff.me) this.load();
+    // live enough for a dispatch desk: bookings and positions every 30 s
+    this.timer = setInterval(() => { if (this.staff.me) this.load(); }, 30_000);
   }
 
   hide() {
     this.active = false;
+    clearInterval(this.timer);
     this.ctx.map.fleet.clearLayers();
   }
 

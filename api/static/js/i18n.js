@@ -64,6 +64,8 @@ const TEXTS = {
     "signin.bad": "This key was not accepted.", "signin.staff": "This view needs a dispatcher key.",
     loading: "Loading…", planning: "Searching connections…", booked: "Booked.",
     cancelled: "Cancelled.", "noshow.done": "Marked as no-show.",
+    "connection.on_time": "reaches the connection (drop-off by {time})",
+    "connection.missed": "runs late: the connection at {time} may be missed — call the dispatcher",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -132,6 +134,8 @@ const TEXTS = {
     "signin.staff": "Diese Ansicht braucht einen Dispositions-Schlüssel.",
     loading: "Wird geladen …", planning: "Verbindungen werden gesucht …", booked: "Gebucht.",
     cancelled: "Storniert.", "noshow.done": "Als nicht erschienen markiert.",
+    "connection.on_time": "erreicht den Anschluss (Ankunft bis {time})",
+    "connection.missed": "verspätet: der Anschluss um {time} wird evtl. verpasst – bitte die Disposition anrufen",
   },
 };
 

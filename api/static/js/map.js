@@ -32,6 +32,12 @@ export class MapView {
     this.fleet = L.layerGroup().addTo(this.map);
     this.picking = null;
     this.onStop = null;
+    document.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && this.picking) {
+        this.setPicking(null);
+        for (const b of document.querySelectorAll("[data-pick]")) b.setAttribute("aria-pressed", "false");
+      }
+    });
     this.map.on("click", (ev) => {
       if (!this.picking) return;
       const done = this.picking;

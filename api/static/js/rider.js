@@ -214,6 +214,10 @@ export class RiderView {
       el("span", { class: "when" }, text), " ",
       el("span", { class: "vehicle" }, t("booking.vehicle", { v: b.vehicleId })), " ",
       el("span", { class: "badge" }, t(`status.${b.status}`)));
+    if (b.connection) {
+      li.append(el("div", { class: `connection connection-${b.connection.status}` },
+        t(`connection.${b.connection.status}`, { time: clock(b.connection.dropOffBy) })));
+    }
     if (b.status === "confirmed") {
       li.append(" ", el("button", { type: "button", class: "danger cancel", onclick: () => this.cancel(b.id) }, t("cancel")));
     }
