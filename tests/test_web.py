@@ -118,6 +118,14 @@ def search_and_choose(pg: Any, field: str, text: str, expect: str) -> None:
     assert pg.input_value(f"#{field}-input").startswith(expect)
 
 
+def sign_in_staff(pg: Any, view: str, key: str) -> None:
+    """Open a staff view and sign in with the key (Enter submits)."""
+    pg.click(f"#tab-{view}")
+    pg.fill(f"#view-{view} .staff-key", key)
+    pg.press(f"#view-{view} .staff-key", "Enter")
+    pg.wait_for_selector(f"#view-{view} .staff-only:not([hidden])")
+
+
 def api_get(server: Server, path: str, key: str, **params: Any) -> Any:
     r = httpx.get(server.url + path, params=params, timeout=30,
                   headers={"Authorization": f"Bearer {key}"})
@@ -163,10 +171,7 @@ def test_rider_plans_books_and_cancels(page: Any, server: Server, staff_key: str
     shot(pg, "rider-booked")
 
     # the dispatcher sees it, with the rider's name, on the ride's day
-    pg.click("#tab-dispatcher")
-    pg.fill("#view-dispatcher .staff-key", staff_key)
-    pg.click("#view-dispatcher .staff-signin button")
-    pg.wait_for_selector("#view-dispatcher .staff-only:not([hidden])")
+    sign_in_staff(pg, "dispatcher", staff_key)
     pg.fill("#disp-date", booking["pickupWindow"]["start"][:10])
     pg.dispatch_event("#disp-date", "change")
     row = pg.locator(f'#booking-rows tr[data-id="{booking["id"]}"]')
@@ -190,10 +195,7 @@ def test_rider_plans_books_and_cancels(page: Any, server: Server, staff_key: str
 def test_dispatcher_books_for_a_caller_and_marks_a_no_show(page: Any, server: Server,
                                                             staff_key: str) -> None:
     pg = page
-    pg.click("#tab-dispatcher")
-    pg.fill("#view-dispatcher .staff-key", staff_key)
-    pg.press("#view-dispatcher .staff-key", "Enter")
-    pg.wait_for_selector("#view-dispatcher .staff-only:not([hidden])")
+    sign_in_staff(pg, "dispatcher", staff_key)
     pg.fill("#caller-name", CALLER_NAME)
     pg.fill("#caller-phone", CALLER_PHONE)
     search_and_choose(pg, "cfrom", "Middlebury High School", "Middlebury High School")
@@ -224,11 +226,8 @@ def test_dispatcher_books_for_a_caller_and_marks_a_no_show(page: Any, server: Se
 def test_planner_runs_a_small_sweep_and_reads_its_kpis(page: Any, server: Server,
                                                         staff_key: str) -> None:
     pg = page
-    pg.click("#tab-planner")
+    sign_in_staff(pg, "planner", staff_key)
     assert not pg.locator("#map").is_visible()  # the planner's page is the report
-    pg.fill("#view-planner .staff-key", staff_key)
-    pg.click("#view-planner .staff-signin button")
-    pg.wait_for_selector("#view-planner .staff-only:not([hidden])")
     assert pg.locator("#sim-area option").first.inner_text() == "middlebury"
     pg.fill("#sim-vehicles", "1,2")
     pg.fill("#sim-rate", "3")

@@ -37,14 +37,6 @@ function fail(e) {
 async function start() {
   const region = await api("/api/v1/region");
   setZone(region.timezone);
-  const lang = localStorage.getItem("mobility.lang") || region.language;
-  const select = document.getElementById("lang");
-  select.value = lang;
-  setLanguage(lang);
-  select.addEventListener("change", () => {
-    localStorage.setItem("mobility.lang", select.value);
-    setLanguage(select.value);
-  });
   document.getElementById("region-name").textContent = region.name;
   document.title = `mobility · ${region.name}`;
 
@@ -57,6 +49,15 @@ async function start() {
     dispatcher: new DispatcherView(ctx, staff),
     planner: new PlannerView(ctx, staff),
   };
+  // after the views made their markup, so that it is translated too
+  const lang = localStorage.getItem("mobility.lang") || region.language;
+  const select = document.getElementById("lang");
+  select.value = lang;
+  setLanguage(lang);
+  select.addEventListener("change", () => {
+    localStorage.setItem("mobility.lang", select.value);
+    setLanguage(select.value);
+  });
   const tabs = [...document.querySelectorAll('[role="tab"]')];
 
   function open(name, focus = false) {

@@ -4,6 +4,20 @@ import { api } from "./api.js";
 import { t } from "./i18n.js";
 import { el } from "./format.js";
 
+/** The field's markup: label, combobox input, "On map" button, suggestion list. */
+function render(box, role) {
+  const key = box.dataset.label;
+  box.replaceChildren(
+    el("label", { for: `${role}-input`, "data-i18n": key }, t(key)),
+    el("div", { class: "row" },
+      el("input", { id: `${role}-input`, type: "text", autocomplete: "off", role: "combobox",
+        "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": `${role}-list`,
+        "data-i18n-attr": "placeholder:search.placeholder", placeholder: t("search.placeholder") }),
+      el("button", { type: "button", class: "pick", "data-pick": role, "data-i18n": "pick.map",
+        "aria-pressed": "false" }, t("pick.map"))),
+    el("ul", { id: `${role}-list`, class: "suggest", role: "listbox", hidden: true }));
+}
+
 export class PlaceField {
   /** `role` names the field's DOM ids (`${role}-input`, `${role}-list`). */
   constructor(role, mapView, status, label) {
@@ -12,6 +26,7 @@ export class PlaceField {
     this.status = status;
     this.label = label; // () => the field's name for messages
     this.value = null; // {lat, lon, name, stopId}
+    render(document.querySelector(`.place[data-role="${role}"]`), role);
     this.input = document.getElementById(`${role}-input`);
     this.list = document.getElementById(`${role}-list`);
     this.button = document.querySelector(`[data-pick="${role}"]`);
