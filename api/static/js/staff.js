@@ -2,6 +2,7 @@
 // kept in this browser.
 import { api, getKey, setKey } from "./api.js";
 import { t } from "./i18n.js";
+import { el } from "./format.js";
 
 export class StaffGate {
   constructor(ctx) {
@@ -9,6 +10,11 @@ export class StaffGate {
     this.me = null;
     this.listeners = [];
     for (const form of document.querySelectorAll(".staff-signin")) {
+      form.replaceChildren(
+        el("h2", { "data-i18n": "staff.signin" }, t("staff.signin")),
+        el("label", {}, el("span", { "data-i18n": "staff.key" }, t("staff.key")), " ",
+          el("input", { type: "password", class: "staff-key", autocomplete: "off" })),
+        el("button", { type: "submit", "data-i18n": "signin" }, t("signin")));
       form.addEventListener("submit", (ev) => {
         ev.preventDefault();
         const input = form.querySelector(".staff-key");
