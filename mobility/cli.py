@@ -285,7 +285,7 @@ def serve(
                                              help="log each request line")] = True,
     data: DataOpt = None, cache: CacheOpt = None,
 ) -> None:
-    """Start the HTTP API (plan, quotes, bookings, vehicles) on a region.
+    """Start the web app and the HTTP API (plan, quotes, bookings, vehicles) on a region.
 
     The store is MOBILITY_DB_URL (default: an SQLite file under ~/.local/share/mobility)."""
     import logging

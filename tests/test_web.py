@@ -310,7 +310,7 @@ def test_a_german_region_opens_in_german_and_plans(browser: Any, rhein_neckar: A
             pg.click("#plan-form button[type=submit]")
             pg.wait_for_selector("#itin-list > li", timeout=60_000)
             text = pg.inner_text("#itin-list > li >> nth=0")
-            assert "Umstiege" in text and ("Straßenbahn" in text or "Bus" in text
+            assert "Umstieg" in text and ("Straßenbahn" in text or "Bus" in text
                                            or "Zug" in text)
             assert pg.locator("path.leg").count() >= 1
             shot(pg, "rhein-neckar-de")

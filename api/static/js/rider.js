@@ -70,7 +70,7 @@ export class RiderView {
     const bookable = rides.length > 0 && rides.every((l) => l.bookingInfo && l.bookingInfo.bookable);
     const summary = t("itin.summary", {
       start: clock(it.startTime), end: clock(it.endTime), duration: Math.round(it.duration / 60),
-      transfers: it.transfers,
+      transfers: t(it.transfers > 1 ? "transfers.n" : `transfers.${it.transfers}`, { n: it.transfers }),
     });
     const legs = el("ol", { class: "legs" }, it.legs.map((leg) => el("li", { class: `leg-item mode-${leg.mode.toLowerCase()}` },
       el("span", { class: "mode" }, t(`leg.${leg.mode}`)), " ",
