@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,6 +169,17 @@ def test_rider_plans_books_and_cancels(page: Any, server: Server, staff_key: str
     assert [b["status"] for b in mine] == ["confirmed"]
     booking = mine[0]
     assert booking["itineraryId"] and booking["connection"]["status"] == "on_time"
+    # the booking is named by the stops nearest its ends, and drawn when chosen
+    item = pg.locator(f'#my-bookings li[data-id="{booking["id"]}"]')
+    stops = httpx.get(server.url + "/api/v1/map/stops", timeout=30).json()["features"]
+    d = booking["destination"]
+    near = min(stops, key=lambda f: math.hypot(
+        f["geometry"]["coordinates"][1] - d["lat"],
+        (f["geometry"]["coordinates"][0] - d["lon"]) * math.cos(math.radians(d["lat"]))))
+    assert f'→ {near["properties"]["name"]}' in item.inner_text()
+    assert "reaches the connection" in item.inner_text()
+    item.locator("button.route").click()
+    assert pg.locator("path.leg").count() == 1 and pg.locator("path.place-ride-to").count() == 1
     shot(pg, "rider-booked")
 
     # the dispatcher sees it, with the rider's name, on the ride's day

@@ -86,7 +86,7 @@ export class DispatcherView {
   renderBookings(bookings) {
     const body = document.getElementById("booking-rows");
     if (!bookings.length) {
-      body.replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "empty" }, t("bookings.none"))));
+      body.replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "empty" }, t("bookings.none"))));
       return;
     }
     bookings.sort((a, b) => a.pickupWindow.start.localeCompare(b.pickupWindow.start));
@@ -100,6 +100,9 @@ export class DispatcherView {
       return el("tr", { class: `booking status-${b.status}`, dataset: { id: b.id } },
         el("td", {}, `${clock(b.pickupWindow.start)}–${clock(b.pickupWindow.end)}`),
         el("td", {}, this.names.get(b.id) || b.riderId),
+        el("td", {}, el("button", { type: "button", class: "link route", title: t("itin.show"),
+          onclick: () => this.ctx.map.showRide(b) },
+        `${this.ctx.map.nearestStop(b.origin.lat, b.origin.lon)} → ${this.ctx.map.nearestStop(b.destination.lat, b.destination.lon)}`)),
         el("td", {}, b.vehicleId),
         el("td", {}, el("span", { class: "badge" }, t(`status.${b.status}`))),
         actions);

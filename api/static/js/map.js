@@ -59,6 +59,8 @@ export class MapView {
       style: (f) => STREET_STYLE[f.properties.class] || STREET_STYLE.minor,
       interactive: false,
     }).addTo(this.streets);
+    this.stopList = stops.features.map((f) => ({
+      name: f.properties.name, lat: f.geometry.coordinates[1], lon: f.geometry.coordinates[0] }));
     L.geoJSON(stops, {
       pointToLayer: (f, ll) => L.circleMarker(ll, {
         radius: 4, color: "#0057b8", weight: 1.5, fillColor: "#fff", fillOpacity: 1,
@@ -77,6 +79,28 @@ export class MapView {
     this.map.on("zoomend", toggle);
     toggle();
     this.map.getContainer().dataset.loaded = "true";
+  }
+
+  /** The name of the stop nearest to a point: how riders and dispatchers name a place. */
+  nearestStop(lat, lon) {
+    const k = Math.cos((lat * Math.PI) / 180);
+    let best = null, bestD = Infinity;
+    for (const s of this.stopList || []) {
+      const d = (s.lat - lat) ** 2 + ((s.lon - lon) * k) ** 2;
+      if (d < bestD) { bestD = d; best = s; }
+    }
+    return best ? best.name : `${lat.toFixed(4)}, ${lon.toFixed(4)}`;
+  }
+
+  /** A booked ride's pickup and drop-off, joined by a dashed line. */
+  showRide(b) {
+    this.clearRoute();
+    const a = [b.origin.lat, b.origin.lon], z = [b.destination.lat, b.destination.lon];
+    L.polyline([a, z], { renderer: this.svg, color: LEG_COLOR.ON_DEMAND, weight: 5,
+      dashArray: "10 8", className: "leg leg-on_demand" }).addTo(this.route);
+    this.setPlace("ride-from", a[0], a[1], t("stop.pickup"));
+    this.setPlace("ride-to", z[0], z[1], t("stop.dropoff"));
+    this.map.fitBounds(L.latLngBounds([a, z]), { padding: [60, 60], maxZoom: 15 });
   }
 
   /** The next click on the map calls `done(lat, lon)`; null stops picking. */

@@ -210,8 +210,12 @@ export class RiderView {
 
   bookingItem(b) {
     const text = `${day(b.pickupWindow.start)}, ${clock(b.pickupWindow.start)}–${clock(b.pickupWindow.end)}`;
+    const map = this.ctx.map;
+    const route = `${map.nearestStop(b.origin.lat, b.origin.lon)} → ${map.nearestStop(b.destination.lat, b.destination.lon)}`;
     const li = el("li", { class: `booking status-${b.status}`, dataset: { id: b.id } },
       el("span", { class: "when" }, text), " ",
+      el("button", { type: "button", class: "link route", title: t("itin.show"),
+        onclick: () => map.showRide(b) }, route), " ",
       el("span", { class: "vehicle" }, t("booking.vehicle", { v: b.vehicleId })), " ",
       el("span", { class: "badge" }, t(`status.${b.status}`)));
     if (b.connection) {
