@@ -136,6 +136,27 @@ const TEXTS = {
     "signin.staff": "Diese Ansicht braucht einen Dispositions-Schlüssel.",
     loading: "Wird geladen …", planning: "Verbindungen werden gesucht …", booked: "Gebucht.",
     cancelled: "Storniert.", "noshow.done": "Als nicht erschienen markiert.",
+    "problem.outside-region": "Dieser Ort liegt außerhalb der Region.",
+    "problem.outside-service-area": "Dieser Ort liegt außerhalb des Rufbus-Gebiets.",
+    "problem.outside-service-hours": "Zu dieser Zeit fährt der Rufbus nicht.",
+    "problem.booking-notice": "So kurzfristig kann nicht gebucht werden; bitte eine spätere Zeit wählen.",
+    "problem.time-in-past": "Diese Zeit liegt in der Vergangenheit.",
+    "problem.time-too-far": "So weit im Voraus kann noch nicht gebucht werden.",
+    "problem.outside-service-dates": "Für dieses Datum gibt es keinen Fahrplan.",
+    "problem.no-vehicle-available": "Zu dieser Zeit ist kein Fahrzeug frei; bitte eine andere Zeit wählen.",
+    "problem.no-capacity": "Es sind nicht genug Plätze frei.",
+    "problem.ride-time-limit": "Diese Fahrt ist mit dem Rufbus zu lang.",
+    "problem.itinerary-unavailable": "Diese Verbindung ist nicht mehr buchbar; bitte erneut suchen.",
+    "problem.quote-expired": "Das Angebot ist abgelaufen; bitte erneut suchen.",
+    "problem.quote-stale": "Das Angebot ist nicht mehr gültig; bitte erneut suchen.",
+    "problem.ride-finished": "Diese Fahrt hat schon begonnen oder ist beendet.",
+    "problem.wrong-status": "Das passt nicht zum Stand dieser Buchung.",
+    "problem.unauthorized": "Bitte anmelden.",
+    "problem.forbidden": "Dafür fehlt die Berechtigung.",
+    "problem.signup-closed": "Konten werden von der Disposition angelegt; bitte anrufen.",
+    "problem.simulation-running": "Es läuft schon eine Simulation; bitte warten.",
+    "problem.store-unavailable": "Der Server ist gerade ausgelastet; bitte gleich noch einmal versuchen.",
+    "problem.validation": "Bitte die Eingaben prüfen.",
     "connection.on_time": "erreicht den Anschluss (Ankunft bis {time})",
     "connection.missed": "verspätet: der Anschluss um {time} wird evtl. verpasst – bitte die Disposition anrufen",
   },
@@ -151,6 +172,11 @@ export function t(key, vars = {}) {
 
 export function language() {
   return lang;
+}
+
+/** A text for `key` in the current language only (no English fallback), or null. */
+export function tOwn(key) {
+  return TEXTS[lang][key] ?? null;
 }
 
 /** Switch the interface language: static texts now, code-made texts through onLanguage. */

@@ -1,7 +1,7 @@
 // The web app's entry: load the region, set the language, draw the map, wire the three views
 // (rider, dispatcher, planner) behind keyboard-operable tabs.
 import { api, ApiError } from "./api.js";
-import { setLanguage, t } from "./i18n.js";
+import { language, setLanguage, t, tOwn } from "./i18n.js";
 import { setZone } from "./format.js";
 import { MapView } from "./map.js";
 import { RiderView } from "./rider.js";
@@ -26,10 +26,31 @@ function error(text, input) {
   }
 }
 
+/** The visible input of the current view that an API problem's field names, if any. */
+function fieldInput(field) {
+  const view = document.querySelector('[role="tabpanel"]:not([hidden])');
+  const ids = { origin: ["from-input", "cfrom-input"], from: ["from-input", "cfrom-input"],
+    destination: ["to-input", "cto-input"], to: ["to-input", "cto-input"],
+    time: ["plan-time", "caller-time"], passengers: ["plan-passengers", "caller-passengers"] };
+  const top = field.split(".")[0];
+  for (const id of ids[top] || []) {
+    const input = view && view.querySelector(`#${id}`);
+    if (input) return input;
+  }
+  return null;
+}
+
 /** An API failure: the problem's detail (what to fix), or that the server is away. */
 function fail(e) {
   if (e instanceof ApiError && e.status === 0) return status(t("error.network"), "error");
-  if (e instanceof ApiError) return status(e.message, "error");
+  if (e instanceof ApiError) {
+    // the API explains in English; other languages read their own text for its problem type
+    const slug = String(e.problem.type || "").split("/").pop();
+    const own = language() === "en" ? null : tOwn(`problem.${slug}`);
+    const input = e.problem.field ? fieldInput(e.problem.field) : null;
+    if (input) return error(own || e.message, input);
+    return status(own || e.message, "error");
+  }
   console.error(e);
   status(String(e), "error");
 }

@@ -51,7 +51,10 @@ export class RiderView {
       this.selected = 0;
       this.renderItineraries();
       this.ctx.status(this.itineraries.length ? "" : t("itins.none"));
-      if (this.itineraries.length) this.select(0);
+      if (this.itineraries.length) {
+        this.select(0);
+        document.getElementById("itin-title").focus(); // screen readers continue at the results
+      }
       else this.ctx.map.clearRoute();
     } catch (e) {
       this.ctx.fail(e);
