@@ -22,6 +22,7 @@ from tests.conftest import CACHE, DATA, ROOT
 from tests.server_process import Server, cli
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"  # npm ci (scripts/web.sh)
 SHOTS = ROOT / "out" / "browser"
 # headless and quiet: no GPU, no sandbox (root in CI), no calls home on a closed network
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -95,6 +96,18 @@ def shot(pg: Any, name: str) -> None:
     pg.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
+def assert_accessible(pg: Any) -> None:
+    """axe-core (Deque's accessibility engine, from npm) finds no WCAG 2.1 A/AA violation
+    and no best-practice one in what the page shows now."""
+    assert AXE.is_file(), f"{AXE} is missing: run test.sh (it installs web/ with npm ci)"
+    if not pg.evaluate("typeof window.axe !== 'undefined'"):
+        pg.add_script_tag(path=str(AXE))
+    found = pg.evaluate("""async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa',
+        'wcag21a', 'wcag21aa', 'best-practice']})).violations.map(v => ({id: v.id,
+        impact: v.impact, where: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))""")
+    assert found == [], found
+
+
 def tomorrow_input(hour: int) -> str:
     d = dt.datetime.now(ADDISON_TZ).date() + dt.timedelta(days=1)
     return f"{d.isoformat()}T{hour:02d}:00"
@@ -153,6 +166,7 @@ def test_rider_plans_books_and_cancels(page: Any, server: Server, staff_key: str
     assert pg.locator("path.leg-on_demand").count() >= 1
     assert pg.locator("path.leg-bus").count() >= 1
     assert pg.locator("path.leg-bus").first.is_visible()
+    assert_accessible(pg)
     shot(pg, "rider-itinerary")
 
     # booking needs an account: sign up, then book the first itinerary's ride
@@ -192,6 +206,7 @@ def test_rider_plans_books_and_cancels(page: Any, server: Server, staff_key: str
     veh = pg.locator(f'#vehicle-list article[data-id="{booking["vehicleId"]}"]')
     assert RIDER_NAME in veh.inner_text() and RIDER_PHONE in veh.inner_text()
     assert pg.locator(".vehicle-icon").count() == 3  # the fleet's vehicles on the map
+    assert_accessible(pg)
     shot(pg, "dispatcher-booking")
 
     # back as the rider: cancel
@@ -263,6 +278,7 @@ def test_planner_runs_a_small_sweep_and_reads_its_kpis(page: Any, server: Server
         imgs.nth(i).scroll_into_view_if_needed()
         pg.wait_for_function("img => img.complete && img.naturalWidth > 100",
                              arg=imgs.nth(i).element_handle())
+    assert_accessible(pg)
     shot(pg, "planner-sweep")
 
 
@@ -292,6 +308,7 @@ def test_german_and_keyboard(page: Any) -> None:
         .filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length)
                  && !e.getAttribute('aria-label')).map(e => e.id || e.name || e.className)""")
     assert unlabelled == []
+    assert_accessible(pg)  # the German page too, with its error shown
     pg.reload()  # the choice is remembered
     pg.wait_for_selector("body[data-ready=true]")
     assert pg.inner_text("#tab-rider") == "Fahren"

@@ -96,7 +96,8 @@ export class PlannerView {
     box.hidden = done.length === 0;
     if (!done.length) return;
     const head = el("tr", {}, ["sim.col.variant", "sim.col.requests", "sim.col.served", "sim.col.wait",
-      "sim.col.pooling", "sim.col.km", "sim.col.cost"].map((k) => el("th", { scope: "col" }, t(k))), el("th", {}, ""));
+      "sim.col.pooling", "sim.col.km", "sim.col.cost"].map((k) => el("th", { scope: "col" }, t(k))),
+    el("th", { scope: "col" }, el("span", { class: "sr-only" }, t("col.actions"))));
     const rows = done.map((v) => {
       const k = v.kpis;
       return el("tr", { dataset: { variant: v.label } },
