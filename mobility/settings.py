@@ -74,6 +74,15 @@ class Settings(BaseSettings):
             raise ValueError("db_url must start with sqlite:/// or postgresql://")
         return v
 
+    @field_validator("tile_url")
+    @classmethod
+    def _tile_template(cls, v: str | None) -> str | None:
+        if v is not None and (not v.startswith(("http://", "https://"))
+                              or not all(k in v for k in ("{z}", "{x}", "{y}"))):
+            raise ValueError("tile_url must be an http(s) URL template with {z}, {x} and {y}, "
+                             f"not {v!r}")
+        return v
+
     @field_validator("region")
     @classmethod
     def _plain_name(cls, v: str) -> str:

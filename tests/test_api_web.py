@@ -284,3 +284,15 @@ def test_an_interrupted_simulation_is_marked_failed(web: TestClient) -> None:
     done = _wait(web, job["id"], staff)
     assert done["status"] == "failed" and "interrupted" in done["error"]
     assert not math.isnan(done["progress"])
+
+
+def test_tile_url_setting_is_checked() -> None:
+    from pydantic import ValidationError
+
+    from mobility.settings import Settings
+
+    ok = Settings(tile_url="https://tiles.example.org/{z}/{x}/{y}.png")  # type: ignore[call-arg]
+    assert ok.tile_url is not None
+    for bad in ("tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org/{z}.png"):
+        with pytest.raises(ValidationError, match="tile_url must be"):
+            Settings(tile_url=bad)  # type: ignore[call-arg]

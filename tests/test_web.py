@@ -35,11 +35,14 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
                                 "installed (test.sh installs it: apt-get install chromium)")
 
 
-def _serve(tmp: Path, region: str) -> Server:
+def _serve(tmp: Path, region: str, tile_url: str | None = None) -> Server:
     env = {**os.environ, "MOBILITY_DB_URL": f"sqlite:///{tmp / 'm.db'}",
            "MOBILITY_CACHE": str(CACHE), "MOBILITY_DATA": str(DATA),
            "MOBILITY_SIM_DIR": str(tmp / "sims"), "MOBILITY_REPLAY_FEED": "true"}
-    return Server(env, region, tmp / "server.log").start()
+    srv = Server(env, region, tmp / "server.log")
+    if tile_url:
+        srv.env["MOBILITY_TILE_URL"] = tile_url.replace("{server}", srv.url)
+    return srv.start()
 
 
 @pytest.fixture(scope="module")
@@ -336,10 +339,14 @@ def test_cli_keys_work_in_the_app(page: Any, server: Server) -> None:
 def test_a_german_region_opens_in_german_and_plans(browser: Any, rhein_neckar: Any,
                                                     tmp_path: Path) -> None:
     """rhein-neckar: German by default; a tram/bus journey found by stop names is listed
-    and drawn."""
-    srv = _serve(tmp_path, "rhein-neckar")
+    and drawn. Served with a tile URL (here: the server itself), the map asks for tiles."""
+    srv = _serve(tmp_path, "rhein-neckar",
+                 tile_url="{server}/tiles/{z}/{x}/{y}.png")
     try:
         for pg in _page(browser, srv):
+            tiles = pg.evaluate("performance.getEntriesByType('resource').map(e => e.name)"
+                                ".filter(u => u.includes('/tiles/'))")
+            assert tiles and all(u.startswith(srv.url + "/tiles/") for u in tiles)
             assert pg.get_attribute("html", "lang") == "de"
             assert pg.inner_text("#tab-rider") == "Fahren"
             search_and_choose(pg, "from", "paradeplatz", "Paradeplatz")
