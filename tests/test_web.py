@@ -95,8 +95,8 @@ def _page(browser: Any, server: Server) -> Iterator[Any]:
     assert not outside, f"requests outside the server: {outside}"
 
 
-def shot(pg: Any, name: str) -> None:
-    pg.screenshot(path=str(SHOTS / f"{name}.png"))
+def shot(pg: Any, name: str, full_page: bool = False) -> None:
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def assert_accessible(pg: Any) -> None:
@@ -208,6 +208,7 @@ def test_rider_plans_books_and_cancels(page: Any, server: Server, staff_key: str
     assert RIDER_NAME in row.inner_text() and booking["vehicleId"] in row.inner_text()
     veh = pg.locator(f'#vehicle-list article[data-id="{booking["vehicleId"]}"]')
     assert RIDER_NAME in veh.inner_text() and RIDER_PHONE in veh.inner_text()
+    assert "next: " in veh.inner_text() and "pick up" in veh.inner_text()
     assert pg.locator(".vehicle-icon").count() == 3  # the fleet's vehicles on the map
     assert_accessible(pg)
     shot(pg, "dispatcher-booking")
@@ -263,7 +264,7 @@ def test_planner_runs_a_small_sweep_and_reads_its_kpis(page: Any, server: Server
     pg.fill("#sim-rate", "3")
     pg.click("#sim-form button[type=submit]")
     pg.wait_for_selector("#sim-compare tbody tr >> nth=1", timeout=240_000)
-    pg.wait_for_selector("#sim-progress-label[hidden]", state="attached", timeout=60_000)
+    pg.wait_for_selector("#sim-progress-label", state="hidden", timeout=60_000)
     jobs = api_get(server, "/api/v1/simulations", staff_key)["simulations"]
     job = jobs[0]
     assert job["status"] == "done" and [v["vehicles"] for v in job["variants"]] == [1, 2]
@@ -274,6 +275,12 @@ def test_planner_runs_a_small_sweep_and_reads_its_kpis(page: Any, server: Server
     # more vehicles serve at least as many requests of the same demand (same seed)
     a, b = (v["kpis"] for v in job["variants"])
     assert a["requests"] == b["requests"] and b["served"] >= a["served"]
+    # the sweep drawn: served share, p95 wait and cost per trip by fleet size
+    charts = pg.locator("#sim-charts figure")
+    assert charts.count() == 3
+    served_chart = charts.first.locator("svg").get_attribute("aria-label")
+    for v in job["variants"]:
+        assert f'{v["vehicles"]}: {100 * v["kpis"]["served_share"]:.1f}%' in served_chart
     # the plots are real images served by the API
     imgs = pg.locator("#sim-variant img")
     assert imgs.count() == 4
@@ -282,6 +289,7 @@ def test_planner_runs_a_small_sweep_and_reads_its_kpis(page: Any, server: Server
         pg.wait_for_function("img => img.complete && img.naturalWidth > 100",
                              arg=imgs.nth(i).element_handle())
     assert_accessible(pg)
+    pg.evaluate("window.scrollTo(0, 0); document.getElementById('panel').scrollTo(0, 0)")
     shot(pg, "planner-sweep")
 
 

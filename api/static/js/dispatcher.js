@@ -64,6 +64,9 @@ export class DispatcherView {
       marks.push({ id: v.id, lat: pos.lat, lon: pos.lon, label: v.id });
       stops.push(...m.stops.filter((s) => s.kind !== "break").map((s) => ({ ...s, vehicleId: v.id })));
       const where = m.position ? t("vehicle.position") : t("vehicle.depot");
+      const next = m.stops.find((s) => Date.parse(s.plannedTime) >= Date.now());
+      const nextText = next ? ` · ${t("vehicle.next", { time: clock(next.plannedTime),
+        what: t(`stop.${next.kind}`), who: next.riderName || "" })}` : "";
       const rows = m.stops.map((s) => el("tr", { class: `stop-${s.kind}` },
         el("td", {}, clock(s.plannedTime)),
         el("td", {}, t(`stop.${s.kind}`)),
@@ -73,7 +76,7 @@ export class DispatcherView {
         el("td", {}, s.passengers ? `${s.passengers}${s.wheelchair ? " ♿" : ""}` : "")));
       return el("article", { class: "vehicle", dataset: { id: v.id } },
         el("h3", {}, t("vehicle.line", { id: v.id, area: v.area, seats: v.seats, a: v.shiftStart, b: v.shiftEnd })),
-        el("p", { class: "hint" }, where, m.late ? ` · ${t("vehicle.late")}` : ""),
+        el("p", { class: "hint" }, where, nextText, m.late ? ` · ${t("vehicle.late")}` : ""),
         m.stops.length ? el("table", { class: "table manifest" }, el("tbody", {}, rows))
           : el("p", { class: "empty" }, t("vehicle.nostops")));
     }));

@@ -4,6 +4,35 @@ import { api } from "./api.js";
 import { onLanguage, t } from "./i18n.js";
 import { el, percent } from "./format.js";
 
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** A small bar chart (one bar per fleet size) with its values written on the bars. */
+function barChart(title, labels, values, unit) {
+  const w = 300, h = 180, pad = 28, top = 16;
+  const max = Math.max(...values, 1e-9);
+  const bw = (w - 2 * pad) / labels.length;
+  const chart = svg("svg", { viewBox: `0 0 ${w} ${h}`, class: "chart", role: "img",
+    "aria-label": `${title}: ${labels.map((l, i) => `${t("sim.col.variant")} ${l}: ${values[i].toFixed(1)}${unit}`).join(", ")}` });
+  chart.append(svg("line", { x1: pad, x2: w - pad, y1: h - pad, y2: h - pad, stroke: "#4a4a4a" }));
+  labels.forEach((label, i) => {
+    const bh = ((h - pad - top) * values[i]) / max;
+    const x = pad + i * bw + bw * 0.15;
+    chart.append(
+      svg("rect", { x, y: h - pad - bh, width: bw * 0.7, height: bh, fill: "#0b5cab" }),
+      svg("text", { x: x + bw * 0.35, y: h - pad - bh - 4, "text-anchor": "middle", "font-size": 12 },
+        `${values[i].toFixed(values[i] >= 100 ? 0 : 1)}${unit}`),
+      svg("text", { x: x + bw * 0.35, y: h - pad + 16, "text-anchor": "middle", "font-size": 12 }, label));
+  });
+  return el("figure", { class: "bar-chart" }, chart, el("figcaption", {}, title));
+}
+
 function variantName(v) {
   return t(v.vehicles === 1 ? "sim.variant.one" : "sim.variant", { n: v.vehicles });
 }
@@ -109,6 +138,15 @@ export class PlannerView {
           onclick: () => { this.shown = v.label; this.render(); } }, t("sim.show"))));
     });
     document.getElementById("sim-compare").replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
+    const charts = document.getElementById("sim-charts");
+    charts.replaceChildren();
+    if (done.length > 1) {
+      const names = done.map((v) => String(v.vehicles));
+      charts.append(
+        barChart(t("sim.col.served"), names, done.map((v) => 100 * v.kpis.served_share), "%"),
+        barChart(t("sim.col.wait"), names, done.map((v) => v.kpis.wait_min.p95 ?? 0), ""),
+        barChart(t("sim.col.cost"), names, done.map((v) => v.kpis.cost_per_served_trip ?? 0), ""));
+    }
     this.renderVariant(this.current());
   }
 
