@@ -75,7 +75,8 @@ def create_app(planner: Planner, ondemand: OnDemand, *, region_name: str,
               atlas_routes, accounts, simulations):
         app.include_router(r.router)
     if web:
-        mount_web(app)  # last: the API's routes match first
+        # last: the API's routes match first
+        mount_web(app, tile_url=atlas.info().get("tileUrl") if atlas is not None else None)
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST", "DELETE"],

@@ -207,6 +207,9 @@ def test_the_app_is_served_at_the_root(web: TestClient) -> None:
     r = web.get("/")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     assert 'src="vendor/leaflet/leaflet.js"' in r.text and "https://" not in r.text
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "connect-src 'self'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
     js = web.get("/js/main.js")
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
     assert web.get("/vendor/leaflet/leaflet.js").status_code == 200  # installed from npm
@@ -296,3 +299,11 @@ def test_tile_url_setting_is_checked() -> None:
     for bad in ("tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org/{z}.png"):
         with pytest.raises(ValidationError, match="tile_url must be"):
             Settings(tile_url=bad)  # type: ignore[call-arg]
+
+
+def test_content_policy_admits_the_tile_server() -> None:
+    from api.web import content_policy
+
+    assert "img-src 'self' data: blob:;" in content_policy(None)
+    p = content_policy("https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    assert "img-src 'self' data: blob: https://*.tile.example.org;" in p
