@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from api.config import ApiConfig
 from api.deps import Atlas, Planner, Simulator
-from api.limits import BodyLimit
+from api.limits import BodyLimit, RateLimit
 from api.ondemand import OnDemand
 from api.problems import MEDIA_TYPE, Problem, install
 from api.routes import (
@@ -49,6 +49,8 @@ def create_app(planner: Planner, ondemand: OnDemand, *, region_name: str,
     app.state.region_name = region_name
     app.state.atlas = atlas
     app.state.simulator = simulator
+    # sign-ups per client address and hour (a household or a library shares one address)
+    app.state.signups = RateLimit(10, 3600.0)
     install(app)
 
     @app.exception_handler(IntegrityError)

@@ -1,9 +1,11 @@
-"""A request body size limit (ASGI middleware): larger bodies get 413 before they are read
-into memory."""
+"""Limits: a request body size limit (ASGI middleware: larger bodies get 413 before they are
+read into memory) and a rate limit for sign-ups."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,3 +53,28 @@ class BodyLimit:
 
 class _TooLargeError(Exception):
     pass
+
+
+class RateLimit:
+    """At most ``n`` events per ``window_s`` seconds per key (a sliding window in memory, per
+    process): enough to stop a script from creating accounts by the thousand."""
+
+    def __init__(self, n: int, window_s: float) -> None:
+        self.n, self.window_s = n, window_s
+        self._seen: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, key: str, now: float | None = None) -> float | None:
+        """Record an event for ``key``; ``None`` if allowed, else seconds until it would
+        be."""
+        t = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._seen) > 10_000:  # forget idle keys
+                self._seen = {k: v for k, v in self._seen.items() if v[-1] > t - self.window_s}
+            recent = [x for x in self._seen.get(key, []) if x > t - self.window_s]
+            if len(recent) >= self.n:
+                self._seen[key] = recent
+                return recent[0] + self.window_s - t
+            recent.append(t)
+            self._seen[key] = recent
+            return None

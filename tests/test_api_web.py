@@ -178,6 +178,25 @@ def test_sign_up_checks_its_input(web: TestClient) -> None:
     assert web.get("/api/v1/me").status_code == 401
 
 
+def test_sign_ups_are_rate_limited(web: TestClient) -> None:
+    codes = [web.post("/api/v1/accounts", json={"name": f"Bot {i}"}).status_code
+             for i in range(12)]
+    assert codes == [201] * 10 + [429] * 2
+    r = web.post("/api/v1/accounts", json={"name": "Bot"})
+    assert r.json()["type"].endswith("too-many-signups")
+    assert 3500 < int(r.headers["retry-after"]) <= 3600
+
+
+def test_rate_limit_window_slides() -> None:
+    from api.limits import RateLimit
+
+    lim = RateLimit(2, 60.0)
+    assert lim.retry_after("a", 0.0) is None and lim.retry_after("a", 10.0) is None
+    assert lim.retry_after("a", 20.0) == pytest.approx(40.0)
+    assert lim.retry_after("b", 20.0) is None  # per key
+    assert lim.retry_after("a", 61.0) is None  # the first has left the window
+
+
 def test_closed_sign_up(addison: Region, addison_planner: Any, addison_travel: Any,
                         tmp_path: Path) -> None:
     with _client(addison, addison_planner, addison_travel, tmp_path,

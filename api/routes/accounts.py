@@ -3,11 +3,14 @@ it is."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import math
+
+from fastapi import APIRouter, Request
 
 from api.auth import create_key
 from api.deps import CallerDep, OnDemandDep, SessionDep
 from api.problems import Problem
+from api.routes.quotes import PROBLEM
 from api.schemas.accounts import Me, SignupRequest, SignupResponse
 from api.store.models import ApiKey, Rider
 
@@ -15,13 +18,23 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
 @router.post("/accounts", response_model=SignupResponse, status_code=201,
-             summary="Sign up as a rider: a new rider and their key")
-def sign_up(body: SignupRequest, s: SessionDep, od: OnDemandDep) -> SignupResponse:
+             summary="Sign up as a rider: a new rider and their key",
+             responses={403: {"description": "sign-up is closed", **PROBLEM},
+                        429: {"description": "too many sign-ups from this address",
+                              **PROBLEM}})
+def sign_up(body: SignupRequest, s: SessionDep, od: OnDemandDep, request: Request
+            ) -> SignupResponse:
     """The key is shown once; the web app keeps it in the browser. Closed (403) when the
-    operator sets ``MOBILITY_OPEN_SIGNUP=false`` — dispatchers then create riders."""
+    operator sets ``MOBILITY_OPEN_SIGNUP=false`` — dispatchers then create riders. At most
+    10 sign-ups per client address and hour (429 with ``Retry-After``)."""
     if not od.config.open_signup:
         raise Problem(403, "signup-closed", "Sign-up closed", "this service does not let "
                       "riders sign up themselves; ask the dispatcher for an account")
+    wait = request.app.state.signups.retry_after(request.client.host if request.client else "")
+    if wait is not None:
+        raise Problem(429, "too-many-signups", "Too many sign-ups", "too many accounts were "
+                      "created from this address; try again later",
+                      headers={"Retry-After": str(math.ceil(wait))})
     key = create_key(s, "rider", label="web sign-up", rider_name=body.name,
                      rider_phone=body.phone)
     row = s.get_one(ApiKey, key.split("_")[1])

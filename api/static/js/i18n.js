@@ -154,6 +154,7 @@ const TEXTS = {
     "problem.unauthorized": "Bitte anmelden.",
     "problem.forbidden": "Dafür fehlt die Berechtigung.",
     "problem.signup-closed": "Konten werden von der Disposition angelegt; bitte anrufen.",
+    "problem.too-many-signups": "Von hier wurden zu viele Konten angelegt; bitte später erneut versuchen.",
     "problem.simulation-running": "Es läuft schon eine Simulation; bitte warten.",
     "problem.store-unavailable": "Der Server ist gerade ausgelastet; bitte gleich noch einmal versuchen.",
     "problem.validation": "Bitte die Eingaben prüfen.",
