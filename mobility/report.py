@@ -28,6 +28,27 @@ if TYPE_CHECKING:
 BIN_S = 900  # 15-minute bins for the day plots
 
 
+#: the plots' texts: in the language of the region's planners (the web app shows the plots)
+PLOT_TEXT = {
+    "en": {"wait_x": "wait after the requested pickup time (min)", "served_trips": "served trips",
+           "waits": "Waits", "busy": "vehicles busy", "aboard": "passengers on board",
+           "count": "count", "occupancy": "Vehicles busy and passengers on board over the day",
+           "served": "served (incl. no-shows)", "rejected": "rejected", "hour": "requested hour",
+           "requests": "requests", "by_hour": "Served and rejected requests by hour",
+           "pickups": "pickups", "dropoffs": "drop-offs", "rejected_origin": "rejected (origin)",
+           "depot": "depot", "map": "Service area {area}: vehicle tracks and trips"},
+    "de": {"wait_x": "Wartezeit nach der gewünschten Abholzeit (Min.)",
+           "served_trips": "bediente Fahrten", "waits": "Wartezeiten",
+           "busy": "Fahrzeuge im Einsatz", "aboard": "Fahrgäste an Bord", "count": "Anzahl",
+           "occupancy": "Fahrzeuge im Einsatz und Fahrgäste an Bord über den Tag",
+           "served": "bedient (inkl. nicht erschienen)", "rejected": "abgelehnt",
+           "hour": "gewünschte Stunde", "requests": "Anfragen",
+           "by_hour": "Bediente und abgelehnte Anfragen je Stunde", "pickups": "Abholungen",
+           "dropoffs": "Ausstiege", "rejected_origin": "abgelehnt (Start)", "depot": "Depot",
+           "map": "Bediengebiet {area}: Fahrzeugwege und Fahrten"},
+}
+
+
 def _clock_axis(ax: Any, start: float, end: float) -> None:
     ticks = np.arange(np.floor(start / 3600), np.ceil(end / 3600) + 1, 2)
     ax.set_xticks(ticks)
@@ -35,20 +56,20 @@ def _clock_axis(ax: Any, start: float, end: float) -> None:
     ax.set_xlim(start / 3600, end / 3600)
 
 
-def _waits(run: Run, path: Path) -> None:
+def _waits(run: Run, path: Path, tx: dict[str, str]) -> None:
     waits = [(o.pickup - o.window[0]) / 60 for o in run.result.outcomes.values()
              if o.status == "served"]
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.hist(waits, bins=np.arange(0, max(waits + [15]) + 1.5, 1.0).tolist(), color="#3b7dd8")
-    ax.set_xlabel("wait after the requested pickup time (min)")
-    ax.set_ylabel("served trips")
-    ax.set_title("Waits")
+    ax.set_xlabel(tx["wait_x"])
+    ax.set_ylabel(tx["served_trips"])
+    ax.set_title(tx["waits"])
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def _occupancy(run: Run, path: Path) -> None:
+def _occupancy(run: Run, path: Path, tx: dict[str, str]) -> None:
     sc = run.scenario
     start, end = sc.hours[0], max(v.shift[1] for v in sc.vehicles)
     edges = np.arange(start, end + BIN_S, BIN_S)
@@ -61,18 +82,18 @@ def _occupancy(run: Run, path: Path) -> None:
             busy += on
             aboard += on * load
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.step(mids / 3600, busy, where="mid", label="vehicles busy", color="#444")
-    ax.step(mids / 3600, aboard, where="mid", label="passengers on board", color="#e07b24")
-    ax.set_ylabel("count")
+    ax.step(mids / 3600, busy, where="mid", label=tx["busy"], color="#444")
+    ax.step(mids / 3600, aboard, where="mid", label=tx["aboard"], color="#e07b24")
+    ax.set_ylabel(tx["count"])
     _clock_axis(ax, start, end)
     ax.legend(loc="upper left", fontsize=8)
-    ax.set_title("Vehicles busy and passengers on board over the day")
+    ax.set_title(tx["occupancy"])
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def _by_hour(run: Run, path: Path) -> None:
+def _by_hour(run: Run, path: Path, tx: dict[str, str]) -> None:
     hours = np.arange(24)
     served = np.zeros(24)
     rejected = np.zeros(24)
@@ -83,19 +104,19 @@ def _by_hour(run: Run, path: Path) -> None:
         else:
             served[h] += 1
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.bar(hours, served, color="#2e9c5a", label="served (incl. no-shows)")
-    ax.bar(hours, rejected, bottom=served, color="#c8453b", label="rejected")
-    ax.set_xlabel("requested hour")
-    ax.set_ylabel("requests")
+    ax.bar(hours, served, color="#2e9c5a", label=tx["served"])
+    ax.bar(hours, rejected, bottom=served, color="#c8453b", label=tx["rejected"])
+    ax.set_xlabel(tx["hour"])
+    ax.set_ylabel(tx["requests"])
     ax.set_xticks(hours[::2])
     ax.legend(fontsize=8)
-    ax.set_title("Served and rejected requests by hour")
+    ax.set_title(tx["by_hour"])
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def _map(region: Region, run: Run, path: Path) -> None:
+def _map(region: Region, run: Run, path: Path, tx: dict[str, str]) -> None:
     """The area, its streets, every vehicle's track on the streets, pickups and drop-offs."""
     from shapely.geometry import shape
 
@@ -130,19 +151,19 @@ def _map(region: Region, run: Run, path: Path) -> None:
     pick = np.array([o.trip.origin for o in out if o.status == "served"]).reshape(-1, 2)
     drop = np.array([o.trip.destination for o in out if o.status == "served"]).reshape(-1, 2)
     rej = np.array([o.trip.origin for o in out if o.status == "rejected"]).reshape(-1, 2)
-    ax.scatter(pick[:, 1], pick[:, 0], s=12, c="#2e9c5a", label="pickups", zorder=3)
-    ax.scatter(drop[:, 1], drop[:, 0], s=14, c="#222", marker="x", label="drop-offs", zorder=3)
+    ax.scatter(pick[:, 1], pick[:, 0], s=12, c="#2e9c5a", label=tx["pickups"], zorder=3)
+    ax.scatter(drop[:, 1], drop[:, 0], s=14, c="#222", marker="x", label=tx["dropoffs"], zorder=3)
     if len(rej):
         ax.scatter(rej[:, 1], rej[:, 0], s=10, facecolors="none", edgecolors="#c8453b",
-                   label="rejected (origin)", zorder=3)
+                   label=tx["rejected_origin"], zorder=3)
     for v in run.scenario.vehicles[:1]:
-        ax.scatter([v.start[1]], [v.start[0]], s=80, marker="s", c="#3b7dd8", label="depot",
+        ax.scatter([v.start[1]], [v.start[0]], s=80, marker="s", c="#3b7dd8", label=tx["depot"],
                    zorder=4)
     ax.set_xlim(lon0, lon1)
     ax.set_ylim(lat0, lat1)
     ax.set_aspect(1 / np.cos(np.radians((lat0 + lat1) / 2)))
     ax.legend(loc="lower left", fontsize=7)
-    ax.set_title(f"Service area {run.scenario.area.name}: vehicle tracks and trips")
+    ax.set_title(tx["map"].format(area=run.scenario.area.name))
     ax.set_xticks([])
     ax.set_yticks([])
     fig.tight_layout()
@@ -177,14 +198,15 @@ def _kpi_rows(k: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def write_report(region: Region, run: Run, out: Path) -> Path:
-    """Write ``index.html`` (self-contained), the PNG plots, ``kpis.json`` and ``trips.csv``
-    into ``out``; returns the HTML file."""
+def write_report(region: Region, run: Run, out: Path, language: str = "en") -> Path:
+    """Write ``index.html`` (self-contained), the PNG plots (their texts in ``language``,
+    "en" or "de"), ``kpis.json`` and ``trips.csv`` into ``out``; returns the HTML file."""
     out.mkdir(parents=True, exist_ok=True)
+    tx = PLOT_TEXT.get(language, PLOT_TEXT["en"])
     plots = {"waits.png": _waits, "occupancy.png": _occupancy, "by_hour.png": _by_hour}
     for name, draw in plots.items():
-        draw(run, out / name)
-    _map(region, run, out / "map.png")
+        draw(run, out / name, tx)
+    _map(region, run, out / "map.png", tx)
     (out / "kpis.json").write_text(json.dumps(run.kpis, indent=2), encoding="utf-8")
     with (out / "trips.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)

@@ -61,7 +61,8 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
     atlas = Atlas(region, tile_url=settings.tile_url, language=settings.language)
     if warm:  # in the background: the API answers meanwhile (map requests wait for it)
         threading.Thread(target=atlas.warm, name="atlas-warm", daemon=True).start()
-    sims = Simulations(region, settings.sim_dir, data=settings.data, cache=settings.cache)
+    sims = Simulations(region, settings.sim_dir, data=settings.data, cache=settings.cache,
+                       language=atlas.language)
     return create_app(planner, ondemand, region_name=region.name, atlas=atlas,
                       simulator=sims)
 

@@ -28,8 +28,10 @@ _API = "/api/v1/simulations"
 class Simulations:
     """Start, follow and read planners' simulation runs of one region."""
 
-    def __init__(self, region: Region, root: Path, *, data: Path, cache: Path) -> None:
+    def __init__(self, region: Region, root: Path, *, data: Path, cache: Path,
+                 language: str = "en") -> None:
         self.region, self.root, self.data, self.cache = region, root, data, cache
+        self.language = language  #: of the plots
         self._ctx = multiprocessing.get_context("spawn")  # a fresh interpreter per run
 
     def start(self, area: str | None, vehicles: list[int], rate_per_hour: float,
@@ -50,7 +52,8 @@ class Simulations:
                "rate_per_hour": rate_per_hour, "seed": seed, "progress": 0.0,
                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                "variants": [{"label": f"{n}veh", "vehicles": n, "status": "queued"}
-                            for n in vehicles], "error": None, "pid": None}
+                            for n in vehicles], "error": None, "pid": None,
+               "language": self.language}
         _write(folder, job)
         p = self._ctx.Process(target=_run, args=(str(self.region.config.folder), str(self.data),
                                                  str(self.cache), str(folder)), daemon=True)
@@ -115,7 +118,7 @@ def _run(region_root: str, data: str, cache: str, folder_s: str) -> None:
             trips, notes = simmod.demand_for(region, sc, None, False)
             r = simmod.run(region, sc, trips, notes,
                            lambda k, n, i=i: progress(i, k, n))  # type: ignore[misc]
-            write_report(region, r, folder / v["label"])
+            write_report(region, r, folder / v["label"], job.get("language", "en"))
             v.update(status="done", kpis=r.kpis)
             _merge(folder, variants=variants, progress=round((i + 1) / len(variants), 3))
         _merge(folder, status="done", progress=1.0)
@@ -155,7 +158,7 @@ def _alive(pid: int | None) -> bool:
 
 def _public(job: dict[str, Any]) -> dict[str, Any]:
     """The job as the API shows it: plot and report URLs instead of the process id."""
-    out = {k: v for k, v in job.items() if k != "pid"}
+    out = {k: v for k, v in job.items() if k not in ("pid", "language")}
     variants = []
     for v in job["variants"]:
         v = dict(v)

@@ -326,3 +326,10 @@ def test_content_policy_admits_the_tile_server() -> None:
     assert "img-src 'self' data: blob:;" in content_policy(None)
     p = content_policy("https://{s}.tile.example.org/{z}/{x}/{y}.png")
     assert "img-src 'self' data: blob: https://*.tile.example.org;" in p
+
+
+def test_plot_texts_exist_in_both_languages() -> None:
+    from mobility.report import PLOT_TEXT
+
+    assert PLOT_TEXT["de"].keys() == PLOT_TEXT["en"].keys()
+    assert all("{area}" in t["map"] for t in PLOT_TEXT.values())
