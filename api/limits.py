@@ -3,9 +3,12 @@ read into memory) and a rate limit for sign-ups."""
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -57,11 +60,12 @@ class _TooLargeError(Exception):
 
 class RateLimit:
     """At most ``n`` events per ``window_s`` seconds per key (a sliding window in memory, per
-    process): enough to stop a script from creating accounts by the thousand."""
+    process): enough to stop a script from creating accounts by the thousand. At most
+    ``max_keys`` keys are remembered (the least recently seen are forgotten first)."""
 
-    def __init__(self, n: int, window_s: float) -> None:
-        self.n, self.window_s = n, window_s
-        self._seen: dict[str, list[float]] = {}
+    def __init__(self, n: int, window_s: float, max_keys: int = 10_000) -> None:
+        self.n, self.window_s, self.max_keys = n, window_s, max_keys
+        self._seen: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def retry_after(self, key: str, now: float | None = None) -> float | None:
@@ -69,12 +73,22 @@ class RateLimit:
         be."""
         t = time.monotonic() if now is None else now
         with self._lock:
-            if len(self._seen) > 10_000:  # forget idle keys
-                self._seen = {k: v for k, v in self._seen.items() if v[-1] > t - self.window_s}
-            recent = [x for x in self._seen.get(key, []) if x > t - self.window_s]
+            recent = [x for x in self._seen.pop(key, []) if x > t - self.window_s]
+            wait = None
             if len(recent) >= self.n:
-                self._seen[key] = recent
-                return recent[0] + self.window_s - t
-            recent.append(t)
-            self._seen[key] = recent
-            return None
+                wait = recent[0] + self.window_s - t
+            else:
+                recent.append(t)
+            self._seen[key] = recent  # now the most recently seen
+            while len(self._seen) > self.max_keys:
+                self._seen.popitem(last=False)
+            return wait
+
+
+def client_key(host: str) -> str:
+    """The address a limit counts by: IPv6 clients by their /64 (one household or host
+    gets a whole /64 and could rotate through it)."""
+    if ":" in host:
+        with contextlib.suppress(ValueError):
+            return str(ipaddress.IPv6Network(f"{host}/64", strict=False))
+    return host

@@ -42,6 +42,8 @@ class PandasPeer:
     def __init__(self, atlas: Atlas) -> None:
         places, folded = atlas._index
         self.df = pd.DataFrame({"name": [p.name for p in places], "near": [p.near for p in places],
+                                "lat": [p.lat for p in places], "lon": [p.lon for p in places],
+                                "okind": [p.kind for p in places],
                                 "folded": folded,
                                 "kind": [0 if p.kind == "stop" else 1 if p.kind == "street"
                                          else 2 for p in places]})
@@ -54,9 +56,19 @@ class PandasPeer:
         hit["how"] = np.where(pos == 0, 0, np.where(np.array(before) == " ", 1, 2))
         hit["len"] = hit.folded.str.len()
         hit["order"] = np.arange(len(hit))
-        hit = hit.sort_values(["how", "kind", "len", "order"]).drop_duplicates(["name", "near"])
-        near = [None if isinstance(x, float) else x for x in hit.near[:limit]]  # NaN: none
-        return list(zip(hit.name[:limit], near, strict=True))
+        hit = hit.sort_values(["how", "kind", "len", "order"])
+        out: list[tuple[str, str | None, str, float, float]] = []
+        for row in hit.itertuples():  # the same rule: hits a rider could not tell apart once
+            near = None if isinstance(row.near, float) else row.near  # NaN: none
+            k = np.cos(np.radians(row.lat))
+            if any(n == row.name and (np.hypot(row.lat - la, (row.lon - lo) * k) * 111_200.0
+                                      < 300.0 or (kd == row.okind != "stop" and nr == near))
+                   for n, nr, kd, la, lo in out):
+                continue
+            out.append((row.name, near, row.okind, row.lat, row.lon))
+            if len(out) == limit:
+                break
+        return [(n, nr) for n, nr, *_ in out]
 
 
 def queries(atlas: Atlas, n: int, seed: int) -> list[str]:

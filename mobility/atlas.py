@@ -139,7 +139,8 @@ class Atlas:
     def search(self, query: str, limit: int = 10) -> list[Place]:
         """Places whose name matches ``query`` (see :func:`fold`): names starting with it
         first, then names with a word starting with it, then names containing it; stops
-        before streets before other points; shorter names first."""
+        before streets before other points; shorter names first; hits a rider could not
+        tell apart (see :func:`_same`) only once."""
         q = fold(query)
         if not q:
             return []
@@ -156,12 +157,10 @@ class Atlas:
                            len(f), i))
         ranked.sort()
         out: list[Place] = []
-        seen: set[tuple[str, str | None]] = set()
         for *_, i in ranked:
             p = places[i]
-            if (p.name, p.near) in seen:  # e.g. two platforms of one stop
+            if any(_same(p, q) for q in out):
                 continue
-            seen.add((p.name, p.near))
             out.append(p)
             if len(out) == limit:
                 break
@@ -173,7 +172,8 @@ class Atlas:
 
         tt = self.region.timetable
         places = [Place(str(tt.stop_name[i]), "stop", float(tt.stop_lat[i]),
-                        float(tt.stop_lon[i]), stop_id=str(tt.stop_id[i]))
+                        float(tt.stop_lon[i]), stop_id=str(tt.stop_id[i]),
+                        near=_other_stop(tt.stop_name, tt.stop_lat, tt.stop_lon, i))
                   for i in range(tt.n_stops)]
         found = named_places(self.region.config.osm) if self.region.config.osm else []
         if found and tt.n_stops:
@@ -182,6 +182,34 @@ class Atlas:
             places += [Place(n, k, la, lo, near=str(tt.stop_name[j]))
                        for (n, k, la, lo), j in zip(found, near.tolist(), strict=True)]
         return places, [fold(p.name) for p in places]
+
+
+#: hits of one name closer than this are one place
+_SAME_M = 300.0
+
+
+def _same(a: Place, b: Place) -> bool:
+    """Two hits a rider could not tell apart: one name, and close together (two platforms
+    of a stop, a street beside its stop) or, for streets and points, by the same stop."""
+    return a.name == b.name and (_metres(a, b) < _SAME_M or (
+        a.kind == b.kind != "stop" and a.near == b.near))
+
+
+def _metres(a: Place, b: Place) -> float:
+    k = np.cos(np.radians(a.lat))
+    return float(np.hypot(a.lat - b.lat, (a.lon - b.lon) * k) * 111_200.0)
+
+
+def _other_stop(names: np.ndarray, lat: np.ndarray, lon: np.ndarray, i: int) -> str | None:
+    """For a stop whose name is also used far away (a "Marktplatz" in several towns): the
+    nearest stop of another name, to tell them apart; ``None`` for a unique name."""
+    same = np.flatnonzero(names == names[i])
+    k = np.cos(np.radians(lat[i]))
+    d = np.hypot(lat - lat[i], (lon - lon[i]) * k) * 111_200.0
+    if len(same) < 2 or d[same].max() < _SAME_M:
+        return None
+    d[names == names[i]] = np.inf
+    return str(names[int(np.argmin(d))]) if np.isfinite(d).any() else None
 
 
 def _nearest(pts: np.ndarray, to: np.ndarray, block: int = 2048) -> np.ndarray:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import multiprocessing
 import os
 import secrets
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -58,8 +60,8 @@ class Simulations:
         p = self._ctx.Process(target=_run, args=(str(self.region.config.folder), str(self.data),
                                                  str(self.cache), str(folder)), daemon=True)
         p.start()
-        job["pid"] = p.pid
-        _merge(folder, pid=p.pid)
+        job["pid"], job["pid_start"] = p.pid, _start_time(p.pid)
+        _merge(folder, pid=p.pid, pid_start=job["pid_start"])
         return _public(job)
 
     def busy(self) -> bool:
@@ -131,14 +133,26 @@ def _run(region_root: str, data: str, cache: str, folder_s: str) -> None:
 def _checked(folder: Path, job: dict[str, Any]) -> dict[str, Any]:
     """A queued or running job whose process is gone failed (e.g. the server restarted)."""
     # (a fresh job's process id may not be recorded yet)
-    if (job["status"] in ("queued", "running") and not _alive(job.get("pid"))
+    if (job["status"] in ("queued", "running")
+            and not _alive(job.get("pid"), job.get("pid_start"))
             and (job.get("pid") is not None or time.time() - folder.stat().st_mtime > 30)):
         job = _merge(folder, status="failed", error="the run was interrupted (the "
                      "server stopped); start it again")
     return job
 
 
-def _alive(pid: int | None) -> bool:
+def _start_time(pid: int | None) -> int | None:
+    """When the process started (clock ticks since boot; Linux): with the pid, it names one
+    process, even after the pid is used again."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _alive(pid: int | None, started: int | None) -> bool:
+    """The run's process is still working: it exists, is the same process (not a new one
+    with its pid) and is not a finished zombie."""
     if not pid:
         return False
     try:
@@ -146,10 +160,12 @@ def _alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    with contextlib.suppress(OSError):  # a zombie child of ours is finished
-        st = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1]
-        if st.startswith("Z"):
+        pass
+    if started is not None and _start_time(pid) not in (None, started):
+        return False  # the pid belongs to another process now
+    with contextlib.suppress(OSError):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][:1]
+        if state == "Z":  # a zombie child of ours: finished
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
             return False
@@ -158,7 +174,7 @@ def _alive(pid: int | None) -> bool:
 
 def _public(job: dict[str, Any]) -> dict[str, Any]:
     """The job as the API shows it: plot and report URLs instead of the process id."""
-    out = {k: v for k, v in job.items() if k not in ("pid", "language")}
+    out = {k: v for k, v in job.items() if k not in ("pid", "pid_start", "language")}
     variants = []
     for v in job["variants"]:
         v = dict(v)
@@ -179,13 +195,18 @@ def _read(folder: Path) -> dict[str, Any] | None:
 
 
 def _write(folder: Path, job: dict[str, Any]) -> None:
-    tmp = folder / f".job.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(job), encoding="utf-8")
-    tmp.replace(folder / "job.json")  # atomic: readers never see half a file
+    fd, tmp = tempfile.mkstemp(prefix=".job.", suffix=".tmp", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(job, f)
+    os.replace(tmp, folder / "job.json")  # atomic: readers never see half a file
 
 
 def _merge(folder: Path, **changes: Any) -> dict[str, Any]:
-    job = _read(folder) or {}
-    job.update(changes)
-    _write(folder, job)
-    return job
+    """Read, change and write ``job.json`` under the folder's lock: the run's process and
+    the API processes change it concurrently."""
+    with (folder / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        job = _read(folder) or {}
+        job.update(changes)
+        _write(folder, job)
+        return job

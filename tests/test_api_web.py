@@ -195,6 +195,19 @@ def test_rate_limit_window_slides() -> None:
     assert lim.retry_after("a", 20.0) == pytest.approx(40.0)
     assert lim.retry_after("b", 20.0) is None  # per key
     assert lim.retry_after("a", 61.0) is None  # the first has left the window
+    small = RateLimit(1, 60.0, max_keys=2)
+    for k in ("x", "y", "z"):
+        assert small.retry_after(k, 0.0) is None
+    assert small.retry_after("z", 1.0) is not None  # remembered
+    assert small.retry_after("x", 1.0) is None  # forgotten: the least recently seen
+
+
+def test_ipv6_clients_count_by_their_64() -> None:
+    from api.limits import client_key
+
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:bbbb::9")
+    assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
+    assert client_key("192.0.2.7") == "192.0.2.7"
 
 
 def test_closed_sign_up(addison: Region, addison_planner: Any, addison_travel: Any,
@@ -333,3 +346,18 @@ def test_plot_texts_exist_in_both_languages() -> None:
 
     assert PLOT_TEXT["de"].keys() == PLOT_TEXT["en"].keys()
     assert all("{area}" in t["map"] for t in PLOT_TEXT.values())
+
+
+def test_a_recycled_pid_does_not_keep_a_run_alive(addison: Region, tmp_path: Path) -> None:
+    """A job whose recorded process id now belongs to another process (here: this test's
+    own, with another start time) is over."""
+    sims = Simulations(addison, tmp_path / "sims", data=DATA, cache=CACHE)
+    folder = sims.root / "0123456789abcdef"
+    folder.mkdir(parents=True)
+    job = {"id": folder.name, "status": "running", "area": "middlebury", "rate_per_hour": 1,
+           "seed": 1, "progress": 0.5, "created_at": "2026-01-01T00:00:00+00:00",
+           "variants": [], "error": None, "pid": os.getpid(), "pid_start": 1}
+    (folder / "job.json").write_text(json.dumps(job))
+    out = sims.get(folder.name)
+    assert out is not None and out["status"] == "failed" and "pid" not in out
+    assert not sims.busy()

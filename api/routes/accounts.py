@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from api.auth import create_key
 from api.deps import CallerDep, OnDemandDep, SessionDep
+from api.limits import client_key
 from api.problems import Problem
 from api.routes.quotes import PROBLEM
 from api.schemas.accounts import Me, SignupRequest, SignupResponse
@@ -30,7 +31,8 @@ def sign_up(body: SignupRequest, s: SessionDep, od: OnDemandDep, request: Reques
     if not od.config.open_signup:
         raise Problem(403, "signup-closed", "Sign-up closed", "this service does not let "
                       "riders sign up themselves; ask the dispatcher for an account")
-    wait = request.app.state.signups.retry_after(request.client.host if request.client else "")
+    wait = request.app.state.signups.retry_after(
+        client_key(request.client.host if request.client else ""))
     if wait is not None:
         raise Problem(429, "too-many-signups", "Too many sign-ups", "too many accounts were "
                       "created from this address; try again later",

@@ -2,7 +2,7 @@
 // with their status (cancel, no-show), and booking a ride for someone who phones in.
 import { api } from "./api.js";
 import { onLanguage, t } from "./i18n.js";
-import { clock, el, localInput } from "./format.js";
+import { clock, el, focusKey, localInput, restoreFocus } from "./format.js";
 import { PlaceField } from "./places.js";
 
 export class DispatcherView {
@@ -40,14 +40,18 @@ export class DispatcherView {
 
   async load() {
     const date = this.date.value;
+    const mine = (this.seq = (this.seq || 0) + 1); // a newer load (date typed on, timer) wins
     try {
       const { vehicles } = await api("/api/v1/vehicles", { who: "staff" });
       const manifests = await Promise.all(vehicles.map((v) => api(
         `/api/v1/vehicles/${encodeURIComponent(v.id)}/manifest`, { who: "staff", query: { date } })));
+      await this.ctx.map.ready; // bookings are named by their nearest stops
+      if (mine !== this.seq) return;
       this.names.clear();
       for (const m of manifests) for (const s of m.stops) if (s.bookingId) this.names.set(s.bookingId, s.riderName);
       this.renderVehicles(vehicles, manifests);
       const { bookings } = await api("/api/v1/bookings", { who: "staff", query: { date, limit: 500 } });
+      if (mine !== this.seq) return;
       this.renderBookings(bookings);
     } catch (e) {
       this.ctx.fail(e);
@@ -56,6 +60,7 @@ export class DispatcherView {
 
   renderVehicles(vehicles, manifests) {
     const box = document.getElementById("vehicle-list");
+    const focused = focusKey(box);
     const marks = [];
     const stops = [];
     box.replaceChildren(...vehicles.map((v, i) => {
@@ -77,9 +82,14 @@ export class DispatcherView {
       return el("article", { class: "vehicle", dataset: { id: v.id } },
         el("h3", {}, t("vehicle.line", { id: v.id, area: v.area, seats: v.seats, a: v.shiftStart, b: v.shiftEnd })),
         el("p", { class: "hint" }, where, nextText, m.late ? ` · ${t("vehicle.late")}` : ""),
-        m.stops.length ? el("table", { class: "table manifest" }, el("tbody", {}, rows))
+        m.stops.length ? el("table", { class: "table manifest" },
+          el("caption", { class: "sr-only" }, t("manifest.caption", { id: v.id })),
+          el("thead", {}, el("tr", {}, ["col.planned", "col.stop", "col.rider", "col.phone",
+            "col.window", "col.passengers"].map((k) => el("th", { scope: "col" }, t(k))))),
+          el("tbody", {}, rows))
           : el("p", { class: "empty" }, t("vehicle.nostops")));
     }));
+    restoreFocus(box, focused);
     if (this.active) {
       this.ctx.map.showVehicles(marks);
       this.ctx.map.showStops(stops);
@@ -88,6 +98,7 @@ export class DispatcherView {
 
   renderBookings(bookings) {
     const body = document.getElementById("booking-rows");
+    const focused = focusKey(body);
     if (!bookings.length) {
       body.replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "empty" }, t("bookings.none"))));
       return;
@@ -110,6 +121,7 @@ export class DispatcherView {
         el("td", {}, el("span", { class: "badge" }, t(`status.${b.status}`))),
         actions);
     }));
+    restoreFocus(body, focused);
   }
 
   async noShow(b) {
@@ -139,7 +151,7 @@ export class DispatcherView {
   async offer() {
     const name = document.getElementById("caller-name");
     const phone = document.getElementById("caller-phone");
-    if (!name.value.trim()) return this.ctx.error(t("name"), name);
+    if (!name.value.trim()) return this.ctx.error(t("error.name"), name);
     if (!this.from.value) return this.ctx.error(t("error.pick", { what: t("from") }), this.from.input);
     if (!this.to.value) return this.ctx.error(t("error.pick", { what: t("to") }), this.to.input);
     const time = document.getElementById("caller-time").value;

@@ -9,7 +9,7 @@ export function setZone(tz) {
 }
 
 function fmt(opts) {
-  return new Intl.DateTimeFormat(language() === "de" ? "de-DE" : "en-US", { timeZone: zone, ...opts });
+  return new Intl.DateTimeFormat(locale(), { timeZone: zone, ...opts });
 }
 
 /** "08:15" for epoch milliseconds or an ISO text */
@@ -25,8 +25,20 @@ export function minutes(seconds) {
   return t("minutes", { n: Math.round(seconds / 60) });
 }
 
+function locale() {
+  return language() === "de" ? "de-DE" : "en-US";
+}
+
+/** 0.447 → "44.7%" (English) or "44,7 %" (German). */
 export function percent(x) {
-  return x == null ? "–" : `${(100 * x).toFixed(1)} %`;
+  if (x == null) return "–";
+  return new Intl.NumberFormat(locale(), { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(x);
+}
+
+/** A number in the interface language, at most `digits` decimals ("–" for none). */
+export function num(x, digits = 1) {
+  if (x == null) return "–";
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(x);
 }
 
 /** The region's local date and time ("YYYY-MM-DDTHH:MM") at epoch ms, for datetime-local. */
@@ -73,4 +85,25 @@ export function el(tag, attrs = {}, ...children) {
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return e;
+}
+
+/** Where the keyboard focus is inside `box` (a row's data-id and the button's class), so
+ *  that re-drawing the list can put it back. */
+export function focusKey(box) {
+  const a = document.activeElement;
+  if (!a || !box.contains(a)) return null;
+  const row = a.closest("[data-id]");
+  return row ? { id: row.dataset.id, cls: a.className } : null;
+}
+
+export function restoreFocus(box, key) {
+  if (!key) return;
+  const row = [...box.querySelectorAll("[data-id]")].find((r) => r.dataset.id === key.id);
+  const target = row && (key.cls ? row.querySelector(`.${key.cls.split(" ").join(".")}`) : row);
+  if (target) {
+    target.focus();
+  } else if (row) {
+    row.tabIndex = -1;
+    row.focus();
+  }
 }

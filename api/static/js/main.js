@@ -109,7 +109,7 @@ async function start() {
   }
   await staff.check();
   const first = location.hash.slice(1);
-  open(first in views ? first : "rider");
+  open(Object.hasOwn(views, first) ? first : "rider");
   window.mobility = { map, views, open }; // for the browser tests and the curious
   await map.load();
   document.body.dataset.ready = "true";

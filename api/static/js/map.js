@@ -4,7 +4,14 @@
 // element a test or a screen reader can find; the street network uses canvas for speed.
 /* global L */
 import { api } from "./api.js";
-import { t } from "./i18n.js";
+import { onLanguage, t } from "./i18n.js";
+
+/** Tooltip content as text: Leaflet puts strings in as HTML, and names come from feeds. */
+function text(s) {
+  const span = document.createElement("span");
+  span.textContent = s;
+  return span;
+}
 
 const STREET_STYLE = {
   major: { color: "#b8692a", weight: 3 },
@@ -16,7 +23,11 @@ const LEG_COLOR = { WALK: "#3b3b3b", BUS: "#0057b8", RAIL: "#6a1b9a", TRAM: "#6a
 
 export class MapView {
   constructor(element, region) {
-    this.map = L.map(element, { preferCanvas: true, keyboard: true, zoomSnap: 0.5 });
+    this.map = L.map(element, { preferCanvas: true, keyboard: true, zoomSnap: 0.5, zoomControl: false });
+    const zoom = () => L.control.zoom({ zoomInTitle: t("zoom.in"), zoomOutTitle: t("zoom.out") });
+    this.zoom = zoom().addTo(this.map);
+    onLanguage(() => { this.zoom.remove(); this.zoom = zoom().addTo(this.map); });
+    this.ready = new Promise((resolve) => { this.loaded = resolve; });
     this.svg = L.svg({ padding: 0.5 });
     const [[s, w], [n, e]] = region.bounds;
     this.map.fitBounds([[s, w], [n, e]]);
@@ -64,7 +75,7 @@ export class MapView {
     L.geoJSON(stops, {
       pointToLayer: (f, ll) => L.circleMarker(ll, {
         radius: 4, color: "#0057b8", weight: 1.5, fillColor: "#fff", fillOpacity: 1,
-      }).bindTooltip(f.properties.name).on("click", (ev) => {
+      }).bindTooltip(text(f.properties.name)).on("click", (ev) => {
         if (this.picking) return; // the map's click handler takes it
         if (this.onStop) this.onStop(f.properties, ev.latlng);
       }),
@@ -79,6 +90,7 @@ export class MapView {
     this.map.on("zoomend", toggle);
     toggle();
     this.map.getContainer().dataset.loaded = "true";
+    this.loaded();
   }
 
   /** The name of the stop nearest to a point: how riders and dispatchers name a place. */
@@ -116,7 +128,7 @@ export class MapView {
     L.circleMarker([lat, lon], {
       renderer: this.svg, radius: 9, color: "#fff", weight: 3, fillColor: color, fillOpacity: 1,
       className: `place place-${role}`, role,
-    }).bindTooltip(label).addTo(this.places);
+    }).bindTooltip(text(label)).addTo(this.places);
   }
 
   clearRoute() {
@@ -138,7 +150,7 @@ export class MapView {
         dashArray: leg.mode === "ON_DEMAND" ? "10 8" : leg.mode === "WALK" ? "2 6" : null,
         className: `leg leg-${leg.mode.toLowerCase()}`,
       });
-      line.bindTooltip(t(`leg.${leg.mode}`));
+      line.bindTooltip(text(t(`leg.${leg.mode}`)));
       line.addTo(this.route);
     }
     this.map.getContainer().dataset.legs = String(it.legs.length);
@@ -152,7 +164,7 @@ export class MapView {
       L.marker([v.lat, v.lon], {
         icon: L.divIcon({ className: "vehicle-icon", html: "", iconSize: [26, 26] }),
         title: v.label, keyboard: true, alt: v.label,
-      }).bindTooltip(v.id, { permanent: true, direction: "right", className: "vehicle-label" })
+      }).bindTooltip(text(v.id), { permanent: true, direction: "right", className: "vehicle-label" })
         .addTo(this.fleet);
     }
   }
@@ -164,7 +176,7 @@ export class MapView {
         renderer: this.svg, radius: 6, weight: 2, color: "#fff",
         fillColor: s.kind === "pickup" ? "#15803d" : "#b91c1c", fillOpacity: 1,
         className: `manifest-stop manifest-${s.kind}`,
-      }).bindTooltip(`${s.vehicleId} #${s.seq}`).addTo(this.fleet);
+      }).bindTooltip(text(`${s.vehicleId} #${s.seq}`)).addTo(this.fleet);
     }
   }
 

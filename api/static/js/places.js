@@ -46,8 +46,8 @@ export class PlaceField {
 
   async search() {
     const q = this.input.value.trim();
+    const mine = ++this.seq; // answers to older searches are dropped
     if (!q) return this.close();
-    const mine = ++this.seq;
     try {
       const res = await api("/api/v1/places", { query: { q, limit: 8 } });
       if (mine !== this.seq) return; // a newer search is under way
@@ -64,7 +64,7 @@ export class PlaceField {
       id: `${this.role}-opt-${i}`, role: "option", "aria-selected": "false",
       onmousedown: (ev) => { ev.preventDefault(); this.choose(i); },
     }, el("span", { class: "name" }, p.name), " ",
-    el("span", { class: "kind" }, [t(`kind.${p.kind}`) === `kind.${p.kind}` ? p.kind : t(`kind.${p.kind}`),
+    el("span", { class: "kind" }, [p.kind === "stop" || p.kind === "street" ? t(`kind.${p.kind}`) : t("kind.place"),
       p.near ? `, ${t("place.near", { stop: p.near })}` : ""].join("")))));
     this.list.hidden = places.length === 0;
     this.input.setAttribute("aria-expanded", String(places.length > 0));

@@ -2,7 +2,7 @@
 // or a few to compare) and read the KPIs, plots and map of each variant.
 import { api } from "./api.js";
 import { onLanguage, t } from "./i18n.js";
-import { el, percent } from "./format.js";
+import { el, num, percent } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -19,7 +19,7 @@ function barChart(title, labels, values, unit) {
   const max = Math.max(...values, 1e-9);
   const bw = (w - 2 * pad) / labels.length;
   const chart = svg("svg", { viewBox: `0 0 ${w} ${h}`, class: "chart", role: "img",
-    "aria-label": `${title}: ${labels.map((l, i) => `${t("sim.col.variant")} ${l}: ${values[i].toFixed(1)}${unit}`).join(", ")}` });
+    "aria-label": `${title}: ${labels.map((l, i) => `${t("sim.col.variant")} ${l}: ${num(values[i])}${unit}`).join(", ")}` });
   chart.append(svg("line", { x1: pad, x2: w - pad, y1: h - pad, y2: h - pad, stroke: "#4a4a4a" }));
   labels.forEach((label, i) => {
     const bh = ((h - pad - top) * values[i]) / max;
@@ -27,7 +27,7 @@ function barChart(title, labels, values, unit) {
     chart.append(
       svg("rect", { x, y: h - pad - bh, width: bw * 0.7, height: bh, fill: "#0b5cab" }),
       svg("text", { x: x + bw * 0.35, y: h - pad - bh - 4, "text-anchor": "middle", "font-size": 12 },
-        `${values[i].toFixed(values[i] >= 100 ? 0 : 1)}${unit}`),
+        `${num(values[i], values[i] >= 100 ? 0 : 1)}${unit}`),
       svg("text", { x: x + bw * 0.35, y: h - pad + 16, "text-anchor": "middle", "font-size": 12 }, label));
   });
   return el("figure", { class: "bar-chart" }, chart, el("figcaption", {}, title));
@@ -97,20 +97,27 @@ export class PlannerView {
     this.job = job;
     clearTimeout(this.timer);
     this.render();
-    if (job.status === "queued" || job.status === "running") {
+    const running = job.status === "queued" || job.status === "running";
+    document.querySelector("#sim-form button[type=submit]").disabled = running;
+    if (running) {
       this.ctx.status(t("sim.running"));
-      this.timer = setTimeout(async () => {
-        try {
-          this.follow(await api(`/api/v1/simulations/${job.id}`, { who: "staff" }));
-        } catch (e) {
-          this.ctx.fail(e);
-        }
-      }, 1000);
+      this.poll(job.id, 1000);
     } else if (job.status === "done") {
       this.ctx.status(t("sim.done"));
     } else {
       this.ctx.status(t("sim.failed", { why: job.error || "" }));
     }
+  }
+
+  poll(id, delay) {
+    this.timer = setTimeout(async () => {
+      try {
+        this.follow(await api(`/api/v1/simulations/${id}`, { who: "staff" }));
+      } catch (e) {
+        this.ctx.fail(e); // a blip (network, a restarting server): keep asking, less often
+        this.poll(id, Math.min(2 * delay, 15000));
+      }
+    }, delay);
   }
 
   render() {
@@ -132,8 +139,8 @@ export class PlannerView {
       return el("tr", { dataset: { variant: v.label } },
         el("th", { scope: "row" }, variantName(v)),
         el("td", {}, k.requests), el("td", { class: "served" }, percent(k.served_share)),
-        el("td", {}, k.wait_min.p95 ?? "–"), el("td", {}, percent(k.pooling_rate)),
-        el("td", {}, k.vehicle_km), el("td", {}, k.cost_per_served_trip ?? "–"),
+        el("td", {}, num(k.wait_min.p95)), el("td", {}, percent(k.pooling_rate)),
+        el("td", {}, num(k.vehicle_km, 0)), el("td", {}, num(k.cost_per_served_trip, 2)),
         el("td", {}, el("button", { type: "button", "aria-pressed": String(this.current() === v),
           onclick: () => { this.shown = v.label; this.render(); } }, t("sim.show"))));
     });
@@ -159,13 +166,14 @@ export class PlannerView {
     const k = v.kpis;
     const w = k.wait_min, d = k.detour_factor;
     const rows = [
-      ["kpi.requests", k.requests],
-      ["kpi.served", `${k.served} (${percent(k.served_share)})`],
-      ["kpi.wait", `${w.p50 ?? "–"} / ${w.p95 ?? "–"} min`],
-      ["kpi.detour", d.p50 ?? "–"],
-      ["kpi.occupancy", k.passengers_per_vehicle_hour],
-      ["kpi.km", `${k.vehicle_km} (${percent(k.vehicle_km ? k.empty_km / k.vehicle_km : null)})`],
-      ["kpi.cost", k.cost_per_served_trip ?? "–"],
+      ["kpi.requests", num(k.requests, 0)],
+      ["kpi.served", `${num(k.served, 0)} (${percent(k.served_share)})`],
+      ["kpi.wait", `${num(w.p50)} / ${t("minutes", { n: num(w.p95) })}`],
+      ["kpi.detour", num(d.p50, 2)],
+      ["kpi.occupancy", num(k.passengers_per_vehicle_hour, 2)],
+      ["kpi.km", `${num(k.vehicle_km, 0)} (${percent(k.vehicle_km ? k.empty_km / k.vehicle_km : null)})`],
+      ["kpi.cost", num(k.cost_per_served_trip, 2)],
+      ["kpi.co2", `${num(k.co2_kg, 0)} kg`],
     ];
     const plots = ["map", "occupancy", "by_hour", "waits"].filter((p) => v.plots[p]);
     document.getElementById("sim-variant").replaceChildren(

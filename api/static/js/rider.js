@@ -2,7 +2,7 @@
 // its on-demand rides, see and cancel my bookings.
 import { api, ApiError, getKey, idempotencyKey, setKey } from "./api.js";
 import { onLanguage, t } from "./i18n.js";
-import { clock, day, decodePolyline, el, localInput } from "./format.js";
+import { clock, day, decodePolyline, el, focusKey, localInput, restoreFocus } from "./format.js";
 import { PlaceField } from "./places.js";
 
 export class RiderView {
@@ -14,7 +14,7 @@ export class RiderView {
     this.selected = 0;
     this.booked = new Set();
     const time = document.getElementById("plan-time");
-    time.value = localInput(Date.now() + 3600e3 - (Date.now() % 900e3)); // next quarter hour + 1 h
+    time.value = localInput(Math.ceil(Date.now() / 900e3) * 900e3 + 3600e3); // in 1 h, on the quarter
     document.getElementById("plan-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.plan(); });
     document.getElementById("signup-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.signUp(); });
     document.getElementById("rider-key-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.signIn(); });
@@ -48,6 +48,8 @@ export class RiderView {
       } });
       this.itineraries = res.itineraries || [];
       this.booked = new Set();
+      // one key per offered itinerary: a retry (double click, lost answer) never books twice
+      this.keys = this.itineraries.map(() => idempotencyKey());
       this.selected = 0;
       this.renderItineraries();
       this.ctx.status(this.itineraries.length ? "" : t("itins.none"));
@@ -123,6 +125,8 @@ export class RiderView {
       return;
     }
     const it = this.itineraries[i];
+    const button = document.querySelector(`#itin-list > li[data-index="${i}"] button.book`);
+    if (button) button.disabled = true;
     const passengers = Number(document.getElementById("plan-passengers").value) || 1;
     const wheelchair = document.getElementById("plan-wheelchair").checked;
     const iso = (ms) => new Date(ms).toISOString();
@@ -134,12 +138,13 @@ export class RiderView {
     }));
     try {
       await api("/api/v1/bookings", { method: "POST", who: "rider", body: { itinerary: legs },
-        headers: { "Idempotency-Key": idempotencyKey() } });
+        headers: { "Idempotency-Key": this.keys[i] } });
       this.booked.add(i);
       this.renderItineraries();
       this.ctx.status(t("booked"));
       this.loadBookings();
     } catch (e) {
+      if (button) button.disabled = false;
       this.ctx.fail(e);
     }
   }
@@ -147,7 +152,7 @@ export class RiderView {
   // -- account and bookings ------------------------------------------------------------------
   async signUp() {
     const name = document.getElementById("signup-name");
-    if (!name.value.trim()) return this.ctx.error(t("name"), name);
+    if (!name.value.trim()) return this.ctx.error(t("error.name"), name);
     const phone = document.getElementById("signup-phone").value.trim();
     try {
       const res = await api("/api/v1/accounts", { method: "POST", body: { name: name.value.trim(), phone: phone || null } });
@@ -190,6 +195,9 @@ export class RiderView {
       }
     }
     document.getElementById("rider-signed-out").hidden = Boolean(me);
+    const open = this.ctx.region.openSignup;
+    document.getElementById("signup-form").hidden = !open;
+    document.getElementById("signup-closed").hidden = open;
     document.getElementById("rider-signed-in").hidden = !me;
     if (me) {
       document.getElementById("rider-who").textContent = me.name || me.riderId || me.role;
@@ -204,8 +212,11 @@ export class RiderView {
     if (!getKey("rider")) return list.replaceChildren();
     try {
       const res = await api("/api/v1/bookings", { who: "rider", query: { limit: 50 } });
+      await this.ctx.map.ready; // bookings are named by their nearest stops
+      const focused = focusKey(list);
       if (!res.bookings.length) return list.replaceChildren(el("li", { class: "empty" }, t("mybookings.none")));
       list.replaceChildren(...res.bookings.map((b) => this.bookingItem(b)));
+      restoreFocus(list, focused);
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 401)) this.ctx.fail(e);
     }
