@@ -378,3 +378,52 @@ def test_a_german_region_opens_in_german_and_plans(browser: Any, rhein_neckar: A
             shot(pg, "rhein-neckar-de")
     finally:
         srv.stop()
+
+
+def tab_to(pg: Any, selector: str, limit: int = 80) -> None:
+    """Press Tab until ``selector`` has the focus: it is reachable by keyboard."""
+    for _ in range(limit):
+        if pg.evaluate("s => document.activeElement && document.activeElement.matches(s)",
+                       selector):
+            return
+        pg.keyboard.press("Tab")
+    raise AssertionError(f"{selector} is not reachable with the Tab key")
+
+
+def test_a_rider_needs_no_mouse(page: Any, server: Server) -> None:
+    """Find places, plan, sign up and book with the keyboard alone; targets are large."""
+    pg = page
+    kb = pg.keyboard
+    tab_to(pg, "#from-input")
+    kb.type("Wooster Road")  # in Cornwall: no bus stop within walking distance
+    pg.wait_for_selector("#from-list li")
+    kb.press("ArrowDown")
+    kb.press("Enter")
+    tab_to(pg, "#to-input")
+    kb.type("Lindale")
+    pg.wait_for_selector("#to-list li")
+    kb.press("ArrowDown")
+    kb.press("Enter")
+    tab_to(pg, "#plan-time")
+    pg.fill("#plan-time", tomorrow_input(10))  # the date picker's own keys vary by locale
+    tab_to(pg, "#plan-form button[type=submit]")
+    kb.press("Enter")
+    pg.wait_for_selector("#itin-list > li", timeout=30_000)
+    assert pg.evaluate("document.activeElement.id") == "itin-title"  # results announced
+    ends = pg.evaluate("window.mobility.views.rider.itineraries.map(i => i.endTime)")
+    assert len(ends) >= 2 and ends == sorted(ends)  # the soonest arrival first
+    tab_to(pg, "#signup-name")
+    kb.type("Kai Keyboard")
+    tab_to(pg, "#signup-form button[type=submit]")
+    kb.press("Enter")
+    pg.wait_for_selector("#rider-signed-in:not([hidden])")
+    tab_to(pg, "#itin-list button.book")
+    kb.press("Enter")
+    pg.wait_for_selector("#my-bookings li.status-confirmed", timeout=30_000)
+    # every button, field and list entry is at least 44 px high (links in text aside)
+    small = pg.evaluate("""() => [...document.querySelectorAll(
+        'button:not(.link), input:not([type=checkbox]):not([type=radio]), select')]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+        .map(e => e.id || e.className || e.tagName)""")
+    assert small == []
+    shot(pg, "rider-keyboard")

@@ -46,7 +46,10 @@ export class RiderView {
       const res = await api("/api/v1/plan", { query: {
         from, to, time, arriveBy, wheelchair: document.getElementById("plan-wheelchair").checked,
       } });
-      this.itineraries = res.itineraries || [];
+      // the soonest arrival first (arrive by: the latest departure first), rides included
+      this.itineraries = (res.itineraries || []).sort((a, b) => (arriveBy
+        ? b.startTime - a.startTime || a.endTime - b.endTime
+        : a.endTime - b.endTime || b.startTime - a.startTime));
       this.booked = new Set();
       // one key per offered itinerary: a retry (double click, lost answer) never books twice
       this.keys = this.itineraries.map(() => idempotencyKey());
