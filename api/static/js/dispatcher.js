@@ -27,6 +27,7 @@ export class DispatcherView {
   show() {
     this.active = true;
     this.ctx.map.clearRoute();
+    this.ctx.map.fitAreas();
     if (this.staff.me) this.load();
     // live enough for a dispatch desk: bookings and positions every 30 s
     this.timer = setInterval(() => { if (this.staff.me) this.load(); }, 30_000);
@@ -76,17 +77,17 @@ export class DispatcherView {
         el("td", {}, clock(s.plannedTime)),
         el("td", {}, t(`stop.${s.kind}`)),
         el("td", {}, s.riderName || ""),
-        el("td", {}, s.riderPhone || ""),
-        el("td", {}, s.window ? `${clock(s.window.start)}–${clock(s.window.end)}` : ""),
+        el("td", { class: "nowrap" }, s.riderPhone || ""),
+        el("td", { class: "nowrap" }, s.window ? `${clock(s.window.start)}–${clock(s.window.end)}` : ""),
         el("td", {}, s.passengers ? `${s.passengers}${s.wheelchair ? " ♿" : ""}` : "")));
       return el("article", { class: "vehicle", dataset: { id: v.id } },
         el("h3", {}, t("vehicle.line", { id: v.id, area: v.area, seats: v.seats, a: v.shiftStart, b: v.shiftEnd })),
         el("p", { class: "hint" }, where, nextText, m.late ? ` · ${t("vehicle.late")}` : ""),
-        m.stops.length ? el("table", { class: "table manifest" },
+        m.stops.length ? el("div", { class: "scroll" }, el("table", { class: "table manifest" },
           el("caption", { class: "sr-only" }, t("manifest.caption", { id: v.id })),
           el("thead", {}, el("tr", {}, ["col.planned", "col.stop", "col.rider", "col.phone",
             "col.window", "col.passengers"].map((k) => el("th", { scope: "col" }, t(k))))),
-          el("tbody", {}, rows))
+          el("tbody", {}, rows)))
           : el("p", { class: "empty" }, t("vehicle.nostops")));
     }));
     restoreFocus(box, focused);

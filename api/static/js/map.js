@@ -110,9 +110,23 @@ export class MapView {
     const a = [b.origin.lat, b.origin.lon], z = [b.destination.lat, b.destination.lon];
     L.polyline([a, z], { renderer: this.svg, color: LEG_COLOR.ON_DEMAND, weight: 5,
       dashArray: "10 8", className: "leg leg-on_demand" }).addTo(this.route);
-    this.setPlace("ride-from", a[0], a[1], t("stop.pickup"));
-    this.setPlace("ride-to", z[0], z[1], t("stop.dropoff"));
+    for (const [p, role, color, label] of [[a, "ride-from", "#15803d", "stop.pickup"],
+      [z, "ride-to", "#b91c1c", "stop.dropoff"]]) {
+      L.circleMarker(p, { renderer: this.svg, radius: 9, color: "#fff", weight: 3, fillColor: color,
+        fillOpacity: 1, className: `place place-${role}` }).bindTooltip(text(t(label))).addTo(this.route);
+    }
     this.map.fitBounds(L.latLngBounds([a, z]), { padding: [60, 60], maxZoom: 15 });
+  }
+
+  /** Zoom to the on-demand service areas (the dispatcher's working area). */
+  async fitAreas() {
+    await this.ready;
+    const layers = this.areas.getLayers();
+    if (!layers.length) return;
+    const b = L.featureGroup(layers).getBounds();
+    // Leaflet ignores a new view while a zoom animation runs (e.g. the last ride's): wait
+    if (this.map._animatingZoom) await new Promise((r) => this.map.once("zoomend", r));
+    if (b.isValid()) this.map.fitBounds(b, { padding: [20, 20] });
   }
 
   /** The next click on the map calls `done(lat, lon)`; null stops picking. */
