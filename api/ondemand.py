@@ -86,8 +86,13 @@ class OnDemand:
 
     # -- time ---------------------------------------------------------------------------
     def local(self, moment: dt.datetime) -> dt.datetime:
-        return (moment.replace(tzinfo=self.tz) if moment.tzinfo is None
-                else moment.astimezone(self.tz))
+        """A moment in the region's zone (a time without offset is local time already)."""
+        try:
+            return (moment.replace(tzinfo=self.tz) if moment.tzinfo is None
+                    else moment.astimezone(self.tz))
+        except OverflowError:  # e.g. 0001-01-01T00:00+01:00 lies before year 1 here
+            raise Problem(422, "implausible-time", "Implausible time", f"{moment.isoformat()}"
+                          " is not a time this service can handle", field="time") from None
 
     def day_seconds(self, moment: dt.datetime) -> tuple[dt.date, float]:
         """(service date, seconds after its midnight) of a moment, in the region's zone."""

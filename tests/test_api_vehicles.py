@@ -191,3 +191,17 @@ def test_replan_keeps_every_promise(api) -> None:
         assert api.get(f"/api/v1/bookings/{bid}", "rider").json()["vehicleId"] == where[bid]
     bad = api.post("/api/v1/plans/replan", "dispatcher", {**body, "area": "atlantis"})
     assert bad.status_code == 404 and bad.json()["field"] == "area"
+
+
+def test_times_at_the_ends_of_the_calendar_are_refused(api) -> None:  # type: ignore[no-untyped-def]
+    """Found by schemathesis: year 1 with an offset east of the region's zone overflowed
+    the calendar when converted (a 500); now a 422 naming the time."""
+    for t in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-12:00"):
+        r = api.client.post("/api/v1/vehicles/mid-1/events", headers=api.h("dispatcher"),
+                            json={"type": "position", "lat": 44.0, "lon": -73.1, "time": t})
+        assert r.status_code == 422, r.text
+        assert r.json()["field"] == "time"
+        q = api.client.post("/api/v1/quotes", headers=api.h("dispatcher"), json={
+            "origin": {"lat": 44.0153, "lon": -73.1673},
+            "destination": {"lat": 44.0450, "lon": -73.2050}, "time": t})
+        assert q.status_code == 422, q.text
