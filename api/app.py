@@ -37,10 +37,10 @@ details. Authenticate with `Authorization: Bearer <API key>` (`mobility keys cre
 
 def create_app(planner: Planner, ondemand: OnDemand, *, region_name: str,
                config: ApiConfig | None = None, atlas: Atlas | None = None,
-               simulator: Simulator | None = None, web: bool = True) -> FastAPI:
-    """The HTTP API over a journey planner and an on-demand service (with its store);
-    with ``atlas`` the map and place search, with ``simulator`` planners' simulations,
-    with ``web`` the web app at ``/``."""
+               simulator: Simulator | None = None) -> FastAPI:
+    """The HTTP API over a journey planner and an on-demand service (with its store), and
+    the web app at ``/``; with ``atlas`` the map and place search, with ``simulator``
+    planners' simulations."""
     config = config or ondemand.config
     app = FastAPI(title="mobility", version="1", description=DESCRIPTION)
     app.state.planner = planner
@@ -76,9 +76,8 @@ def create_app(planner: Planner, ondemand: OnDemand, *, region_name: str,
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
               atlas_routes, accounts, simulations):
         app.include_router(r.router)
-    if web:
-        # last: the API's routes match first
-        mount_web(app, tile_url=atlas.info().get("tileUrl") if atlas is not None else None)
+    # last: the API's routes match first
+    mount_web(app, tile_url=atlas.info().get("tileUrl") if atlas is not None else None)
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST", "DELETE"],

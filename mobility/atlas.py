@@ -4,7 +4,6 @@ GeoJSON (an offline base map) and a search over stop, street and place names."""
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import threading
 import unicodedata
@@ -171,9 +170,12 @@ class Atlas:
         from feeds.osm import named_places
 
         tt = self.region.timetable
+        names, counts = np.unique(tt.stop_name, return_counts=True)
+        shared = set(names[counts > 1].tolist())  # only these may need telling apart
         places = [Place(str(tt.stop_name[i]), "stop", float(tt.stop_lat[i]),
                         float(tt.stop_lon[i]), stop_id=str(tt.stop_id[i]),
-                        near=_other_stop(tt.stop_name, tt.stop_lat, tt.stop_lon, i))
+                        near=(_other_stop(tt.stop_name, tt.stop_lat, tt.stop_lon, i)
+                              if tt.stop_name[i] in shared else None))
                   for i in range(tt.n_stops)]
         found = named_places(self.region.config.osm) if self.region.config.osm else []
         if found and tt.n_stops:
@@ -203,12 +205,12 @@ def _metres(a: Place, b: Place) -> float:
 def _other_stop(names: np.ndarray, lat: np.ndarray, lon: np.ndarray, i: int) -> str | None:
     """For a stop whose name is also used far away (a "Marktplatz" in several towns): the
     nearest stop of another name, to tell them apart; ``None`` for a unique name."""
-    same = np.flatnonzero(names == names[i])
+    same = names == names[i]
     k = np.cos(np.radians(lat[i]))
     d = np.hypot(lat - lat[i], (lon - lon[i]) * k) * 111_200.0
-    if len(same) < 2 or d[same].max() < _SAME_M:
+    if same.sum() < 2 or d[same].max() < _SAME_M:
         return None
-    d[names == names[i]] = np.inf
+    d[same] = np.inf
     return str(names[int(np.argmin(d))]) if np.isfinite(d).any() else None
 
 
@@ -222,6 +224,3 @@ def _nearest(pts: np.ndarray, to: np.ndarray, block: int = 2048) -> np.ndarray:
         out[s:s + block] = d.argmin(axis=1)
     return out
 
-
-def as_json(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
