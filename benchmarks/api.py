@@ -7,7 +7,7 @@ The client is one asyncio thread with one httpx.AsyncClient (it shares the cores
 server). Every phase is bounded by its request count and by --max-seconds.
 
 Usage: python benchmarks/api.py [--workers N] [--concurrency C] [--plan-requests 600]
-       [--book-requests 200] [--seq-requests 100] [--max-seconds 45] [--seed S]
+       [--book-requests 200] [--quote-requests 200] [--seq-requests 100] [--max-seconds 45] [--seed S]
        [--new-connections] [--db-url URL] [--cache DIR]
 """
 
@@ -204,9 +204,9 @@ def plan_params(q: tuple[str, str, str]) -> dict[str, str]:
 
 
 async def load(args: argparse.Namespace, url: str, rider_key: str,
-               plans: list[tuple[str, str, str]], rides: list[dict[str, Any]], server: Server
-               ) -> dict[str, Any]:
-    """Warm-up, sequential plans, loaded plans, quote+book pairs."""
+               plans: list[tuple[str, str, str]], rides: list[dict[str, Any]],
+               quotes: list[dict[str, Any]], server: Server) -> dict[str, Any]:
+    """Warm-up, sequential plans, loaded plans, quote+book pairs, quotes alone."""
     c = args.concurrency
     # keep-alive connections stay with the worker process that accepted them
     limits = httpx.Limits(max_connections=c,
@@ -274,6 +274,22 @@ async def load(args: argparse.Namespace, url: str, rider_key: str,
         out["plan"] = await measured(plans[: args.plan_requests], plan)
         # (3) quote + book
         out["book"] = await measured(rides[: args.book_requests], ride)
+
+        async def quote_only(body: dict[str, Any]) -> Attempt:
+            t = time.perf_counter()
+            try:
+                r = await client.post("/api/v1/quotes", json=body, headers=auth)
+            except httpx.HTTPError:
+                return Attempt(time.perf_counter() - t, 0)
+            a = Attempt(time.perf_counter() - t, r.status_code)
+            if r.status_code != 201:
+                with contextlib.suppress(ValueError):
+                    a.problem = str(r.json().get("type", "")).rsplit("/", 1)[-1]
+            return a
+
+        # (4) quotes alone, against the day the bookings filled (every quote searches the
+        # vehicles' plans as they now are)
+        out["quote"] = await measured(quotes, quote_only)
     return out
 
 
@@ -336,6 +352,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=8, help="requests in flight")
     ap.add_argument("--plan-requests", type=int, default=600)
     ap.add_argument("--book-requests", type=int, default=200, help="quote(+book) attempts")
+    ap.add_argument("--quote-requests", type=int, default=200,
+                    help="quotes alone (not booked), after the bookings")
     ap.add_argument("--seq-requests", type=int, default=100,
                     help="plans over HTTP one at a time (the bare HTTP overhead)")
     ap.add_argument("--inproc-queries", type=int, default=600,
@@ -364,6 +382,7 @@ def main() -> None:
     plans = make_plans(rng, np.asarray(tt.stop_lat), np.asarray(tt.stop_lon),
                        n_plans + 4 * args.concurrency)
     rides = make_rides(rng, region.timezone, args.book_requests + 2)
+    quotes = make_rides(rng, region.timezone, args.quote_requests)
 
     # the peer: the same planner in this process, sequentially, on the same queries
     planner = RegionPlanner(region)
@@ -388,7 +407,8 @@ def main() -> None:
         rider = create_key(env, "--role", "rider", "--name", "benchmark rider")
         server.start()
         ready_s = server.wait_ready(120.0)
-        got = asyncio.run(load(args, server.url, rider["key"], plans, rides, server))
+        got = asyncio.run(load(args, server.url, rider["key"], plans, rides, quotes,
+                                  server))
     finally:
         leftover = server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -457,6 +477,17 @@ def main() -> None:
           f"409/410: {refused_b}), quote 422: {invalid}; not offered: "
           + (", ".join(f"{k} {v}" for k, v in reasons.most_common()) or "-")
           + f"; CPU: server {book_scpu:.2f} cores, client {book_ccpu:.2f} cores")
+    q_res, q_wall, q_procs, q_ccpu = got["quote"]
+    q_lat = [a.quote_s for a in q_res if a.quote_status in QUOTE_OK]
+    q_err = sum(a.quote_status not in QUOTE_OK for a in q_res)
+    q_offered = sum(a.quote_status == 201 for a in q_res)
+    q_m, q_p = ms(q_lat)
+    quote_rps = len(q_res) / q_wall if q_wall else 0.0
+    row("quote alone (booked day)", len(q_res), quote_rps, q_m, q_p, q_err)
+    q_reasons = Counter(a.problem or str(a.quote_status) for a in q_res if a.quote_status != 201)
+    print(f"quotes alone: offered {q_offered}; not offered: "
+          + (", ".join(f"{k} {v}" for k, v in q_reasons.most_common()) or "-")
+          + f"; CPU: server {sum(q_procs):.2f} cores, client {q_ccpu:.2f} cores")
     if any(st not in QUOTE_OK for st in got["warm_quote_status"]):
         print(f"warning: warm-up quote statuses {got['warm_quote_status']}", file=sys.stderr)
 
@@ -465,9 +496,11 @@ def main() -> None:
         "plan_requests": len(plan_res), "plan_errors": plan_err,
         "plan_seq_p50_ms": sm, "plan_seq_p95_ms": sp,
         "book_rps": round(book_rps, 2), "book_p50_ms": bm, "book_p95_ms": bp,
-        "quote_p50_ms": qm, "quote_p95_ms": qp, "book_attempts": len(book_res),
+        "pair_quote_p50_ms": qm, "pair_quote_p95_ms": qp, "book_attempts": len(book_res),
+        "quote_rps": round(quote_rps, 1), "quote_p50_ms": q_m, "quote_p95_ms": q_p,
+        "quote_requests": len(q_res), "quote_offered": q_offered,
         "booked": booked, "refused": refused_q + refused_b, "quote_422": invalid,
-        "errors": plan_err + seq_err + book_err,
+        "errors": plan_err + seq_err + book_err + q_err,
         "inproc_plan_p50_ms": im, "inproc_plan_p95_ms": ip,
         "http_overhead_ratio": ratio, "http_seq_overhead_ratio": seq_ratio,
         "server_cpu_cores_plan": round(plan_scpu, 2),
