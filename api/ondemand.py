@@ -37,10 +37,11 @@ from api.store.models import (
     utcnow,
 )
 from dispatch.insertion import Dispatcher, DispatchParams, NoOffer
-from dispatch.model import Point, Request, Vehicle, clock_text
+from dispatch.model import Point, Request, Vehicle
 from dispatch.service_area import ServiceArea
 from dispatch.travel import CachedTravel, TravelTimes
 from routing.errors import MobilityError, OutOfRegionError
+from routing.timebase import clock_text
 
 ACTIVE = ("confirmed", "on_board")
 _NO_OFFER = {"no vehicle in time": "no-vehicle-available", "capacity": "no-capacity",

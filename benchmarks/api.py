@@ -7,7 +7,8 @@ The client is one asyncio thread with one httpx.AsyncClient (it shares the cores
 server). Every phase is bounded by its request count and by --max-seconds.
 
 Usage: python benchmarks/api.py [--workers N] [--concurrency C] [--plan-requests 600]
-       [--book-requests 200] [--quote-requests 200] [--seq-requests 100] [--max-seconds 45] [--seed S]
+       [--book-requests 200] [--quote-requests 200] [--seq-requests 100] [--max-seconds 45]
+       [--seed S]
        [--new-connections] [--db-url URL] [--cache DIR]
 """
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-BIG = 1e18
+from routing.timebase import NO_BOUND_S
+
+BIG = NO_BOUND_S  # no bound (a time or cost beyond any real one)
 
 
 @njit(cache=True)

@@ -12,6 +12,7 @@ import numpy as np
 
 from dispatch.model import Point
 from routing.errors import MobilityError
+from routing.timebase import parse_clock
 
 #: relative request rate by hour of day (0-23): morning and afternoon peaks, a quiet evening
 PROFILE = np.array([0, 0, 0, 0, 0, 0.3, 0.8, 1.6, 1.5, 1.0, 0.9, 1.0, 1.1, 1.0, 1.0, 1.3,
@@ -50,13 +51,7 @@ def _clock(text: str) -> float:
     if "T" in text:
         t = dt.datetime.fromisoformat(text)
         return t.hour * 3600.0 + t.minute * 60 + t.second
-    parts = text.split(":")
-    if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"expected HH:MM or HH:MM:SS, not {text!r}")
-    h, m, s = (int(p) for p in (*parts, "0")[:3])
-    if m > 59 or s > 59 or h > 47:
-        raise ValueError(f"{text!r} is not a time of day")
-    return h * 3600.0 + m * 60 + s
+    return float(parse_clock(text))
 
 
 def read_demand(path: Path, *, skip_bad: bool = False) -> tuple[list[Trip], list[str]]:

@@ -6,16 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from routing.timebase import NO_BOUND_S
+
 Point = tuple[float, float]
-INF_TIME = 10**9
-
-
-def clock_text(seconds: float) -> str:
-    """Seconds after a service day's midnight as ``HH:MM`` (past 24:00 for late service,
-    ``-HH:MM`` before midnight)."""
-    s = int(round(seconds))
-    sign, s = ("-", -s) if s < 0 else ("", s)
-    return f"{sign}{s // 3600:02d}:{s % 3600 // 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -27,8 +20,8 @@ class Request:
     pickup: Point
     dropoff: Point
     pickup_window: tuple[float, float]
-    dropoff_window: tuple[float, float] = (0.0, float(INF_TIME))
-    max_ride: float = float(INF_TIME)
+    dropoff_window: tuple[float, float] = (0.0, NO_BOUND_S)
+    max_ride: float = NO_BOUND_S
     passengers: int = 1
     wheelchairs: int = 0
     pickup_service: float = 0.0  #: boarding time
@@ -57,7 +50,7 @@ class Vehicle:
     shift: tuple[float, float]
     seats: int = 8
     wheelchair_places: int = 0
-    max_duration: float = float(INF_TIME)
+    max_duration: float = NO_BOUND_S
     breaks: tuple[Break, ...] = ()
 
 

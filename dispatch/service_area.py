@@ -10,7 +10,8 @@ import shapely
 from shapely.geometry import Point as _Pt
 from shapely.geometry import shape
 
-from dispatch.model import Point, Vehicle, clock_text
+from dispatch.model import Point, Vehicle
+from routing.timebase import clock_text
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy as np
 
 from mobility.region import Region
 from routing import HIGHWAY_CLASSES
+from routing.geo import local_metres
 
 #: base-map layers: which highway classes each draws (the rest of the car network is "minor")
 _MAJOR = {"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
@@ -198,16 +199,14 @@ def _same(a: Place, b: Place) -> bool:
 
 
 def _metres(a: Place, b: Place) -> float:
-    k = np.cos(np.radians(a.lat))
-    return float(np.hypot(a.lat - b.lat, (a.lon - b.lon) * k) * 111_200.0)
+    return float(local_metres(a.lat, a.lon, b.lat, b.lon))
 
 
 def _other_stop(names: np.ndarray, lat: np.ndarray, lon: np.ndarray, i: int) -> str | None:
     """For a stop whose name is also used far away (a "Marktplatz" in several towns): the
     nearest stop of another name, to tell them apart; ``None`` for a unique name."""
     same = names == names[i]
-    k = np.cos(np.radians(lat[i]))
-    d = np.hypot(lat - lat[i], (lon - lon[i]) * k) * 111_200.0
+    d = np.asarray(local_metres(float(lat[i]), float(lon[i]), lat, lon))
     if same.sum() < 2 or d[same].max() < _SAME_M:
         return None
     d[same] = np.inf

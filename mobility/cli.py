@@ -451,7 +451,7 @@ app.add_typer(flex, name="flex")
 
 
 def _flex_area(a) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    from dispatch.model import clock_text
+    from routing.timebase import clock_text
 
     b = a.booking
     return {"name": a.name, "geometry": a.geometry["type"],

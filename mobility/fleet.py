@@ -8,17 +8,14 @@ from typing import Any
 
 from dispatch.model import Vehicle
 from mobility.errors import RegionError
+from routing.timebase import parse_clock
 
-_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)$")
 _KNOWN = {"id", "area", "depot", "seats", "wheelchair_places", "shift"}
 
 
 def clock_seconds(text: str) -> int:
     """``HH:MM`` (up to 47:59 for service past midnight) as seconds after midnight."""
-    m = _CLOCK.match(text.strip()) if isinstance(text, str) else None
-    if m is None or int(m.group(1)) > 47:
-        raise ValueError(f"expected HH:MM, not {text!r}")
-    return int(m.group(1)) * 3600 + int(m.group(2)) * 60
+    return parse_clock(text, allow_seconds=False)
 
 
 def read_fleet(raw: Any, areas: list[str], toml_path: Path) -> tuple[tuple[str, Vehicle], ...]:

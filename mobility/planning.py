@@ -17,6 +17,7 @@ from routing.otp import itinerary_to_otp
 from routing.planner import Endpoint, JourneyPlanner, PlanResult
 from routing.raptor import TransitRouter
 from routing.street_router import StreetRouter
+from routing.timebase import service_day_midnight
 
 __all__ = ["InputError", "RegionPlanner", "stop_departures"]
 
@@ -98,7 +99,7 @@ class RegionPlanner:
             moment = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(
                 tz)
         date = moment.date()
-        midnight = dt.datetime.combine(date, dt.time(12), tz) - dt.timedelta(hours=12)
+        midnight = service_day_midnight(date, tz)
         span = self.region.timetable.service_dates()
         if self.replay and span is not None:
             return date, int((moment - midnight).total_seconds())

@@ -18,9 +18,9 @@ import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
 from dispatch.kpis import legs  # noqa: E402
-from dispatch.model import clock_text  # noqa: E402
 from mobility.region import Region  # noqa: E402
 from routing.street_router import StreetRouter  # noqa: E402
+from routing.timebase import clock_text  # noqa: E402
 
 if TYPE_CHECKING:
     from mobility.simulation import Run

@@ -19,7 +19,6 @@ import numpy as np
 from dispatch.demand import Trip, read_demand, synthetic_demand
 from dispatch.insertion import DispatchParams
 from dispatch.kpis import compute_kpis
-from dispatch.model import clock_text
 from dispatch.scenario import Costs, Scenario, default_fleet
 from dispatch.service_area import ServiceArea
 from dispatch.simulation import SimResult, simulate
@@ -32,6 +31,7 @@ from mobility.region import Region
 from mobility.server import service_areas
 from routing.street_router import StreetRouter
 from routing.streets import HIGHWAY_CLASSES
+from routing.timebase import clock_text
 
 #: street classes people live along (origin weights where buildings are not mapped)
 RESIDENTIAL = ("residential", "living_street", "unclassified")

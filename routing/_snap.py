@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-M_PER_DEG_LAT = 110_574.0
-M_PER_DEG_LON_EQ = 111_320.0
+from routing.geo import M_PER_DEG_LAT, M_PER_DEG_LON_EQ
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import Delaunay, QhullError
 
-M_PER_DEG_LAT = 110_574.0
+from routing.geo import M_PER_DEG_LAT, metres_per_degree_lon
+
 EMPTY: dict[str, object] = {"type": "MultiPolygon", "coordinates": []}
 
 
@@ -21,7 +22,7 @@ def hull_polygon(lat: np.ndarray, lon: np.ndarray, max_edge_m: float = 750.0,
     if len(lat) == 0:
         return EMPTY
     lat0 = float(np.mean(lat))
-    kx = 111_320.0 * np.cos(np.radians(lat0))
+    kx = metres_per_degree_lon(lat0)
     base = np.column_stack([lon * kx, lat * M_PER_DEG_LAT])
     offsets = np.array([[0, 0], [band_m, 0], [-band_m, 0], [0, band_m], [0, -band_m]])
     xy = np.unique(np.round((base[:, None, :] + offsets[None]).reshape(-1, 2), 1), axis=0)

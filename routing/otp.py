@@ -8,13 +8,8 @@ from zoneinfo import ZoneInfo
 
 from routing import polyline
 from routing.planner import Itinerary, Place, PlanLeg
+from routing.timebase import service_day_epoch
 from routing.timetable import Timetable
-
-
-def service_day_epoch(date: dt.date, timezone: str) -> int:
-    """Epoch seconds of the service day's "midnight" (noon minus 12 h, as GTFS defines it)."""
-    noon = dt.datetime.combine(date, dt.time(12), ZoneInfo(timezone))
-    return int(noon.timestamp()) - 12 * 3600
 
 
 def _place(p: Place, tt: Timetable, arrival: int | None, departure: int | None,
@@ -88,7 +83,7 @@ def _leg(leg: PlanLeg, tt: Timetable, base: int) -> dict[str, Any]:
 def itinerary_to_otp(it: Itinerary, tt: Timetable, date: dt.date, timezone: str
                      ) -> dict[str, Any]:
     """One itinerary as OTP's plan response shapes it."""
-    base = service_day_epoch(date, timezone)
+    base = service_day_epoch(date, ZoneInfo(timezone))
     legs = [_leg(leg, tt, base) for leg in it.legs]
     for raw, leg in zip(it.legs, legs, strict=True):
         if raw.trip is not None:

@@ -15,6 +15,7 @@ from scipy.spatial import cKDTree
 from routing._arrays import from_arrays, to_arrays
 from routing._snap import Snap
 from routing.errors import OutOfRegionError
+from routing.geo import M_PER_DEG_LAT, metres_per_degree_lon
 from routing.street_router import StreetRouter
 from routing.timetable import Timetable
 
@@ -81,8 +82,8 @@ def walking_transfers(tt: Timetable, walk: StreetRouter, *, speed_mps: float = W
     # the walk network's own speed (its travel times), to bound the search in its seconds
     net_speed = float(np.median(walk.net.length / walk.net.travel_time)) if walk.net.n_edges \
         else WALK_SPEED_MPS
-    kx = 111_320.0 * np.cos(np.radians(float(np.mean(tt.stop_lat)) if n else 0.0))
-    xy = np.column_stack([tt.stop_lon * kx, tt.stop_lat * 110_574.0])
+    kx = metres_per_degree_lon(float(np.mean(tt.stop_lat)) if n else 0.0)
+    xy = np.column_stack([tt.stop_lon * kx, tt.stop_lat * M_PER_DEG_LAT])
     tree = cKDTree(xy) if n else None
     found: dict[tuple[int, int], int] = {}
     for s in range(n):

@@ -22,7 +22,7 @@ from api.schemas.vehicles import (
     VehicleResponse,
 )
 from api.store.models import Booking, PlanStop, Quote, Rider, VehicleRow, VehicleState
-from dispatch.model import clock_text
+from routing.timebase import clock_text
 
 router = APIRouter(prefix="/api/v1/vehicles", tags=["vehicles"])
 

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dispatch.service_area import BookingRule, ServiceArea
+from routing.timebase import clock_text
 
 REAL_TIME = BookingRule(0, message="Book in the app or by calling the dispatcher.")
 
 
 def _hms(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return clock_text(seconds, with_seconds=True)
 
 
 def _slug(name: str) -> str:

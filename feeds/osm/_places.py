@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import osmium
 
+from routing.geo import M_PER_DEG_LAT, metres_per_degree_lon
+
 #: buildings nobody lives in or travels from
 _NOT_HOMES = {"barn", "shed", "garage", "garages", "farm_auxiliary", "roof", "hut",
               "cabin", "silo", "greenhouse", "stable", "cowshed", "carport", "ruins",
@@ -86,8 +88,8 @@ def _clusters(pts: np.ndarray, within_m: float) -> list[tuple[float, float]]:
     """Single-linkage groups of points closer than ``within_m``; the member nearest each
     group's mean stands for it."""
     n = len(pts)
-    kx = 111_320.0 * np.cos(np.radians(pts[:, 0].mean()))
-    xy = np.c_[pts[:, 0] * 110_540.0, pts[:, 1] * kx]
+    kx = metres_per_degree_lon(float(pts[:, 0].mean()))
+    xy = np.c_[pts[:, 0] * M_PER_DEG_LAT, pts[:, 1] * kx]
     group = np.arange(n)
     for i in range(n):  # few ways per name: quadratic is fine
         near = np.flatnonzero(np.hypot(*(xy - xy[i]).T) < within_m)
