@@ -12,7 +12,7 @@ from routing.timebase import NO_BOUND_S
 BIG = NO_BOUND_S  # no bound (a time or cost beyond any real one)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def stp_earliest(travel: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: np.ndarray,
                  rp: np.ndarray, rd: np.ndarray, rl: np.ndarray, max_dur: float,
                  out: np.ndarray) -> bool:
@@ -60,8 +60,9 @@ def stp_earliest(travel: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: np
     return False
 
 
-@njit(cache=True)
-def best_insertion(t_next: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+@njit(cache=True, nogil=True)  # threads of the API quote in parallel
+def best_insertion(t_next: np.ndarray, sched: np.ndarray, service: np.ndarray,
+                   lo: np.ndarray, hi: np.ndarray,
                    load_after: np.ndarray, capacity: int, wload_after: np.ndarray,
                    wcapacity: int, rp: np.ndarray, rd: np.ndarray,
                    rl: np.ndarray, max_dur: float, to_p: np.ndarray, from_p: np.ndarray,
@@ -73,6 +74,11 @@ def best_insertion(t_next: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: 
     last = end depot). ``to_p[k]``: stop k -> pickup, ``from_p[k]``: pickup -> stop k, alike for
     the drop-off. Only insertions adding less than ``bound`` are tried. Seats and wheelchair
     places are separate capacities (``*load_after``: on board after each stop).
+
+    ``sched`` is the plan's earliest schedule: inserting stops only ever delays a plan, so
+    ``sched[k] + service[k]`` plus the leg to a new stop bounds that stop's earliest start
+    from below, and positions that cannot meet a window or the ride limit are skipped
+    before the exact check (the bound grows along the plan, so later ones are skipped too).
 
     Returns (added time, i, j, pickup time, drop-off time, failure code): the pickup goes
     before old stop i, the drop-off before old stop j (j >= i; j == i: right after the
@@ -96,6 +102,24 @@ def best_insertion(t_next: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: 
     rl2 = np.empty(len(rp) + 1)
     times = np.empty(n2)
     for i in range(1, m):
+        # (the failure codes stay what trying every candidate would give: a pruned candidate
+        # that has room fails on time; one without room fails on capacity)
+        ready_p = sched[i - 1] + service[i - 1]
+        if ready_p > p_hi + 1e-9:  # every later position reaches the pickup later still
+            for k in range(i, m):
+                if (load_after[k - 1] + passengers <= capacity
+                        and wload_after[k - 1] + wheelchairs <= wcapacity):
+                    saw_time = True
+                    break
+            break
+        p_lb = max(p_lo, ready_p + to_p[i - 1])
+        if p_lb > p_hi + 1e-9:
+            if (load_after[i - 1] + passengers <= capacity
+                    and wload_after[i - 1] + wheelchairs <= wcapacity):
+                saw_time = True
+            else:
+                saw_cap = True
+            continue
         add_p = to_p[i - 1] + from_p[i] - t_next[i - 1]
         peak = 0
         wpeak = 0
@@ -112,6 +136,17 @@ def best_insertion(t_next: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: 
                     break  # carrying through j-1 is over capacity: later j are too
                 continue
             if added >= best:
+                continue
+            if j > i:
+                ready_d = sched[j - 1] + service[j - 1]
+                if ready_d > d_hi + 1e-9 or ready_d - p_hi - p_service > p_ride + 1e-9:
+                    saw_time = True
+                    break  # later positions drop off later still
+                d_lb = ready_d + to_d[j - 1]
+            else:
+                d_lb = p_lb + p_service + t_pd
+            if d_lb > d_hi + 1e-9 or d_lb - p_hi - p_service > p_ride + 1e-9:
+                saw_time = True
                 continue
             # the new sequence: old[0..i-1], P, old[i..j-1], D, old[j..m-1]
             pos = 0

@@ -12,13 +12,28 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dispatch._insert_kernel import BIG, best_insertion, stp_earliest
-from dispatch.model import BREAK_PREFIX, Point, Request, Route, Stop, Vehicle, break_requests
+from dispatch.model import (
+    BREAK_PREFIX,
+    Point,
+    Request,
+    Route,
+    Solution,
+    Stop,
+    Vehicle,
+    break_requests,
+)
 from dispatch.travel import TravelTimes
 from routing.errors import MobilityError
+from routing.timebase import NO_BOUND_S
+
+if TYPE_CHECKING:
+    from dispatch.solver import Problem as SolverProblem
+    from dispatch.solver import SolverParams
 
 log = logging.getLogger("mobility.dispatch")
 
@@ -34,6 +49,19 @@ class DispatchParams:
     boarding_s: float = 60.0
     alighting_s: float = 30.0
 
+    def max_ride(self, direct_s: float) -> float:
+        """The longest ride promised for a trip whose direct drive takes ``direct_s``."""
+        return self.alpha * direct_s + self.beta
+
+    def request(self, rid: str, pickup: Point, dropoff: Point, direct_s: float,
+                pickup_window: tuple[float, float],
+                dropoff_window: tuple[float, float] = (0.0, NO_BOUND_S), passengers: int = 1,
+                wheelchairs: int = 0) -> Request:
+        """A request under these rules (ride-time limit, boarding and alighting times)."""
+        return Request(rid, pickup, dropoff, pickup_window, dropoff_window,
+                       self.max_ride(direct_s), passengers, wheelchairs, self.boarding_s,
+                       self.alighting_s)
+
 
 @dataclass(frozen=True)
 class Offer:
@@ -48,6 +76,9 @@ class Offer:
     dropoff_time: float
     added_time: float
     plan_version: int
+    #: travel times of the new legs: to the pickup, from it, to the drop-off, from it (the
+    #: pickup's "from" is the ride itself when the drop-off follows right after)
+    legs: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -62,6 +93,19 @@ class NoOffer:
 
 class StaleOfferError(MobilityError, RuntimeError):
     """The plan changed since the offer was made; quote again."""
+
+
+@dataclass(frozen=True)
+class Replanning:
+    """The optimiser's task for a fleet's live plans: the problem (every booking required,
+    riders on board pinned), the current plans as warm start, the search budget, and what it
+    was made from (plan versions and total vehicle time)."""
+
+    problem: SolverProblem
+    warm: list[list[str]]
+    params: SolverParams
+    versions: dict[str, int]
+    before: float
 
 
 @dataclass
@@ -79,10 +123,18 @@ class _Plan:
     #: the plan cannot keep every window from where the vehicle is (it runs late): its
     #: times are then a forward estimate and it takes no new riders
     late: bool = False
+    #: derived from the above by ``_refresh`` (read by every quote, so kept): the places
+    #: visited (start, stops, end) and the schedule's arrays
+    points: list[Point] = field(default_factory=list)
+    arrays: tuple[np.ndarray, ...] = ()
 
 
 class Dispatcher:
-    """Live plans of a fleet and the instant insertion of new requests."""
+    """Live plans of a fleet and the instant insertion of new requests.
+
+    Quoting changes nothing, so one dispatcher may answer quotes from several threads at
+    once; every change happens on a :meth:`clone` that then replaces the original.
+    """
 
     def __init__(self, vehicles: list[Vehicle], travel: TravelTimes,
                  params: DispatchParams = DispatchParams()) -> None:
@@ -96,6 +148,16 @@ class Dispatcher:
                 plan.stops += [(b.id, "pickup"), (b.id, "dropoff")]
             self._refresh(plan)
 
+    def clone(self) -> Dispatcher:
+        """An independent copy of the plans (requests and schedules are shared: neither is
+        changed in place)."""
+        d = Dispatcher.__new__(Dispatcher)
+        d.travel, d.params = self.travel, self.params
+        d.requests = dict(self.requests)
+        d.plans = {vid: replace(p, stops=list(p.stops), onboard=dict(p.onboard))
+                   for vid, p in self.plans.items()}
+        return d
+
     # -- requests -------------------------------------------------------------------
     def make_request(self, rid: str, pickup: Point, dropoff: Point, *,
                      earliest_pickup: float | None = None, latest_arrival: float | None = None,
@@ -108,18 +170,17 @@ class Dispatcher:
         if not np.isfinite(direct):
             raise MobilityError(f"request {rid}: the drop-off cannot be reached by road from "
                                 "the pickup")
-        max_ride = p.alpha * direct + p.beta
+        max_ride = p.max_ride(direct)
         if (earliest_pickup is None) == (latest_arrival is None):
             raise ValueError("give exactly one of earliest_pickup or latest_arrival")
         if earliest_pickup is not None:
             pw = (earliest_pickup, earliest_pickup + p.window_s)
-            dw = (0.0, float(BIG))
+            dw = (0.0, NO_BOUND_S)
         else:
             assert latest_arrival is not None
             dw = (latest_arrival - p.window_s, latest_arrival)
             pw = (latest_arrival - p.window_s - max_ride - p.boarding_s, latest_arrival)
-        return Request(rid, pickup, dropoff, pw, dw, max_ride, passengers, wheelchairs,
-                       p.boarding_s, p.alighting_s)
+        return p.request(rid, pickup, dropoff, direct, pw, dw, passengers, wheelchairs)
 
     # -- plans ----------------------------------------------------------------------
     def _points(self, plan: _Plan) -> list[Point]:
@@ -172,11 +233,19 @@ class Dispatcher:
         return (service, lo, hi, load, wload, np.array(rp, np.int64), np.array(rd, np.int64),
                 np.array(rl, np.float64))
 
-    def _refresh(self, plan: _Plan) -> None:
+    def _refresh(self, plan: _Plan, t_next: np.ndarray | None = None) -> None:
+        """Derive a plan's places, legs (searched unless given) and earliest schedule."""
         pts = self._points(plan)
-        plan.t_next = np.array([float(self.travel.one_to_many(a, [b])[0])
-                                for a, b in zip(pts[:-1], pts[1:], strict=True)])
-        service, lo, hi, _, _, rp, rd, rl = self._arrays(plan)
+        if t_next is None:  # legs the plan drove before are known: search only new ones
+            pairs = zip(plan.points[:-1], plan.points[1:], strict=True)
+            known = dict(zip(pairs, plan.t_next.tolist(), strict=True))
+            t_next = np.array([known[(a, b)] if (a, b) in known
+                               else float(self.travel.one_to_many(a, [b])[0])
+                               for a, b in zip(pts[:-1], pts[1:], strict=True)])
+        plan.points = pts
+        plan.t_next = t_next
+        plan.arrays = self._arrays(plan)
+        service, lo, hi, _, _, rp, rd, rl = plan.arrays
         times = np.empty(len(pts))
         v = plan.vehicle
         ok = stp_earliest(plan.t_next, service, lo, hi, rp, rd, rl,
@@ -194,24 +263,22 @@ class Dispatcher:
 
     # -- quote & commit -------------------------------------------------------------
     def quote(self, request: Request) -> Offer | NoOffer:
-        """The cheapest feasible insertion over all vehicles, or the reason there is none."""
+        """The cheapest feasible insertion over all vehicles, or the reason there is none
+        (changes nothing)."""
         if request.id in self.requests:
             raise ValueError(f"request {request.id} is already booked")
-        self.requests[request.id] = request  # visible to _arrays of the candidate plans
-        try:
-            return self._quote(request)
-        finally:
-            del self.requests[request.id]
+        return self._quote(request)
 
     def _quote(self, r: Request) -> Offer | NoOffer:
         plans = list(self.plans.values())
-        pts_per = [self._points(p) for p in plans]
+        pts_per = [p.points for p in plans]
         flat = [pt for pts in pts_per for pt in pts]
+        # four searches in all: from and to the pickup, from and to the drop-off
         to_p = self.travel.many_to_one(flat, r.pickup)
-        from_p = self.travel.one_to_many(r.pickup, flat)
+        from_p_all = self.travel.one_to_many(r.pickup, [*flat, r.dropoff])
+        from_p, t_pd = from_p_all[:-1], float(from_p_all[-1])
         to_d = self.travel.many_to_one(flat, r.dropoff)
         from_d = self.travel.one_to_many(r.dropoff, flat)
-        t_pd = float(self.travel.one_to_many(r.pickup, [r.dropoff])[0])
         best: Offer | None = None
         codes = []
         off = 0
@@ -228,17 +295,21 @@ class Dispatcher:
             if plan.late:
                 codes.append(2)
                 continue
-            service, lo, hi, load, wload, rp, rd, rl = self._arrays(plan)
+            service, lo, hi, load, wload, rp, rd, rl = plan.arrays
             bound = best.added_time if best is not None else BIG
             added, i, j, tp, td, code = best_insertion(
-                plan.t_next, service, lo, hi, load, v.seats, wload, v.wheelchair_places,
+                plan.t_next, plan.times, service, lo, hi, load, v.seats, wload,
+                v.wheelchair_places,
                 rp, rd, rl, min(v.max_duration, BIG), to_p[sl], from_p[sl], to_d[sl],
                 from_d[sl], t_pd, r.pickup_window[0], r.pickup_window[1],
                 r.dropoff_window[0], r.dropoff_window[1], r.pickup_service,
                 r.dropoff_service, r.max_ride, r.passengers, r.wheelchairs, bound)
             if i >= 0:
-                best = Offer(r, v.id, int(i), int(j), float(tp), float(td), float(added),
-                             plan.version)
+                a, b = int(i), int(j)
+                legs = (float(to_p[sl][a - 1]), t_pd if b == a else float(from_p[sl][a]),
+                        float(to_d[sl][b - 1]) if b > a else 0.0, float(from_d[sl][b]))
+                best = Offer(r, v.id, a, b, float(tp), float(td), float(added), plan.version,
+                             legs)
             codes.append(code)
         if best is not None:
             return best
@@ -271,15 +342,20 @@ class Dispatcher:
         # old stop k sits at plan position k (position 0 is the vehicle start)
         stops.insert(j - 1, (r.id, "dropoff"))
         stops.insert(i - 1, (r.id, "pickup"))
-        old = plan.stops
+        # the new legs are the quote's own search results: splice them in, search nothing
+        t = plan.t_next.tolist()
+        to_p, from_p, to_d, from_d = offer.legs
+        legs = (t[:i - 1] + [to_p, from_p, from_d] + t[i:] if j == i else
+                t[:i - 1] + [to_p, from_p] + t[i:j - 1] + [to_d, from_d] + t[j:])
+        old, old_t = plan.stops, plan.t_next
         self.requests[r.id] = r
         plan.stops = stops
         try:
-            self._refresh(plan)
+            self._refresh(plan, np.array(legs))
         except MobilityError:
             plan.stops = old
             del self.requests[r.id]
-            self._refresh(plan)
+            self._refresh(plan, old_t)
             raise
         plan.version += 1
 
@@ -365,11 +441,31 @@ class Dispatcher:
         and the vehicles drive less. ``solution_limit`` > 0 stops the search by a count
         (reproducible) instead of the clock; ``descent_only`` stops at the first local optimum
         (fast and reproducible). Returns the vehicle time saved (s).
+
+        The work splits into :meth:`replanning` (what to solve), the optimiser, and
+        :meth:`adopt` (take the result or not), so that a server can run the optimiser in
+        another process while it goes on answering.
         """
-        from dispatch.solver import Problem, SolverParams, solve
+        from dispatch.solver import solve
+
+        job = self.replanning(time_limit_s, solution_limit, move, descent_only)
+        if job is None:
+            return 0.0
+        try:
+            sol = solve(job.problem, self.travel, job.params, warm_start=job.warm)
+        except Exception as exc:  # OR-Tools refused the model: keep the plans as they are
+            log.warning("re-planning skipped: the optimiser failed (%s)", exc)
+            return 0.0
+        return self.adopt(job, sol)
+
+    def replanning(self, time_limit_s: float = 5.0, solution_limit: int = 0,
+                   move: bool = True, descent_only: bool = False) -> Replanning | None:
+        """The optimiser's task for the live plans (see :meth:`reoptimize`), or None when
+        there is nothing to improve (no bookings, a plan running late, a vehicle off shift)."""
+        from dispatch.solver import Problem, SolverParams
 
         if not self.requests or any(p.late for p in self.plans.values()):
-            return 0.0
+            return None
         vehicles, onboard, keep, warm = [], {}, {}, []
         required: set[str] = set()
         for vid, plan in self.plans.items():
@@ -379,7 +475,7 @@ class Dispatcher:
                 t0 = math.ceil(max(v.shift[0], plan.ready if plan.ready is not None
                                    else v.shift[0]))
                 if t0 >= v.shift[1]:
-                    return 0.0  # off shift: nothing to improve there
+                    return None  # off shift: nothing to improve there
                 v = replace(v, start=plan.origin or v.start, shift=(t0, v.shift[1]))
             vehicles.append(v)
             for rid, t in plan.onboard.items():
@@ -396,26 +492,29 @@ class Dispatcher:
             warm.append(list(plan.onboard) + [rid for rid, _ in plan.stops])
         problem = Problem(vehicles, list(self.requests.values()), keep, onboard,
                           frozenset(required))
-        before = sum(float(p.t_next.sum()) for p in self.plans.values())
-        try:
-            sol = solve(problem, self.travel, SolverParams(
-                time_limit_s=time_limit_s, scale=1, solution_limit=solution_limit,
-                metaheuristic="GREEDY_DESCENT" if descent_only else "GUIDED_LOCAL_SEARCH"),
-                warm_start=warm)
-        except Exception as exc:  # OR-Tools refused the model: keep the plans as they are
-            log.warning("re-planning skipped: the optimiser failed (%s)", exc)
-            return 0.0
-        if sol.rejected:
-            return 0.0  # never drop a booking
+        params = SolverParams(
+            time_limit_s=time_limit_s, scale=1, solution_limit=solution_limit,
+            metaheuristic="GREEDY_DESCENT" if descent_only else "GUIDED_LOCAL_SEARCH")
+        return Replanning(problem, warm, params,
+                          {vid: p.version for vid, p in self.plans.items()},
+                          sum(float(p.t_next.sum()) for p in self.plans.values()))
+
+    def adopt(self, job: Replanning, sol: Solution) -> float:
+        """Take the optimiser's plans if they were made from the current plans, serve every
+        booking, keep every plan on time and drive less; returns the vehicle time saved (s),
+        0 when the plans stay as they were."""
+        if sol.rejected or job.versions != {vid: p.version for vid, p in self.plans.items()}:
+            return 0.0  # never drop a booking; never overwrite plans changed meanwhile
+        onboard = job.problem.onboard
         new = {r.vehicle: [(s.request, s.kind) for s in r.stops
                            if not (s.kind == "pickup" and s.request in onboard)]
                for r in sol.routes}
-        old = {vid: list(p.stops) for vid, p in self.plans.items()}
+        old = {vid: (list(p.stops), p.t_next) for vid, p in self.plans.items()}
 
         def back() -> float:
             for vid, plan in self.plans.items():
-                plan.stops = old[vid]
-                self._refresh(plan)
+                plan.stops = old[vid][0]
+                self._refresh(plan, old[vid][1])
             return 0.0
 
         try:
@@ -425,12 +524,12 @@ class Dispatcher:
         except MobilityError:
             return back()
         after = sum(float(p.t_next.sum()) for p in self.plans.values())
-        if after >= before - 1e-6 or any(p.late for p in self.plans.values()):
+        if after >= job.before - 1e-6 or any(p.late for p in self.plans.values()):
             return back()
         for vid, plan in self.plans.items():
-            if plan.stops != old[vid]:
+            if plan.stops != old[vid][0]:
                 plan.version += 1
-        return before - after
+        return job.before - after
 
     def routes(self) -> list[Route]:
         """Every vehicle's plan as a :class:`Route` (for figures and the optimiser)."""

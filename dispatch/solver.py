@@ -97,6 +97,12 @@ class Problem:
         return Problem(self.vehicles, reqs + extra, keep, required=self.required)
 
 
+def problem_points(problem: Problem) -> list:
+    """Every place the optimiser asks travel times between (for a matrix computed before,
+    e.g. when the optimiser runs in another process: see ``travel.MatrixTravel``)."""
+    return _nodes(problem.effective())[0]
+
+
 def _nodes(p: Problem) -> tuple[list, list]:
     v = len(p.vehicles)
     points = [x.start for x in p.vehicles] + [x.end for x in p.vehicles]

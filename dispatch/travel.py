@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from dispatch.model import Point
-from routing.street_router import StreetRouter
+from routing.street_router import Labels, StreetRouter
 
 
 class TravelTimes(Protocol):
@@ -52,11 +52,22 @@ class EuclideanTravel:
 
 
 class StreetTravel:
-    """Car travel on the compiled street network; points are (lat, lon)."""
+    """Car travel on the compiled street network; points are (lat, lon).
 
-    def __init__(self, router: StreetRouter) -> None:
+    Each one-to-many (or many-to-one) question is one search from (towards) the point that
+    stops once every point asked about is settled. A point asked about again and again — a
+    hub stop of the planner's rides, an origin the planner quotes several rides from — gets
+    one complete search whose labels are kept (a bounded LRU), so later questions about it
+    cost no search at all.
+    """
+
+    def __init__(self, router: StreetRouter, max_labels: int = 64, repeat: int = 3) -> None:
         self.router = router
-        self._anchors: dict[tuple[str, Point], object] = {}
+        self.max_labels = max_labels  #: complete label arrays kept (n_nodes floats each)
+        self.repeat = repeat  #: sightings after which a point's complete labels are kept
+        self._labels: OrderedDict[tuple[Point, bool], Labels] = OrderedDict()
+        self._seen: OrderedDict[tuple[Point, bool], int] = OrderedDict()
+        self._lock = threading.Lock()
 
     def matrix(self, origins: Sequence[Point], destinations: Sequence[Point]
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -64,60 +75,31 @@ class StreetTravel:
 
     def one_to_many(self, origin: Point, destinations: Sequence[Point]) -> np.ndarray:
         """One search from ``origin``, read at each destination's street position."""
-        a = self.router._anchor(origin, leaving=True)
-        cost, _ = self.router.one_to_many_labels(a.nodes, a.costs, a.dists)
-        return self._read(cost, a.snap, destinations, leaving=False)
+        return self.router.read(self._search(origin, True, destinations), destinations)
 
     def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
         """One search backwards from ``destination``."""
-        b = self.router._anchor(destination, leaving=False)
-        cost, _ = self.router.many_to_one_labels(b.nodes, b.costs, b.dists)
-        return self._read(cost, b.snap, origins, leaving=True)
+        return self.router.read(self._search(destination, False, origins), origins)
 
-    def _read(self, cost: np.ndarray, snap, points: Sequence[Point],  # type: ignore[no-untyped-def]
-              leaving: bool) -> np.ndarray:
-        """Search labels read at each point's street position (and direct rides along one
-        street segment)."""
-        nodes, extra, edges = self._table(points, leaving=leaving)
-        out = (cost[nodes] + extra).min(axis=1)
-        self._direct(out, snap, edges, points, leaving=leaving)
-        return out
-
-    def _table(self, points: Sequence[Point], leaving: bool
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(k, 2) anchor nodes and costs (inf-padded) and the snapped edge of each point."""
-        anchors = [self._leave(p) if leaving else self._arrive(p) for p in points]
-        nodes = np.zeros((len(anchors), 2), np.int64)
-        extra = np.full((len(anchors), 2), np.inf)
-        edges = np.empty(len(anchors), np.int64)
-        for k, a in enumerate(anchors):
-            nodes[k, :len(a.nodes)] = a.nodes
-            extra[k, :len(a.nodes)] = a.costs
-            edges[k] = a.snap.edge
-        return nodes, extra, edges
-
-    def _direct(self, out: np.ndarray, snap, edges: np.ndarray,  # type: ignore[no-untyped-def]
-                points: Sequence[Point], leaving: bool) -> None:
-        """Points on the same street segment as ``snap``: the direct ride may be shorter."""
-        rev = int(self.router._reverse_edge[snap.edge]) if snap.edge >= 0 else -1
-        for k in np.flatnonzero((edges == snap.edge) | ((edges == rev) & (rev >= 0))).tolist():
-            other = (self._leave(points[k]) if leaving else self._arrive(points[k])).snap
-            direct = (self.router._same_edge(other, snap) if leaving
-                      else self.router._same_edge(snap, other))
-            if direct is not None:
-                out[k] = min(out[k], direct[0])
-
-    def _arrive(self, p: Point):  # type: ignore[no-untyped-def]
-        key = ("a", p)
-        if key not in self._anchors:
-            self._anchors[key] = self.router._anchor(p, leaving=False)
-        return self._anchors[key]
-
-    def _leave(self, p: Point):  # type: ignore[no-untyped-def]
-        key = ("l", p)
-        if key not in self._anchors:
-            self._anchors[key] = self.router._anchor(p, leaving=True)
-        return self._anchors[key]
+    def _search(self, point: Point, forward: bool, others: Sequence[Point]) -> Labels:
+        key = (point, forward)
+        with self._lock:
+            hit = self._labels.get(key)
+            if hit is not None:
+                self._labels.move_to_end(key)
+                return hit
+            seen = self._seen.pop(key, 0) + 1
+            self._seen[key] = seen
+            while len(self._seen) > 64 * self.max_labels:
+                self._seen.popitem(last=False)
+        if seen < self.repeat:
+            return self.router.labels(point, forward, targets=others)
+        labels = self.router.labels(point, forward)
+        with self._lock:
+            self._labels[key] = labels
+            while len(self._labels) > self.max_labels:
+                self._labels.popitem(last=False)
+        return labels
 
 
 class CachedTravel:
@@ -152,3 +134,32 @@ class CachedTravel:
 
     def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
         return self.travel.many_to_one(origins, destination)
+
+
+class MatrixTravel:
+    """Travel times looked up in a matrix computed beforehand for a set of points — for
+    work handed to another process (the optimiser needs no street network there)."""
+
+    def __init__(self, points: Sequence[Point], durations: np.ndarray,
+                 distances: np.ndarray) -> None:
+        self.index: dict[Point, int] = {}
+        for k, p in enumerate(points):
+            self.index.setdefault(tuple(p), k)  # type: ignore[arg-type]
+        self.durations, self.distances = durations, distances
+
+    def _rows(self, points: Sequence[Point]) -> list[int]:
+        try:
+            return [self.index[tuple(p)] for p in points]  # type: ignore[index]
+        except KeyError as exc:
+            raise ValueError(f"point {exc.args[0]} is not in the matrix") from None
+
+    def matrix(self, origins: Sequence[Point], destinations: Sequence[Point]
+               ) -> tuple[np.ndarray, np.ndarray]:
+        o, d = np.array(self._rows(origins)), np.array(self._rows(destinations))
+        return self.durations[np.ix_(o, d)], self.distances[np.ix_(o, d)]
+
+    def one_to_many(self, origin: Point, destinations: Sequence[Point]) -> np.ndarray:
+        return self.matrix([origin], destinations)[0][0]
+
+    def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
+        return self.matrix(origins, [destination])[0][:, 0]

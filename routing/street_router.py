@@ -4,6 +4,8 @@ many-to-one, matrices and isochrones. Everything runs on the CSR arrays with num
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -64,6 +66,30 @@ class Anchor:
     dists: np.ndarray
 
 
+@dataclass(frozen=True)
+class Labels:
+    """One search's travel times between a point and every node: from the point
+    (``forward``) or to it. ``complete``: every reachable node is settled; otherwise only the
+    targets the search was asked for (and whatever it settled on the way) are final."""
+
+    anchor: Anchor
+    cost: np.ndarray  #: seconds per node, inf where not settled
+    forward: bool
+    complete: bool
+
+
+@dataclass(frozen=True)
+class PointTable:
+    """Where several points join the graph, as arrays: up to two nodes each (padded with
+    node 0 at cost inf), the extra seconds from the node to the point (or back), and the
+    snapped edge and fraction along it."""
+
+    nodes: np.ndarray  #: (k, 2) int64
+    extra: np.ndarray  #: (k, 2) float64, inf where padded
+    edge: np.ndarray  #: (k,) int64
+    fraction: np.ndarray  #: (k,) float64
+
+
 class StreetRouter:
     """Searches over one :class:`StreetNetwork`.
 
@@ -87,8 +113,11 @@ class StreetRouter:
         self._tail = net.tail()
         self._local = threading.local()  # per-thread search workspaces
         self.landmarks = landmarks
-        #: snaps of coordinates seen before: a plan snaps its ends and stops many times
-        self._snaps: dict[tuple[float, float], Snap] = {}
+        #: anchors of coordinates seen before (a plan snaps its ends and stops many times,
+        #: a dispatcher its planned stops): bounded, least recently used first out
+        self._anchors: OrderedDict[tuple[float, float, bool], Anchor] = OrderedDict()
+        self._anchors_lock = threading.Lock()
+        self.max_cached_points = 100_000
 
     # -- derived structures (built on first use) ---------------------------------------
     @cached_property
@@ -147,9 +176,11 @@ class StreetRouter:
         OutOfRegionError
             If the nearest street is farther than ``max_snap_m``.
         """
-        hit = self._snaps.get((lat, lon))
+        key = (float(lat), float(lon), True)
+        with self._anchors_lock:
+            hit = self._anchors.get(key)
         if hit is not None:
-            return hit
+            return hit.snap
         if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not np.isfinite([lat, lon]).all():
             raise OutOfRegionError(f"({lat}, {lon}) is not a valid latitude/longitude")
         snap, d = self._snap_index.nearest(lat, lon)
@@ -157,18 +188,42 @@ class StreetRouter:
             raise OutOfRegionError(
                 f"({lat:.6f}, {lon:.6f}) is {d:,.0f} m from the nearest street usable by "
                 f"{self.net.mode} (the limit is {self.max_snap_m:,.0f} m)")
-        if len(self._snaps) >= 200_000:  # bounded: start afresh rather than grow
-            self._snaps.clear()
-        self._snaps[(lat, lon)] = snap
+        self._remember(key, self._join(snap, leaving=True))
         return snap
 
-    def _anchor(self, point: LatLon | int, leaving: bool) -> Anchor:
-        """Labels for leaving from (or arriving at) a coordinate or a node index."""
+    def _remember(self, key: tuple[float, float, bool], anchor: Anchor) -> None:
+        with self._anchors_lock:
+            self._anchors[key] = anchor
+            self._anchors.move_to_end(key)
+            while len(self._anchors) > self.max_cached_points:
+                self._anchors.popitem(last=False)
+
+    def anchor(self, point: LatLon | int, leaving: bool) -> Anchor:
+        """How a coordinate (or a node index) joins the graph when leaving from it or
+        arriving at it: up to two nodes with the seconds and metres between them and the
+        point's place on its street.
+
+        Raises
+        ------
+        OutOfRegionError
+            If a coordinate lies farther than ``max_snap_m`` from every usable street.
+        """
         if isinstance(point, (int, np.integer)):
             p = int(point)
             snap = Snap(-1, 0.0, 0.0, float(self.net.node_lat[p]), float(self.net.node_lon[p]))
             return Anchor(snap, np.array([p]), np.zeros(1), np.zeros(1))
-        snap = self.snap(*point)
+        key = (float(point[0]), float(point[1]), leaving)
+        with self._anchors_lock:
+            hit = self._anchors.get(key)
+            if hit is not None:
+                self._anchors.move_to_end(key)
+                return hit
+        out = self._join(self.snap(*point), leaving)
+        self._remember(key, out)
+        return out
+
+    def _join(self, snap: Snap, leaving: bool) -> Anchor:
+        """The anchor of a snapped point."""
         e, f = snap.edge, snap.fraction
         r = int(self._reverse_edge[e])
         u, v = int(self._tail[e]), int(self.net.head[e])
@@ -195,9 +250,9 @@ class StreetRouter:
     def route(self, origin: LatLon | int, destination: LatLon | int) -> StreetPath | None:
         """The fastest path between two points (``(lat, lon)`` or node index), or None if the
         destination cannot be reached."""
-        a = self._anchor(origin, leaving=True)
-        b = self._anchor(destination, leaving=False)
-        direct = self._same_edge(a.snap, b.snap)
+        a = self.anchor(origin, leaving=True)
+        b = self.anchor(destination, leaving=False)
+        direct = self.same_edge(a.snap, b.snap)
         frm, to = self._alt
         cost, end, edges = alt_search(self.net.indptr, self.net.head, self._w, frm, to,
                                       a.nodes, a.costs, b.nodes, b.costs, *self._workspace())
@@ -231,15 +286,22 @@ class StreetRouter:
         k = np.flatnonzero(anchor.nodes == node)
         return float(anchor.dists[k[0]]) if len(k) else 0.0
 
-    def _same_edge(self, a: Snap, b: Snap) -> tuple[float, StreetPath] | None:
-        """Both points on one street: the direct ride along it, if its direction allows."""
+    def same_edge_cost(self, a: Snap, b: Snap) -> float | None:
+        """Seconds from ``a`` to ``b`` along the one street segment both lie on (None if
+        they are on different segments or its direction forbids it); no geometry."""
+        hit = self._along(a, b)
+        return None if hit is None else hit[0]
+
+    def _along(self, a: Snap, b: Snap) -> tuple[float, float, int, float, float] | None:
+        """(seconds, metres, edge, from fraction, to fraction) of the fastest ride from ``a``
+        to ``b`` along one street segment, or None."""
         if a.edge < 0 or b.edge < 0:
             return None
-        best: tuple[float, StreetPath] | None = None
-        for e in (a.edge, int(self._reverse_edge[a.edge])):
+        best = None
+        rev = int(self._reverse_edge[a.edge])
+        for e, fa in ((a.edge, a.fraction), (rev, 1 - a.fraction)):
             if e < 0:
                 continue
-            fa = a.fraction if e == a.edge else 1 - a.fraction
             if b.edge == e:
                 fb = b.fraction
             elif b.edge == self._reverse_edge[e]:
@@ -247,10 +309,18 @@ class StreetRouter:
             else:
                 continue
             if fb >= fa and (best is None or (fb - fa) * self._w[e] < best[0]):
-                cost = float((fb - fa) * self._w[e])
-                best = cost, StreetPath(self.net.mode, cost, float((fb - fa) * self._len[e]),
-                                        np.zeros(0, np.int64), np.array(self._cut(e, fa, fb)))
+                best = (float((fb - fa) * self._w[e]), float((fb - fa) * self._len[e]), e,
+                        fa, fb)
         return best
+
+    def same_edge(self, a: Snap, b: Snap) -> tuple[float, StreetPath] | None:
+        """Both points on one street: the direct path along it, if its direction allows."""
+        hit = self._along(a, b)
+        if hit is None:
+            return None
+        cost, metres, e, fa, fb = hit
+        return cost, StreetPath(self.net.mode, cost, metres, np.zeros(0, np.int64),
+                                np.array(self._cut(e, fa, fb)))
 
     def _edge_coords(self, e: int) -> list[LatLon]:
         a, b = self.net.geom_offset[e], self.net.geom_offset[e + 1]
@@ -295,7 +365,7 @@ class StreetRouter:
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Travel time (s) and distance (m) from ``origin`` to every node; ``inf`` beyond
         ``max_duration`` or where unreachable."""
-        a = self._anchor(origin, leaving=True)
+        a = self.anchor(origin, leaving=True)
         cost, dist, _ = dijkstra(self.net.indptr, self.net.head, self._w, self._len, a.nodes,
                                  a.costs, a.dists, float(max_duration), np.zeros(0, np.int64))
         return cost, dist
@@ -321,7 +391,7 @@ class StreetRouter:
     def many_to_one(self, destination: LatLon | int, max_duration: float = INF
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Travel time (s) and distance (m) from every node to ``destination``."""
-        b = self._anchor(destination, leaving=False)
+        b = self.anchor(destination, leaving=False)
         ri, rh, rw, rl, _ = self._reverse
         cost, dist, _ = dijkstra(ri, rh, rw, rl, b.nodes, b.costs, b.dists,
                                  float(max_duration), np.zeros(0, np.int64))
@@ -331,19 +401,78 @@ class StreetRouter:
                max_duration: float = INF) -> tuple[np.ndarray, np.ndarray]:
         """Durations (s) and distances (m), shape (len(origins), len(destinations));
         ``inf`` where unreachable. Points are ``(lat, lon)`` pairs or node indices."""
-        o = [self._anchor(p if not isinstance(p, np.integer) else int(p), True) for p in origins]
-        d = [self._anchor(p if not isinstance(p, np.integer) else int(p), False)
+        o = [self.anchor(p if not isinstance(p, np.integer) else int(p), True) for p in origins]
+        d = [self.anchor(p if not isinstance(p, np.integer) else int(p), False)
              for p in destinations]
         dur, met = many_to_many(
             self.net.indptr, self.net.head, self._w, self._len,
             *_flat(o), *_flat(d), float(max_duration))
+        on_edge: dict[int, list[int]] = {}
+        for j, b in enumerate(d):
+            if b.snap.edge >= 0:
+                on_edge.setdefault(b.snap.edge, []).append(j)
         for i, a in enumerate(o):  # points on one street segment: the direct ride
-            for j, b in enumerate(d):
-                direct = self._same_edge(a.snap, b.snap)
-                if direct is not None and direct[0] < dur[i, j]:
-                    dur[i, j] = direct[0]
-                    met[i, j] = direct[1].distance_m
+            if a.snap.edge < 0:
+                continue
+            rev = int(self._reverse_edge[a.snap.edge])
+            for j in on_edge.get(a.snap.edge, []) + (on_edge.get(rev, []) if rev >= 0 else []):
+                hit = self._along(a.snap, d[j].snap)
+                if hit is not None and hit[0] < dur[i, j]:
+                    dur[i, j], met[i, j] = hit[0], hit[1]
         return dur, met
+
+    # -- labels of one search, read at many points -----------------------------------------
+    def labels(self, point: LatLon, forward: bool,
+               targets: Sequence[LatLon] | None = None) -> Labels:
+        """One search from ``point`` (``forward``) or towards it, over the whole network or,
+        with ``targets``, only until every target's nodes are settled (cheaper when they lie
+        near each other)."""
+        a = self.anchor(point, leaving=forward)
+        tnodes = np.zeros(0, np.int64)
+        if targets is not None:
+            t = self.point_table(targets, leaving=not forward)
+            tnodes = t.nodes[np.isfinite(t.extra)]  # not the padding
+        if forward:
+            indptr, head, w, length = self.net.indptr, self.net.head, self._w, self._len
+        else:
+            indptr, head, w, length, _ = self._reverse
+        cost, _, _ = dijkstra(indptr, head, w, length, a.nodes, a.costs, a.dists, INF,
+                              tnodes)
+        return Labels(a, cost, forward, targets is None)
+
+    def point_table(self, points: Sequence[LatLon], leaving: bool) -> PointTable:
+        """Where each point joins the graph (see :class:`PointTable`)."""
+        k = len(points)
+        nodes = np.zeros((k, 2), np.int64)
+        extra = np.full((k, 2), INF)
+        edge = np.empty(k, np.int64)
+        frac = np.empty(k)
+        for i, p in enumerate(points):
+            a = self.anchor(p, leaving)
+            n = len(a.nodes)
+            nodes[i, :n] = a.nodes
+            extra[i, :n] = a.costs
+            edge[i] = a.snap.edge
+            frac[i] = a.snap.fraction
+        return PointTable(nodes, extra, edge, frac)
+
+    def read(self, labels: Labels, points: Sequence[LatLon]) -> np.ndarray:
+        """Seconds from the labels' point to each of ``points`` (forward labels) or from each
+        of them to it, as :meth:`matrix` would give them (rides along one street segment
+        included)."""
+        table = self.point_table(points, leaving=not labels.forward)
+        out = (labels.cost[table.nodes] + table.extra).min(axis=1)
+        src = labels.anchor.snap
+        if src.edge >= 0:  # points on the source's own street segment: the direct ride
+            rev = int(self._reverse_edge[src.edge])
+            near = (table.edge == src.edge) | ((table.edge == rev) & (rev >= 0))
+            for i in np.flatnonzero(near).tolist():
+                other = Snap(int(table.edge[i]), float(table.fraction[i]), 0.0, 0.0, 0.0)
+                direct = (self.same_edge_cost(src, other) if labels.forward
+                          else self.same_edge_cost(other, src))
+                if direct is not None and direct < out[i]:
+                    out[i] = direct
+        return out
 
     # -- isochrones -----------------------------------------------------------------------
     def isochrone(self, origin: LatLon | int, seconds: float, max_edge_m: float = 750.0,

@@ -60,8 +60,8 @@ def stop_anchor_costs(walk: StreetRouter, lat: np.ndarray, lon: np.ndarray
     out: list[StopAnchor | None] = []
     for a, b in zip(lat.tolist(), lon.tolist(), strict=True):
         try:
-            leave = walk._anchor((a, b), leaving=True)
-            arrive = walk._anchor((a, b), leaving=False)
+            leave = walk.anchor((a, b), leaving=True)
+            arrive = walk.anchor((a, b), leaving=False)
         except OutOfRegionError:
             out.append(None)
             continue
@@ -101,7 +101,7 @@ def walking_transfers(tt: Timetable, walk: StreetRouter, *, speed_mps: float = W
             assert at is not None
             secs = (metres[at[2]] + at[3]) / speed_mps
             best = float(np.min(secs))
-            direct = walk._same_edge(a[4], at[4])  # both stops on one street segment
+            direct = walk.same_edge(a[4], at[4])  # both stops on one street segment
             if direct is not None:
                 off = a[4].distance_m + at[4].distance_m
                 best = min(best, (direct[1].distance_m + off) / speed_mps)
