@@ -41,8 +41,9 @@ class BuildPyWithWeb(build_py):
             vendor_web = _vendor_web()
             try:
                 if vendor_web.ensure(ROOT):
-                    self.announce(f"installed {vendor_web.locked_leaflet(ROOT)} into "
-                                  f"{vendor_web.vendor_dir(ROOT)}", level=2)
+                    version = " ".join(vendor_web.locked_leaflet(ROOT).split()[:2])
+                    self.announce(f"installed {version} into {vendor_web.vendor_dir(ROOT)}",
+                                  level=2)
             except vendor_web.WebBuildError as exc:
                 # setuptools prints a SetupError as one "error: ..." line, no traceback
                 raise SetupError(f"cannot build mobility: {exc}") from None

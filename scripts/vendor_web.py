@@ -122,7 +122,8 @@ def main(argv: list[str]) -> int:
         return 0 if is_current() else 1
     try:
         if ensure():
-            print(f"installed {locked_leaflet()} into {vendor_dir()}", file=sys.stderr)
+            version = " ".join(locked_leaflet().split()[:2])  # the hash is noise here
+            print(f"installed {version} into {vendor_dir()}", file=sys.stderr)
     except WebBuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
