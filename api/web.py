@@ -1,9 +1,11 @@
-"""The web app: static files (HTML, CSS, JavaScript and the map library installed from npm
-by ``scripts/web.sh``) served at ``/``; no CDN, no build server at run time."""
+"""The web app: static files (HTML, CSS, JavaScript and the map library, Leaflet, installed
+from npm by ``scripts/vendor_web.py`` -- at build time for wheels, through ``scripts/web.sh``
+in a checkout) served at ``/``; no CDN, no build server at run time."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,7 +16,29 @@ from starlette.types import Scope
 
 log = logging.getLogger("mobility.api")
 STATIC = Path(__file__).resolve().parent / "static"
-VENDOR = STATIC / "vendor" / "leaflet" / "leaflet.js"
+MAP_FILES = ("leaflet.js", "leaflet.css")  # what index.html loads from vendor/leaflet
+
+
+def missing_map_library(static: Path = STATIC) -> str | None:
+    """``None`` when the web app's map library is in place, else what to run to get it.
+
+    Without it the page loads but its map fails (``L is not defined``), so ``mobility serve``
+    refuses to start with this message. A source checkout (an editable install, or run from
+    the tree) gets it with ``scripts/vendor_web.py``; an installed wheel that lacks it was
+    built without the build step and has to be reinstalled from source."""
+    vendor = static / "vendor" / "leaflet"
+    if all((vendor / f).is_file() for f in MAP_FILES):
+        return None
+    root = static.parent.parent
+    helper = root / "scripts" / "vendor_web.py"
+    if helper.is_file() and (root / "web" / "package-lock.json").is_file():
+        return (f"the web app's map library (Leaflet) is missing from {vendor}: run "
+                f"`python3 {helper}` (it needs npm; ./run.sh and ./test.sh run it too), "
+                "then start again")
+    return (f"this installation of mobility ({root}) lacks the web app's map library "
+            "(Leaflet), so its map cannot work: reinstall mobility from its source checkout "
+            "or sdist on a machine with npm (the build installs Leaflet with it), e.g. "
+            f"`{sys.executable} -m pip install --force-reinstall --no-deps PATH/TO/mobility`")
 
 
 def content_policy(tile_url: str | None) -> str:
@@ -46,7 +70,7 @@ class WebFiles(StaticFiles):
 
 def mount_web(app: FastAPI, tile_url: str | None = None) -> None:
     """Serve the web app at ``/`` (``index.html`` for the folder)."""
-    if not VENDOR.is_file():
-        log.warning("the web app's map library is missing (%s): run scripts/web.sh's "
-                    "ensure_web (./run.sh does) to install it from npm", VENDOR.parent)
+    problem = missing_map_library()
+    if problem:  # `mobility serve` refuses to start; an app built in-process still has its API
+        log.warning("%s", problem)
     app.mount("/", WebFiles(directory=STATIC, policy=content_policy(tile_url)), name="web")

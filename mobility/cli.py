@@ -293,12 +293,16 @@ def serve(
 
     import uvicorn
 
+    from api.web import missing_map_library
     from mobility import server
 
     if not 0 < port < 65536:
         _fail(f"--port must be 1-65535, not {port}")
     if not 1 <= workers <= 64:
         _fail(f"--workers must be 1-64, not {workers}")
+    problem = missing_map_library()
+    if problem:  # the page would load but its map fail: say what to run, before any compile
+        _fail(problem)
     s = _settings(data, cache)
     reg = _load(region, s)
     with _errors():

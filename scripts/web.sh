@@ -1,8 +1,9 @@
 # Shared by run.sh and test.sh: install the web app's front-end libraries from npm (first run
-# only) and copy them into api/static/vendor, so that the app never needs a CDN.
+# only) and copy the map library into api/static/vendor, so that the app never needs a CDN.
+# The rule (which files, when they are current) lives in scripts/vendor_web.py, which the
+# package build (setup.py) runs as well.
 ensure_web() {
-  local vendor=api/static/vendor/leaflet
-  if [ -f "$vendor/leaflet.js" ] && [ "$vendor/leaflet.js" -nt web/package-lock.json ]; then
+  if python3 scripts/vendor_web.py --check; then
     return
   fi
   if ! command -v npm >/dev/null; then
@@ -13,8 +14,5 @@ ensure_web() {
       exit 1
     fi
   fi
-  npm ci --prefix web --no-audit --no-fund --loglevel=error >/dev/null
-  rm -rf "$vendor" && mkdir -p "$vendor"
-  cp -r web/node_modules/leaflet/dist/leaflet.js web/node_modules/leaflet/dist/leaflet.css \
-    web/node_modules/leaflet/dist/images web/node_modules/leaflet/LICENSE "$vendor/"
+  python3 scripts/vendor_web.py
 }
