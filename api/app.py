@@ -3,6 +3,9 @@ them, so the same app runs on a real region in production and on anything in tes
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -11,7 +14,6 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from api.config import ApiConfig
 from api.deps import Atlas, Planner, Simulator
 from api.limits import BodyLimit, RateLimit
-from api.ondemand import OnDemand
 from api.problems import MEDIA_TYPE, Problem, install
 from api.routes import (
     accounts,
@@ -28,6 +30,7 @@ from api.routes import (
 from api.routes import (
     atlas as atlas_routes,
 )
+from api.service import BookingService
 from api.web import mount_web
 
 DESCRIPTION = """Journeys by walking and scheduled transit (OpenTripPlanner's plan shape) and
@@ -35,17 +38,23 @@ on-demand rides: quotes, bookings, vehicles' manifests and events. Errors are RF
 details. Authenticate with `Authorization: Bearer <API key>` (`mobility keys create`)."""
 
 
-def create_app(planner: Planner, ondemand: OnDemand, *, region_name: str,
+def create_app(planner: Planner, service: BookingService, *, region_name: str,
                config: ApiConfig | None = None, atlas: Atlas | None = None,
                simulator: Simulator | None = None) -> FastAPI:
-    """The HTTP API over a journey planner and an on-demand service (with its store), and
-    the web app at ``/``; with ``atlas`` the map and place search, with ``simulator``
-    planners' simulations."""
-    config = config or ondemand.config
-    app = FastAPI(title="mobility", version="1", description=DESCRIPTION)
+    """The HTTP API over a journey planner and a booking service (with its store), and the
+    web app at ``/``; with ``atlas`` the map and place search, with ``simulator`` planners'
+    simulations. The service's optimiser process stops with the app."""
+    config = config or service.config
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.close()
+
+    app = FastAPI(title="mobility", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.planner = planner
-    app.state.ondemand = ondemand
-    app.state.store = ondemand.store
+    app.state.service = service
+    app.state.store = service.store
     app.state.region_name = region_name
     app.state.atlas = atlas
     app.state.simulator = simulator

@@ -1,9 +1,8 @@
 """Dependencies of the routes, as ``Annotated`` aliases: the session, the caller, the
-planner and the on-demand service (all provided by the app factory through ``app.state``)."""
+planner and the booking service (all provided by the app factory through ``app.state``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Protocol
@@ -13,8 +12,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, lookup
-from api.ondemand import OnDemand
 from api.problems import Problem
+from api.service import BookingService
 from api.store import Store
 
 
@@ -102,8 +101,8 @@ async def get_simulator(request: Request) -> Simulator:
     return sim  # type: ignore[no-any-return]
 
 
-async def get_ondemand(request: Request) -> OnDemand:
-    return request.app.state.ondemand  # type: ignore[no-any-return]
+async def get_service(request: Request) -> BookingService:
+    return request.app.state.service  # type: ignore[no-any-return]
 
 
 _bearer = HTTPBearer(auto_error=False, description="an API key: `mobility keys create`")
@@ -114,7 +113,7 @@ def get_principal(request: Request, creds: Annotated[HTTPAuthorizationCredential
     if creds is None or not creds.credentials:
         raise Problem(401, "unauthorized", "Unauthorized", "send an API key as "
                       "'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
-    with request.app.state.store.session() as s:
+    with request.app.state.store.snapshot() as s:  # a reader: never waits for a booking
         who = lookup(s, creds.credentials)
     if who is None:
         raise Problem(401, "unauthorized", "Unauthorized", "unknown or revoked API key",
@@ -134,16 +133,12 @@ def require(*roles: str) -> Any:
     return Depends(check)
 
 
-def today(od: OnDemand) -> dt.date:
-    return dt.datetime.now(od.tz).date()
-
-
 SessionDep = Annotated[Session, Depends(get_session)]
 StoreDep = Annotated[Store, Depends(get_store)]
 PlannerDep = Annotated[Planner, Depends(get_planner)]
 AtlasDep = Annotated[Atlas, Depends(get_atlas)]
 SimulatorDep = Annotated[Simulator, Depends(get_simulator)]
-OnDemandDep = Annotated[OnDemand, Depends(get_ondemand)]
+ServiceDep = Annotated[BookingService, Depends(get_service)]
 CallerDep = Annotated[Principal, Depends(get_principal)]
 StaffDep = Annotated[Principal, require("dispatcher", "admin")]
 BookerDep = Annotated[Principal, require("rider", "dispatcher", "admin")]

@@ -12,6 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.service.errors import (
+    ConflictError,
+    ForbiddenError,
+    GoneError,
+    InvalidRequestError,
+    NotFoundError,
+    ServiceError,
+)
 from routing.errors import MobilityError, OutOfRegionError, ServiceDateError
 
 log = logging.getLogger("mobility.api")
@@ -49,6 +57,18 @@ def _respond(request: Request, p: Problem) -> JSONResponse:
                         media_type=MEDIA_TYPE, headers=p.headers)
 
 
+#: the one place where the booking service's refusals become HTTP statuses
+SERVICE_STATUS: tuple[tuple[type[ServiceError], int], ...] = (
+    (InvalidRequestError, 422), (NotFoundError, 404), (ForbiddenError, 403),
+    (ConflictError, 409), (GoneError, 410))
+
+
+def from_service(exc: ServiceError) -> Problem:
+    """A refusal of the booking service as problem details."""
+    status = next((code for kind, code in SERVICE_STATUS if isinstance(exc, kind)), 422)
+    return Problem(status, exc.code, exc.title, str(exc), field=exc.field, **exc.details)
+
+
 def _from_mobility(exc: MobilityError) -> Problem:
     if isinstance(exc, OutOfRegionError):
         return Problem(422, "outside-region", "Outside the region", str(exc), field=exc.field)
@@ -69,6 +89,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return _respond(request, exc)
+
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+        return _respond(request, from_service(exc))
 
     @app.exception_handler(MobilityError)
     async def _mobility(request: Request, exc: MobilityError) -> JSONResponse:

@@ -27,6 +27,13 @@ class Request:
     pickup_service: float = 0.0  #: boarding time
     dropoff_service: float = 0.0
 
+    @property
+    def latest_dropoff(self) -> float:
+        """The latest drop-off promised: the drop-off window's end, or the ride-time limit
+        after the latest pickup, whichever comes first."""
+        return min(self.dropoff_window[1],
+                   self.pickup_window[1] + self.pickup_service + self.max_ride)
+
 
 @dataclass(frozen=True)
 class Break:

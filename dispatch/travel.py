@@ -30,6 +30,11 @@ class TravelTimes(Protocol):
         """Durations to one point (the same values ``matrix`` gives)."""
         ...
 
+    def check(self, point: Point) -> None:
+        """Raise :class:`routing.errors.OutOfRegionError` for a point this provider cannot
+        reach (e.g. far from every road); cheap: no search."""
+        ...
+
 
 class EuclideanTravel:
     """Straight lines at ``speed`` (distance units per time unit); Cordeau uses speed 1."""
@@ -49,6 +54,9 @@ class EuclideanTravel:
 
     def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
         return self.matrix(origins, [destination])[0][:, 0]
+
+    def check(self, point: Point) -> None:
+        """Every point of the plane is reachable."""
 
 
 class StreetTravel:
@@ -80,6 +88,10 @@ class StreetTravel:
     def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
         """One search backwards from ``destination``."""
         return self.router.read(self._search(destination, False, origins), origins)
+
+    def check(self, point: Point) -> None:
+        """The point lies near enough to a road (snapping it; no search)."""
+        self.router.snap(*point)
 
     def _search(self, point: Point, forward: bool, others: Sequence[Point]) -> Labels:
         key = (point, forward)
@@ -135,6 +147,9 @@ class CachedTravel:
     def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
         return self.travel.many_to_one(origins, destination)
 
+    def check(self, point: Point) -> None:
+        self.travel.check(point)
+
 
 class MatrixTravel:
     """Travel times looked up in a matrix computed beforehand for a set of points — for
@@ -163,3 +178,6 @@ class MatrixTravel:
 
     def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
         return self.matrix(origins, [destination])[0][:, 0]
+
+    def check(self, point: Point) -> None:
+        self._rows([point])

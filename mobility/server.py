@@ -13,7 +13,8 @@ import time
 
 from fastapi import FastAPI
 
-from api import ApiConfig, OnDemand, Store, create_app
+from api import ApiConfig, BookingService, Store, create_app
+from api.service import Clock, RunningClock, SystemClock
 from dispatch.ondemand_legs import OnDemandLegs
 from dispatch.service_area import ServiceArea
 from dispatch.travel import StreetTravel
@@ -42,19 +43,25 @@ def service_areas(region: Region) -> list[ServiceArea]:
     return out
 
 
+def clock(s: Settings) -> Clock:
+    """The service's clock: the machine's, or one started at ``MOBILITY_CLOCK_START``."""
+    return RunningClock(s.clock_start) if s.clock_start is not None else SystemClock()
+
+
 def build(region: Region, settings: Settings, *, migrate: bool = True,
           warm: bool = True) -> FastAPI:
     """The app of a loaded region over the store at ``settings.db_url``."""
     store = Store(settings.db_url)
     planner = RegionPlanner(region, replay=settings.replay_feed)
-    ondemand = OnDemand(service_areas(region), StreetTravel(planner.street("car")),
-                        region.timezone, store, config=api_config(settings))
-    planner.on_demand = ride_legs(planner, ondemand)
+    service = BookingService(service_areas(region), StreetTravel(planner.street("car")),
+                              region.timezone, store, config=api_config(settings),
+                              clock=clock(settings))
+    planner.on_demand = ride_legs(planner, service)
     if migrate:
         store.migrate()
-        ondemand.sync_fleet()
+        service.sync_fleet()
     if warm:
-        _warm(planner, ondemand)
+        _warm(planner, service)
     from mobility.atlas import Atlas
     from mobility.sim_jobs import Simulations
 
@@ -63,30 +70,30 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
         threading.Thread(target=atlas.warm, name="atlas-warm", daemon=True).start()
     sims = Simulations(region, settings.sim_dir, data=settings.data, cache=settings.cache,
                        language=atlas.language)
-    return create_app(planner, ondemand, region_name=region.name, atlas=atlas,
+    return create_app(planner, service, region_name=region.name, atlas=atlas,
                       simulator=sims)
 
 
-def ride_legs(planner: RegionPlanner, ondemand: OnDemand) -> OnDemandLegs | None:
+def ride_legs(planner: RegionPlanner, service: BookingService) -> OnDemandLegs | None:
     """On-demand first and last miles for the planner, quoted against the API's plans."""
-    areas = [a for a in ondemand.areas.values() if a.vehicles]
+    areas = [a for a in service.areas.values() if a.vehicles]
     if not areas:
         return None
     tt = planner.region.timetable
-    return OnDemandLegs(areas, ondemand.travel, tt.stop_lat, tt.stop_lon,
-                        planner.departures(), ondemand.view, ondemand.params,
-                        earliest=ondemand.earliest_pickup_s)
+    return OnDemandLegs(areas, service.travel, tt.stop_lat, tt.stop_lon,
+                        planner.departures(), service.view, service.params,
+                        earliest=service.earliest_pickup_s)
 
 
-def _warm(planner: RegionPlanner, ondemand: OnDemand) -> None:
+def _warm(planner: RegionPlanner, service: BookingService) -> None:
     """Build the routers' indexes and compile their kernels before the first request."""
     tt = planner.region.timetable
     if tt.n_stops >= 2:
         planner.plan_query(f"stop:{tt.stop_id[0]}", f"stop:{tt.stop_id[-1]}", None)
-    for a in ondemand.areas.values():
+    for a in service.areas.values():
         for v in a.vehicles[:1]:
-            ondemand.travel.one_to_many(v.start, [v.end])
-            ondemand.travel.many_to_one([v.start], v.end)
+            service.travel.one_to_many(v.start, [v.end])
+            service.travel.many_to_one([v.start], v.end)
             legs = planner.on_demand
             if isinstance(legs, OnDemandLegs):  # compile the ride quotes' kernels too
                 for x in legs.access(v.start, planner.region.default_date)[:1]:

@@ -5,6 +5,7 @@ Library code takes explicit arguments; only the CLI and the API read these setti
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
                                              "keep their reports")
     replay_feed: bool = Field(False, description="plan dates after an expired feed with its "
                                                  "timetable of the same weekday")
+    clock_start: dt.datetime | None = Field(
+        None, description="start the service's clock at this moment (ISO 8601 with offset) "
+                          "instead of the machine's time; it then runs at the real pace (for "
+                          "tests, demonstrations and training on a fixed day)")
 
     @field_validator("db_url")
     @classmethod
@@ -81,6 +86,13 @@ class Settings(BaseSettings):
                               or not all(k in v for k in ("{z}", "{x}", "{y}"))):
             raise ValueError("tile_url must be an http(s) URL template with {z}, {x} and {y}, "
                              f"not {v!r}")
+        return v
+
+    @field_validator("clock_start")
+    @classmethod
+    def _aware(cls, v: dt.datetime | None) -> dt.datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("clock_start needs a UTC offset, e.g. 2026-11-24T06:00-05:00")
         return v
 
     @field_validator("region")

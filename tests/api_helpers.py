@@ -11,6 +11,9 @@ from api.store import Store
 
 PG_BASE = "postgresql://postgres@127.0.0.1:5432/test"
 ADDISON_TZ = ZoneInfo("America/New_York")
+#: the moment the service's clock shows in the tests (a Tuesday morning in Addison County):
+#: every test books "tomorrow" = Wednesday, whatever day the tests run
+NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=ADDISON_TZ)
 MIDDLEBURY = (44.0153, -73.1673)  # town centre, inside the demo service area
 EAST_MIDDLEBURY = (43.9740, -73.1020)
 BRISTOL = (44.1336, -73.0790)
@@ -52,8 +55,9 @@ def key(store: Store, role: str, **kw: object) -> str:
 
 
 def tomorrow(hour: int, minute: int = 0) -> str:
-    """Tomorrow at a local wall-clock time in Addison County, as ISO with offset."""
-    d = dt.datetime.now(ADDISON_TZ).date() + dt.timedelta(days=1)
+    """The day after the tests' :data:`NOW` at a local wall-clock time in Addison County,
+    as ISO with offset."""
+    d = NOW.date() + dt.timedelta(days=1)
     return dt.datetime.combine(d, dt.time(hour, minute), ADDISON_TZ).isoformat()
 
 
@@ -66,10 +70,11 @@ def ride(origin: tuple[float, float], destination: tuple[float, float], time: st
 
 class ApiUnderTest:
     """A TestClient with keys for each role (one rider, a second rider, a dispatcher, an
-    admin and the driver of ``mid-1``)."""
+    admin and the driver of ``mid-1``), its booking service and the service's clock."""
 
-    def __init__(self, client, store: Store, ondemand) -> None:  # type: ignore[no-untyped-def]
-        self.client, self.store, self.ondemand = client, store, ondemand
+    def __init__(self, client, store: Store, service) -> None:  # type: ignore[no-untyped-def]
+        self.client, self.store, self.service = client, store, service
+        self.clock = service.timing.clock
         self.keys = {"rider": key(store, "rider", rider_name="Erika Muster",
                                   rider_phone="+49 170 1234567"),
                      "rider2": key(store, "rider", rider_name="Max Mustermann"),

@@ -118,13 +118,28 @@ def api(addison: Region, addison_planner, addison_travel, addison_atlas, store):
     """The app over the real addison-vt region and a fresh store, with a TestClient."""
     from fastapi.testclient import TestClient
 
-    from api import ApiConfig, OnDemand, create_app
-    from mobility.server import service_areas
+    from api import ApiConfig, create_app
     from tests.api_helpers import ApiUnderTest
 
-    od = OnDemand(service_areas(addison), addison_travel, addison.timezone, store,
-                  config=ApiConfig(cors_origins=("https://app.example.org",)))
-    od.sync_fleet()
-    app = create_app(addison_planner, od, region_name=addison.name, atlas=addison_atlas)
+    svc = booking_service(addison, addison_travel, store,
+                          config=ApiConfig(cors_origins=("https://app.example.org",)))
+    app = create_app(addison_planner, svc, region_name=addison.name, atlas=addison_atlas)
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield ApiUnderTest(client, store, od)
+        yield ApiUnderTest(client, store, svc)
+
+
+def booking_service(region: Region, travel, store, areas=None, **kw):  # type: ignore[no-untyped-def]
+    """The booking service of a region over a store, on the tests' fixed clock (``NOW``),
+    with the optimiser in this process; its fleet written to the store."""
+    from api import BookingService
+    from api.service import FixedClock
+    from api.service.replanning import in_process
+    from mobility.server import service_areas
+    from tests.api_helpers import NOW
+
+    kw.setdefault("clock", FixedClock(NOW))
+    kw.setdefault("optimiser", in_process)
+    svc = BookingService(areas if areas is not None else service_areas(region), travel,
+                         region.timezone, store, **kw)
+    svc.sync_fleet()
+    return svc

@@ -13,6 +13,7 @@ from tests.api_helpers import (
     BRISTOL,
     EAST_MIDDLEBURY,
     MIDDLEBURY,
+    NOW,
     VERGENNES,
     WEYBRIDGE,
     ride,
@@ -36,7 +37,7 @@ def test_quote_offers_a_window_from_the_requested_time(api) -> None:
     ride_s = (_t(q["estimatedDropoff"]) - _t(q["estimatedPickup"])).total_seconds()
     assert 15 * 60 < ride_s < 30 * 60
     assert _t(q["estimatedDropoff"]) <= _t(q["latestDropoff"])
-    assert _t(q["expiresAt"]) > dt.datetime.now(dt.UTC)
+    assert _t(q["expiresAt"]) == NOW + dt.timedelta(seconds=300)  # the quote's lifetime
     assert q["riderId"] == api.rider_id()
 
 
@@ -113,9 +114,7 @@ def test_idempotent_retry_returns_the_same_booking(api) -> None:
 
 def test_expired_quote_is_gone(api) -> None:
     q = api.post("/api/v1/quotes", "rider", ride(MIDDLEBURY, BRISTOL, tomorrow(9))).json()
-    with api.store.session() as s:
-        s.execute(update(Quote).values(expires_at=dt.datetime.now(dt.UTC)
-                                       - dt.timedelta(seconds=1)))
+    api.clock.advance(301)  # the quote lives 300 s
     r = api.post("/api/v1/bookings", "rider", {"quoteId": q["id"]})
     assert r.status_code == 410 and r.json()["field"] == "quoteId"
 
@@ -237,24 +236,25 @@ def test_booking_notice_and_hours_of_the_area(addison, addison_travel, addison_p
 
     from fastapi.testclient import TestClient
 
-    from api import OnDemand, create_app
+    from api import create_app
     from dispatch.service_area import BookingRule
     from mobility.server import service_areas
     from tests.api_helpers import ApiUnderTest
+    from tests.conftest import booking_service
 
     (area,) = service_areas(addison)
     fleet = tuple(replace(v, shift=(0.0, 48 * 3600.0)) for v in area.vehicles)
     area = replace(area, vehicles=fleet, hours=None,
                    booking=BookingRule(1, notice_min_s=3600, phone="+1 802 555 0100"))
-    od = OnDemand([area], addison_travel, addison.timezone, store)
-    od.sync_fleet()
-    with TestClient(create_app(addison_planner, od, region_name=addison.name)) as c:
-        a = ApiUnderTest(c, store, od)
-        soon = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)).isoformat()
+    svc = booking_service(addison, addison_travel, store, [area])
+    with TestClient(create_app(addison_planner, svc, region_name=addison.name)) as c:
+        a = ApiUnderTest(c, store, svc)
+        soon = (NOW + dt.timedelta(minutes=30)).isoformat()
         r = a.post("/api/v1/quotes", "rider", ride(MIDDLEBURY, BRISTOL, soon))
         assert r.status_code == 422 and r.json()["type"] == "/problems/booking-notice"
         assert r.json()["field"] == "time" and "60 minutes ahead" in r.json()["detail"]
-        later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).isoformat()
+        assert "T07:00" in r.json()["detail"]  # the earliest time: now (06:00) + 60 min
+        later = (NOW + dt.timedelta(hours=2)).isoformat()
         assert a.post("/api/v1/quotes", "rider", ride(MIDDLEBURY, BRISTOL, later)
                       ).status_code == 201
         props = a.get("/api/v1/service-areas").json()["features"][0]["properties"]

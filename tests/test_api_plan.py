@@ -62,7 +62,7 @@ def test_service_areas_are_geojson_with_their_fleet(api) -> None:
     assert mid["properties"]["name"] == "middlebury" and mid["properties"]["vehicles"] == 3
     assert mid["properties"]["hours"] == ["06:00", "20:00"]  # the fleet's shifts
     assert mid["geometry"]["type"] == "Polygon"
-    area = api.ondemand.areas["middlebury"]
+    area = api.service.areas["middlebury"]
     assert area.contains(MIDDLEBURY) and area.contains(VERGENNES)
     assert not area.contains((43.62, -73.15))  # Brandon, at the county's southern edge
 

@@ -23,6 +23,7 @@ from tests.api_helpers import (
     BRISTOL,
     EAST_MIDDLEBURY,
     MIDDLEBURY,
+    NOW,
     VERGENNES,
     WEYBRIDGE,
     drop_pg_schema,
@@ -38,8 +39,10 @@ PLACES = [MIDDLEBURY, BRISTOL, VERGENNES, WEYBRIDGE, EAST_MIDDLEBURY]
 
 
 def _env(db_url: str) -> dict[str, str]:
+    """The server's settings: a fresh store, the tests' data and cache, and its clock
+    started at the tests' ``NOW`` (a Tuesday morning)."""
     return {**os.environ, "MOBILITY_DB_URL": db_url, "MOBILITY_CACHE": str(CACHE),
-            "MOBILITY_DATA": str(DATA)}
+            "MOBILITY_DATA": str(DATA), "MOBILITY_CLOCK_START": NOW.isoformat()}
 
 
 def _keys(env: dict[str, str]) -> dict[str, dict[str, str]]:

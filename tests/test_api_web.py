@@ -17,24 +17,21 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import ApiConfig, OnDemand, Store, create_app
+from api import ApiConfig, Store, create_app
 from api.auth import first_staff_key
 from mobility.atlas import Atlas, fold
 from mobility.region import Region
-from mobility.server import service_areas
 from mobility.sim_jobs import Simulations
 from tests.api_helpers import key
-from tests.conftest import CACHE, DATA
+from tests.conftest import CACHE, DATA, booking_service
 
 
 def _client(region: Region, planner: Any, travel: Any, tmp: Path, *,
             open_signup: bool = True) -> TestClient:
     store = Store(f"sqlite:///{tmp / 'm.db'}")
     store.migrate()
-    od = OnDemand(service_areas(region), travel, region.timezone, store,
-                  config=ApiConfig(open_signup=open_signup))
-    od.sync_fleet()
-    app = create_app(planner, od, region_name=region.name, atlas=Atlas(region),
+    svc = booking_service(region, travel, store, config=ApiConfig(open_signup=open_signup))
+    app = create_app(planner, svc, region_name=region.name, atlas=Atlas(region),
                      simulator=Simulations(region, tmp / "sims", data=DATA, cache=CACHE))
     return TestClient(app, raise_server_exceptions=False)
 

@@ -8,11 +8,12 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from api import OnDemand
 from api.store import Store
 from dispatch.model import Request
 from mobility.planning import RegionPlanner
 from mobility.server import ride_legs, service_areas
+from tests.api_helpers import NOW
+from tests.conftest import booking_service
 
 CORNWALL = "43.9600,-73.2100"  # a village with no bus stop within 15 minutes' walk
 VERGENNES = "44.1670,-73.2540"
@@ -27,8 +28,7 @@ def _planner(addison, addison_travel, tmp_path: Path, shift: tuple[float, float]
                          hours=shift) for a in areas]
     store = Store(f"sqlite:///{tmp_path / 'm.db'}")
     store.migrate()
-    od = OnDemand(areas, addison_travel, addison.timezone, store)
-    od.sync_fleet()
+    od = booking_service(addison, addison_travel, store, areas)
     planner = RegionPlanner(addison)
     planner.on_demand = ride_legs(planner, od)
     return planner, od
@@ -110,10 +110,10 @@ def test_book_a_planned_itinerary(addison, tmp_path: Path) -> None:
     from mobility.settings import Settings
     from tests.api_helpers import ApiUnderTest, tomorrow
 
-    app = build(addison, Settings(db_url=f"sqlite:///{tmp_path / 'm.db'}", replay_feed=True),
-                warm=False)
+    app = build(addison, Settings(db_url=f"sqlite:///{tmp_path / 'm.db'}", replay_feed=True,
+                                  clock_start=NOW), warm=False)
     with TestClient(app, raise_server_exceptions=True) as c:
-        api = ApiUnderTest(c, app.state.store, app.state.ondemand)
+        api = ApiUnderTest(c, app.state.store, app.state.service)
         plan = api.get("/api/v1/plan", params={"from": CORNWALL, "to": VERGENNES,
                                                 "time": tomorrow(7)})
         assert plan.status_code == 200, plan.text
@@ -162,11 +162,10 @@ def test_planned_rides_respect_the_booking_notice(addison, addison_travel, tmp_p
                    booking=BookingRule(1, notice_min_s=3600))
     store = Store(f"sqlite:///{tmp_path / 'm.db'}")
     store.migrate()
-    od = OnDemand([area], addison_travel, addison.timezone, store)
-    od.sync_fleet()
+    od = booking_service(addison, addison_travel, store, [area])
     planner = RegionPlanner(addison, replay=True)
     planner.on_demand = ride_legs(planner, od)
-    now = dt.datetime.now(od.tz)
+    now = NOW
     out = planner.plan_query(CORNWALL, VERGENNES, now.replace(tzinfo=None).isoformat())
     rides = [leg for it in out["itineraries"] for leg in it["legs"]
              if leg["mode"] == "ON_DEMAND"]

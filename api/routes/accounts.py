@@ -8,7 +8,7 @@ import math
 from fastapi import APIRouter, Request
 
 from api.auth import create_key
-from api.deps import CallerDep, OnDemandDep, SessionDep
+from api.deps import CallerDep, ServiceDep, SessionDep
 from api.limits import client_key
 from api.problems import Problem
 from api.routes.quotes import PROBLEM
@@ -23,12 +23,12 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
              responses={403: {"description": "sign-up is closed", **PROBLEM},
                         429: {"description": "too many sign-ups from this address",
                               **PROBLEM}})
-def sign_up(body: SignupRequest, s: SessionDep, od: OnDemandDep, request: Request
+def sign_up(body: SignupRequest, s: SessionDep, svc: ServiceDep, request: Request
             ) -> SignupResponse:
     """The key is shown once; the web app keeps it in the browser. Closed (403) when the
     operator sets ``MOBILITY_OPEN_SIGNUP=false`` — dispatchers then create riders. At most
     10 sign-ups per client address and hour (429 with ``Retry-After``)."""
-    if not od.config.open_signup:
+    if not svc.config.open_signup:
         raise Problem(403, "signup-closed", "Sign-up closed", "this service does not let "
                       "riders sign up themselves; ask the dispatcher for an account")
     wait = request.app.state.signups.retry_after(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import AtlasDep, OnDemandDep
+from api.deps import AtlasDep, ServiceDep
 from api.schemas.atlas import PlaceList, PlaceOut, RegionInfo
 
 router = APIRouter(prefix="/api/v1", tags=["map"])
@@ -15,10 +15,10 @@ _CACHE = "public, max-age=3600"
 
 
 @router.get("/region", response_model=RegionInfo, summary="The region served")
-def region(atlas: AtlasDep, od: OnDemandDep) -> RegionInfo:
+def region(atlas: AtlasDep, svc: ServiceDep) -> RegionInfo:
     """Name, bounds, time zone, the interface language for its riders, and an optional
     tile URL (for deployments with internet; the base map needs none)."""
-    return RegionInfo(**atlas.info(), open_signup=od.config.open_signup)
+    return RegionInfo(**atlas.info(), open_signup=svc.config.open_signup)
 
 
 @router.get("/map/streets", summary="The street network as GeoJSON (major, minor, service)",

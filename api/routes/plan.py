@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/v1", tags=["plan"])
 
 
 @router.get("/plan", response_model=PlanResponse, summary="Plan a journey")
-async def plan(planner: PlannerDep,
+def plan(planner: PlannerDep,
          origin: Annotated[str, Query(alias="from", max_length=100,
                                       description="LAT,LON or stop:<stop_id>")],
          destination: Annotated[str, Query(alias="to", max_length=100)],
@@ -28,5 +28,6 @@ async def plan(planner: PlannerDep,
     """Itineraries leaving at (or, with ``arriveBy``, arriving by) ``time``."""
     out = planner.plan_query(origin, destination, time, arrive_by=arrive_by,
                              wheelchair=wheelchair, max_transfers=max_transfers)
+    # off the event loop (FastAPI's threads): a plan searches and reads the day's rides;
     # the planner's answer is plain JSON already: skip re-validating every leg (the hot path)
     return Response(json.dumps(out, separators=(",", ":")), media_type="application/json")

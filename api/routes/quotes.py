@@ -6,41 +6,34 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import BookerDep, OnDemandDep
-from api.ondemand import OnDemand
-from api.schemas.common import Window
+from api.deps import BookerDep, ServiceDep
+from api.schemas.common import LatLon, Window
 from api.schemas.quotes import QuoteRequest, QuoteResponse
-from api.store.models import Quote
+from api.service.views import QuoteView
 
 router = APIRouter(prefix="/api/v1", tags=["quotes"])
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
-def quote_out(od: OnDemand, q: Quote) -> QuoteResponse:
-    at = od.moment
+def quote_out(q: QuoteView) -> QuoteResponse:
     return QuoteResponse(
         id=q.id, area=q.area, rider_id=q.rider_id,
-        pickup_window=Window(start=at(q.service_date, q.pickup_lo_s),
-                             end=at(q.service_date, q.pickup_hi_s)),
-        estimated_pickup=at(q.service_date, q.est_pickup_s),
-        estimated_dropoff=at(q.service_date, q.est_dropoff_s),
-        latest_dropoff=at(q.service_date, latest_dropoff(q)),
-        passengers=q.passengers, wheelchair=bool(q.wheelchairs), expires_at=q.expires_at)
+        pickup_window=Window(start=q.pickup_window[0], end=q.pickup_window[1]),
+        estimated_pickup=q.estimated_pickup, estimated_dropoff=q.estimated_dropoff,
+        latest_dropoff=q.latest_dropoff, passengers=q.passengers, wheelchair=q.wheelchair,
+        expires_at=q.expires_at)
 
 
-def latest_dropoff(q: Quote) -> float:
-    """The latest promised drop-off: the window's end or the ride-time limit after the
-    latest pickup, whichever comes first."""
-    return min(q.dropoff_hi_s, q.pickup_hi_s + q.boarding_s + q.max_ride_s)
+def latlon(p: LatLon) -> tuple[float, float]:
+    return (p.lat, p.lon)
 
 
 @router.post("/quotes", response_model=QuoteResponse, status_code=201,
              summary="Ask for an on-demand ride",
              responses={409: {"description": "no vehicle can take the ride", **PROBLEM},
                         422: {"description": "the request cannot be served", **PROBLEM}})
-def create_quote(body: QuoteRequest, who: BookerDep, od: OnDemandDep) -> QuoteResponse:
+def create_quote(body: QuoteRequest, who: BookerDep, svc: ServiceDep) -> QuoteResponse:
     """An offer (pickup window, estimated drop-off, expiry) or the reason there is none."""
-    q = od.quote(who, (body.origin.lat, body.origin.lon),
-                 (body.destination.lat, body.destination.lon), body.time, body.time_type,
-                 body.passengers, body.wheelchair, body.rider_id)
-    return quote_out(od, q)
+    return quote_out(svc.quote(who, latlon(body.origin), latlon(body.destination), body.time,
+                               body.time_type, body.passengers, body.wheelchair,
+                               body.rider_id))

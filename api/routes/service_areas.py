@@ -6,13 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import OnDemandDep
+from api.deps import ServiceDep
 
 router = APIRouter(prefix="/api/v1", tags=["service areas"])
 
 
 @router.get("/service-areas", response_model=dict[str, Any],
             summary="On-demand service areas (GeoJSON FeatureCollection)")
-def service_areas(od: OnDemandDep) -> dict[str, Any]:
+def service_areas(svc: ServiceDep) -> dict[str, Any]:
     return {"type": "FeatureCollection",
-            "features": [a.feature() for a in od.areas.values()]}
+            "features": [a.feature() for a in svc.areas.values()]}

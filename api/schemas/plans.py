@@ -13,6 +13,9 @@ class ReplanRequest(Schema):
     area: str = Field(min_length=1, max_length=100)
     date: dt.date
     time_limit_s: float = Field(5.0, gt=0, le=120, description="optimiser time limit")
+    solution_limit: int | None = Field(
+        None, ge=1, le=100_000, description="stop after this many improving solutions "
+        "instead of at the time limit (the same plans on any machine)")
 
 
 class ReplanResponse(Schema):

@@ -21,17 +21,24 @@ from api.store.models import PlanVersion
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+#: this process's day locks: a fixed set, shared by hash (bounded however long it runs)
+_DAY_LOCKS = 64
+
+
 class Store:
-    """Sessions on one database. On SQLite every transaction begins ``IMMEDIATE`` (one
-    writer at a time across processes, WAL for concurrent readers, full fsync on commit);
-    on PostgreSQL plan changes lock their day's :class:`PlanVersion` row."""
+    """Sessions on one database. On SQLite every writing transaction begins ``IMMEDIATE``
+    (one writer at a time across processes, full fsync on commit) and readers use WAL
+    snapshots, which never wait for a writer; on PostgreSQL plan changes lock their day's
+    :class:`PlanVersion` row and readers see one REPEATABLE READ snapshot."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._day_locks: dict[tuple[str, dt.date], threading.Lock] = {}
-        self._guard = threading.Lock()
+        # readers: a deferred BEGIN on SQLite (see _engine), read-only on PostgreSQL
+        self.readers = sessionmaker(self.engine.execution_options(mobility_read=True),
+                                    expire_on_commit=False)
+        self._day_locks = [threading.Lock() for _ in range(_DAY_LOCKS)]
 
     @property
     def is_sqlite(self) -> bool:
@@ -67,11 +74,13 @@ class Store:
 
     @contextmanager
     def snapshot(self) -> Iterator[Session]:
-        """A read transaction that sees one consistent state of the database (REPEATABLE
-        READ on PostgreSQL; SQLite's transactions are serialised anyway)."""
-        with self.sessions() as s, s.begin():
+        """A read-only transaction that sees one consistent state of the database and never
+        waits for a writer (a WAL snapshot on SQLite, REPEATABLE READ READ ONLY on
+        PostgreSQL)."""
+        with self.readers() as s, s.begin():
             if not self.is_sqlite:
-                s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+                s.connection(execution_options={"isolation_level": "REPEATABLE READ",
+                                                "postgresql_readonly": True})
             yield s
 
     @contextmanager
@@ -83,9 +92,9 @@ class Store:
             yield s, self.lock_day(s, area, date)
 
     def thread_lock(self, area: str, date: dt.date) -> threading.Lock:
-        """This process's lock of one service area's day."""
-        with self._guard:
-            return self._day_locks.setdefault((area, date), threading.Lock())
+        """This process's lock of one service area's day (days may share one: it only keeps
+        this process's threads from queueing at the database one connection each)."""
+        return self._day_locks[hash((area, date)) % _DAY_LOCKS]
 
     def read_version(self, s: Session, area: str, date: dt.date) -> int:
         """The stored plan version of a day, without locking it (0 if none is stored)."""
@@ -124,7 +133,10 @@ def _engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers take the write lock at once (no deadlock upgrading a read lock);
+            # readers start a WAL snapshot that no writer blocks
+            read = conn.get_execution_options().get("mobility_read", False)
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):

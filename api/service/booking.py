@@ -1,0 +1,238 @@
+"""Bookings: a quote confirmed, every on-demand leg of an itinerary at once, and
+cancellations. Each runs in one transaction holding the day's lock, re-checks the ride
+against the plans as stored (the quote's windows are the promise), and is stored before it
+is answered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from api.auth import Principal, new_id
+from api.service import rules
+from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
+from api.service.stored_plans import promised
+from api.service.views import BookingView
+from api.store.models import Booking
+from api.store.repository import Repository, reading
+from dispatch.insertion import NoOffer
+from dispatch.model import Point
+from routing.timebase import NO_BOUND_S, bounded
+
+if TYPE_CHECKING:
+    from api.service.service import BookingService
+
+
+@dataclass(frozen=True)
+class RideLegRequest:
+    """An on-demand leg of a planned itinerary to book: its ends and the windows the plan
+    offered (aware moments); the drop-off window's end is the connection to make."""
+
+    origin: Point
+    destination: Point
+    pickup_window: tuple[dt.datetime, dt.datetime]
+    dropoff_window: tuple[dt.datetime, dt.datetime]
+    passengers: int = 1
+    wheelchair: bool = False
+
+
+def _replayed(repo: Repository, who: Principal, quote_id: str, key: str | None
+              ) -> Booking | None:
+    """The booking an earlier request with the same ``Idempotency-Key`` made."""
+    if key is None:
+        return None
+    b = repo.booking_by_key(who.key_id, key)
+    if b is not None and b.quote_id != quote_id:
+        raise InvalidRequestError(f"Idempotency-Key {key!r} was used for another quote",
+                             field="Idempotency-Key", code="idempotency-key-reused",
+                             title="Idempotency key reused")
+    return b
+
+
+def book(svc: BookingService, who: Principal, quote_id: str, idempotency_key: str | None
+         ) -> tuple[BookingView, bool]:
+    """Book a quote: (the booking, whether it was created now). A retried request with the
+    same ``Idempotency-Key`` returns the booking made the first time.
+
+    Raises
+    ------
+    NotFoundError
+        An unknown quote (or another rider's).
+    GoneError
+        The quote expired.
+    ConflictError
+        The quote was booked already, or no longer fits the plans.
+    InvalidRequestError
+        An idempotency key reused for another quote.
+    """
+    with reading(svc.store) as repo:
+        done = _replayed(repo, who, quote_id, idempotency_key)
+        if done is not None:
+            return svc.views(repo, [done])[0], False
+        q = repo.quote(quote_id)
+        if q is None or not svc.may_see(who, q.rider_id):
+            raise not_found("quote", quote_id, "quoteId")
+    if q.expires_at < svc.timing.now():
+        raise GoneError(f"quote {quote_id} expired at {q.expires_at.isoformat()}; ask for a new "
+                   "quote", field="quoteId", code="quote-expired", title="Quote expired")
+    with svc.days.change(q.area, q.service_date) as ch:
+        repo = ch.repo
+        done = _replayed(repo, who, quote_id, idempotency_key)
+        if done is not None:
+            return svc.views(repo, [done])[0], False
+        taken = repo.booking_of_quote(quote_id)
+        if taken is not None:
+            raise ConflictError(f"quote {quote_id} was booked already (booking {taken})",
+                           field="quoteId", code="quote-used", title="Quote already booked",
+                           bookingId=taken)
+        bid = new_id("b_")
+        offer = ch.dispatcher.quote(promised(q, bid))
+        if isinstance(offer, NoOffer):
+            raise ConflictError("the vehicles' plans changed since the quote and the ride no "
+                           "longer fits; ask for a new quote", field="quoteId",
+                           code="quote-stale", title="No longer available")
+        ch.dispatcher.commit(offer)
+        ch.changed.add(offer.vehicle)
+        now = svc.timing.now()
+        b = Booking(id=bid, quote_id=q.id, rider_id=q.rider_id, key_id=who.key_id,
+                    idempotency_key=idempotency_key, area=q.area,
+                    service_date=q.service_date, vehicle_id=offer.vehicle,
+                    status="confirmed", created_at=now, updated_at=now)
+        repo.add_booking(b, who.role)
+    # after the commit: the view reads the plans as written
+    with reading(svc.store) as repo:
+        return svc.views(repo, [b])[0], True
+
+
+@dataclass(frozen=True)
+class _Leg:
+    area: str
+    date: dt.date
+    leg: RideLegRequest
+    pickup: tuple[float, float]
+    dropoff: tuple[float, float]
+
+
+def _checked_leg(svc: BookingService, k: int, leg: RideLegRequest) -> _Leg:
+    """An itinerary leg checked against the service's rules, its windows in seconds of its
+    service day."""
+    field = f"itinerary.{k}"
+    area = rules.area_for(svc.areas, leg.origin, leg.destination, prefix=f"{field}.")
+    start, end = leg.pickup_window
+    for name, p in (("origin", leg.origin), ("destination", leg.destination)):
+        svc.on_roads(p, f"{field}.{name}")
+    # the whole pickup window: not over yet, not too far ahead, not before its start
+    rules.bookable_time(svc.timing, svc.config, end, None, f"{field}.pickupWindow")
+    date, plo = svc.timing.day_seconds(start, f"{field}.pickupWindow")
+    phi = svc.timing.seconds_on(date, end, f"{field}.pickupWindow")
+    dlo = svc.timing.seconds_on(date, leg.dropoff_window[0], f"{field}.dropOffWindow")
+    dhi = svc.timing.seconds_on(date, leg.dropoff_window[1], f"{field}.dropOffWindow")
+    if not (plo <= phi and dlo <= dhi):
+        raise InvalidRequestError(f"itinerary leg {k}: a window ends before it starts",
+                             field=field, code="validation")
+    early = rules.earliest_pickup_s(svc.timing, area, svc.timing.local(end).date())
+    if early is not None and svc.timing.seconds_on(date, end) < early:
+        raise InvalidRequestError(f"itinerary leg {k}: rides in {area.name} must be booked "
+                             "further ahead; plan the journey again", field=field,
+                             code="booking-notice", title="Too short notice")
+    return _Leg(area.name, date, leg, (plo, phi), (max(0.0, dlo), dhi))
+
+
+def book_itinerary(svc: BookingService, who: Principal, legs: Sequence[RideLegRequest],
+                   idempotency_key: str | None, rider_id: str | None
+                   ) -> tuple[str, list[BookingView], bool]:
+    """Book every on-demand leg of a planned itinerary in one transaction: all or none.
+    Returns (itinerary id, bookings, created now).
+
+    Raises
+    ------
+    InvalidRequestError
+        A leg no rule can serve, legs on different days or areas, a reused key.
+    ConflictError
+        A leg no vehicle can take any more (plan the journey again).
+    """
+    with reading(svc.store) as repo:
+        rider = svc.rider_for(repo, who, rider_id)
+        if idempotency_key is not None:
+            first = repo.booking_by_key(who.key_id, idempotency_key)
+            if first is not None:
+                if first.itinerary_id is None:
+                    raise InvalidRequestError(f"Idempotency-Key {idempotency_key!r} was used for "
+                                         "a single booking", field="Idempotency-Key",
+                                         code="idempotency-key-reused",
+                                         title="Idempotency key reused")
+                return (first.itinerary_id, svc.views(repo, repo.itinerary(first.itinerary_id)),
+                        False)
+    parts = [_checked_leg(svc, k, leg) for k, leg in enumerate(legs)]
+    if len({(x.area, x.date) for x in parts}) > 1:
+        raise InvalidRequestError("the itinerary's rides lie in different service areas or days: "
+                             "book them one by one", field="itinerary",
+                             code="itinerary-spans-days", title="Book legs one by one")
+    area, date = parts[0].area, parts[0].date
+    iid = new_id("i_")
+    with svc.days.change(area, date) as ch:
+        now = svc.timing.now()
+        made: list[Booking] = []
+        for k, x in enumerate(parts):
+            bid = new_id("b_")
+            o, dst = x.leg.origin, x.leg.destination
+            direct = float(svc.travel.one_to_many(o, [dst])[0])
+            req = svc.params.request(bid, o, dst, direct, x.pickup, x.dropoff,
+                                     x.leg.passengers, int(x.leg.wheelchair))
+            offer = ch.dispatcher.quote(req)
+            if isinstance(offer, NoOffer):  # nothing is written: the working copy is dropped
+                raise ConflictError(f"leg {k}: {offer.reason} — plan the journey again",
+                               field=f"itinerary.{k}", code="itinerary-unavailable",
+                               title="No longer available", reason=offer.reason)
+            ch.dispatcher.commit(offer)
+            ch.changed.add(offer.vehicle)
+            qid = new_id("q_")
+            ch.repo.add_quote(
+                id=qid, rider_id=rider, key_id=who.key_id, area=area, service_date=date,
+                time_type="departure", origin_lat=o[0], origin_lon=o[1], dest_lat=dst[0],
+                dest_lon=dst[1], passengers=req.passengers, wheelchairs=req.wheelchairs,
+                pickup_lo_s=x.pickup[0], pickup_hi_s=x.pickup[1], dropoff_lo_s=x.dropoff[0],
+                dropoff_hi_s=min(x.dropoff[1], NO_BOUND_S), max_ride_s=req.max_ride,
+                boarding_s=req.pickup_service, alighting_s=req.dropoff_service,
+                vehicle_id=offer.vehicle, est_pickup_s=offer.pickup_time,
+                est_dropoff_s=offer.dropoff_time, created_at=now, expires_at=now)
+            b = Booking(id=bid, quote_id=qid, rider_id=rider, key_id=who.key_id,
+                        idempotency_key=idempotency_key if k == 0 else None, area=area,
+                        service_date=date, vehicle_id=offer.vehicle, status="confirmed",
+                        created_at=now, updated_at=now, itinerary_id=iid,
+                        connection_by_s=x.dropoff[1] if bounded(x.dropoff[1]) else None)
+            ch.repo.add_booking(b, who.role)
+            made.append(b)
+    with reading(svc.store) as repo:
+        return iid, svc.views(repo, made), True
+
+
+def cancel(svc: BookingService, who: Principal, booking_id: str) -> BookingView:
+    """Cancel a booking (cancelling twice is harmless).
+
+    Raises
+    ------
+    NotFoundError
+        An unknown booking (or another rider's).
+    ConflictError
+        The ride has started or ended.
+    """
+    with reading(svc.store) as repo:
+        b = repo.booking(booking_id)
+        if b is None or not svc.may_see(who, b.rider_id):
+            raise not_found("booking", booking_id)
+    with svc.days.change(b.area, b.service_date) as ch:
+        b = ch.repo.booking(booking_id)
+        assert b is not None
+        if b.status == "confirmed":
+            ch.dispatcher.remove(b.id)
+            ch.changed.add(b.vehicle_id)
+            ch.repo.set_status(b, "cancelled", who.role, svc.timing.now())
+        elif b.status != "cancelled":
+            raise ConflictError(f"booking {booking_id} is {b.status.replace('_', ' ')}: only a "
+                           "ride not yet started can be cancelled", field="id",
+                           code="ride-finished", title="Cannot cancel")
+    with reading(svc.store) as repo:
+        return svc.views(repo, [b])[0]

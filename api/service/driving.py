@@ -1,0 +1,105 @@
+"""What drivers report — arrived, picked up, dropped off, no-show, a position — applied to
+the day's plans and stored with the event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from api.auth import Principal
+from api.service.errors import ConflictError, InvalidRequestError, NotFoundError, not_found
+from api.service.views import BookingView
+from api.store.repository import reading
+from dispatch.model import Point
+
+if TYPE_CHECKING:
+    from api.service.service import BookingService
+
+#: the statuses each event may follow
+NEEDS = {"arrived": ("confirmed", "on_board"), "picked_up": ("confirmed",),
+         "no_show": ("confirmed",), "dropped_off": ("on_board",)}
+#: how far an event's own time may lie from now (a driver's app offline for a while)
+MAX_SKEW = dt.timedelta(days=2)
+
+
+def event(svc: BookingService, who: Principal, vehicle_id: str, kind: str,
+          booking_id: str | None, when: dt.datetime | None, position: Point | None
+          ) -> tuple[BookingView | None, bool]:
+    """Apply a driver's report; returns (the booking concerned, whether the vehicle now
+    runs late).
+
+    Raises
+    ------
+    NotFoundError
+        An unknown vehicle (or another driver's), or a booking not on this vehicle.
+    InvalidRequestError
+        A time far from now, or an event that does not fit its fields.
+    ConflictError
+        An event that does not fit the booking's status (e.g. a drop-off before pickup).
+    """
+    svc.own_vehicle(who, vehicle_id)
+    now = svc.timing.now()
+    moment = svc.timing.local(when) if when is not None else now.astimezone(svc.tz)
+    if abs(moment - now) > MAX_SKEW:
+        raise InvalidRequestError("an event's time must be within two days of now", field="time",
+                             code="implausible-time", title="Implausible time")
+    if kind == "position":
+        if position is None:
+            raise InvalidRequestError("a position event needs lat and lon", field="lat",
+                                 code="validation")
+        if booking_id is not None:
+            raise InvalidRequestError("a position event concerns the vehicle, not a booking: "
+                                 "leave out bookingId", field="bookingId", code="validation")
+    elif kind not in NEEDS or booking_id is None:
+        raise InvalidRequestError(f"a {kind} event needs bookingId", field="bookingId",
+                             code="validation")
+    with reading(svc.store) as repo:
+        v = repo.vehicle(vehicle_id)
+        if v is None:
+            raise not_found("vehicle", vehicle_id)
+        b = repo.booking(booking_id) if booking_id else None
+        if booking_id and (b is None or b.vehicle_id != vehicle_id):
+            raise NotFoundError(f"no booking {booking_id!r} on vehicle {vehicle_id}",
+                           field="bookingId", title="booking not found")
+    date = b.service_date if b is not None else svc.timing.day_seconds(moment)[0]
+    secs = svc.timing.seconds_on(date, moment)
+    with svc.days.change(v.area, date) as ch:
+        d, repo = ch.dispatcher, ch.repo
+        if b is not None:
+            b = repo.booking(b.id)
+            assert b is not None
+            if b.status not in NEEDS[kind]:
+                raise ConflictError(f"{kind} for booking {b.id}, which is "
+                               f"{b.status.replace('_', ' ')} (expected "
+                               f"{' or '.join(NEEDS[kind])})", field="type",
+                               code="wrong-status", title="Event does not fit the booking")
+            q = repo.quote(b.quote_id)
+            assert q is not None
+            if kind == "arrived":
+                at = ((q.origin_lat, q.origin_lon) if b.status == "confirmed"
+                      else (q.dest_lat, q.dest_lon))
+                d.locate(b.vehicle_id, at, secs)
+            elif kind == "picked_up":
+                d.picked_up(b.id, secs)
+                b.picked_up_s = secs
+                repo.set_status(b, "on_board", who.role, now)
+            elif kind == "dropped_off":
+                d.dropped_off(b.id, secs)
+                repo.set_status(b, "completed", who.role, now)
+            else:  # no_show: the vehicle waited at the pickup
+                d.remove(b.id)
+                d.locate(b.vehicle_id, (q.origin_lat, q.origin_lon), secs)
+                repo.set_status(b, "no_show", who.role, now)
+        else:
+            assert position is not None
+            d.locate(vehicle_id, position, secs)
+        ch.changed.add(vehicle_id)
+        repo.add_event(vehicle_id=vehicle_id, service_date=date, type=kind,
+                       booking_id=booking_id, lat=position[0] if position else None,
+                       lon=position[1] if position else None, time_s=secs,
+                       at=moment.astimezone(dt.UTC), received_at=now, key_id=who.key_id)
+        late = d.is_late(vehicle_id)
+    if b is None:
+        return None, late
+    with reading(svc.store) as repo:
+        return svc.views(repo, [b])[0], late

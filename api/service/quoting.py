@@ -1,0 +1,84 @@
+"""Quotes: what the service can offer for a ride now. A quote changes no plan: it reads the
+day's published plans without any lock (the booking re-checks under the lock) and stores the
+offer so that any process can book it until it expires."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from api.auth import Principal, new_id
+from api.service import rules
+from api.service.errors import ConflictError, InvalidRequestError
+from api.service.views import QuoteView, quote_view
+from api.store.models import Quote
+from api.store.repository import writing
+from dispatch.insertion import NoOffer
+from dispatch.model import Point
+from routing.errors import MobilityError
+from routing.timebase import NO_BOUND_S
+
+if TYPE_CHECKING:
+    from api.service.service import BookingService
+
+#: the dispatcher's reasons as problem codes
+NO_OFFER = {"no vehicle in time": "no-vehicle-available", "capacity": "no-capacity",
+            "ride-time limit": "ride-time-limit", "outside shift": "outside-service-hours"}
+
+
+def no_ride(offer: NoOffer, **details: object) -> ConflictError:
+    """The refusal for a request no vehicle can take now."""
+    return ConflictError(f"{offer.reason}: {offer.detail}", code=NO_OFFER.get(offer.reason,
+                                                                          "no-offer"),
+                    title="No ride available", reason=offer.reason, **details)
+
+
+def quote(svc: BookingService, who: Principal, origin: Point, destination: Point,
+          when: dt.datetime, time_type: str, passengers: int, wheelchair: bool,
+          rider_id: str | None) -> QuoteView:
+    """An offer for a ride from ``origin`` to ``destination``: picked up from ``when``
+    (``time_type`` "departure") or dropped off by it ("arrival").
+
+    Raises
+    ------
+    InvalidRequestError
+        For a request no rule can serve (outside the area or the region, in the past, …).
+    ConflictError
+        With the reason when no vehicle can take it now.
+    ForbiddenError
+        When the caller may not book for that rider.
+    """
+    rider = svc.rider_for(None, who, rider_id)
+    area = rules.area_for(svc.areas, origin, destination)
+    date, secs = svc.timing.day_seconds(rules.bookable_time(svc.timing, svc.config, when,
+                                                            area))
+    for field, p in (("origin", origin), ("destination", destination)):
+        svc.on_roads(p, field)
+    d, _ = svc.days.current(area.name, date)
+    qid = new_id("q_")
+    try:
+        req = d.make_request(qid, origin, destination, passengers=passengers,
+                             wheelchairs=int(wheelchair),
+                             earliest_pickup=secs if time_type == "departure" else None,
+                             latest_arrival=secs if time_type == "arrival" else None)
+    except MobilityError as exc:
+        raise InvalidRequestError(str(exc), field="destination", code="unreachable",
+                             title="No road connection") from None
+    offer = d.quote(req)
+    if isinstance(offer, NoOffer):
+        raise no_ride(offer)
+    now = svc.timing.now()
+    values = dict(
+        id=qid, rider_id=rider, key_id=who.key_id, area=area.name, service_date=date,
+        time_type=time_type, origin_lat=origin[0], origin_lon=origin[1],
+        dest_lat=destination[0], dest_lon=destination[1], passengers=passengers,
+        wheelchairs=int(wheelchair), pickup_lo_s=req.pickup_window[0],
+        pickup_hi_s=req.pickup_window[1], dropoff_lo_s=req.dropoff_window[0],
+        dropoff_hi_s=min(req.dropoff_window[1], NO_BOUND_S), max_ride_s=req.max_ride,
+        boarding_s=req.pickup_service, alighting_s=req.dropoff_service,
+        vehicle_id=offer.vehicle, est_pickup_s=offer.pickup_time,
+        est_dropoff_s=offer.dropoff_time, created_at=now,
+        expires_at=now + dt.timedelta(seconds=svc.config.quote_ttl_s))
+    with writing(svc.store) as repo:
+        repo.add_quote(**values)
+    return quote_view(svc.timing, Quote(**values))

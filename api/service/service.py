@@ -1,0 +1,246 @@
+"""The booking service: on-demand rides of one region over the store — quotes, bookings of
+single rides and whole itineraries, cancellations, drivers' events and re-planning — with
+its rules, its clock and its days of plans. It knows no HTTP: refusals are
+:mod:`api.service.errors`, answers are :mod:`api.service.views`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from api.auth import Principal
+from api.config import ApiConfig
+from api.service import booking, driving, quoting, replanning, rules
+from api.service.clock import Clock, SystemClock
+from api.service.days import DayPlans
+from api.service.errors import ForbiddenError, InvalidRequestError, not_found
+from api.service.stored_plans import builder, promised, writer
+from api.service.timing import Timing
+from api.service.views import (
+    BookingView,
+    ManifestStopView,
+    ManifestView,
+    QuoteView,
+    booking_view,
+)
+from api.store import Store
+from api.store.models import VehicleRow
+from api.store.repository import Repository, reading
+from dispatch.insertion import Dispatcher, DispatchParams
+from dispatch.model import Point
+from dispatch.service_area import ServiceArea
+from dispatch.travel import CachedTravel, TravelTimes
+from routing.errors import OutOfRegionError
+
+#: a function running the optimiser on a re-planning task (in another process by default)
+Optimiser = Callable[..., Any]
+
+
+class BookingService:
+    """The on-demand service of one region: its areas and fleet, rules, clock and store.
+
+    Parameters
+    ----------
+    areas
+        The service areas with their vehicles (``ServiceArea.vehicles``).
+    travel
+        Car travel times; must also check that a point lies on the region's roads
+        (``check(point)``, as :class:`dispatch.travel.StreetTravel` does).
+    timezone
+        The region's IANA time zone.
+    store
+        The database.
+    params, config, clock
+        Dispatch rules, service limits and the clock (default: the machine's).
+    optimiser
+        Runs re-planning tasks; default: a child process (OR-Tools holds the GIL for the
+        whole search, which would stall every other request of this process).
+    """
+
+    def __init__(self, areas: Sequence[ServiceArea], travel: TravelTimes, timezone: str,
+                 store: Store, params: DispatchParams | None = None,
+                 config: ApiConfig | None = None, clock: Clock | None = None,
+                 optimiser: Optimiser | None = None) -> None:
+        self.areas = {a.name: a for a in areas}
+        self.travel = CachedTravel(travel)  # plans are rebuilt often: their legs repeat
+        self.store = store
+        self.params = params or DispatchParams()
+        self.config = config or ApiConfig()
+        self.timing = Timing(timezone, clock or SystemClock())
+        self.days = DayPlans(store, builder(self.travel, self.params),
+                             writer(self.timing.now))
+        self.optimiser = optimiser or replanning.ChildProcessOptimiser()
+
+    @property
+    def tz(self) -> Any:
+        return self.timing.tz
+
+    def close(self) -> None:
+        """Stop the optimiser's process (if one was started)."""
+        close = getattr(self.optimiser, "close", None)
+        if close is not None:
+            close()
+
+    # -- fleet ----------------------------------------------------------------------------
+    def sync_fleet(self) -> None:
+        """Write the configured fleet to the store (vehicles no longer configured are kept,
+        inactive, so their history stays readable)."""
+        with self.store.session() as s:
+            configured = {v.id: (a.name, v) for a in self.areas.values() for v in a.vehicles}
+            for row in Repository(s).all_vehicles():
+                row.active = row.id in configured
+            for vid, (area, v) in configured.items():
+                row = s.get(VehicleRow, vid) or VehicleRow(id=vid)
+                row.area, row.seats, row.wheelchair_places = area, v.seats, v.wheelchair_places
+                row.depot_lat, row.depot_lon = v.start
+                row.shift_start_s, row.shift_end_s = v.shift
+                row.active = True
+                s.add(row)
+
+    # -- shared checks --------------------------------------------------------------------
+    def rider_for(self, repo: Repository | None, who: Principal, rider_id: str | None,
+                  field: str = "riderId") -> str:
+        """The rider a caller books for: riders themselves, staff a named rider."""
+        if who.role == "rider":
+            if rider_id is not None and rider_id != who.rider_id:
+                raise ForbiddenError("riders book for themselves only", field=field)
+            assert who.rider_id is not None
+            return who.rider_id
+        if not who.staff:
+            raise ForbiddenError(f"a {who.role} key cannot book rides")
+        if rider_id is None:
+            raise InvalidRequestError("dispatchers must name the rider they book for (riderId; "
+                                 "create one with POST /api/v1/riders)", field=field,
+                                 code="validation")
+        with nullcontext(repo) if repo is not None else reading(self.store) as r:
+            if r.rider(rider_id) is None:
+                raise InvalidRequestError(f"no rider {rider_id!r}", field=field,
+                                     code="unknown-rider", title="Unknown rider")
+        return rider_id
+
+    def on_roads(self, point: Point, field: str) -> None:
+        """Refuse a point farther from the region's roads than they can be reached."""
+        try:
+            self.travel.check(point)
+        except OutOfRegionError as exc:
+            raise InvalidRequestError(f"{field}: {exc}", field=field, code="outside-region",
+                                 title="Outside the region") from None
+
+    def area(self, name: str, field: str = "area") -> ServiceArea:
+        a = self.areas.get(name)
+        if a is None:
+            raise not_found("service area", name, field)
+        return a
+
+    def may_see(self, who: Principal, rider_id: str) -> bool:
+        return who.staff or (who.role == "rider" and who.rider_id == rider_id)
+
+    # -- on-demand rides --------------------------------------------------------------------
+    def quote(self, who: Principal, origin: Point, destination: Point, when: dt.datetime,
+              time_type: str, passengers: int, wheelchair: bool,
+              rider_id: str | None = None) -> QuoteView:
+        """An offer for a ride, stored so that it can be booked until it expires (see
+        :func:`api.service.quoting.quote`)."""
+        return quoting.quote(self, who, origin, destination, when, time_type, passengers,
+                             wheelchair, rider_id)
+
+    def book(self, who: Principal, quote_id: str, idempotency_key: str | None
+             ) -> tuple[BookingView, bool]:
+        """Book a quote: (the booking, whether it was made now)."""
+        return booking.book(self, who, quote_id, idempotency_key)
+
+    def book_itinerary(self, who: Principal, legs: Sequence[booking.RideLegRequest],
+                       idempotency_key: str | None, rider_id: str | None
+                       ) -> tuple[str, list[BookingView], bool]:
+        """Book every on-demand leg of an itinerary at once: (itinerary id, bookings, whether
+        they were made now)."""
+        return booking.book_itinerary(self, who, legs, idempotency_key, rider_id)
+
+    def cancel(self, who: Principal, booking_id: str) -> BookingView:
+        return booking.cancel(self, who, booking_id)
+
+    def event(self, who: Principal, vehicle_id: str, kind: str, booking_id: str | None,
+              when: dt.datetime | None, position: Point | None
+              ) -> tuple[BookingView | None, bool]:
+        """Apply what a driver reported: (the booking concerned, whether the vehicle now
+        runs late)."""
+        return driving.event(self, who, vehicle_id, kind, booking_id, when, position)
+
+    def replan(self, area: str, date: dt.date, time_limit_s: float, solution_limit: int = 0
+               ) -> tuple[float, list[str]]:
+        """Let the optimiser improve a day's plans: (vehicle seconds saved, bookings moved)."""
+        return replanning.replan(self, area, date, time_limit_s, solution_limit)
+
+    # -- reading ----------------------------------------------------------------------------
+    def booking(self, who: Principal, booking_id: str) -> BookingView:
+        with reading(self.store) as repo:
+            b = repo.booking(booking_id)
+            if b is None or not self.may_see(who, b.rider_id):
+                raise not_found("booking", booking_id)
+            return booking_view(self.timing, repo.records([b])[0])
+
+    def bookings(self, who: Principal, *, date: dt.date | None = None,
+                 status: str | None = None, limit: int = 100) -> list[BookingView]:
+        """The caller's bookings (all of them for staff), newest first."""
+        with reading(self.store) as repo:
+            found = repo.list_bookings(rider_id=None if who.staff else (who.rider_id or ""),
+                                       date=date, status=status, limit=limit)
+            return [booking_view(self.timing, r) for r in repo.records(found)]
+
+    def views(self, repo: Repository, bookings: Sequence[Any]) -> list[BookingView]:
+        return [booking_view(self.timing, r) for r in repo.records(bookings)]
+
+    def manifest(self, who: Principal, vehicle_id: str, date: dt.date | None
+                 ) -> ManifestView:
+        """A vehicle's stops of a day in order (default: today), with riders' names and
+        phones, the windows promised to them, and who is on board."""
+        self.own_vehicle(who, vehicle_id)
+        day = date or self.timing.today()
+        at = self.timing.moment
+        with reading(self.store) as repo:
+            v = repo.vehicle(vehicle_id)
+            if v is None:
+                raise not_found("vehicle", vehicle_id)
+            rows = repo.manifest_rows(vehicle_id, day)
+            info = {b.id: (b, q, r) for b, q, r in rows}
+            out = []
+            for st in repo.plan_stops(day, vehicle=vehicle_id):
+                if st.request not in info:  # a break: one entry at its start
+                    if st.kind == "pickup":
+                        out.append(ManifestStopView(st.seq, "break", None, None, None, 0,
+                                                    False, (v.depot_lat, v.depot_lon),
+                                                    at(day, st.planned_s), None))
+                    continue
+                b, q, r = info[st.request]
+                pick = st.kind == "pickup"
+                lo, hi = ((q.pickup_lo_s, q.pickup_hi_s) if pick else
+                          (max(q.dropoff_lo_s, q.pickup_lo_s),
+                           promised(q, b.id).latest_dropoff))
+                out.append(ManifestStopView(
+                    st.seq, st.kind, b.id, r.name, r.phone, q.passengers, bool(q.wheelchairs),
+                    (q.origin_lat, q.origin_lon) if pick else (q.dest_lat, q.dest_lon),
+                    at(day, st.planned_s), (at(day, lo), at(day, hi))))
+            state = repo.vehicle_state(vehicle_id, day)
+            return ManifestView(vehicle_id, day, bool(state and state.late),
+                                (state.lat, state.lon) if state else None,
+                                tuple(b.id for b, _, _ in rows if b.status == "on_board"),
+                                tuple(out))
+
+    def own_vehicle(self, who: Principal, vehicle_id: str) -> None:
+        """Drivers see their own vehicle only (another's is "not found")."""
+        if who.role == "driver" and who.vehicle_id != vehicle_id:
+            raise not_found("vehicle", vehicle_id)
+
+    # -- for the journey planner ----------------------------------------------------------
+    def view(self, area: str, date: dt.date) -> AbstractContextManager[Dispatcher]:
+        """The day's plans as stored, for reading (the planner's ride offers); no lock."""
+        return nullcontext(self.days.current(area, date)[0])
+
+    def earliest_pickup_s(self, area: str, date: dt.date) -> float | None:
+        """The earliest pickup still bookable on ``date`` in ``area`` (seconds after its
+        midnight), or None for past days."""
+        return rules.earliest_pickup_s(self.timing, self.areas.get(area), date)
+
+

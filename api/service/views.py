@@ -1,0 +1,131 @@
+"""What the booking service answers: plain, immutable views of quotes, bookings and
+manifests, with moments in the region's time zone (the HTTP layer only renames fields)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from api.service.stored_plans import promised
+from api.service.timing import Timing
+from api.store.models import Quote
+from api.store.repository import BookingRecord
+from dispatch.model import Point
+from routing.timebase import bounded
+
+Window = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    """An offer for a ride: the promised pickup window and the estimates behind it."""
+
+    id: str
+    area: str
+    rider_id: str
+    pickup_window: Window
+    estimated_pickup: dt.datetime
+    estimated_dropoff: dt.datetime
+    latest_dropoff: dt.datetime
+    passengers: int
+    wheelchair: bool
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    """A ride to a scheduled departure: whether the vehicle's plan still makes it."""
+
+    drop_off_by: dt.datetime
+    estimated_dropoff: dt.datetime | None
+    status: str  #: on_time or missed
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """A booking: the promise, where the vehicle's plan stands, and its history."""
+
+    id: str
+    quote_id: str
+    rider_id: str
+    status: str
+    area: str
+    vehicle_id: str
+    origin: Point
+    destination: Point
+    passengers: int
+    wheelchair: bool
+    pickup_window: Window
+    latest_dropoff: dt.datetime
+    estimated_pickup: dt.datetime | None
+    estimated_dropoff: dt.datetime | None
+    created_at: dt.datetime
+    history: tuple[tuple[str, dt.datetime], ...]
+    itinerary_id: str | None
+    connection: ConnectionView | None
+
+
+@dataclass(frozen=True)
+class ManifestStopView:
+    """A stop of a vehicle's plan: a pickup, a drop-off or a break."""
+
+    seq: int
+    kind: str
+    booking_id: str | None
+    rider_name: str | None
+    rider_phone: str | None
+    passengers: int
+    wheelchair: bool
+    location: Point
+    planned_time: dt.datetime
+    window: Window | None
+
+
+@dataclass(frozen=True)
+class ManifestView:
+    """A vehicle's day: its stops in order, who is on board, where it is, whether late."""
+
+    vehicle_id: str
+    service_date: dt.date
+    late: bool
+    position: Point | None
+    on_board: tuple[str, ...]
+    stops: tuple[ManifestStopView, ...]
+
+
+def quote_view(t: Timing, q: Quote) -> QuoteView:
+    at = t.moment
+    return QuoteView(
+        q.id, q.area, q.rider_id, (at(q.service_date, q.pickup_lo_s),
+                                   at(q.service_date, q.pickup_hi_s)),
+        at(q.service_date, q.est_pickup_s), at(q.service_date, q.est_dropoff_s),
+        at(q.service_date, promised(q, q.id).latest_dropoff), q.passengers,
+        bool(q.wheelchairs), q.expires_at)
+
+
+def booking_view(t: Timing, r: BookingRecord) -> BookingView:
+    b, q, day = r.booking, r.quote, r.booking.service_date
+    at = t.moment
+    dropoff = r.planned.get("dropoff")
+    return BookingView(
+        b.id, b.quote_id, b.rider_id, b.status, b.area, b.vehicle_id,
+        (q.origin_lat, q.origin_lon), (q.dest_lat, q.dest_lon), q.passengers,
+        bool(q.wheelchairs), (at(day, q.pickup_lo_s), at(day, q.pickup_hi_s)),
+        at(day, promised(q, b.id).latest_dropoff),
+        at(day, r.planned["pickup"]) if "pickup" in r.planned else None,
+        at(day, dropoff) if dropoff is not None else None, b.created_at,
+        tuple((h.status, h.at) for h in r.history), b.itinerary_id,
+        _connection(t, r, dropoff))
+
+
+def _connection(t: Timing, r: BookingRecord, dropoff: float | None) -> ConnectionView | None:
+    """A ride to a scheduled departure: missed once the plan drops off after the deadline
+    (the vehicle runs late)."""
+    b = r.booking
+    if b.connection_by_s is None or not bounded(b.connection_by_s) or b.status in (
+            "cancelled", "no_show"):
+        return None
+    missed = dropoff is not None and dropoff > b.connection_by_s + 1e-6
+    return ConnectionView(t.moment(b.service_date, b.connection_by_s),
+                          t.moment(b.service_date, dropoff) if dropoff is not None else None,
+                          "missed" if missed else "on_time")
