@@ -22,6 +22,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 from api import OnDemand, Store  # noqa: E402
+from api.routes.plan import plan_answer  # noqa: E402
 from dispatch.model import Request  # noqa: E402
 from dispatch.travel import StreetTravel  # noqa: E402
 from mobility.planning import RegionPlanner  # noqa: E402
@@ -68,15 +69,15 @@ def main() -> None:
                             f"{DATE}T{minute // 60:02d}:{minute % 60:02d}"))
             if len(queries) >= args.queries:
                 break
-        with_rides.plan_query(*queries[0])  # compile and build indexes first
-        walk_only.plan_query(*queries[0])
+        plan_answer(with_rides, *queries[0])  # compile and build indexes first
+        plan_answer(walk_only, *queries[0])
         t_with, t_walk, offered, answered = [], [], [], 0
         for q in queries:
             t0 = time.perf_counter()
-            out = with_rides.plan_query(*q)
+            out = plan_answer(with_rides, *q)
             t_with.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            walk_only.plan_query(*q)
+            plan_answer(walk_only, *q)
             t_walk.append(time.perf_counter() - t0)
             answered += bool(out["itineraries"])
             offered += [(q, leg) for it in out["itineraries"] for leg in it["legs"]

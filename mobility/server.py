@@ -14,6 +14,7 @@ import time
 from fastapi import FastAPI
 
 from api import ApiConfig, OnDemand, Store, create_app
+from api.routes.plan import plan_answer
 from dispatch.ondemand_legs import OnDemandLegs
 from dispatch.service_area import ServiceArea
 from dispatch.travel import StreetTravel
@@ -82,7 +83,7 @@ def _warm(planner: RegionPlanner, ondemand: OnDemand) -> None:
     """Build the routers' indexes and compile their kernels before the first request."""
     tt = planner.region.timetable
     if tt.n_stops >= 2:
-        planner.plan_query(f"stop:{tt.stop_id[0]}", f"stop:{tt.stop_id[-1]}", None)
+        plan_answer(planner, f"stop:{tt.stop_id[0]}", f"stop:{tt.stop_id[-1]}", None)
     for a in ondemand.areas.values():
         for v in a.vehicles[:1]:
             ondemand.travel.one_to_many(v.start, [v.end])
