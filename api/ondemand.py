@@ -41,7 +41,7 @@ from dispatch.model import Point, Request, Vehicle
 from dispatch.service_area import ServiceArea
 from dispatch.travel import CachedTravel, TravelTimes
 from routing.errors import MobilityError, OutOfRegionError
-from routing.timebase import clock_text
+from routing.timebase import NO_BOUND_S, clock_text
 
 ACTIVE = ("confirmed", "on_board")
 _NO_OFFER = {"no vehicle in time": "no-vehicle-available", "capacity": "no-capacity",
@@ -331,7 +331,9 @@ class OnDemand:
             date, plo = self.day_seconds(leg["pickup"][0])
             phi = (self.local(leg["pickup"][1]) - self._midnight(date)).total_seconds()
             dlo = (self.local(leg["dropoff"][0]) - self._midnight(date)).total_seconds()
-            dhi = (self.local(leg["dropoff"][1]) - self._midnight(date)).total_seconds()
+            end = leg["dropoff"][1]  # None: no connection to make
+            dhi = (NO_BOUND_S if end is None
+                   else (self.local(end) - self._midnight(date)).total_seconds())
             if not (plo <= phi and dlo <= dhi):
                 raise Problem(422, "validation", "Invalid request", f"itinerary leg {k}: a "
                               "window ends before it starts", field=f"itinerary.{k}")
