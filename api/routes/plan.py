@@ -7,6 +7,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.openapi.models import Example
 
 from api.deps import Planner, PlannerDep
 from api.otp import plan_to_otp
@@ -14,17 +15,29 @@ from api.plan_query import parse_plan_input
 from api.schemas.plan import PlanResponse
 
 router = APIRouter(prefix="/api/v1", tags=["plan"])
+# examples on the default region (addison-vt: Middlebury, Vergennes; the feed is of 2016)
+FROM_EXAMPLES: dict[str, Example] = {
+    "coordinate": {"summary": "a coordinate", "value": "44.0153,-73.1673"},
+    "stop": {"summary": "a stop", "value": "stop:771377"}}
+TO_EXAMPLES: dict[str, Example] = {
+    "coordinate": {"summary": "a coordinate", "value": "44.1670,-73.2540"},
+    "stop": {"summary": "a stop", "value": "stop:771306"}}
+TIME_EXAMPLES: dict[str, Example] = {
+    "local": {"summary": "local time of the region", "value": "2016-03-03T08:00"},
+    "offset": {"summary": "with an offset", "value": "2016-03-03T17:00-05:00"}}
 
 
 @router.get("/plan", response_model=PlanResponse, summary="Plan a journey")
 async def plan(planner: PlannerDep,
          origin: Annotated[str, Query(alias="from", max_length=100,
-                                      description="LAT,LON or stop:<stop_id>")],
+                                      description="LAT,LON or stop:<stop_id>",
+                                      openapi_examples=FROM_EXAMPLES)],
          destination: Annotated[str, Query(alias="to", max_length=100,
-                                           description="LAT,LON or stop:<stop_id>")],
+                                           description="LAT,LON or stop:<stop_id>",
+                                           openapi_examples=TO_EXAMPLES)],
          time: Annotated[str | None, Query(max_length=40, description=(
              "ISO date-time; without an offset: local time of the region (default: its "
-             "default date, 08:00)"))] = None,
+             "default date, 08:00)"), openapi_examples=TIME_EXAMPLES)] = None,
          arrive_by: Annotated[bool, Query(alias="arriveBy")] = False,
          wheelchair: bool = False,
          max_transfers: Annotated[int, Query(alias="maxTransfers", ge=0, le=10)] = 8,
