@@ -195,3 +195,69 @@ def test_door_to_door_ride_inside_the_area(addison, addison_travel, tmp_path: Pa
     assert leg["to"]["lat"] == float(VERGENNES.split(",")[0])
     assert any(it["legs"][0]["mode"] == "ON_DEMAND" and len(it["legs"]) > 1
                for it in out["itineraries"])
+
+
+def test_ride_windows_as_sent_are_sane(addison, addison_travel, tmp_path: Path) -> None:
+    """Every offered ride's windows on the wire: an open drop-off end is null (the no-bound
+    sentinel once leaked as the year 2058), a bounded one is a real time, and no drop-off
+    window starts before its pickup window — door to door, to and from the bus, leaving at
+    and arriving by a time."""
+    planner, _ = _planner(addison, addison_travel, tmp_path)
+    year_2100_ms = dt.datetime(2100, 1, 1, tzinfo=dt.UTC).timestamp() * 1000
+    rides, open_ends = 0, 0
+    for o, d, t, arrive_by in ((CORNWALL, VERGENNES, "2016-03-03T07:00", False),
+                               (VERGENNES, CORNWALL, "2016-03-03T14:00", False),
+                               (CORNWALL, VERGENNES, "2016-03-03T12:00", True)):
+        out = plan_answer(planner, o, d, t, arrive_by=arrive_by)
+        for it in out["itineraries"]:
+            for leg in it["legs"]:
+                if leg["mode"] != "ON_DEMAND":
+                    continue
+                info = leg["bookingInfo"]
+                pick, drop = info["pickupWindow"], info["dropOffWindow"]
+                assert pick["start"] <= pick["end"] < year_2100_ms
+                assert drop["start"] >= pick["start"], (o, d, t, info)
+                assert drop["start"] <= leg["endTime"]
+                if drop["end"] is None:
+                    open_ends += 1
+                else:
+                    assert leg["endTime"] - 1000 <= drop["end"] < year_2100_ms
+                assert info["origin"] == {"lat": leg["from"]["lat"], "lon": leg["from"]["lon"]}
+                assert info["destination"] == {"lat": leg["to"]["lat"],
+                                               "lon": leg["to"]["lon"]}
+                rides += 1
+        if not arrive_by:  # the door-to-door ride leaving at a time has no deadline
+            (direct,) = [it for it in out["itineraries"] if len(it["legs"]) == 1
+                         and it["legs"][0]["mode"] == "ON_DEMAND"]
+            assert direct["legs"][0]["bookingInfo"]["dropOffWindow"]["end"] is None
+    assert rides >= 5 and open_ends >= 2
+
+
+def test_book_a_door_to_door_ride_as_planned(addison, tmp_path: Path) -> None:
+    """The ON_DEMAND-only itinerary (open drop-off end) is booked with its bookingInfo as
+    returned: one booking with the promised pickup window and no connection to make."""
+    from fastapi.testclient import TestClient
+
+    from mobility.server import build
+    from mobility.settings import Settings
+    from tests.api_helpers import ApiUnderTest, tomorrow
+
+    app = build(addison, Settings(db_url=f"sqlite:///{tmp_path / 'm.db'}", replay_feed=True),
+                warm=False)
+    with TestClient(app, raise_server_exceptions=True) as c:
+        api = ApiUnderTest(c, app.state.store, app.state.ondemand)
+        plan = api.get("/api/v1/plan", params={"from": CORNWALL, "to": VERGENNES,
+                                                "time": tomorrow(9)})
+        assert plan.status_code == 200, plan.text
+        (it,) = [i for i in plan.json()["itineraries"] if [leg["mode"] for leg in i["legs"]]
+                 == ["ON_DEMAND"]]
+        info = it["legs"][0]["bookingInfo"]
+        assert info["dropOffWindow"]["end"] is None
+        leg = {k: info[k] for k in ("origin", "destination", "pickupWindow", "dropOffWindow")}
+        r = api.post("/api/v1/bookings", "rider", {"itinerary": [leg]})
+        assert r.status_code == 201, r.text
+        (b,) = r.json()["bookings"]
+        assert b["connection"] is None
+        window = [dt.datetime.fromisoformat(b["pickupWindow"][k]).timestamp() * 1000
+                  for k in ("start", "end")]
+        assert window == [info["pickupWindow"]["start"], info["pickupWindow"]["end"]]
