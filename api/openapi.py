@@ -1,6 +1,7 @@
-"""The OpenAPI document's error answers, in one place: every operation lists each status of
-RFC 9457 problem details it can answer with, as ``application/problem+json`` with the
-``Problem`` schema.
+"""The OpenAPI document as client generators read it, finished in one place: every
+operation lists each status of RFC 9457 problem details it can answer with, as
+``application/problem+json`` with the ``Problem`` schema, and is named after its route
+function (``create_booking``, not ``create_booking_api_v1_bookings_post``).
 
 The statuses follow from what an operation is made of (a request body, parameters, the API
 key and role it needs, the store it touches), plus the few that only its body raises
@@ -159,14 +160,30 @@ def document_problems(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def name_operations(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
+    """Each operation's ``operationId`` is its route function's name (generated clients call
+    ``create_booking``), as long as those names are unique; else FastAPI's stay."""
+    ops = [(route, method.lower()) for route in api_routes(app) if route.include_in_schema
+           for method in route.methods or ()]
+    names = [route.name for route, _ in ops]
+    if len(set(names)) < len(names):
+        return schema
+    for route, method in ops:
+        operation = schema["paths"].get(route.path_format, {}).get(method)
+        if operation is not None:
+            operation["operationId"] = route.name
+    return schema
+
+
 def install_openapi(app: FastAPI) -> None:
-    """Make ``app.openapi()`` (``/openapi.json``, ``/docs``) document every problem answer;
-    the document is built once, on first use, after every router is included."""
+    """Make ``app.openapi()`` (``/openapi.json``, ``/docs``) document every problem answer
+    and name operations after their routes; the document is built once, on first use,
+    after every router is included."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(app, build())
+            app.openapi_schema = name_operations(app, document_problems(app, build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

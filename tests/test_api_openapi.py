@@ -132,6 +132,13 @@ def test_every_status_sent_is_documented(api, doc: dict[str, Any]) -> None:  # t
     assert r.headers["Retry-After"] == "2"
 
 
+def test_operations_are_named_after_their_routes(doc: dict[str, Any]) -> None:
+    ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
+    assert len(set(ids)) == len(ids) and not any("api_v1" in x for x in ids)
+    assert doc["paths"]["/api/v1/bookings"]["post"]["operationId"] == "create_booking"
+    assert doc["paths"]["/api/v1/plan"]["get"]["operationId"] == "plan"
+
+
 def test_plan_is_typed_with_epoch_ms_documented(doc: dict[str, Any]) -> None:
     ok = doc["paths"]["/api/v1/plan"]["get"]["responses"]["200"]["content"]
     assert ok["application/json"]["schema"] == {"$ref": "#/components/schemas/PlanResponse"}
