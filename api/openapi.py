@@ -44,7 +44,7 @@ DESCRIPTIONS: dict[int, str] = {
     403: "this key's role may not do this (`/problems/forbidden`)",
     404: "no such resource, or not yours (`/problems/not-found`)",
     409: "a concurrent request changed the same record; retry (`/problems/conflict`)",
-    410: "gone",
+    410: "gone: it expired",
     413: "the request body is too large (`/problems/too-large`)",
     422: "invalid input: `field` names it (a validation problem lists every one under "
          "`errors`)",
@@ -53,13 +53,25 @@ DESCRIPTIONS: dict[int, str] = {
          "(`/problems/store-unavailable`)",
 }
 
-#: statuses only an operation's own code raises: (method, path) -> statuses
-RAISED: dict[tuple[str, str], tuple[int, ...]] = {
-    ("POST", "/api/v1/bookings"): (404, 409, 410),  # unknown, used or expired quote
-    ("POST", "/api/v1/quotes"): (409,),  # no vehicle can take the ride
-    ("POST", "/api/v1/plans/replan"): (404,),  # unknown service area
-    ("POST", "/api/v1/accounts"): (403, 429),  # sign-up closed, too many sign-ups
-    ("POST", "/api/v1/simulations"): (409,),  # another simulation is running
+#: statuses only an operation's own code raises, and why: (method, path) -> {status: why}
+RAISED: dict[tuple[str, str], dict[int, str]] = {
+    ("POST", "/api/v1/quotes"): {
+        409: "no vehicle can take the ride (`reason` says why)"},
+    ("POST", "/api/v1/bookings"): {
+        404: "no quote with that id, or not yours (`/problems/not-found`)",
+        409: "the quote was booked already, or the ride no longer fits the plans",
+        410: "the quote expired (`/problems/quote-expired`)"},
+    ("DELETE", "/api/v1/bookings/{booking_id}"): {
+        409: "the ride started or ended (`/problems/ride-finished`)"},
+    ("POST", "/api/v1/vehicles/{vehicle_id}/events"): {
+        409: "the event does not fit the booking's status (`/problems/wrong-status`)"},
+    ("POST", "/api/v1/plans/replan"): {
+        404: "no such service area (`/problems/not-found`)"},
+    ("POST", "/api/v1/accounts"): {
+        403: "sign-up is closed (`/problems/signup-closed`)",
+        429: "too many sign-ups from this address; retry after `Retry-After` seconds"},
+    ("POST", "/api/v1/simulations"): {
+        409: "another simulation is running (`/problems/simulation-running`)"},
 }
 
 #: dependencies that read or write the store (the on-demand service alone may not)
@@ -148,8 +160,10 @@ def document_problems(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
                     described = declared.get("description")
                     if status == 422 and described == "Validation Error":  # FastAPI's own
                         described = None
+                    raised = RAISED.get((method, route.path_format), {})
                     responses[str(status)] = {
-                        "description": described or DESCRIPTIONS[status],
+                        "description": (described or raised.get(status)
+                                        or DESCRIPTIONS[status]),
                         "content": {MEDIA_TYPE: {"schema": _REF}},
                         **({"headers": _RETRY_AFTER} if status in (429, 503) else {})}
             operation["responses"] = dict(sorted(responses.items()))
