@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from api.config import ApiConfig
 from api.deps import Atlas, Planner, Simulator
 from api.limits import BodyLimit, RateLimit
+from api.openapi import install_openapi
 from api.problems import MEDIA_TYPE, Problem, install
 from api.routes import (
     accounts,
@@ -85,6 +86,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
               atlas_routes, accounts, simulations):
         app.include_router(r.router)
+    install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first
     mount_web(app, tile_url=atlas.info().get("tileUrl") if atlas is not None else None)
     if config.cors_origins:

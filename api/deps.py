@@ -3,6 +3,7 @@ planner and the booking service (all provided by the app factory through ``app.s
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Protocol
@@ -12,18 +13,28 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, lookup
+from api.plan_query import PlanSite
 from api.problems import Problem
 from api.service import BookingService
 from api.store import Store
+from routing.planner import Endpoint, PlanResult
+from routing.timetable import Timetable
 
 
-class Planner(Protocol):
-    """What the API needs of a journey planner (``mobility``'s RegionPlanner is one)."""
+class Planner(PlanSite, Protocol):
+    """What the API needs of a journey planner (``mobility``'s RegionPlanner is one): the
+    region's facts that parsing needs (:class:`api.plan_query.PlanSite`), its timetable (for
+    the answer's stops and trips) and plans on parsed values."""
 
-    def plan_query(self, origin: str, destination: str, time: str | None, *,
-                   arrive_by: bool, wheelchair: bool, max_transfers: int) -> dict[str, Any]:
-        """Itineraries in OTP's plan shape; raises MobilityError (with ``field``) for bad
-        input."""
+    @property
+    def timetable(self) -> Timetable: ...
+
+    def plan(self, origin: Endpoint, destination: Endpoint, date: dt.date, time_s: int, *,
+             arrive_by: bool = False, wheelchair: bool = False,
+             max_transfers: int = 8) -> PlanResult:
+        """Itineraries leaving at (or arriving by) ``time_s`` seconds after ``date``'s
+        midnight; raises MobilityError (with ``field``) for input it cannot serve (a date
+        outside the feed, too many transfers)."""
         ...
 
 

@@ -42,6 +42,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, stats_ms  # noqa: E402
 
+from api.routes.plan import plan_answer  # noqa: E402
 from mobility.planning import RegionPlanner  # noqa: E402
 from mobility.region import load_region  # noqa: E402
 from mobility.settings import Settings  # noqa: E402
@@ -387,14 +388,14 @@ def main() -> None:
 
     # the peer: the same planner in this process, sequentially, on the same queries
     planner = RegionPlanner(region)
-    planner.plan_query(*plans[-1])
+    plan_answer(planner, *plans[-1])
     inproc: list[float] = []
     t0 = time.perf_counter()
     for q in plans[: args.inproc_queries]:
         if time.perf_counter() - t0 > args.max_seconds:
             break
         t = time.perf_counter()
-        planner.plan_query(*q)
+        plan_answer(planner, *q)
         inproc.append(time.perf_counter() - t)
     inproc_wall = time.perf_counter() - t0
 

@@ -21,14 +21,15 @@ import numpy as np
 # project first, then the shared helpers of this folder
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-from api import OnDemand, Store  # noqa: E402
-from dispatch.model import Request  # noqa: E402
+from api import BookingService, Store  # noqa: E402
+from api.routes.plan import plan_answer  # noqa: E402
 from dispatch.travel import StreetTravel  # noqa: E402
 from mobility.planning import RegionPlanner  # noqa: E402
 from mobility.region import load_region  # noqa: E402
 from mobility.server import ride_legs, service_areas  # noqa: E402
 from mobility.settings import Settings  # noqa: E402
 from mobility.simulation import homes_of  # noqa: E402
+from routing.timebase import NO_BOUND_S  # noqa: E402
 
 sys.path.append(str(HERE))
 from _common import emit, stats_ms  # noqa: E402, I001
@@ -50,7 +51,8 @@ def main() -> None:
         store = Store(f"sqlite:///{tmp}/m.db")
         store.migrate()
         with_rides = RegionPlanner(region)
-        od = OnDemand([area], StreetTravel(with_rides.street("car")), region.timezone, store)
+        od = BookingService([area], StreetTravel(with_rides.street("car")), region.timezone,
+                            store)
         od.sync_fleet()
         with_rides.on_demand = ride_legs(with_rides, od)
         walk_only = RegionPlanner(region)
@@ -68,15 +70,15 @@ def main() -> None:
                             f"{DATE}T{minute // 60:02d}:{minute % 60:02d}"))
             if len(queries) >= args.queries:
                 break
-        with_rides.plan_query(*queries[0])  # compile and build indexes first
-        walk_only.plan_query(*queries[0])
+        plan_answer(with_rides, *queries[0])  # compile and build indexes first
+        plan_answer(walk_only, *queries[0])
         t_with, t_walk, offered, answered = [], [], [], 0
         for q in queries:
             t0 = time.perf_counter()
-            out = with_rides.plan_query(*q)
+            out = plan_answer(with_rides, *q)
             t_with.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            walk_only.plan_query(*q)
+            plan_answer(walk_only, *q)
             t_walk.append(time.perf_counter() - t0)
             answered += bool(out["itineraries"])
             offered += [(q, leg) for it in out["itineraries"] for leg in it["legs"]
@@ -91,9 +93,10 @@ def main() -> None:
                 a = (leg["from"]["lat"], leg["from"]["lon"])
                 b = (leg["to"]["lat"], leg["to"]["lon"])
                 pw = tuple(info["pickupWindow"][k] / 1000 - base for k in ("start", "end"))
-                dw = (0.0, info["dropOffWindow"]["end"] / 1000 - base)
+                end = info["dropOffWindow"]["end"]
+                dw = (0.0, end / 1000 - base if end is not None else NO_BOUND_S)
                 direct = float(od.travel.one_to_many(a, [b])[0])
-                r = Request(f"re{bookable}", a, b, pw, dw, 1.5 * direct + 600, 1, 0, 60, 30)
+                r = od.params.request(f"re{bookable}", a, b, direct, pw, dw)
                 bookable += not hasattr(d.quote(r), "reason")
     m, p = stats_ms(t_with)
     wm, wp = stats_ms(t_walk)

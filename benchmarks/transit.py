@@ -22,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, stats_ms  # noqa: E402
 
+from api.otp import plan_to_otp  # noqa: E402
 from mobility.planning import RegionPlanner  # noqa: E402
 from mobility.region import load_region  # noqa: E402
 from mobility.settings import Settings  # noqa: E402
@@ -74,7 +75,7 @@ def main() -> None:
         t = int(rng.integers(6 * 3600, 20 * 3600))
         t0 = time.perf_counter()
         result = planner.plan(o, d, date, t)
-        json.dumps(planner.plan_json(result, date))
+        json.dumps(plan_to_otp(result, planner.timetable, date, planner.tz))
         plans.append(time.perf_counter() - t0)
         n_its.append(len(result.itineraries))
     sm, sp = stats_ms(s2s)

@@ -12,7 +12,6 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
 
 import numpy as np
 
@@ -20,7 +19,8 @@ from dispatch.insertion import Dispatcher, DispatchParams, NoOffer
 from dispatch.model import Point, Request
 from dispatch.service_area import ServiceArea
 from dispatch.travel import TravelTimes
-from routing.legs import RideOffer, StopLeg
+from routing.legs import BookingTerms, RideOffer, StopLeg
+from routing.timebase import NO_BOUND_S
 
 DispatcherView = Callable[[str, dt.date], AbstractContextManager[Dispatcher]]
 #: (area, date) -> the earliest pickup still bookable that day (s after midnight), or None
@@ -112,7 +112,7 @@ class OnDemandLegs:
         direct, dist = self._direct(hub, destination)
         if not np.isfinite(direct):
             return None
-        hi = latest_arrival_s if latest_arrival_s is not None else 1e9
+        hi = latest_arrival_s if latest_arrival_s is not None else NO_BOUND_S
         return self._quote(hub, destination, (earliest_pickup_s, earliest_pickup_s + p.window_s),
                            (0.0, hi), direct, dist, date, wheelchair)
 
@@ -132,7 +132,7 @@ class OnDemandLegs:
             return self._quote(origin, destination,
                                (earliest_pickup_s, earliest_pickup_s + p.window_s),
                                (0.0, latest_arrival_s if latest_arrival_s is not None
-                                else 1e9), direct, dist, date, wheelchair)
+                                else NO_BOUND_S), direct, dist, date, wheelchair)
         assert latest_arrival_s is not None
         latest_pick = latest_arrival_s - direct - p.boarding_s - p.alighting_s
         return self._quote(origin, destination,
@@ -162,12 +162,12 @@ class OnDemandLegs:
             offer = d.quote(req)
         if isinstance(offer, NoOffer):
             return None
-        booking: dict[str, Any] = {"bookable": True, "vehicle": offer.vehicle,
-                                   "howToBook": "POST /api/v1/quotes with this leg's "
-                                                "pickup window, then POST /api/v1/bookings"}
-        if area.booking is not None:
-            booking.update(message=area.booking.message, phone=area.booking.phone,
-                           noticeMin=area.booking.notice_min_s / 60)
+        rule = area.booking
+        terms = None if rule is None else BookingTerms(rule.message, rule.phone, rule.url,
+                                                       rule.notice_min_s)
+        # the drop-off window as promised: not before the ride could possibly arrive (picked
+        # up at the window's start, driven directly), nor after the estimated drop-off
+        earliest = pickup[0] + p.boarding_s + direct
+        lo = min(max(dropoff[0], offer.dropoff_time - p.window_s, earliest), offer.dropoff_time)
         return RideOffer(offer.pickup_time, offer.dropoff_time, req.pickup_window,
-                         (max(dropoff[0], offer.dropoff_time - p.window_s), dropoff[1]),
-                         dist, area.name, booking)
+                         (lo, dropoff[1]), dist, area.name, offer.vehicle, terms)

@@ -175,6 +175,8 @@ def route(
     data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Plan journeys (walk + scheduled transit) between two places."""
+    from api.otp import plan_to_otp
+    from api.plan_query import parse_plan_input
     from mobility.planning import RegionPlanner
 
     if not from_ or not to:
@@ -183,12 +185,12 @@ def route(
     reg = _load(region, s, quiet=as_json)
     with _errors():
         planner = RegionPlanner(reg)
-        a, b = planner.endpoint(from_, "--from"), planner.endpoint(to, "--to")
-        date, secs = planner.when(at)
-        result = planner.plan(a, b, date, secs, arrive_by=arrive_by, wheelchair=wheelchair,
-                              max_transfers=max_transfers,
+        # the HTTP API's rules, with this command's option names in the errors
+        q = parse_plan_input(planner, from_, to, at, fields=("--from", "--to", "--at"))
+        result = planner.plan(q.origin, q.destination, q.date, q.time_s, arrive_by=arrive_by,
+                              wheelchair=wheelchair, max_transfers=max_transfers,
                               window_s=window * 60 if window is not None else None)
-        doc = planner.plan_json(result, date)
+        doc = plan_to_otp(result, planner.timetable, q.date, planner.tz)
     if as_json:
         sys.stdout.write(json.dumps(doc) + "\n")
         return

@@ -1,11 +1,10 @@
-"""Journey planning for a loaded region: routers built once, endpoints and times parsed from
-what users type, answers in OTP's plan-response shape."""
+"""Journey planning for a loaded region: routers built once, plans on parsed endpoints and
+times (``api.plan_query`` parses what users type; ``api.otp`` shapes the answer)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -13,11 +12,10 @@ import numpy as np
 from mobility.region import Region
 from routing.errors import InputError, MobilityError, OutOfRegionError, ServiceDateError
 from routing.legs import OnDemandProvider, WalkLegs
-from routing.otp import itinerary_to_otp
 from routing.planner import Endpoint, JourneyPlanner, PlanResult
 from routing.raptor import TransitRouter
-from routing.street_router import StreetRouter
-from routing.timebase import service_day_midnight
+from routing.street_router import LatLon, StreetRouter
+from routing.timetable import Timetable
 
 __all__ = ["InputError", "RegionPlanner", "stop_departures"]
 
@@ -57,68 +55,60 @@ class RegionPlanner:
         return JourneyPlanner(tt, self.transit, walk, stepfree, max_walk_s=self.max_walk_s,
                               on_demand=self.on_demand)
 
-    # -- parsing ----------------------------------------------------------------------
-    def endpoint(self, text: str, name: str = "from") -> Endpoint:
-        """``LAT,LON`` or ``stop:<stop_id>``."""
-        text = text.strip()
-        tt = self.region.timetable
-        if text.startswith("stop:"):
-            sid = text[5:]
-            hits = (tt.stop_id == sid).nonzero()[0]
-            if len(hits) == 0:
-                raise InputError(f"{name}: no stop with stop_id '{sid}' in region "
-                                 f"{self.region.name}", field=name)
-            return int(hits[0])
-        try:
-            lat, lon = (float(x) for x in text.split(","))
-        except ValueError:
-            raise InputError(f"{name}: expected LAT,LON (e.g. 44.0153,-73.1673) or "
-                             f"stop:<stop_id>, not {text!r}", field=name) from None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise InputError(f"{name}: {lat},{lon} is not a valid latitude,longitude",
-                             field=name)
-        try:  # fail here, naming the parameter, rather than deep in the planner
-            self.street("walk").snap(lat, lon)
-        except OutOfRegionError as exc:
-            raise OutOfRegionError(f"{name}: {exc} — outside region {self.region.name}",
-                                   field=name) from None
-        return (lat, lon)
+    # -- what parsing needs (api.plan_query.PlanSite) ----------------------------------
+    @property
+    def region_name(self) -> str:
+        return self.region.name
 
-    def when(self, text: str | None) -> tuple[dt.date, int]:
-        """An ISO date-time (local time of the region when it has no offset) as (service
-        date, seconds since that day's midnight). Default: the region's default date, 08:00."""
-        tz = ZoneInfo(self.region.timezone)
-        if not text:
-            moment = dt.datetime.combine(self.region.default_date, dt.time(8), tz)
-        else:
-            try:
-                moment = dt.datetime.fromisoformat(text)
-            except ValueError:
-                raise InputError(f"time: expected an ISO date-time like 2016-03-03T08:00, "
-                                 f"not {text!r}", field="time") from None
-            moment = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(
-                tz)
-        date = moment.date()
-        midnight = service_day_midnight(date, tz)
-        span = self.region.timetable.service_dates()
-        if self.replay and span is not None:
-            return date, int((moment - midnight).total_seconds())
-        if span is None or not span[0] <= date <= span[1]:
-            first, last = span if span else ("-", "-")
-            raise ServiceDateError(f"time: {date} is outside the feed's service dates "
-                                   f"({first} … {last})", field="time")
-        return date, int((moment - midnight).total_seconds())
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.region.timezone)
+
+    @property
+    def default_date(self) -> dt.date:
+        return self.region.default_date
+
+    @property
+    def timetable(self) -> Timetable:
+        return self.region.timetable
+
+    @cached_property
+    def _stop_ids(self) -> dict[str, int]:
+        ids = self.region.timetable.stop_id.tolist()
+        return {str(sid): k for k, sid in reversed(list(enumerate(ids)))}  # the first wins
+
+    def stop_index(self, stop_id: str) -> int | None:
+        """The index of the stop with GTFS ``stop_id``, or None."""
+        return self._stop_ids.get(stop_id)
+
+    def check_point(self, point: LatLon) -> None:
+        """Raise OutOfRegionError for a point too far from the region's walkable streets."""
+        try:
+            self.street("walk").snap(*point)
+        except OutOfRegionError as exc:
+            raise OutOfRegionError(f"{exc} — outside region {self.region.name}") from None
 
     # -- answers ----------------------------------------------------------------------
     def plan(self, origin: Endpoint, destination: Endpoint, date: dt.date, time_s: int, *,
              arrive_by: bool = False, wheelchair: bool = False, max_transfers: int = 8,
              num_itineraries: int = 3, window_s: int | None = None) -> PlanResult:
+        """Itineraries from ``origin`` to ``destination`` leaving at (``arrive_by``: arriving
+        by) ``time_s`` seconds after ``date``'s service-day midnight.
+
+        Raises
+        ------
+        InputError
+            ``max_transfers`` or ``window_s`` out of range.
+        ServiceDateError
+            ``date`` outside the feed's calendar (unless it is replayed).
+        """
         if not 0 <= max_transfers <= 10:
             raise InputError(f"maxTransfers must be between 0 and 10, not {max_transfers}",
                              field="maxTransfers")
         if window_s is not None and not 0 < window_s <= 6 * 3600:
             raise InputError(f"the search window must be 1 s to 6 h, not {window_s} s",
                              field="window")
+        self.check_date(date)
         table = self.timetable_date(date)
         result = self.journeys.plan(origin, destination, table, time_s, arrive_by=arrive_by,
                                     wheelchair=wheelchair, max_transfers=max_transfers,
@@ -129,6 +119,17 @@ class RegionPlanner:
                                    f"(a {table:%A}) is replayed")
         return result
 
+    def check_date(self, date: dt.date) -> None:
+        """Raise ServiceDateError (field ``time``) for a date outside the feed's calendar
+        (with ``replay`` every date is served, by the feed's timetable of its weekday)."""
+        span = self.region.timetable.service_dates()
+        if self.replay and span is not None:
+            return
+        if span is None or not span[0] <= date <= span[1]:
+            first, last = span if span else ("-", "-")
+            raise ServiceDateError(f"{date} is outside the feed's service dates "
+                                   f"({first} … {last})", field="time")
+
     def timetable_date(self, date: dt.date) -> dt.date:
         """The feed's date whose timetable serves ``date``: itself inside the calendar;
         with ``replay``, else the same weekday in the week of the region's default date."""
@@ -137,23 +138,6 @@ class RegionPlanner:
             return date
         base = self.region.default_date
         return base + dt.timedelta(days=(date.weekday() - base.weekday()) % 7)
-
-    def plan_json(self, result: PlanResult, date: dt.date) -> dict[str, Any]:
-        tt = self.region.timetable
-        return {"itineraries": [itinerary_to_otp(it, tt, date, self.region.timezone)
-                                for it in result.itineraries],
-                "messages": result.messages}
-
-    def plan_query(self, origin: str, destination: str, time: str | None, *,
-                   arrive_by: bool = False, wheelchair: bool = False,
-                   max_transfers: int = 8) -> dict[str, Any]:
-        """A plan from what a user typed (the HTTP API's ``Planner`` protocol)."""
-        a = self.endpoint(origin, "from")
-        b = self.endpoint(destination, "to")
-        date, secs = self.when(time)
-        result = self.plan(a, b, date, secs, arrive_by=arrive_by, wheelchair=wheelchair,
-                           max_transfers=max_transfers)
-        return self.plan_json(result, date)
 
     def departures(self) -> np.ndarray:
         """Departures per stop on the region's default date (how busy each stop is)."""

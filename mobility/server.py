@@ -14,6 +14,7 @@ import time
 from fastapi import FastAPI
 
 from api import ApiConfig, BookingService, Store, create_app
+from api.routes.plan import plan_answer
 from api.service import Clock, RunningClock, SystemClock
 from dispatch.ondemand_legs import OnDemandLegs
 from dispatch.service_area import ServiceArea
@@ -89,7 +90,7 @@ def _warm(planner: RegionPlanner, service: BookingService) -> None:
     """Build the routers' indexes and compile their kernels before the first request."""
     tt = planner.region.timetable
     if tt.n_stops >= 2:
-        planner.plan_query(f"stop:{tt.stop_id[0]}", f"stop:{tt.stop_id[-1]}", None)
+        plan_answer(planner, f"stop:{tt.stop_id[0]}", f"stop:{tt.stop_id[-1]}", None)
     for a in service.areas.values():
         for v in a.vehicles[:1]:
             service.travel.one_to_many(v.start, [v.end])

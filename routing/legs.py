@@ -46,10 +46,22 @@ class LegProvider(Protocol):
 
 
 @dataclass(frozen=True)
+class BookingTerms:
+    """How an on-demand area asks riders to book (the data of its booking rule): a message
+    for riders, a phone number, a web address and the minimum notice."""
+
+    message: str = ""
+    phone: str = ""
+    url: str = ""
+    notice_min_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class RideOffer:
     """An on-demand ride the dispatcher can take now: estimated pickup and drop-off, the
-    windows promised for them (seconds after the service day's midnight), the length of the
-    drive, and how to book it."""
+    windows promised for them (seconds after the service day's midnight; a drop-off window
+    may end at ``routing.timebase.NO_BOUND_S``: no bound), the length of the drive, the
+    service area and the vehicle it was quoted on, and the area's booking terms."""
 
     pickup_s: float
     dropoff_s: float
@@ -57,7 +69,8 @@ class RideOffer:
     dropoff_window: tuple[float, float]
     distance_m: float
     area: str
-    booking: dict[str, object]
+    vehicle: str
+    terms: BookingTerms | None = None
 
 
 class OnDemandProvider(Protocol):

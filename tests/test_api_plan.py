@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from api.otp import plan_to_otp
+from api.plan_query import parse_plan_input
 from tests.api_helpers import MIDDLEBURY, VERGENNES
 
 
@@ -11,7 +13,9 @@ def test_plan_answers_what_the_planner_answers(api, addison_planner) -> None:
     q = {"from": "44.0153,-73.1673", "to": "44.1670,-73.2540", "time": "2016-03-03T08:00"}
     r = api.get("/api/v1/plan", params=q)
     assert r.status_code == 200, r.text
-    direct = addison_planner.plan_query(q["from"], q["to"], q["time"])
+    q_in = parse_plan_input(addison_planner, q["from"], q["to"], q["time"])
+    own = addison_planner.plan(q_in.origin, q_in.destination, q_in.date, q_in.time_s)
+    direct = plan_to_otp(own, addison_planner.timetable, q_in.date, addison_planner.tz)
     assert r.json()["itineraries"] == direct["itineraries"]
     its = r.json()["itineraries"]
     assert its, "Middlebury -> Vergennes has a bus on the default date"

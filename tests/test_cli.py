@@ -64,3 +64,32 @@ def test_broken_feed_in_region_is_reported_not_raised(tiny_region: Path, tmp_pat
     res = _cli("compile", "tiny", env=env)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "calendar_dates.txt:2 [date]" in res.stderr.replace("\n", " ")
+
+
+def test_route_parses_as_the_api_does(addison_planner: object) -> None:
+    """``mobility route`` reads its endpoints and time with the HTTP API's rules (one copy,
+    api.plan_query): the same query gives the API's answer, and bad input the API's
+    message, named after the option."""
+    import pytest
+
+    from api.plan_query import parse_plan_input
+    from api.routes.plan import plan_answer
+    from routing.errors import MobilityError
+    from tests.conftest import CACHE, DATA
+
+    where = ("--data", str(DATA), "--cache", str(CACHE))
+    query = ("stop:771377", "44.1670,-73.2540", "2016-03-03T17:00-05:00")  # offset: EST
+    res = _cli("route", "--from", query[0], "--to", query[1], "--at", query[2], "--json",
+               *where)
+    assert res.returncode == 0, res.stderr
+    api_doc = plan_answer(addison_planner, *query)  # type: ignore[arg-type]
+    assert json.loads(res.stdout) == api_doc and api_doc["itineraries"]
+    for bad in (("stop:nope", query[1], query[2]), (query[0], "44.0,", query[2]),
+                (query[0], query[1], "0001-01-01T00:00+14:00")):
+        with pytest.raises(MobilityError) as exc:
+            parse_plan_input(addison_planner, *bad)  # type: ignore[arg-type]
+        res = _cli("route", "--from", bad[0], "--to", bad[1], "--at", bad[2], *where)
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        field = exc.value.field
+        expected = str(exc.value).replace(f"{field}:", f"--{'at' if field == 'time' else field}:")
+        assert " ".join(expected.split()) in " ".join(res.stderr.split())

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+from api.routes.plan import plan_answer
 from api.store import Store
 from dispatch.model import Request
 from mobility.planning import RegionPlanner
@@ -36,7 +37,7 @@ def _planner(addison, addison_travel, tmp_path: Path, shift: tuple[float, float]
 
 def test_village_to_town_by_ride_then_bus(addison, addison_travel, tmp_path: Path) -> None:
     planner, od = _planner(addison, addison_travel, tmp_path)
-    out = planner.plan_query(*QUERY)
+    out = plan_answer(planner, *QUERY)
     assert out["itineraries"], out["messages"]
     it = out["itineraries"][0]
     ride, bus = it["legs"][0], it["legs"][1]
@@ -69,7 +70,7 @@ def test_no_vehicle_no_ride(addison, addison_travel, tmp_path: Path) -> None:
     next connections and offers the first one a vehicle can really serve (after noon)."""
     planner, od = _planner(addison, addison_travel, tmp_path,
                            shift=(12 * 3600.0, 20 * 3600.0))
-    out = planner.plan_query(*QUERY)
+    out = plan_answer(planner, *QUERY)
     noon_ms = dt.datetime(2016, 3, 3, 12, tzinfo=od.tz).timestamp() * 1000
     rides = [leg for it in out["itineraries"] for leg in it["legs"]
              if leg["mode"] == "ON_DEMAND"]
@@ -79,7 +80,7 @@ def test_no_vehicle_no_ride(addison, addison_travel, tmp_path: Path) -> None:
 
 def test_walkable_places_get_no_ride(addison, addison_travel, tmp_path: Path) -> None:
     planner, _ = _planner(addison, addison_travel, tmp_path)
-    out = planner.plan_query("44.0153,-73.1673", VERGENNES, "2016-03-03T07:00")
+    out = plan_answer(planner, "44.0153,-73.1673", VERGENNES, "2016-03-03T07:00")
     assert out["itineraries"]
     # no ride to the bus from where one walks to it (the door-to-door ride is an option)
     assert all(leg["mode"] != "ON_DEMAND" for it in out["itineraries"] if len(it["legs"]) > 1
@@ -89,7 +90,7 @@ def test_walkable_places_get_no_ride(addison, addison_travel, tmp_path: Path) ->
 
 def test_town_to_village_by_bus_then_ride(addison, addison_travel, tmp_path: Path) -> None:
     planner, _ = _planner(addison, addison_travel, tmp_path)
-    out = planner.plan_query(VERGENNES, CORNWALL, "2016-03-03T14:00")
+    out = plan_answer(planner, VERGENNES, CORNWALL, "2016-03-03T14:00")
     its = [it for it in out["itineraries"] if it["legs"][-1]["mode"] == "ON_DEMAND"]
     assert its, out["messages"]
     ride = its[0]["legs"][-1]
@@ -121,12 +122,8 @@ def test_book_a_planned_itinerary(addison, tmp_path: Path) -> None:
         it = next(i for i in plan.json()["itineraries"] if i["legs"][0]["mode"] == "ON_DEMAND")
         ride = it["legs"][0]
         info = ride["bookingInfo"]
-        leg = {"origin": {"lat": ride["from"]["lat"], "lon": ride["from"]["lon"]},
-               "destination": {"lat": ride["to"]["lat"], "lon": ride["to"]["lon"]},
-               "pickupWindow": {"start": info["pickupWindow"]["start"] / 1000,
-                                "end": info["pickupWindow"]["end"] / 1000},
-               "dropOffWindow": {"start": info["dropOffWindow"]["start"] / 1000,
-                                 "end": info["dropOffWindow"]["end"] / 1000}}
+        # booked as the plan gives it: bookingInfo's origin, destination and windows
+        leg = {k: info[k] for k in ("origin", "destination", "pickupWindow", "dropOffWindow")}
         r = api.post("/api/v1/bookings", "rider", {"itinerary": [leg]},
                      headers={"Idempotency-Key": "trip-1"})
         assert r.status_code == 201, r.text
@@ -166,7 +163,7 @@ def test_planned_rides_respect_the_booking_notice(addison, addison_travel, tmp_p
     planner = RegionPlanner(addison, replay=True)
     planner.on_demand = ride_legs(planner, od)
     now = NOW
-    out = planner.plan_query(CORNWALL, VERGENNES, now.replace(tzinfo=None).isoformat())
+    out = plan_answer(planner, CORNWALL, VERGENNES, now.replace(tzinfo=None).isoformat())
     rides = [leg for it in out["itineraries"] for leg in it["legs"]
              if leg["mode"] == "ON_DEMAND"]
     hour_ms = (now + dt.timedelta(minutes=60)).timestamp() * 1000
@@ -176,7 +173,7 @@ def test_planned_rides_respect_the_booking_notice(addison, addison_travel, tmp_p
     od.areas[area.name] = replace(area, booking=None)
     quick = RegionPlanner(addison, replay=True)
     quick.on_demand = ride_legs(quick, od)
-    free = quick.plan_query(CORNWALL, VERGENNES, now.replace(tzinfo=None).isoformat())
+    free = plan_answer(quick, CORNWALL, VERGENNES, now.replace(tzinfo=None).isoformat())
     early = [leg for it in free["itineraries"] for leg in it["legs"]
              if leg["mode"] == "ON_DEMAND" and leg["startTime"] < hour_ms]
     assert early or not rides  # (when buses run at all at this hour)
@@ -185,7 +182,7 @@ def test_planned_rides_respect_the_booking_notice(addison, addison_travel, tmp_p
 def test_door_to_door_ride_inside_the_area(addison, addison_travel, tmp_path: Path) -> None:
     """Both ends in the area: besides ride + bus, a direct ride from the requested time."""
     planner, od = _planner(addison, addison_travel, tmp_path)
-    out = planner.plan_query(*QUERY)
+    out = plan_answer(planner, *QUERY)
     direct = [it for it in out["itineraries"] if [leg["mode"] for leg in it["legs"]]
               == ["ON_DEMAND"]]
     assert len(direct) == 1
@@ -197,3 +194,70 @@ def test_door_to_door_ride_inside_the_area(addison, addison_travel, tmp_path: Pa
     assert leg["to"]["lat"] == float(VERGENNES.split(",")[0])
     assert any(it["legs"][0]["mode"] == "ON_DEMAND" and len(it["legs"]) > 1
                for it in out["itineraries"])
+
+
+def test_ride_windows_as_sent_are_sane(addison, addison_travel, tmp_path: Path) -> None:
+    """Every offered ride's windows on the wire: an open drop-off end is null (the no-bound
+    sentinel once leaked as the year 2058), a bounded one is a real time, and no drop-off
+    window starts before its pickup window — door to door, to and from the bus, leaving at
+    and arriving by a time."""
+    planner, _ = _planner(addison, addison_travel, tmp_path)
+    year_2100_ms = dt.datetime(2100, 1, 1, tzinfo=dt.UTC).timestamp() * 1000
+    rides, open_ends = 0, 0
+    for o, d, t, arrive_by in ((CORNWALL, VERGENNES, "2016-03-03T07:00", False),
+                               (VERGENNES, CORNWALL, "2016-03-03T14:00", False),
+                               (CORNWALL, VERGENNES, "2016-03-03T12:00", True)):
+        out = plan_answer(planner, o, d, t, arrive_by=arrive_by)
+        for it in out["itineraries"]:
+            for leg in it["legs"]:
+                if leg["mode"] != "ON_DEMAND":
+                    continue
+                info = leg["bookingInfo"]
+                pick, drop = info["pickupWindow"], info["dropOffWindow"]
+                assert pick["start"] <= pick["end"] < year_2100_ms
+                assert drop["start"] >= pick["start"], (o, d, t, info)
+                assert drop["start"] <= leg["endTime"]
+                if drop["end"] is None:
+                    open_ends += 1
+                else:
+                    assert leg["endTime"] - 1000 <= drop["end"] < year_2100_ms
+                assert info["origin"] == {"lat": leg["from"]["lat"], "lon": leg["from"]["lon"]}
+                assert info["destination"] == {"lat": leg["to"]["lat"],
+                                               "lon": leg["to"]["lon"]}
+                rides += 1
+        if not arrive_by:  # the door-to-door ride leaving at a time has no deadline
+            (direct,) = [it for it in out["itineraries"] if len(it["legs"]) == 1
+                         and it["legs"][0]["mode"] == "ON_DEMAND"]
+            assert direct["legs"][0]["bookingInfo"]["dropOffWindow"]["end"] is None
+    assert rides >= 5 and open_ends >= 2
+
+
+def test_book_a_door_to_door_ride_as_planned(addison, tmp_path: Path) -> None:
+    """The ON_DEMAND-only itinerary (open drop-off end) is booked with its bookingInfo as
+    returned: one booking with the promised pickup window and no connection to make."""
+    from fastapi.testclient import TestClient
+
+    from mobility.server import build
+    from mobility.settings import Settings
+    from tests.api_helpers import ApiUnderTest, tomorrow
+
+    app = build(addison, Settings(db_url=f"sqlite:///{tmp_path / 'm.db'}", replay_feed=True,
+                                  clock_start=NOW),
+                warm=False)
+    with TestClient(app, raise_server_exceptions=True) as c:
+        api = ApiUnderTest(c, app.state.store, app.state.service)
+        plan = api.get("/api/v1/plan", params={"from": CORNWALL, "to": VERGENNES,
+                                                "time": tomorrow(9)})
+        assert plan.status_code == 200, plan.text
+        (it,) = [i for i in plan.json()["itineraries"] if [leg["mode"] for leg in i["legs"]]
+                 == ["ON_DEMAND"]]
+        info = it["legs"][0]["bookingInfo"]
+        assert info["dropOffWindow"]["end"] is None
+        leg = {k: info[k] for k in ("origin", "destination", "pickupWindow", "dropOffWindow")}
+        r = api.post("/api/v1/bookings", "rider", {"itinerary": [leg]})
+        assert r.status_code == 201, r.text
+        (b,) = r.json()["bookings"]
+        assert b["connection"] is None
+        window = [dt.datetime.fromisoformat(b["pickupWindow"][k]).timestamp() * 1000
+                  for k in ("start", "end")]
+        assert window == [info["pickupWindow"]["start"], info["pickupWindow"]["end"]]

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from api.otp import plan_to_otp
+from api.plan_query import parse_endpoint, parse_time
 from mobility.planning import InputError, RegionPlanner
 from mobility.region import Region
 from routing import ServiceDateError
@@ -99,7 +101,7 @@ def test_plans_are_real_and_otp_shaped(name: str, planners: dict) -> None:
     with_transit = 0
     for o, d, t in _random_points(planner.region, 40, seed=1):
         result = planner.plan(o, d, DATES[name], t)
-        doc = planner.plan_json(result, DATES[name])
+        doc = plan_to_otp(result, planner.timetable, DATES[name], planner.tz)
         assert set(doc) == {"itineraries", "messages"}
         for it in doc["itineraries"]:
             _check_itinerary(it, planner, name, o, d)
@@ -155,8 +157,8 @@ def test_arrive_by(planners: dict) -> None:
         result = planner.plan(o, d, date, t, arrive_by=True)
         for it in result.itineraries:
             assert it.end <= t
-            _check_itinerary(planner.plan_json(result, date)["itineraries"][0], planner,
-                             "rhein_neckar", o, d)
+            doc = plan_to_otp(result, planner.timetable, date, planner.tz)
+            _check_itinerary(doc["itineraries"][0], planner, "rhein_neckar", o, d)
         transit = [it for it in result.itineraries if it.transfers >= 0 and any(
             leg.trip is not None for leg in it.legs)]
         if transit:
@@ -178,14 +180,15 @@ def test_wheelchair_is_honest_without_accessibility_data(planners: dict) -> None
 def test_bad_inputs_are_clear(planners: dict) -> None:
     planner = planners["addison"]
     with pytest.raises(InputError, match="expected LAT,LON"):
-        planner.endpoint("Middlebury")
+        parse_endpoint(planner, "Middlebury", "from")
     with pytest.raises(InputError, match="no stop with stop_id 'nope'"):
-        planner.endpoint("stop:nope")
+        parse_endpoint(planner, "stop:nope", "from")
     with pytest.raises(ServiceDateError, match="outside the feed's service dates"):
-        planner.when("2024-05-01T08:00")
+        planner.plan((44.0149, -73.1650), (44.1330, -73.0790),
+                     *parse_time(planner, "2024-05-01T08:00"))
     with pytest.raises(InputError, match="expected an ISO date-time"):
-        planner.when("tomorrow")
-    assert planner.when("2016-03-03T08:00") == (dt.date(2016, 3, 3), 8 * 3600)
+        parse_time(planner, "tomorrow")
+    assert parse_time(planner, "2016-03-03T08:00") == (dt.date(2016, 3, 3), 8 * 3600)
 
 
 def test_transfers_file_matches_the_network(addison: Region, planners: dict,

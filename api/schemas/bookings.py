@@ -3,22 +3,63 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from api.schemas.common import LatLon, Schema, Window
 
 Status = Literal["confirmed", "on_board", "completed", "cancelled", "no_show"]
 
 
+MIN_EPOCH_MS = -62_135_596_800_000 + 86_400_000  # 0001-01-02 (UTC): every zone can hold it
+MAX_EPOCH_MS = 253_402_300_799_999 - 86_400_000  # 9999-12-30
+
+
+def _epoch_ms(value: Any) -> Any:
+    """A JSON number is epoch milliseconds (as the plan's ``bookingInfo`` gives them);
+    anything else goes on to pydantic's ISO 8601 parsing."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if not MIN_EPOCH_MS <= value <= MAX_EPOCH_MS:
+        raise ValueError(f"{value} is not an epoch-millisecond time between the years 1 and "
+                         "9999")
+    return dt.datetime.fromtimestamp(value / 1000, dt.UTC)
+
+
+#: a moment as epoch milliseconds or ISO 8601 (without an offset: local time of the region)
+Moment = Annotated[dt.datetime, BeforeValidator(_epoch_ms), WithJsonSchema({
+    "anyOf": [{"type": "integer", "description": "epoch milliseconds (UTC)"},
+              {"type": "string", "format": "date-time",
+               "description": "ISO 8601; without an offset: local time of the region"}]})]
+
+
+class RideWindow(Schema):
+    """A window of a ride to book: each end epoch milliseconds or ISO 8601."""
+
+    start: Moment
+    end: Moment
+
+
+class OpenRideWindow(Schema):
+    """A drop-off window to book: each end epoch milliseconds or ISO 8601; the end may be
+    null or left out (no bound: no connection to make)."""
+
+    start: Moment
+    end: Moment | None = None
+
+
 class RideLeg(Schema):
-    """An ON_DEMAND leg of a planned itinerary, as the plan's ``bookingInfo`` gives it."""
+    """An ON_DEMAND leg of a planned itinerary: ``origin``, ``destination``,
+    ``pickupWindow`` and ``dropOffWindow`` as the plan's ``bookingInfo`` gives them (epoch
+    milliseconds), or with ISO 8601 times."""
 
     origin: LatLon
     destination: LatLon
-    pickup_window: Window
-    drop_off_window: Window
+    pickup_window: RideWindow
+    drop_off_window: OpenRideWindow = Field(
+        description="its end is the connection the ride must make (the booking reports "
+                    "whether it still does)")
     passengers: int = Field(1, ge=1, le=20)
     wheelchair: bool = False
 

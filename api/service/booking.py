@@ -28,12 +28,13 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class RideLegRequest:
     """An on-demand leg of a planned itinerary to book: its ends and the windows the plan
-    offered (aware moments); the drop-off window's end is the connection to make."""
+    offered (aware moments); the drop-off window's end is the connection to make (None:
+    none to make)."""
 
     origin: Point
     destination: Point
     pickup_window: tuple[dt.datetime, dt.datetime]
-    dropoff_window: tuple[dt.datetime, dt.datetime]
+    dropoff_window: tuple[dt.datetime, dt.datetime | None]
     passengers: int = 1
     wheelchair: bool = False
 
@@ -128,7 +129,9 @@ def _checked_leg(svc: BookingService, k: int, leg: RideLegRequest) -> _Leg:
     date, plo = svc.timing.day_seconds(start, f"{field}.pickupWindow")
     phi = svc.timing.seconds_on(date, end, f"{field}.pickupWindow")
     dlo = svc.timing.seconds_on(date, leg.dropoff_window[0], f"{field}.dropOffWindow")
-    dhi = svc.timing.seconds_on(date, leg.dropoff_window[1], f"{field}.dropOffWindow")
+    end_d = leg.dropoff_window[1]
+    dhi = (NO_BOUND_S if end_d is None
+           else svc.timing.seconds_on(date, end_d, f"{field}.dropOffWindow"))
     if not (plo <= phi and dlo <= dhi):
         raise InvalidRequestError(f"itinerary leg {k}: a window ends before it starts",
                              field=field, code="validation")

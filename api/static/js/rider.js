@@ -132,12 +132,10 @@ export class RiderView {
     if (button) button.disabled = true;
     const passengers = Number(document.getElementById("plan-passengers").value) || 1;
     const wheelchair = document.getElementById("plan-wheelchair").checked;
-    const iso = (ms) => new Date(ms).toISOString();
-    const legs = it.legs.filter((l) => l.mode === "ON_DEMAND").map((l) => ({
-      origin: { lat: l.from.lat, lon: l.from.lon }, destination: { lat: l.to.lat, lon: l.to.lon },
-      pickupWindow: { start: iso(l.bookingInfo.pickupWindow.start), end: iso(l.bookingInfo.pickupWindow.end) },
-      dropOffWindow: { start: iso(l.bookingInfo.dropOffWindow.start), end: iso(l.bookingInfo.dropOffWindow.end) },
-      passengers, wheelchair,
+    // bookingInfo holds each leg as the booking takes it (windows in epoch ms; an open end null)
+    const legs = it.legs.filter((l) => l.mode === "ON_DEMAND").map(({ bookingInfo: b }) => ({
+      origin: b.origin, destination: b.destination,
+      pickupWindow: b.pickupWindow, dropOffWindow: b.dropOffWindow, passengers, wheelchair,
     }));
     try {
       await api("/api/v1/bookings", { method: "POST", who: "rider", body: { itinerary: legs },

@@ -1,0 +1,203 @@
+"""The OpenAPI document as client generators read it, finished in one place: every
+operation lists each status of RFC 9457 problem details it can answer with, as
+``application/problem+json`` with the ``Problem`` schema, and is named after its route
+function (``create_booking``, not ``create_booking_api_v1_bookings_post``).
+
+The statuses follow from what an operation is made of (a request body, parameters, the API
+key and role it needs, the store it touches), plus the few that only its body raises
+(:data:`RAISED`). Descriptions a route declares itself are kept; FastAPI's own 422
+(``HTTPValidationError``, which this API never sends) is replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import fastapi.routing
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from api.deps import (
+    get_atlas,
+    get_planner,
+    get_principal,
+    get_session,
+    get_simulator,
+    get_store,
+    require,
+)
+from api.problems import MEDIA_TYPE
+from api.schemas.problem import ProblemDetails
+
+PROBLEM_SCHEMA = "Problem"
+_REF = {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA}"}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying",
+                                "schema": {"type": "integer"}}}
+
+#: why each status occurs (unless the route says so itself)
+DESCRIPTIONS: dict[int, str] = {
+    400: "the request body is not valid JSON (`/problems/malformed-json`)",
+    401: "no API key, or an unknown or revoked one (`/problems/unauthorized`)",
+    403: "this key's role may not do this (`/problems/forbidden`)",
+    404: "no such resource, or not yours (`/problems/not-found`)",
+    409: "a concurrent request changed the same record; retry (`/problems/conflict`)",
+    410: "gone: it expired",
+    413: "the request body is too large (`/problems/too-large`)",
+    422: "invalid input: `field` names it (a validation problem lists every one under "
+         "`errors`)",
+    429: "too many requests; retry after `Retry-After` seconds",
+    503: "the database did not answer in time; retry after `Retry-After` seconds "
+         "(`/problems/store-unavailable`)",
+}
+
+#: statuses only an operation's own code raises, and why: (method, path) -> {status: why}
+RAISED: dict[tuple[str, str], dict[int, str]] = {
+    ("POST", "/api/v1/quotes"): {
+        409: "no vehicle can take the ride (`reason` says why)"},
+    ("POST", "/api/v1/bookings"): {
+        404: "no quote with that id, or not yours (`/problems/not-found`)",
+        409: "the quote was booked already, or the ride no longer fits the plans",
+        410: "the quote expired (`/problems/quote-expired`)"},
+    ("DELETE", "/api/v1/bookings/{booking_id}"): {
+        409: "the ride started or ended (`/problems/ride-finished`)"},
+    ("POST", "/api/v1/vehicles/{vehicle_id}/events"): {
+        409: "the event does not fit the booking's status (`/problems/wrong-status`)"},
+    ("POST", "/api/v1/plans/replan"): {
+        404: "no such service area (`/problems/not-found`)"},
+    ("POST", "/api/v1/accounts"): {
+        403: "sign-up is closed (`/problems/signup-closed`)",
+        429: "too many sign-ups from this address; retry after `Retry-After` seconds"},
+    ("POST", "/api/v1/simulations"): {
+        409: "another simulation is running (`/problems/simulation-running`)"},
+}
+
+#: dependencies that read or write the store (the on-demand service alone may not)
+_STORE = {get_session, get_store, get_principal}
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _calls(dep: Dependant) -> Iterator[Callable[..., Any]]:
+    for d in dep.dependencies:
+        if d.call is not None:
+            yield d.call
+        yield from _calls(d)
+
+
+def _needs_role(call: Callable[..., Any]) -> bool:
+    """A role check made by :func:`api.deps.require`."""
+    return getattr(call, "__qualname__", "").startswith(f"{require.__qualname__}.<locals>")
+
+
+def api_routes(app: FastAPI) -> Iterator[Any]:
+    """The app's API routes, each with its full path (newer FastAPI keeps an included router
+    nested and answers with route contexts that stand for its routes)."""
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    if contexts is None:
+        yield from (r for r in app.routes if isinstance(r, APIRoute))
+        return
+    for ctx in contexts(app.routes):
+        if isinstance(ctx.original_route, APIRoute):
+            yield ctx
+
+
+def problem_statuses(route: APIRoute, method: str, operation: dict[str, Any]) -> set[int]:
+    """The problem statuses an operation can answer with.
+
+    Parameters
+    ----------
+    route
+        The route (its dependencies tell what it needs).
+    method
+        The HTTP method of the operation.
+    operation
+        The operation as FastAPI documents it (its parameters and request body).
+    """
+    calls = set(_calls(route.dependant))
+    params = operation.get("parameters", [])
+    body = "requestBody" in operation
+    out = set(RAISED.get((method, route.path_format), ()))
+    if body:
+        out |= {400, 413}
+    if get_principal in calls:
+        out |= {401, 422}  # 422: a key the store cannot hold (control characters)
+    if any(_needs_role(c) for c in calls):
+        out.add(403)
+    if any(p.get("in") == "path" for p in params) or calls & {get_atlas, get_simulator}:
+        out.add(404)  # get_atlas, get_simulator: this server has no map or simulator
+    if params or body:
+        out.add(422)
+    if calls & _STORE or get_planner in calls:  # the planner quotes rides from the store
+        out.add(503)
+        if method in _WRITES:
+            out.add(409)  # a concurrent write to the same record
+    return out
+
+
+def _problem_components() -> dict[str, Any]:
+    schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    return {PROBLEM_SCHEMA: schema, **defs}
+
+
+def document_problems(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the problem answers to the OpenAPI document ``schema`` of ``app`` (in place)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(_problem_components())
+    for route in api_routes(app):
+        if not route.include_in_schema:
+            continue
+        for method in sorted(route.methods or ()):
+            operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in sorted(problem_statuses(route, method, operation)):
+                declared = responses.get(str(status), {})
+                if status == 422 or MEDIA_TYPE in declared.get("content", {}) or not declared:
+                    described = declared.get("description")
+                    if status == 422 and described == "Validation Error":  # FastAPI's own
+                        described = None
+                    raised = RAISED.get((method, route.path_format), {})
+                    responses[str(status)] = {
+                        "description": (described or raised.get(status)
+                                        or DESCRIPTIONS[status]),
+                        "content": {MEDIA_TYPE: {"schema": _REF}},
+                        **({"headers": _RETRY_AFTER} if status in (429, 503) else {})}
+            operation["responses"] = dict(sorted(responses.items()))
+    text = json.dumps(schema["paths"])
+    for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's, unused now
+        if f"#/components/schemas/{name}" not in text:
+            components.pop(name, None)
+    return schema
+
+
+def name_operations(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
+    """Each operation's ``operationId`` is its route function's name (generated clients call
+    ``create_booking``), as long as those names are unique; else FastAPI's stay."""
+    ops = [(route, method.lower()) for route in api_routes(app) if route.include_in_schema
+           for method in route.methods or ()]
+    names = [route.name for route, _ in ops]
+    if len(set(names)) < len(names):
+        return schema
+    for route, method in ops:
+        operation = schema["paths"].get(route.path_format, {}).get(method)
+        if operation is not None:
+            operation["operationId"] = route.name
+    return schema
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Make ``app.openapi()`` (``/openapi.json``, ``/docs``) document every problem answer
+    and name operations after their routes; the document is built once, on first use,
+    after every router is included."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = name_operations(app, document_problems(app, build()))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
