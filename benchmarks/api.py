@@ -39,13 +39,17 @@ import httpx
 import numpy as np
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, stats_ms  # noqa: E402
-
+# this script is named api.py: its folder must not shadow the project's ``api`` package, so
+# the project is imported first, then the shared helpers of this folder
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 from api.routes.plan import plan_answer  # noqa: E402
 from mobility.planning import RegionPlanner  # noqa: E402
 from mobility.region import load_region  # noqa: E402
 from mobility.settings import Settings  # noqa: E402
+
+sys.path.append(str(HERE))
+from _common import emit, stats_ms  # noqa: E402, I001
 
 REGION = "addison-vt"
 FEED_DATE = "2016-03-03"  # a service date of the addison-vt feed (local time, no offset)

@@ -9,6 +9,7 @@ shift end). Committing an offer re-checks it against the plan it was made for.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from dataclasses import dataclass, field, replace
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from dispatch.solver import SolverParams
 
 log = logging.getLogger("mobility.dispatch")
+_VERSIONS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,9 @@ class Replanning:
 class _Plan:
     vehicle: Vehicle
     stops: list[tuple[str, str]] = field(default_factory=list)  #: (request id, kind)
-    version: int = 0
+    #: changes with every change of the plan; unique in this process (a plan rebuilt or
+    #: cloned elsewhere never takes a number an offer was made for)
+    version: int = field(default_factory=lambda: next(_VERSIONS))
     t_next: np.ndarray = field(default_factory=lambda: np.zeros(0))
     times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     #: where the vehicle is and from when it can go on (None: its depot at shift start)
@@ -273,12 +277,13 @@ class Dispatcher:
         plans = list(self.plans.values())
         pts_per = [p.points for p in plans]
         flat = [pt for pts in pts_per for pt in pts]
-        # four searches in all: from and to the pickup, from and to the drop-off
+        # four searches in all (from and to the pickup, from and to the drop-off), and the
+        # ride itself, which making the request searched already
         to_p = self.travel.many_to_one(flat, r.pickup)
-        from_p_all = self.travel.one_to_many(r.pickup, [*flat, r.dropoff])
-        from_p, t_pd = from_p_all[:-1], float(from_p_all[-1])
+        from_p = self.travel.one_to_many(r.pickup, flat)
         to_d = self.travel.many_to_one(flat, r.dropoff)
         from_d = self.travel.one_to_many(r.dropoff, flat)
+        t_pd = float(self.travel.one_to_many(r.pickup, [r.dropoff])[0])
         best: Offer | None = None
         codes = []
         off = 0
@@ -357,7 +362,7 @@ class Dispatcher:
             del self.requests[r.id]
             self._refresh(plan, old_t)
             raise
-        plan.version += 1
+        plan.version = next(_VERSIONS)
 
     # -- restoring and following the day ----------------------------------------------
     def restore(self, vehicle: str, stops: list[tuple[str, str]], requests: list[Request], *,
@@ -373,14 +378,14 @@ class Dispatcher:
         plan.origin, plan.ready = origin, ready
         plan.onboard = dict(onboard or {})
         self._refresh(plan)
-        plan.version += 1
+        plan.version = next(_VERSIONS)
 
     def locate(self, vehicle: str, position: Point, time: float) -> None:
         """The vehicle is at ``position`` at ``time``: plan onwards from there."""
         plan = self.plans[vehicle]
         plan.origin, plan.ready = position, time
         self._refresh(plan)
-        plan.version += 1
+        plan.version = next(_VERSIONS)
 
     def picked_up(self, rid: str, time: float) -> None:
         """The rider boarded at ``time``: the pickup is done, the vehicle is there."""
@@ -390,7 +395,7 @@ class Dispatcher:
         plan.origin = self.requests[rid].pickup
         plan.ready = max(plan.ready or 0.0, time + self.requests[rid].pickup_service)
         self._refresh(plan)
-        plan.version += 1
+        plan.version = next(_VERSIONS)
 
     def dropped_off(self, rid: str, time: float) -> None:
         """The rider alighted at ``time``: the ride is finished."""
@@ -401,7 +406,7 @@ class Dispatcher:
         plan.origin = r.dropoff
         plan.ready = max(plan.ready or 0.0, time + r.dropoff_service)
         self._refresh(plan)
-        plan.version += 1
+        plan.version = next(_VERSIONS)
 
     def remove(self, rid: str) -> None:
         """Take a request out of its plan (cancelled, or the rider did not show up).
@@ -412,7 +417,16 @@ class Dispatcher:
         plan.onboard.pop(rid, None)
         del self.requests[rid]
         self._refresh(plan)
-        plan.version += 1
+        plan.version = next(_VERSIONS)
+
+    def planned(self, rid: str) -> dict[str, float]:
+        """A request's planned pickup and drop-off times (those still to come)."""
+        vid = self.vehicle_of(rid)
+        if vid is None:
+            return {}
+        plan = self.plans[vid]
+        return {kind: float(plan.times[k]) for k, (r, kind) in enumerate(plan.stops, 1)
+                if r == rid}
 
     def vehicle_of(self, rid: str) -> str | None:
         """The vehicle whose plan holds the request (None if none does)."""
@@ -528,7 +542,7 @@ class Dispatcher:
             return back()
         for vid, plan in self.plans.items():
             if plan.stops != old[vid][0]:
-                plan.version += 1
+                plan.version = next(_VERSIONS)
         return job.before - after
 
     def routes(self) -> list[Route]:

@@ -8,6 +8,8 @@ the core never imports the dispatcher.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -123,6 +125,10 @@ class WalkLegs:
         self._leave = tuple(np.array(c) for c in zip(*leave, strict=True)) if leave else None
         self._arrive = tuple(np.array(c) for c in zip(*arrive, strict=True)) if arrive else None
         self.stop_lat, self.stop_lon = tt.stop_lat, tt.stop_lon
+        self.max_walks = 4096
+        self._walks: OrderedDict[tuple[LatLon, LatLon], tuple[np.ndarray, float] | None] = (
+            OrderedDict())
+        self._walks_lock = threading.Lock()
 
     def _collect(self, metres: np.ndarray, anchor: tuple[np.ndarray, ...] | None, max_s: int
                  ) -> list[StopLeg]:
@@ -156,11 +162,24 @@ class WalkLegs:
         return self.router.route(a, b)
 
     def door_to_door(self, a: LatLon, b: LatLon) -> tuple[np.ndarray, float] | None:
-        """Coordinates and metres of a walk from ``a`` to ``b``, including the approaches
-        from each point to the street it snaps to."""
+        """Coordinates (read-only) and metres of a walk from ``a`` to ``b``, including the
+        approaches from each point to the street it snaps to. Remembered (bounded): a plan's
+        itineraries share their walks to and from the same stops, and so do plans from the
+        same places."""
+        key = (a, b)
+        with self._walks_lock:
+            if key in self._walks:
+                self._walks.move_to_end(key)
+                return self._walks[key]
         path = self.router.route(a, b)
-        if path is None:
-            return None
-        off = self.router.snap(*a).distance_m + self.router.snap(*b).distance_m
-        coords = np.vstack([[a], path.coords, [b]])
-        return coords, path.distance_m + off
+        out = None
+        if path is not None:
+            off = self.router.snap(*a).distance_m + self.router.snap(*b).distance_m
+            coords = np.vstack([[a], path.coords, [b]])
+            coords.flags.writeable = False
+            out = coords, path.distance_m + off
+        with self._walks_lock:
+            self._walks[key] = out
+            while len(self._walks) > self.max_walks:
+                self._walks.popitem(last=False)
+        return out

@@ -4,26 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-
-def _enc(value: int, out: list[str]) -> None:
-    v = ~(value << 1) if value < 0 else value << 1
-    while v >= 0x20:
-        out.append(chr((0x20 | (v & 0x1F)) + 63))
-        v >>= 5
-    out.append(chr(v + 63))
+import numpy as np
+from numba import njit
 
 
-def encode(coords: Iterable[Sequence[float]], precision: int = 5) -> str:
-    """Encode ``[(lat, lon), ...]``."""
-    factor = 10 ** precision
-    out: list[str] = []
+@njit(cache=True, nogil=True)
+def _encode(lat: np.ndarray, lon: np.ndarray, factor: float) -> np.ndarray:
+    """The polyline's characters (as bytes) of coordinates in degrees."""
+    out = np.empty(len(lat) * 2 * 7, np.uint8)  # at most 7 chunks of 5 bits per value
+    n = 0
     plat = plon = 0
-    for lat, lon in coords:
-        ilat, ilon = round(lat * factor), round(lon * factor)
-        _enc(ilat - plat, out)
-        _enc(ilon - plon, out)
+    for k in range(len(lat)):
+        ilat = int(np.round(lat[k] * factor))
+        ilon = int(np.round(lon[k] * factor))
+        for d in (ilat - plat, ilon - plon):
+            v = ~(d << 1) if d < 0 else d << 1
+            while v >= 0x20:
+                out[n] = (0x20 | (v & 0x1F)) + 63
+                n += 1
+                v >>= 5
+            out[n] = v + 63
+            n += 1
         plat, plon = ilat, ilon
-    return "".join(out)
+    return out[:n]
+
+
+def encode(coords: Iterable[Sequence[float]] | np.ndarray, precision: int = 5) -> str:
+    """Encode ``[(lat, lon), ...]`` (or a (k, 2) array); rounding halves to even, as
+    Python's ``round`` does."""
+    a = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+    return _encode(np.ascontiguousarray(a[:, 0]), np.ascontiguousarray(a[:, 1]),
+                   float(10 ** precision)).tobytes().decode("ascii")
 
 
 def decode(text: str, precision: int = 5) -> list[tuple[float, float]]:

@@ -3,6 +3,8 @@ many-to-one, matrices and isochrones. Everything runs on the CSR arrays with num
 
 from __future__ import annotations
 
+import bisect
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -114,10 +116,14 @@ class StreetRouter:
         self._local = threading.local()  # per-thread search workspaces
         self.landmarks = landmarks
         #: anchors of coordinates seen before (a plan snaps its ends and stops many times,
-        #: a dispatcher its planned stops): bounded, least recently used first out
-        self._anchors: OrderedDict[tuple[float, float, bool], Anchor] = OrderedDict()
+        #: a dispatcher its planned stops); bounded
+        self._anchors: dict[tuple[float, float, bool], Anchor] = {}
         self._anchors_lock = threading.Lock()
         self.max_cached_points = 100_000
+        #: tables of point lists asked about again and again (a fleet's planned stops, read
+        #: by every quote): a small LRU
+        self._tables: OrderedDict[tuple[tuple[LatLon, ...], bool], PointTable] = OrderedDict()
+        self.max_cached_tables = 64
 
     # -- derived structures (built on first use) ---------------------------------------
     @cached_property
@@ -177,8 +183,7 @@ class StreetRouter:
             If the nearest street is farther than ``max_snap_m``.
         """
         key = (float(lat), float(lon), True)
-        with self._anchors_lock:
-            hit = self._anchors.get(key)
+        hit = self._anchors.get(key)  # (a dict read needs no lock)
         if hit is not None:
             return hit.snap
         if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not np.isfinite([lat, lon]).all():
@@ -193,10 +198,9 @@ class StreetRouter:
 
     def _remember(self, key: tuple[float, float, bool], anchor: Anchor) -> None:
         with self._anchors_lock:
+            if len(self._anchors) >= self.max_cached_points:  # bounded: start afresh
+                self._anchors.clear()
             self._anchors[key] = anchor
-            self._anchors.move_to_end(key)
-            while len(self._anchors) > self.max_cached_points:
-                self._anchors.popitem(last=False)
 
     def anchor(self, point: LatLon | int, leaving: bool) -> Anchor:
         """How a coordinate (or a node index) joins the graph when leaving from it or
@@ -213,11 +217,9 @@ class StreetRouter:
             snap = Snap(-1, 0.0, 0.0, float(self.net.node_lat[p]), float(self.net.node_lon[p]))
             return Anchor(snap, np.array([p]), np.zeros(1), np.zeros(1))
         key = (float(point[0]), float(point[1]), leaving)
-        with self._anchors_lock:
-            hit = self._anchors.get(key)
-            if hit is not None:
-                self._anchors.move_to_end(key)
-                return hit
+        hit = self._anchors.get(key)
+        if hit is not None:
+            return hit
         out = self._join(self.snap(*point), leaving)
         self._remember(key, out)
         return out
@@ -261,20 +263,24 @@ class StreetRouter:
         if not np.isfinite(cost):
             return None
         start = int(self._tail[edges[0]]) if len(edges) else end
-        nodes = np.r_[start, self.net.head[edges]].astype(np.int64)
+        nodes = np.empty(len(edges) + 1, np.int64)
+        nodes[0] = start
+        nodes[1:] = self.net.head[edges]
         # geometry: every edge's points, joints counted once
         off = self.net.geom_offset
         lens = off[edges + 1] - off[edges]
-        idx = np.repeat(off[edges] - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(
-            lens.sum())
+        csum = np.cumsum(lens)
+        idx = np.repeat(off[edges] - (csum - lens), lens) + np.arange(int(lens.sum()))
         keep = np.ones(len(idx), bool)
-        keep[np.cumsum(lens)[:-1]] = False  # first point of each later edge = previous end
+        keep[csum[:-1]] = False  # first point of each later edge = previous end
         mid = np.column_stack([self.net.geom_lat[idx[keep]], self.net.geom_lon[idx[keep]]])
         parts = [np.array(self._partial(a, start, leaving=True)), mid.astype(np.float64),
                  np.array(self._partial(b, end, leaving=False))]
         coords = np.concatenate([p.reshape(-1, 2) for p in parts])
         if len(coords) > 1:  # drop repeated joints between the parts
-            coords = coords[np.r_[True, (np.abs(np.diff(coords, axis=0)) > 1e-9).any(axis=1)]]
+            moved = np.ones(len(coords), bool)
+            moved[1:] = (np.abs(np.diff(coords, axis=0)) > 1e-9).any(axis=1)
+            coords = coords[moved]
         if len(coords) < 2:
             coords = np.array([[a.snap.lat, a.snap.lon], [b.snap.lat, b.snap.lon]])
         dist = float(self._len[edges].sum()) + self._anchor_dist(a, start) + \
@@ -328,23 +334,26 @@ class StreetRouter:
                         self.net.geom_lon[a:b].astype(float).tolist(), strict=True))
 
     def _cut(self, e: int, f0: float, f1: float) -> list[LatLon]:
-        """The part of edge ``e`` between fractions f0 <= f1 of its length."""
-        pts = np.array(self._edge_coords(e))
-        kx = np.cos(np.radians(pts[0, 0]))
-        seg = np.hypot(np.diff(pts[:, 0]), np.diff(pts[:, 1]) * kx)
-        cum = np.r_[0, np.cumsum(seg)]
+        """The part of edge ``e`` between fractions f0 <= f1 of its length (plain Python: an
+        edge has a handful of points, too few for numpy to pay off)."""
+        a, b = int(self.net.geom_offset[e]), int(self.net.geom_offset[e + 1])
+        lat = self.net.geom_lat[a:b].tolist()
+        lon = self.net.geom_lon[a:b].tolist()
+        kx = math.cos(math.radians(lat[0]))
+        cum = [0.0]
+        for i in range(len(lat) - 1):
+            cum.append(cum[-1] + math.hypot(lat[i + 1] - lat[i], (lon[i + 1] - lon[i]) * kx))
         total = cum[-1] if cum[-1] > 0 else 1.0
 
         def at(f: float) -> LatLon:
             d = f * total
-            i = min(int(np.searchsorted(cum, d, side="right")) - 1, len(seg) - 1)
-            t = (d - cum[i]) / seg[i] if seg[i] > 0 else 0.0
-            p = pts[i] + t * (pts[i + 1] - pts[i])
-            return float(p[0]), float(p[1])
+            i = min(bisect.bisect_right(cum, d) - 1, len(lat) - 2)
+            seg = cum[i + 1] - cum[i]
+            t = (d - cum[i]) / seg if seg > 0 else 0.0
+            return lat[i] + t * (lat[i + 1] - lat[i]), lon[i] + t * (lon[i + 1] - lon[i])
 
-        inner = [tuple(map(float, p)) for p, c in zip(pts, cum, strict=True)
-                 if f0 * total < c < f1 * total]
-        return [at(f0), *inner, at(f1)]  # type: ignore[list-item]
+        inner = [(lat[k], lon[k]) for k in range(len(lat)) if f0 * total < cum[k] < f1 * total]
+        return [at(f0), *inner, at(f1)]
 
     def _partial(self, anchor: Anchor, node: int, leaving: bool) -> list[LatLon]:
         """The piece of street between a snapped point and the graph node it joins at."""
@@ -441,7 +450,24 @@ class StreetRouter:
         return Labels(a, cost, forward, targets is None)
 
     def point_table(self, points: Sequence[LatLon], leaving: bool) -> PointTable:
-        """Where each point joins the graph (see :class:`PointTable`)."""
+        """Where each point joins the graph (see :class:`PointTable`); the tables of long
+        lists are remembered (a fleet's planned stops are read by every quote)."""
+        if len(points) < 8:
+            return self._table(points, leaving)
+        key = (tuple(points), leaving)
+        with self._anchors_lock:
+            hit = self._tables.get(key)
+            if hit is not None:
+                self._tables.move_to_end(key)
+                return hit
+        table = self._table(points, leaving)
+        with self._anchors_lock:
+            self._tables[key] = table
+            while len(self._tables) > self.max_cached_tables:
+                self._tables.popitem(last=False)
+        return table
+
+    def _table(self, points: Sequence[LatLon], leaving: bool) -> PointTable:
         k = len(points)
         nodes = np.zeros((k, 2), np.int64)
         extra = np.full((k, 2), INF)

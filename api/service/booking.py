@@ -14,10 +14,10 @@ from api.auth import Principal, new_id
 from api.service import rules
 from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
 from api.service.stored_plans import promised
-from api.service.views import BookingView
+from api.service.views import BookingView, booking_view
 from api.store.models import Booking
-from api.store.repository import Repository, reading
-from dispatch.insertion import NoOffer
+from api.store.repository import BookingRecord, Repository, reading
+from dispatch.insertion import NoOffer, Offer
 from dispatch.model import Point
 from routing.timebase import NO_BOUND_S, bounded
 
@@ -78,6 +78,11 @@ def book(svc: BookingService, who: Principal, quote_id: str, idempotency_key: st
     if q.expires_at < svc.timing.now():
         raise GoneError(f"quote {quote_id} expired at {q.expires_at.isoformat()}; ask for a new "
                    "quote", field="quoteId", code="quote-expired", title="Quote expired")
+    bid = new_id("b_")
+    req = promised(q, bid)
+    # the searches before the lock, on the plans as published: under the lock the offer
+    # stands if its vehicle's plan is still the same, else the ride is quoted again there
+    early = svc.days.current(q.area, q.service_date)[0].quote(req)
     with svc.days.change(q.area, q.service_date) as ch:
         repo = ch.repo
         done = _replayed(repo, who, quote_id, idempotency_key)
@@ -86,25 +91,26 @@ def book(svc: BookingService, who: Principal, quote_id: str, idempotency_key: st
         taken = repo.booking_of_quote(quote_id)
         if taken is not None:
             raise ConflictError(f"quote {quote_id} was booked already (booking {taken})",
-                           field="quoteId", code="quote-used", title="Quote already booked",
-                           bookingId=taken)
-        bid = new_id("b_")
-        offer = ch.dispatcher.quote(promised(q, bid))
+                                field="quoteId", code="quote-used",
+                                title="Quote already booked", bookingId=taken)
+        d = ch.dispatcher
+        offer = (early if isinstance(early, Offer)
+                 and d.plans[early.vehicle].version == early.plan_version else d.quote(req))
         if isinstance(offer, NoOffer):
             raise ConflictError("the vehicles' plans changed since the quote and the ride no "
-                           "longer fits; ask for a new quote", field="quoteId",
-                           code="quote-stale", title="No longer available")
-        ch.dispatcher.commit(offer)
+                                "longer fits; ask for a new quote", field="quoteId",
+                                code="quote-stale", title="No longer available")
+        d.commit(offer)
         ch.changed.add(offer.vehicle)
         now = svc.timing.now()
         b = Booking(id=bid, quote_id=q.id, rider_id=q.rider_id, key_id=who.key_id,
                     idempotency_key=idempotency_key, area=q.area,
                     service_date=q.service_date, vehicle_id=offer.vehicle,
                     status="confirmed", created_at=now, updated_at=now)
-        repo.add_booking(b, who.role)
-    # after the commit: the view reads the plans as written
-    with reading(svc.store) as repo:
-        return svc.views(repo, [b])[0], True
+        first = repo.add_booking(b, who.role)
+        planned = d.planned(bid)
+    # committed: the view from what was written, without reading it back
+    return booking_view(svc.timing, BookingRecord(b, q, planned, [first])), True
 
 
 @dataclass(frozen=True)

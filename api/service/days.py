@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,19 +54,33 @@ class DayPlans:
         self.write = write
         self.max_days = max_days
         self._days: OrderedDict[Key, tuple[Dispatcher, int]] = OrderedDict()
-        self._lock = threading.Lock()  # guards the dict only, never held while working
+        self._seen: dict[Key, float] = {}  #: when a day's version was last confirmed
+        self._lock = threading.Lock()  # guards the dicts only, never held while working
 
-    def current(self, area: str, date: dt.date) -> tuple[Dispatcher, int]:
+    def current(self, area: str, date: dt.date, max_age_s: float = 0.0
+                ) -> tuple[Dispatcher, int]:
         """The day's plans as stored now, and their version: one read of the version, and a
-        rebuild only when another process changed them. Never waits for a writer."""
+        rebuild only when another process changed them. Never waits for a writer.
+
+        ``max_age_s`` > 0 accepts this process's copy without asking the store if it was
+        confirmed that recently (the planner's ride offers: a booking re-checks anyway);
+        this process's own changes are always seen at once."""
+        key = (area, date)
+        if max_age_s > 0:
+            with self._lock:
+                fresh = time.monotonic() - self._seen.get(key, -1e9) <= max_age_s
+                hit = self._days.get(key) if fresh else None
+            if hit is not None:
+                return hit
         with self.store.snapshot() as s:
             repo = Repository(s)
             version = repo.version(area, date)
-            known = self._get((area, date))
+            known = self._get(key)
             if known is not None and known[1] == version:
+                self._confirm(key)
                 return known
             d = self.build(repo, area, date)  # the same snapshot as the version read
-        self._publish((area, date), d, version)
+        self._publish(key, d, version)
         return d, version
 
     @contextmanager
@@ -100,15 +115,23 @@ class DayPlans:
                 self._days.move_to_end(key)
             return hit
 
+    def _confirm(self, key: Key) -> None:
+        with self._lock:
+            if key in self._days:
+                self._seen[key] = time.monotonic()
+
     def _publish(self, key: Key, d: Dispatcher, version: int) -> None:
         with self._lock:
             known = self._days.get(key)
             if known is None or known[1] <= version:  # never go back to older plans
                 self._days[key] = (d, version)
                 self._days.move_to_end(key)
+                self._seen[key] = time.monotonic()
             while len(self._days) > self.max_days:
-                self._days.popitem(last=False)
+                old, _ = self._days.popitem(last=False)
+                self._seen.pop(old, None)
 
     def forget(self, area: str, date: dt.date) -> None:
         with self._lock:
             self._days.pop((area, date), None)
+            self._seen.pop((area, date), None)

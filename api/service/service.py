@@ -36,6 +36,8 @@ from routing.errors import OutOfRegionError
 
 #: a function running the optimiser on a re-planning task (in another process by default)
 Optimiser = Callable[..., Any]
+#: how old another process's view of a day the planner's ride offers may read
+PLANNER_MAX_AGE_S = 0.5
 
 
 class BookingService:
@@ -235,8 +237,10 @@ class BookingService:
 
     # -- for the journey planner ----------------------------------------------------------
     def view(self, area: str, date: dt.date) -> AbstractContextManager[Dispatcher]:
-        """The day's plans as stored, for reading (the planner's ride offers); no lock."""
-        return nullcontext(self.days.current(area, date)[0])
+        """The day's plans as stored, for reading (the planner's ride offers): no lock, and
+        at most ``PLANNER_MAX_AGE_S`` old when another process changed them (a booking
+        re-checks against the plans as stored)."""
+        return nullcontext(self.days.current(area, date, PLANNER_MAX_AGE_S)[0])
 
     def earliest_pickup_s(self, area: str, date: dt.date) -> float | None:
         """The earliest pickup still bookable on ``date`` in ``area`` (seconds after its

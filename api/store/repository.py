@@ -115,12 +115,14 @@ class Repository:
             Booking.itinerary_id == itinerary_id).order_by(Booking.created_at, Booking.id)
         ).scalars())
 
-    def add_booking(self, booking: Booking, by_role: str) -> None:
-        """Store a new booking and the first entry of its history."""
+    def add_booking(self, booking: Booking, by_role: str) -> BookingStatus:
+        """Store a new booking and the first entry of its history (returned)."""
         self.s.add(booking)
         self.s.flush()
-        self.s.add(BookingStatus(booking_id=booking.id, status=booking.status,
-                                 at=booking.created_at, by_role=by_role))
+        first = BookingStatus(booking_id=booking.id, status=booking.status,
+                              at=booking.created_at, by_role=by_role)
+        self.s.add(first)
+        return first
 
     def set_status(self, booking: Booking, status: str, by_role: str, at: dt.datetime
                    ) -> None:
