@@ -266,14 +266,15 @@ class Dispatcher:
         plan.times = times
 
     # -- quote & commit -------------------------------------------------------------
-    def quote(self, request: Request) -> Offer | NoOffer:
+    def quote(self, request: Request, ride_s: float | None = None) -> Offer | NoOffer:
         """The cheapest feasible insertion over all vehicles, or the reason there is none
-        (changes nothing)."""
+        (changes nothing). ``ride_s``: the direct drive from pickup to drop-off, when the
+        caller knows it already (from this dispatcher's travel times)."""
         if request.id in self.requests:
             raise ValueError(f"request {request.id} is already booked")
-        return self._quote(request)
+        return self._quote(request, ride_s)
 
-    def _quote(self, r: Request) -> Offer | NoOffer:
+    def _quote(self, r: Request, ride_s: float | None = None) -> Offer | NoOffer:
         plans = list(self.plans.values())
         pts_per = [p.points for p in plans]
         flat = [pt for pts in pts_per for pt in pts]
@@ -283,7 +284,8 @@ class Dispatcher:
         from_p = self.travel.one_to_many(r.pickup, flat)
         to_d = self.travel.many_to_one(flat, r.dropoff)
         from_d = self.travel.one_to_many(r.dropoff, flat)
-        t_pd = float(self.travel.one_to_many(r.pickup, [r.dropoff])[0])
+        t_pd = (ride_s if ride_s is not None
+                else float(self.travel.one_to_many(r.pickup, [r.dropoff])[0]))
         best: Offer | None = None
         codes = []
         off = 0

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 import numpy as np
 
 from dispatch.insertion import Dispatcher, DispatchParams, NoOffer
-from dispatch.model import Point, Request
+from dispatch.model import Point
 from dispatch.service_area import ServiceArea
 from dispatch.travel import TravelTimes
 from routing.legs import BookingTerms, RideOffer, StopLeg
@@ -156,10 +156,10 @@ class OnDemandLegs:
             pickup = (max(pickup[0], first), pickup[1])
             if pickup[0] > pickup[1]:
                 return None
-        req = Request(f"plan:{next(_ids)}", a, b, pickup, dropoff, p.alpha * direct + p.beta,
-                      1, int(wheelchair), p.boarding_s, p.alighting_s)
+        req = p.request(f"plan:{next(_ids)}", a, b, direct, pickup, dropoff, 1,
+                        int(wheelchair))
         with self.dispatcher(area.name, date) as d:
-            offer = d.quote(req)
+            offer = d.quote(req, ride_s=direct)
         if isinstance(offer, NoOffer):
             return None
         rule = area.booking

@@ -69,7 +69,7 @@ class StreetTravel:
     cost no search at all.
     """
 
-    def __init__(self, router: StreetRouter, max_labels: int = 64, repeat: int = 3) -> None:
+    def __init__(self, router: StreetRouter, max_labels: int = 64, repeat: int = 8) -> None:
         self.router = router
         self.max_labels = max_labels  #: complete label arrays kept (n_nodes floats each)
         self.repeat = repeat  #: sightings after which a point's complete labels are kept

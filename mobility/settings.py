@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     quote_ttl_s: int = Field(300, ge=10, le=86400)
     horizon_days: int = Field(14, ge=1, le=365)
+    threads: int = Field(2, ge=1, le=256, description="requests an API process answers at "
+                                                       "once (the rest queue)")
     tile_url: str | None = Field(None, description="a raster tile URL template "
                                  "({z}/{x}/{y}) drawn under the region's own streets; "
                                  "none needed offline")
