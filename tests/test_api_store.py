@@ -102,3 +102,58 @@ def test_snapshot_sees_one_state(store: Store) -> None:
         assert store.read_version(snap, "a", day) == before
     with store.session() as s:
         assert store.read_version(s, "a", day) == before + 1
+
+
+def test_listing_bookings_takes_a_constant_number_of_queries(api) -> None:  # type: ignore[no-untyped-def]
+    """Listing 1,000 bookings reads the store in as many queries as listing 10 (a handful),
+    not one or more per booking; every booking listed carries its quote and history."""
+    import datetime as dt
+
+    from sqlalchemy import event, insert
+
+    from api.store.models import Booking, BookingStatus, Quote
+
+    rider = api.rider_id()
+    day = dt.date(2026, 11, 25)
+    now = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+    quotes, bookings, history = [], [], []
+    for k in range(1000):
+        quotes.append(dict(id=f"q_{k:05d}", rider_id=rider, key_id="k", area="middlebury",
+                           service_date=day, time_type="departure", origin_lat=44.0,
+                           origin_lon=-73.1, dest_lat=44.1, dest_lon=-73.2, passengers=1,
+                           wheelchairs=0, pickup_lo_s=30000.0 + k, pickup_hi_s=30900.0 + k,
+                           dropoff_lo_s=0.0, dropoff_hi_s=1e9, max_ride_s=1800.0,
+                           boarding_s=60.0, alighting_s=30.0, vehicle_id="mid-1",
+                           est_pickup_s=30000.0 + k, est_dropoff_s=31000.0 + k,
+                           created_at=now, expires_at=now))
+        bookings.append(dict(id=f"b_{k:05d}", quote_id=f"q_{k:05d}", rider_id=rider,
+                             key_id="k", area="middlebury", service_date=day,
+                             vehicle_id="mid-1", status="cancelled",
+                             created_at=now + dt.timedelta(seconds=k), updated_at=now))
+        history += [dict(booking_id=f"b_{k:05d}", status=s, at=now, by_role="rider")
+                    for s in ("confirmed", "cancelled")]
+    with api.store.session() as s:
+        s.execute(insert(Quote), quotes)
+        s.execute(insert(Booking), bookings)
+        s.execute(insert(BookingStatus), history)
+    counts = {}
+    for n in (10, 1000):
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args, seen: list[str] = seen) -> None:  # type: ignore[no-untyped-def]
+            seen.append(statement)
+
+        event.listen(api.store.engine, "before_cursor_execute", count)
+        try:
+            r = api.get("/api/v1/bookings", "rider", params={"limit": n})
+        finally:
+            event.remove(api.store.engine, "before_cursor_execute", count)
+        assert r.status_code == 200, r.text
+        got = r.json()["bookings"]
+        assert len(got) == n
+        assert got[0]["id"] == "b_00999"  # newest first
+        assert all([h["status"] for h in b["history"]] == ["confirmed", "cancelled"]
+                   for b in got)
+        assert got[-1]["pickupWindow"]["start"].startswith("2026-11-25T")
+        counts[n] = len([x for x in seen if x.lstrip().upper().startswith("SELECT")])
+    assert counts[1000] == counts[10] <= 6, counts
