@@ -40,9 +40,14 @@ class Scenario:
     costs: Costs = field(default_factory=Costs)
     seed: int = 1
     #: re-plan the booked rides with the optimiser this often (0: never); the search stops
-    #: after ``reoptimize_solutions`` solutions, so that a seed gives one result
+    #: after ``reoptimize_solutions`` solutions (never by the clock), so that a seed gives
+    #: one result whatever the machine and its load
     reoptimize_every_s: float = 3600.0
     reoptimize_solutions: int = 50
+
+    def __post_init__(self) -> None:
+        if self.reoptimize_every_s > 0 and self.reoptimize_solutions < 1:
+            raise ValueError("re-planning needs a budget: reoptimize_solutions >= 1")
 
     def with_fleet(self, n: int) -> Scenario:
         """The same scenario with ``n`` vehicles (copies of the first, ids ``v1``…)."""
