@@ -506,11 +506,10 @@ def flex_export(region: RegionArg = None,
     from dataclasses import replace as _replace
 
     from feeds.flex import REAL_TIME, write_flex
-    from mobility.server import service_areas
 
     s = _settings(data, cache)
     reg = _load(region, s)
-    areas = [_replace(a, booking=a.booking or REAL_TIME) for a in service_areas(reg)]
+    areas = [_replace(a, booking=a.booking or REAL_TIME) for a in reg.service_areas]
     if not areas:
         _fail(f"region {reg.name} has no on-demand service area to export")
     no_fleet = [a.name for a in areas if a.hours is None]

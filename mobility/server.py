@@ -15,7 +15,6 @@ from fastapi import FastAPI
 
 from api import ApiConfig, OnDemand, Store, create_app
 from dispatch.ondemand_legs import OnDemandLegs
-from dispatch.service_area import ServiceArea
 from dispatch.travel import StreetTravel
 from mobility.planning import RegionPlanner
 from mobility.region import Region, load_region
@@ -32,22 +31,12 @@ def api_config(s: Settings) -> ApiConfig:
                      open_signup=s.open_signup)
 
 
-def service_areas(region: Region) -> list[ServiceArea]:
-    fleet = region.config.fleet
-    out = []
-    for a in region.service_areas:
-        vs = tuple(v for name, v in fleet if name == a.name)
-        hours = (min(v.shift[0] for v in vs), max(v.shift[1] for v in vs)) if vs else None
-        out.append(ServiceArea(a.name, a.geometry, vs, a.properties, hours))
-    return out
-
-
 def build(region: Region, settings: Settings, *, migrate: bool = True,
           warm: bool = True) -> FastAPI:
     """The app of a loaded region over the store at ``settings.db_url``."""
     store = Store(settings.db_url)
     planner = RegionPlanner(region, replay=settings.replay_feed)
-    ondemand = OnDemand(service_areas(region), StreetTravel(planner.street("car")),
+    ondemand = OnDemand(region.service_areas, StreetTravel(planner.street("car")),
                         region.timezone, store, config=api_config(settings))
     planner.on_demand = ride_legs(planner, ondemand)
     if migrate:

@@ -18,7 +18,6 @@ from typing import Any
 
 from mobility.errors import RegionError
 from mobility.region import Region
-from mobility.server import service_areas
 
 #: what a job folder may serve (the report's own files)
 _FILES = {"index.html", "kpis.json", "trips.csv", "map.png", "waits.png", "occupancy.png",
@@ -38,7 +37,7 @@ class Simulations:
 
     def start(self, area: str | None, vehicles: list[int], rate_per_hour: float,
               seed: int) -> dict[str, Any]:
-        names = [a.name for a in service_areas(self.region)]
+        names = [a.name for a in self.region.service_areas]
         if not names:
             raise RegionError(f"region {self.region.name} has no on-demand service area to "
                               "simulate")

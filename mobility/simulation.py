@@ -28,7 +28,6 @@ from mobility.errors import RegionError
 from mobility.fleet import clock_seconds
 from mobility.planning import stop_departures
 from mobility.region import Region
-from mobility.server import service_areas
 from routing.street_router import StreetRouter
 from routing.streets import HIGHWAY_CLASSES
 from routing.timebase import clock_text
@@ -125,7 +124,7 @@ def load_scenario(region: Region, path: Path | None, o: Overrides = Overrides())
 
 def _area(region: Region, spec: Any, where: str) -> ServiceArea:
     """A named service area of the region, or a GeoJSON file; default: the region's first."""
-    areas = {a.name: a for a in service_areas(region)}
+    areas = {a.name: a for a in region.service_areas}
     if spec is None:
         if not areas:
             raise ScenarioError(f"region {region.name} has no service area: give one "

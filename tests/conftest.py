@@ -119,10 +119,9 @@ def api(addison: Region, addison_planner, addison_travel, addison_atlas, store):
     from fastapi.testclient import TestClient
 
     from api import ApiConfig, OnDemand, create_app
-    from mobility.server import service_areas
     from tests.api_helpers import ApiUnderTest
 
-    od = OnDemand(service_areas(addison), addison_travel, addison.timezone, store,
+    od = OnDemand(addison.service_areas, addison_travel, addison.timezone, store,
                   config=ApiConfig(cors_origins=("https://app.example.org",)))
     od.sync_fleet()
     app = create_app(addison_planner, od, region_name=addison.name, atlas=addison_atlas)

@@ -8,7 +8,6 @@ import datetime as dt
 from fastapi.testclient import TestClient
 
 from api import OnDemand, create_app
-from mobility.server import service_areas
 from tests.api_helpers import BRISTOL, MIDDLEBURY, VERGENNES, WEYBRIDGE, ride, tomorrow
 
 
@@ -131,7 +130,7 @@ def test_restart_rebuilds_the_plans(api, addison, addison_travel, addison_planne
     booked = [api.book("rider", ride(MIDDLEBURY, BRISTOL, tomorrow(9)))[1],
               api.book("rider", ride(WEYBRIDGE, VERGENNES, tomorrow(9, 20)))[1]]
     before = {v: _manifest(api, v)["stops"] for v in ("mid-1", "mid-2", "verg-1")}
-    od2 = OnDemand(service_areas(addison), addison_travel, addison.timezone, api.store)
+    od2 = OnDemand(addison.service_areas, addison_travel, addison.timezone, api.store)
     with TestClient(create_app(addison_planner, od2, region_name=addison.name)) as c2:
         h = api.h("dispatcher")
         after = {v: c2.get(f"/api/v1/vehicles/{v}/manifest", headers=h,

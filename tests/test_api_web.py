@@ -21,7 +21,6 @@ from api import ApiConfig, OnDemand, Store, create_app
 from api.auth import first_staff_key
 from mobility.atlas import Atlas, fold
 from mobility.region import Region
-from mobility.server import service_areas
 from mobility.sim_jobs import Simulations
 from tests.api_helpers import key
 from tests.conftest import CACHE, DATA
@@ -31,7 +30,7 @@ def _client(region: Region, planner: Any, travel: Any, tmp: Path, *,
             open_signup: bool = True) -> TestClient:
     store = Store(f"sqlite:///{tmp / 'm.db'}")
     store.migrate()
-    od = OnDemand(service_areas(region), travel, region.timezone, store,
+    od = OnDemand(region.service_areas, travel, region.timezone, store,
                   config=ApiConfig(open_signup=open_signup))
     od.sync_fleet()
     app = create_app(planner, od, region_name=region.name, atlas=Atlas(region),
