@@ -9,6 +9,12 @@ from dispatch.insertion import DispatchParams
 from dispatch.model import Point, Vehicle
 from dispatch.service_area import ServiceArea
 
+#: the default on-demand day and vehicle (the configuration files' defaults too): service
+#: 06:00-22:00, a minibus with 7 seats besides the driver's and one wheelchair place
+DEFAULT_HOURS = (6 * 3600.0, 22 * 3600.0)
+DEFAULT_SEATS = 7
+DEFAULT_WHEELCHAIR_PLACES = 1
+
 
 @dataclass(frozen=True)
 class Costs:
@@ -31,7 +37,7 @@ class Scenario:
 
     area: ServiceArea
     vehicles: tuple[Vehicle, ...]
-    hours: tuple[float, float] = (6 * 3600.0, 22 * 3600.0)
+    hours: tuple[float, float] = DEFAULT_HOURS
     rules: DispatchParams = field(default_factory=DispatchParams)
     notice_s: float = 0.0
     prebooked_share: float = 0.3
@@ -59,8 +65,9 @@ class Scenario:
         return replace(self, vehicles=fleet, area=replace(self.area, vehicles=fleet))
 
 
-def default_fleet(n: int, depot: Point, hours: tuple[float, float], seats: int = 7,
-                  wheelchair_places: int = 1) -> tuple[Vehicle, ...]:
+def default_fleet(n: int, depot: Point, hours: tuple[float, float] = DEFAULT_HOURS,
+                  seats: int = DEFAULT_SEATS, wheelchair_places: int = DEFAULT_WHEELCHAIR_PLACES
+                  ) -> tuple[Vehicle, ...]:
     """``n`` identical vehicles at one depot, on shift for the service hours."""
     return tuple(Vehicle(f"v{k + 1}", depot, depot, hours, seats, wheelchair_places)
                  for k in range(n))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import tomllib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -17,25 +16,21 @@ from typing import Any
 import numpy as np
 
 from dispatch.demand import Trip, read_demand, synthetic_demand
-from dispatch.insertion import DispatchParams
 from dispatch.kpis import compute_kpis
-from dispatch.scenario import Costs, Scenario, default_fleet
+from dispatch.scenario import Scenario, default_fleet
 from dispatch.service_area import ServiceArea
 from dispatch.simulation import SimResult, simulate
 from dispatch.travel import StreetTravel
 from mobility.config import read_service_areas
 from mobility.errors import RegionError
-from mobility.fleet import clock_seconds
 from mobility.planning import stop_departures
 from mobility.region import Region
+from mobility.schema import ScenarioFile, read_toml, validate
 from routing.street_router import StreetRouter
 from routing.streets import HIGHWAY_CLASSES
-from routing.timebase import clock_text
 
 #: street classes people live along (origin weights where buildings are not mapped)
 RESIDENTIAL = ("residential", "living_street", "unclassified")
-_KNOWN = {"area", "hours", "rate_per_hour", "prebooked_share", "notice_min", "no_show",
-          "seed", "fleet", "rules", "costs"}
 
 
 class ScenarioError(RegionError):
@@ -53,73 +48,36 @@ class Overrides:
 
 
 def load_scenario(region: Region, path: Path | None, o: Overrides = Overrides()) -> Scenario:
-    """The scenario of ``path`` (TOML) on ``region``, defaults filled in: the region's first
-    service area, its fleet's first depot, 3 vehicles, 06:00-22:00, 10 requests/hour."""
-    raw: dict[str, Any] = {}
-    where = str(path) if path else "scenario"
-    if path is not None:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ScenarioError(f"scenario file {path} does not exist") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ScenarioError(f"{path}: invalid TOML ({exc})") from None
-    unknown = set(raw) - _KNOWN
-    if unknown:
-        raise ScenarioError(f"{where}: '{sorted(unknown)[0]}' is not a known key (known: "
-                            f"{', '.join(sorted(_KNOWN))})")
+    """The scenario of ``path`` (TOML, see :class:`mobility.schema.ScenarioFile`) on
+    ``region`` with the overrides applied; unset: the region's first service area, its
+    fleet's depot there.
 
-    def num(table: dict[str, Any], key: str, default: float, lo: float, hi: float,
-            prefix: str = "") -> float:
-        v = table.get(key, default)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-            raise ScenarioError(f"{where}: '{prefix}{key}' must be a number from {lo} to {hi},"
-                                f" not {v!r}")
-        return float(v)
-
-    def clock_pair(v: Any, key: str) -> tuple[float, float]:
-        try:
-            a, b = (float(clock_seconds(x)) for x in v)
-        except (TypeError, ValueError):
-            raise ScenarioError(f"{where}: '{key}' must be [\"HH:MM\", \"HH:MM\"], not "
-                                f"{v!r}") from None
-        if b <= a:
-            raise ScenarioError(f"{where}: '{key}' must end after it starts")
-        return a, b
-
-    area = _area(region, o.area or raw.get("area"), where)
-    hours = clock_pair(raw.get("hours", ["06:00", "22:00"]), "hours")
-    fleet_raw = raw.get("fleet", {})
-    rules_raw = raw.get("rules", {})
-    costs_raw = raw.get("costs", {})
-    n = o.vehicles if o.vehicles is not None else int(num(fleet_raw, "vehicles", 3, 1, 500,
-                                                          "fleet."))
-    depot = fleet_raw.get("depot") or _default_depot(region, area)
-    if (not isinstance(depot, (list, tuple)) or len(depot) != 2
-            or not area.contains((float(depot[0]), float(depot[1])))):
+    Raises
+    ------
+    ScenarioError
+        Naming the file (or the options) and the key to fix.
+    """
+    raw = read_toml(path, ScenarioError) if path is not None else {}
+    where = str(path) if path is not None else "scenario"
+    f = validate(ScenarioFile, raw, where, ScenarioError)
+    changes = {k: v for k, v in (("rate_per_hour", o.rate_per_hour), ("seed", o.seed),
+                                 ("area", o.area)) if v is not None}
+    if changes or o.vehicles is not None:  # checked by the same rules, named as options
+        raw = {**raw, **changes}
+        if o.vehicles is not None:
+            raw["fleet"] = {**raw.get("fleet", {}), "vehicles": o.vehicles}
+        f = validate(ScenarioFile, raw, "options", ScenarioError)
+    area = _area(region, f.area, where)
+    depot = f.fleet.depot or _default_depot(region, area)
+    if not area.contains(depot):
         raise ScenarioError(f"{where}: 'fleet.depot' must be [lat, lon] inside the service "
-                            f"area, not {depot!r}")
-    shift = clock_pair(fleet_raw.get("shift", [clock_text(hours[0]), clock_text(hours[1])]),
-                       "fleet.shift")
-    fleet = default_fleet(n, (float(depot[0]), float(depot[1])), shift,
-                          int(num(fleet_raw, "seats", 7, 1, 100, "fleet.")),
-                          int(num(fleet_raw, "wheelchair_places", 1, 0, 100, "fleet.")))
-    rules = DispatchParams(window_s=60 * num(rules_raw, "window_min", 15, 1, 240, "rules."),
-                           alpha=num(rules_raw, "alpha", 1.5, 1, 10, "rules."),
-                           beta=60 * num(rules_raw, "beta_min", 10, 0, 240, "rules."),
-                           boarding_s=num(rules_raw, "boarding_s", 60, 0, 1800, "rules."),
-                           alighting_s=num(rules_raw, "alighting_s", 30, 0, 1800, "rules."))
-    costs = Costs(num(costs_raw, "per_vehicle_hour", 35, 0, 1e6, "costs."),
-                  num(costs_raw, "per_km", 0.45, 0, 1e4, "costs."),
-                  num(costs_raw, "co2_kg_per_km", 0.2, 0, 10, "costs."))
-    rate = (o.rate_per_hour if o.rate_per_hour is not None
-            else num(raw, "rate_per_hour", 10, 0, 10_000))
-    seed = o.seed if o.seed is not None else int(num(raw, "seed", 1, 0, 2**31))
-    return Scenario(replace(area, vehicles=fleet), fleet, hours, rules,
-                    notice_s=60 * num(raw, "notice_min", 0, 0, 7 * 1440),
-                    prebooked_share=num(raw, "prebooked_share", 0.3, 0, 1),
-                    no_show=num(raw, "no_show", 0.03, 0, 1), rate_per_hour=rate, costs=costs,
-                    seed=seed)
+                            f"area, not {list(depot)!r}")
+    fleet = default_fleet(f.fleet.vehicles, depot, f.fleet.shift or f.hours, f.fleet.seats,
+                          f.fleet.wheelchair_places)
+    return Scenario(replace(area, vehicles=fleet), fleet, f.hours, f.rules.params(),
+                    notice_s=60 * f.notice_min, prebooked_share=f.prebooked_share,
+                    no_show=f.no_show, rate_per_hour=f.rate_per_hour, costs=f.costs.costs(),
+                    seed=f.seed)
 
 
 def _area(region: Region, spec: Any, where: str) -> ServiceArea:
@@ -142,12 +100,14 @@ def _area(region: Region, spec: Any, where: str) -> ServiceArea:
                         f"{region.name} ({', '.join(areas) or 'none'}) nor a .geojson file")
 
 
-def _default_depot(region: Region, area: ServiceArea) -> list[float]:
+def _default_depot(region: Region, area: ServiceArea) -> tuple[float, float]:
+    """The region's first vehicle's depot in the area, else its busiest stop."""
     for name, v in region.config.fleet:
         if name == area.name:
-            return list(v.start)
+            return v.start
     hubs, w = hubs_of(region, area)
-    return list(hubs[int(np.argmax(w))]) if len(hubs) else [0.0, 0.0]
+    return (float(hubs[int(np.argmax(w))][0]), float(hubs[int(np.argmax(w))][1])
+            ) if len(hubs) else (0.0, 0.0)
 
 
 # -- where trips start and end ---------------------------------------------------------
