@@ -28,7 +28,7 @@ from mobility.planning import RegionPlanner  # noqa: E402
 from mobility.region import load_region  # noqa: E402
 from mobility.server import ride_legs  # noqa: E402
 from mobility.settings import Settings  # noqa: E402
-from mobility.simulation import homes_of  # noqa: E402
+from mobility.sim import homes_of  # noqa: E402
 
 sys.path.append(str(HERE))
 from _common import emit, stats_ms  # noqa: E402, I001

@@ -45,7 +45,7 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
     if warm:
         _warm(planner, ondemand)
     from mobility.atlas import Atlas
-    from mobility.sim_jobs import Simulations
+    from mobility.sim.jobs import Simulations
 
     atlas = Atlas(region, tile_url=settings.tile_url, language=settings.language)
     if warm:  # in the background: the API answers meanwhile (map requests wait for it)
