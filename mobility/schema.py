@@ -140,7 +140,7 @@ class VehicleTable(_VehicleKind):
 
     id: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$",
                     description="1-64 letters, digits, '.', '_' or '-'")
-    area: str | None = Field(None, description="the name of a service area of the region")
+    area: str | None = Field(default=None, description="the name of a service area of the region")
     depot: LatLon = Field(description="[latitude, longitude]")
     shift: ClockPair = DEFAULT_HOURS
 
@@ -154,13 +154,14 @@ class RegionFile(_Table):
     """``region.toml``: where a region's inputs are, how to read them, its on-demand fleet.
     Unset file names are found in the region's folder."""
 
-    name: str | None = Field(None, description="a name")
+    name: str | None = Field(default=None, description="a name")
     gtfs: FileNames | None = None
-    osm: str | None = Field(None, description="a file name")
+    osm: str | None = Field(default=None, description="a file name")
     timezone: Zone | None = None
-    country: str | None = Field(None, description="a country code such as \"US\"")
+    country: str | None = Field(default=None, description="a country code such as \"US\"")
     default_date: Date | None = None
-    service_areas: list[str] | None = Field(None, description="a list of GeoJSON file names")
+    service_areas: list[str] | None = Field(default=None,
+                                            description="a list of GeoJSON file names")
     walk_speed: float = _range(1.33, 0.3, 3.0, "a speed", "m/s")
     max_transfer_s: int = _range(600, 0, 3600, "whole seconds")
     vehicles: list[VehicleTable] = Field(default_factory=list,
@@ -172,7 +173,7 @@ class FleetTable(_VehicleKind):
     depot in the area), on shift for the scenario's hours unless ``shift`` says otherwise."""
 
     vehicles: int = _range(3, 1, 500, "a whole number")
-    depot: LatLon | None = Field(None, description="[latitude, longitude]")
+    depot: LatLon | None = Field(default=None, description="[latitude, longitude]")
     shift: ClockPair | None = None
 
 
@@ -207,7 +208,7 @@ class ScenarioFile(_Table):
     """A planner's scenario: service area, requested hours, synthetic demand, fleet, rules
     and costs. Every key is optional."""
 
-    area: str | None = Field(None, description="a service area's name or a GeoJSON file")
+    area: str | None = Field(default=None, description="a service area's name or a GeoJSON file")
     hours: ClockPair = Scenario.hours
     rate_per_hour: float = _range(Scenario.rate_per_hour, 0, 10_000)
     prebooked_share: float = _range(Scenario.prebooked_share, 0, 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import json
 import multiprocessing
 import os
@@ -117,7 +118,7 @@ def _run(ref: RegionRef, folder: Path) -> None:
             _merge(folder, variants=todo)
             r = simulate_and_report(region, sc, folder / v["label"],
                                     language=job.get("language", "en"),
-                                    progress=lambda k, n, i=i: progress(i, k, n))
+                                    progress=functools.partial(progress, i))
             v.update(status="done", kpis=r.kpis)
             _merge(folder, variants=todo, progress=round((i + 1) / len(todo), 3))
         _merge(folder, status="done", progress=1.0)
