@@ -26,9 +26,9 @@ from api.routes.plan import plan_answer  # noqa: E402
 from dispatch.travel import StreetTravel  # noqa: E402
 from mobility.planning import RegionPlanner  # noqa: E402
 from mobility.region import load_region  # noqa: E402
-from mobility.server import ride_legs, service_areas  # noqa: E402
+from mobility.server import ride_legs  # noqa: E402
 from mobility.settings import Settings  # noqa: E402
-from mobility.simulation import homes_of  # noqa: E402
+from mobility.sim import homes_of  # noqa: E402
 from routing.timebase import NO_BOUND_S  # noqa: E402
 
 sys.path.append(str(HERE))
@@ -46,7 +46,7 @@ def main() -> None:
     args = ap.parse_args()
     s = Settings()
     region = load_region("addison-vt", data=s.data, cache_dir=s.cache)
-    (area,) = service_areas(region)
+    (area,) = region.service_areas
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{tmp}/m.db")
         store.migrate()

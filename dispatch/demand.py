@@ -42,7 +42,11 @@ class DemandError(MobilityError, ValueError):
         more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
         super().__init__(f"{path}: {len(problems)} bad rows — {lines}{more}; fix them or "
                          "pass --skip-bad-rows")
-        self.problems = problems
+        self.path, self.problems = path, problems
+
+    def __reduce__(self) -> tuple[type[DemandError], tuple[Path, list[tuple[int, str, str]]]]:
+        # rebuilt from its fields when a sweep's worker process sends it back
+        return DemandError, (self.path, self.problems)
 
 
 def _clock(text: str) -> float:

@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 from routing.timebase import NO_BOUND_S
 
 Point = tuple[float, float]
+#: a vehicle unless told otherwise: a minibus with 7 seats and 1 wheelchair place, on shift
+#: 06:00-22:00 (seconds after the service day's midnight) — the one set of defaults of
+#: region.toml's [[vehicles]], scenarios' [fleet] and this model
+DEFAULT_SEATS = 7
+DEFAULT_WHEELCHAIR_PLACES = 1
+DEFAULT_HOURS = (6 * 3600.0, 22 * 3600.0)
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,8 @@ class Vehicle:
     start: Point
     end: Point
     shift: tuple[float, float]
-    seats: int = 8
-    wheelchair_places: int = 0
+    seats: int = DEFAULT_SEATS
+    wheelchair_places: int = DEFAULT_WHEELCHAIR_PLACES
     max_duration: float = NO_BOUND_S
     breaks: tuple[Break, ...] = ()
 

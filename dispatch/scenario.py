@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from dispatch.insertion import DispatchParams
-from dispatch.model import Point, Vehicle
+from dispatch.model import DEFAULT_HOURS, DEFAULT_SEATS, DEFAULT_WHEELCHAIR_PLACES, Point, Vehicle
 from dispatch.service_area import ServiceArea
+
+#: the default on-demand day and vehicle (the configuration files' defaults too): service
+#: 06:00-22:00, a minibus with 7 seats besides the driver's and one wheelchair place
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Scenario:
 
     area: ServiceArea
     vehicles: tuple[Vehicle, ...]
-    hours: tuple[float, float] = (6 * 3600.0, 22 * 3600.0)
+    hours: tuple[float, float] = DEFAULT_HOURS
     rules: DispatchParams = field(default_factory=DispatchParams)
     notice_s: float = 0.0
     prebooked_share: float = 0.3
@@ -40,9 +43,14 @@ class Scenario:
     costs: Costs = field(default_factory=Costs)
     seed: int = 1
     #: re-plan the booked rides with the optimiser this often (0: never); the search stops
-    #: after ``reoptimize_solutions`` solutions, so that a seed gives one result
+    #: after ``reoptimize_solutions`` solutions (never by the clock), so that a seed gives
+    #: one result whatever the machine and its load
     reoptimize_every_s: float = 3600.0
     reoptimize_solutions: int = 50
+
+    def __post_init__(self) -> None:
+        if self.reoptimize_every_s > 0 and self.reoptimize_solutions < 1:
+            raise ValueError("re-planning needs a budget: reoptimize_solutions >= 1")
 
     def with_fleet(self, n: int) -> Scenario:
         """The same scenario with ``n`` vehicles (copies of the first, ids ``v1``…)."""
@@ -54,8 +62,9 @@ class Scenario:
         return replace(self, vehicles=fleet, area=replace(self.area, vehicles=fleet))
 
 
-def default_fleet(n: int, depot: Point, hours: tuple[float, float], seats: int = 7,
-                  wheelchair_places: int = 1) -> tuple[Vehicle, ...]:
+def default_fleet(n: int, depot: Point, hours: tuple[float, float] = DEFAULT_HOURS,
+                  seats: int = DEFAULT_SEATS, wheelchair_places: int = DEFAULT_WHEELCHAIR_PLACES
+                  ) -> tuple[Vehicle, ...]:
     """``n`` identical vehicles at one depot, on shift for the service hours."""
     return tuple(Vehicle(f"v{k + 1}", depot, depot, hours, seats, wheelchair_places)
                  for k in range(n))

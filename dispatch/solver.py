@@ -5,13 +5,21 @@ Times are scaled to integers with *ceiling* rounding of travel times, so an inte
 schedule is feasible with the exact times too; the reported cost is recomputed exactly.
 Ride times use ``SetPickupToDeliveryLimitFunctionForPair`` on the time dimension (a plain
 cumul constraint was seen to fail under local search).
+
+Two budgets: by the clock (``time_limit_s``: the best plan found in that time, which
+depends on the machine and its load) or reproducible (``solution_limit`` > 0: every search
+stops after a count of solutions, the portfolio and the ruin-and-recreate cycles run a fixed
+number of times, and no clock stops anything before ``time_limit_s``, which is then only a
+safety net — the same problem gives the same plan on any machine under any load).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -20,10 +28,17 @@ from dispatch.model import BREAK_PREFIX, Request, Route, Solution, Stop, Vehicle
 from dispatch.schedule import earliest_schedule
 from dispatch.travel import TravelTimes
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class SolverParams:
-    """How hard to search. ``scale``: integer units per time unit."""
+    """How hard to search. ``scale``: integer units per time unit.
+
+    By default the search stops by the clock (``time_limit_s``). With ``solution_limit`` it
+    is reproducible: counts stop every part of it, and ``time_limit_s`` is only a safety net
+    (a warning is logged if it is ever reached: the plan may then differ between runs).
+    """
 
     time_limit_s: float = 10.0
     scale: int = 1000
@@ -43,11 +58,16 @@ class SolverParams:
     #: extra OR-Tools local-search operators to switch on (names of
     #: ``local_search_operators`` fields without ``use_``)
     operators: tuple[str, ...] = ()
-    lns_time_limit_ms: int = 0  #: 0 keeps OR-Tools' default
-    #: stop each search after this many improving solutions instead of by the clock; the
-    #: search has no random component, so with this (and a generous time limit) the same
-    #: problem always gives the same plan — the reproducible mode (0: by time only)
+    #: OR-Tools stops completing each large neighbourhood after this long (0: its default,
+    #: 100 ms); a wall-clock limit, so the reproducible mode never applies it
+    lns_time_limit_ms: int = 0
+    #: stop each search after this many solutions instead of by the clock; the search has no
+    #: random component, so the same problem always gives the same plan — the reproducible
+    #: mode (0: by the clock)
     solution_limit: int = 0
+    #: the reproducible mode's ruin-and-recreate cycles after the portfolio (each stopped
+    #: by ``solution_limit``; 0: none)
+    ruin_cycles: int = 0
     #: also post ride limits as CP constraints (checked on every accepted move)
     hard_ride_constraint: bool = True
     log: bool = False
@@ -120,9 +140,12 @@ def solve(problem: Problem, travel: TravelTimes, params: SolverParams = SolverPa
     strategies each gets a short run (``portfolio_share`` of the time limit in all); the best
     result is then improved for the rest of the time by cycles of ruin and recreate: a random
     ``ruin_share`` of the requests is taken out and OR-Tools re-inserts them and searches for
-    ``ruin_cycles_s``, keeping the result only if it is better.
+    ``ruin_cycles_s``, keeping the result only if it is better. In the reproducible mode
+    (``solution_limit``) each of these searches stops by that count instead, and
+    ``ruin_cycles`` cycles run.
     """
     t0 = time.perf_counter()
+    reproducible = params.solution_limit > 0
     problem = problem.effective()
     points, pick = _nodes(problem)
     dur, dist = travel.matrix(points, points)
@@ -145,31 +168,37 @@ def solve(problem: Problem, travel: TravelTimes, params: SolverParams = SolverPa
                 seen.add(rid)
             start_routes.append(nodes)
     elif len(params.portfolio) > 1:
-        share = limit * params.portfolio_share / len(params.portfolio)
+        # reproducible: each strategy searches to its solution count, the clock a safety net
+        share = limit if reproducible else limit * params.portfolio_share / len(
+            params.portfolio)
         for strategy in params.portfolio:
             found = _run(problem, data, params, strategy, share, None)
             if found is not None and (best is None or found[0] < best[0]):
                 best = found
         start_routes = best[1] if best is not None else None
-    # (the cycles run until the clock stops them: not in the reproducible solution-limit mode)
-    if (params.ruin_cycles_s and not params.solution_limit and warm_start is None
-            and best is not None):
+    cycles = params.ruin_cycles if reproducible else params.ruin_cycles_s
+    if cycles and warm_start is None and best is not None:
         # large-neighbourhood search around OR-Tools: drop a random share of the requests
         # from the best routes, let OR-Tools re-insert them and search again; keep the best
         rng = np.random.default_rng(params.seed)
         deadline = t0 + limit
         n_drop = max(1, int(params.ruin_share * len(problem.requests)))
-        while time.perf_counter() + 0.5 < deadline:
+        cycle = 0
+        while True:
+            left = deadline - time.perf_counter()
+            if cycle >= params.ruin_cycles if reproducible else left <= 0.5:
+                break
+            cycle += 1
+            seconds = limit if reproducible else min(params.ruin_cycles_s, left)
             # random removal (Shaw-related removal measured no better at 30 s on a6-a8)
             drop = {int(x) for x in rng.choice(len(problem.requests), n_drop, replace=False)}
             gone = {pick[i] for i in drop} | {pick[i] + 1 for i in drop}
             start = [[x for x in seq if x not in gone] for seq in best[1]]
-            seconds = min(params.ruin_cycles_s, deadline - time.perf_counter())
             found = _run(problem, data, params, params.first_solution, seconds, start)
             if found is not None and found[0] < best[0]:
                 best = found
     else:
-        remaining = max(0.5, limit - (time.perf_counter() - t0))
+        remaining = limit if reproducible else max(0.5, limit - (time.perf_counter() - t0))
         found = _run(problem, data, params, params.first_solution, remaining, start_routes)
         if found is not None and (best is None or found[0] <= best[0]):
             best = found
@@ -249,19 +278,8 @@ def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
     for k in range(n_veh):
         routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(k)))
         routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(k)))
-    sp = pywrapcp.DefaultRoutingSearchParameters()
-    sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
-    sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
-                                            params.metaheuristic)
-    sp.guided_local_search_lambda_coefficient = params.gls_lambda
-    sp.time_limit.FromMilliseconds(int(seconds * 1000))
-    if params.solution_limit:
-        sp.solution_limit = params.solution_limit
-    for op in params.operators:
-        setattr(sp.local_search_operators, f"use_{op}", 3)  # BOOL_TRUE
-    if params.lns_time_limit_ms:
-        sp.lns_time_limit.FromMilliseconds(params.lns_time_limit_ms)
-    sp.log_search = params.log
+    sp = _search_parameters(params, strategy, seconds)
+    t0 = time.perf_counter()
     assignment = None
     if start is not None:
         routing.CloseModelWithParameters(sp)
@@ -271,6 +289,9 @@ def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
             assignment = routing.SolveFromAssignmentWithParameters(initial, sp)
     if assignment is None:
         assignment = routing.SolveWithParameters(sp)
+    if params.solution_limit and time.perf_counter() - t0 >= 0.99 * seconds:
+        log.warning("the reproducible search reached its %.0f s safety net: this plan may "
+                    "differ between runs (raise time_limit_s)", seconds)
     if assignment is None:
         return None
     routes = []
@@ -282,6 +303,32 @@ def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
             idx = assignment.Value(routing.NextVar(idx))
         routes.append(seq)
     return float(assignment.ObjectiveValue()), routes
+
+
+def _search_parameters(params: SolverParams, strategy: str, seconds: float) -> Any:
+    """OR-Tools' parameters of one search lasting at most ``seconds``.
+
+    By the clock each large neighbourhood's completion also stops after OR-Tools' default
+    100 ms (or ``lns_time_limit_ms``). In the reproducible mode the solution count stops the
+    search and the completions share the whole safety net: a 100 ms completion limit
+    rejects a neighbour whenever the process is descheduled that long, so that a loaded
+    machine takes another path through the search.
+    """
+    sp = pywrapcp.DefaultRoutingSearchParameters()
+    sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+    sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
+                                            params.metaheuristic)
+    sp.guided_local_search_lambda_coefficient = params.gls_lambda
+    sp.time_limit.FromMilliseconds(int(seconds * 1000))
+    if params.solution_limit:
+        sp.solution_limit = params.solution_limit
+        sp.lns_time_limit.FromMilliseconds(int(seconds * 1000))
+    elif params.lns_time_limit_ms:
+        sp.lns_time_limit.FromMilliseconds(params.lns_time_limit_ms)
+    for op in params.operators:
+        setattr(sp.local_search_operators, f"use_{op}", 3)  # BOOL_TRUE
+    sp.log_search = params.log
+    return sp
 
 
 def _extract(problem: Problem, routes: list[list[int]], pick: list[int], dur: np.ndarray,

@@ -1,6 +1,8 @@
 """mobility: on-demand public transport for rural regions, joined to scheduled transit.
 
-This package wires the others together (region compilation and cache, settings, CLI).
+This package wires the others together (region compilation and cache, settings, the
+configuration files' schema, CLI, the planner's simulation in :mod:`mobility.sim`); nothing
+imports it.
 """
 
 from mobility.config import RegionConfig, ServiceAreaSpec, resolve_region

@@ -373,47 +373,44 @@ def simulate(
     comparison."""
     from rich.progress import MofNCompleteColumn
 
-    from mobility import simulation as simmod
-    from mobility.report import write_report
+    from mobility import sim
 
     s = _settings(data, cache)
     ns = _numbers(vehicles, "--vehicles", int)
     rates = _numbers(rate, "--rate", float)
     reg = _load(region, s, quiet=as_json)
     with _errors():
-        base = simmod.load_scenario(reg, scenario, simmod.Overrides(
+        base = sim.load_scenario(reg, scenario, sim.Overrides(
             vehicles=ns[0] if len(ns) == 1 else None,
             rate_per_hour=rates[0] if len(rates) == 1 else None, seed=seed, area=area))
-        scenarios = simmod.variants(base, ns, rates)
+        scenarios = sim.variants(base, ns, rates)
         if len(scenarios) == 1:
-            trips, notes = simmod.demand_for(reg, base, demand, skip_bad_rows)
-            for n in notes:
-                if "skipped" in n:
-                    err.print(f"[yellow]warning:[/] {escape(n)}", highlight=False)
             with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                           TextColumn("requests"), TimeElapsedColumn(), console=err,
                           transient=True, disable=as_json) as prog:
-                task = prog.add_task("sim", total=len(trips))
-                r = simmod.run(reg, base, trips, notes,
-                               lambda k, n: prog.update(task, completed=k))
-            page = write_report(reg, r, out_dir)
+                task = prog.add_task("sim", total=None)
+                r = sim.simulate_and_report(
+                    reg, base, out_dir, demand=demand, skip_bad=skip_bad_rows,
+                    progress=lambda k, n: prog.update(task, completed=k, total=n))
+            for n in r.notes:
+                if "skipped" in n:
+                    err.print(f"[yellow]warning:[/] {escape(n)}", highlight=False)
             if as_json:
-                sys.stdout.write(simmod.dumps(r.kpis) + "\n")
+                sys.stdout.write(_compact(r.kpis) + "\n")
                 return
             _print_kpis(r.kpis)
-            out.print(f"report: {page}")
+            out.print(f"report: {out_dir / 'index.html'}")
             return
         with Progress(TextColumn("scenarios"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True,
                       disable=as_json) as prog:
             task = prog.add_task("sweep", total=len(scenarios))
-            results = simmod.sweep(str(region or s.region), s.data, s.cache, scenarios,
-                                   demand, skip_bad_rows, out_dir, min(s.workers,
-                                                                       len(scenarios)),
-                                   lambda _: prog.advance(task))
-    rows = simmod.comparison(results)
+            results = sim.sweep(sim.RegionRef.of(reg, s.data, s.cache), scenarios, out_dir,
+                                min(s.workers, len(scenarios)), demand=demand,
+                                skip_bad=skip_bad_rows, done=lambda _: prog.advance(task))
+    rows = sim.comparison(results)
     if as_json:
-        sys.stdout.write(simmod.dumps({"variants": results, "comparison": rows}) + "\n")
+        sys.stdout.write(_compact({"variants": results, "comparison": rows}) + "\n")
         return
     from rich import box
 
@@ -428,6 +425,10 @@ def simulate(
                       str(row["cost_per_served_trip"]))
     out.print(table)
     out.print(f"reports: {out_dir}/<variant>/index.html")
+
+
+def _compact(obj: object) -> str:
+    return json.dumps(obj, separators=(",", ":"))
 
 
 def _print_kpis(k: dict) -> None:  # type: ignore[type-arg]
@@ -512,11 +513,10 @@ def flex_export(region: RegionArg = None,
     from dataclasses import replace as _replace
 
     from feeds.flex import REAL_TIME, write_flex
-    from mobility.server import service_areas
 
     s = _settings(data, cache)
     reg = _load(region, s)
-    areas = [_replace(a, booking=a.booking or REAL_TIME) for a in service_areas(reg)]
+    areas = [_replace(a, booking=a.booking or REAL_TIME) for a in reg.service_areas]
     if not areas:
         _fail(f"region {reg.name} has no on-demand service area to export")
     no_fleet = [a.name for a in areas if a.hours is None]

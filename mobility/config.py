@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dispatch.model import Vehicle
 from mobility.errors import RegionError
-from mobility.fleet import read_fleet
+from mobility.schema import RegionFile, fleet, read_toml, validate
 
 BUILTIN = Path(__file__).parent / "regions"
 OSM_SUFFIXES = (".osm.pbf", ".osm", ".osm.gz", ".osm.bz2")
@@ -39,20 +38,20 @@ class ServiceAreaSpec:
 
 @dataclass(frozen=True)
 class RegionConfig:
-    """Where a region's inputs are and how to read them."""
+    """Where a region's inputs are and how to read them (defaults: :class:`RegionFile`)."""
 
     name: str
     folder: Path
     gtfs: tuple[Path, ...]
     osm: Path
-    timezone: str | None = None
-    country: str = ""
-    default_date: dt.date | None = None
-    service_area_files: tuple[Path, ...] = ()
-    walk_speed: float = 1.33  #: m/s, for transfers and access/egress
-    max_transfer_s: int = 600  #: longest walking transfer between stops
+    timezone: str | None
+    country: str
+    default_date: dt.date | None
+    service_area_files: tuple[Path, ...]
+    walk_speed: float  #: m/s, for transfers and access/egress
+    max_transfer_s: int  #: longest walking transfer between stops
     #: the on-demand fleet: (service area name, vehicle with its daily shift)
-    fleet: tuple[tuple[str, Vehicle], ...] = ()
+    fleet: tuple[tuple[str, Vehicle], ...]
 
     def inputs(self) -> list[Path]:
         """The files whose content decides the compiled arrays."""
@@ -91,93 +90,47 @@ def resolve_region(region: str | Path, data: Path) -> RegionConfig:
     toml_path = folder / "region.toml"
     if not toml_path.is_file():
         toml_path = BUILTIN / f"{folder.name}.toml"
-    raw: dict[str, Any] = {}
-    if toml_path.is_file():
-        try:
-            raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise RegionError(f"{toml_path}: invalid TOML ({exc})") from exc
+    raw = read_toml(toml_path) if toml_path.is_file() else {}
     return _config(folder, raw, toml_path)
 
 
 def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
-    def bad(key: str, why: str) -> RegionError:
-        return RegionError(f"{toml_path}: '{key}' {why}")
-
-    known = {"name", "gtfs", "osm", "timezone", "country", "default_date", "service_areas",
-             "walk_speed", "max_transfer_s", "vehicles"}
-    unknown = set(raw) - known
-    if unknown:
-        raise bad(sorted(unknown)[0], f"is not a known setting (known: {', '.join(sorted(known))})")
-    walk_speed = raw.get("walk_speed", 1.33)
-    if not isinstance(walk_speed, (int, float)) or not 0.3 <= walk_speed <= 3.0:
-        raise bad("walk_speed", f"must be a speed in m/s between 0.3 and 3.0, not {walk_speed!r}")
-    max_transfer = raw.get("max_transfer_s", 600)
-    if not isinstance(max_transfer, int) or not 0 <= max_transfer <= 3600:
-        raise bad("max_transfer_s", f"must be whole seconds between 0 and 3600, not "
-                  f"{max_transfer!r}")
-    gtfs_raw = raw.get("gtfs")
-    if gtfs_raw is None:
+    f = validate(RegionFile, raw, str(toml_path))
+    if f.gtfs is None:
         gtfs = sorted(p for p in folder.iterdir() if "gtfs" in p.name.lower()
                       and (p.suffix == ".zip" or p.is_dir()))
-    elif isinstance(gtfs_raw, (str, list)):
-        gtfs = [folder / g for g in ([gtfs_raw] if isinstance(gtfs_raw, str) else gtfs_raw)]
     else:
-        raise bad("gtfs", "must be a file name or a list of file names")
+        gtfs = [folder / g for g in f.gtfs]
     if not gtfs:
         raise RegionError(f"region folder {folder} has no GTFS feed (a gtfs*.zip or gtfs/ "
                           "folder, or 'gtfs' in region.toml)")
-    osm_raw = raw.get("osm")
-    if osm_raw is None:
+    if f.osm is None:
         cands = sorted(p for p in folder.iterdir() if p.name.lower().endswith(OSM_SUFFIXES))
         if not cands:
             raise RegionError(f"region folder {folder} has no OSM extract (*.osm.pbf, *.osm, "
                               "*.osm.gz, *.osm.bz2, or 'osm' in region.toml)")
         osm = cands[0]
-    elif isinstance(osm_raw, str):
-        osm = folder / osm_raw
     else:
-        raise bad("osm", "must be a file name")
+        osm = folder / f.osm
     for p in [*gtfs, osm]:
         if not p.exists():
             raise RegionError(f"region '{folder.name}': input {p} does not exist")
-    tz = raw.get("timezone")
-    if tz is not None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-            raise bad("timezone", f"is not an IANA time zone ({tz!r})") from exc
-    default_date = raw.get("default_date")
-    if isinstance(default_date, str):
-        try:
-            default_date = dt.date.fromisoformat(default_date)
-        except ValueError as exc:
-            raise bad("default_date", f"is not a YYYY-MM-DD date ({default_date!r})") from exc
-    elif default_date is not None and not isinstance(default_date, dt.date):
-        raise bad("default_date", "must be a date")
-    areas_raw = raw.get("service_areas")
-    if areas_raw is None:
-        areas = sorted(folder.glob("*.geojson"))
-    elif isinstance(areas_raw, list):
-        # relative to the TOML file (built-in configs ship their areas beside them)
-        areas = [(toml_path.parent / a) for a in areas_raw]
-    else:
-        raise bad("service_areas", "must be a list of GeoJSON file names")
+    # relative to the TOML file (built-in configs ship their areas beside them)
+    areas = (sorted(folder.glob("*.geojson")) if f.service_areas is None
+             else [toml_path.parent / a for a in f.service_areas])
     area_names = [a.name for p in areas if p.exists() for a in read_service_areas(p)]
-    fleet = read_fleet(raw.get("vehicles"), area_names, toml_path)
     return RegionConfig(
-        name=str(raw.get("name", folder.name)),
+        name=f.name or folder.name,
         folder=folder,
         gtfs=tuple(gtfs),
         osm=osm,
-        timezone=tz,
-        country=str(raw.get("country", country_of(tz))),
-        default_date=default_date,
+        timezone=f.timezone,
+        country=f.country if f.country is not None else country_of(f.timezone),
+        default_date=f.default_date,
         service_area_files=tuple(areas),
-        walk_speed=float(walk_speed),
-        max_transfer_s=max_transfer,
-        fleet=fleet,
+        walk_speed=f.walk_speed,
+        max_transfer_s=f.max_transfer_s,
+        fleet=fleet(f.vehicles, area_names, str(toml_path)),
     )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dispatch.service_area import ServiceArea
 from mobility import _cache
 from mobility.config import RegionConfig, ServiceAreaSpec, country_of, resolve_region
 from mobility.errors import CacheError
@@ -40,11 +42,29 @@ class Region:
     warnings: tuple[str, ...] = ()
     cache_path: Path | None = None
     from_cache: bool = False
-    service_areas: list[ServiceAreaSpec] = field(default_factory=list)
+    #: the on-demand service areas as configured (GeoJSON polygons)
+    area_specs: tuple[ServiceAreaSpec, ...] = ()
 
     @property
     def name(self) -> str:
         return self.config.name
+
+    @property
+    def service_areas(self) -> list[ServiceArea]:
+        """The on-demand service areas with their fleet (``[[vehicles]]`` of the region's
+        configuration) and service hours (from the earliest shift start to the latest shift
+        end; ``None`` for an area without vehicles)."""
+        return list(self._service_areas)
+
+    @cached_property
+    def _service_areas(self) -> tuple[ServiceArea, ...]:
+        # built once: each area prepares its polygon for point tests on first use
+        out = []
+        for a in self.area_specs:
+            vs = tuple(v for name, v in self.config.fleet if name == a.name)
+            hours = (min(v.shift[0] for v in vs), max(v.shift[1] for v in vs)) if vs else None
+            out.append(ServiceArea(a.name, a.geometry, vs, a.properties, hours))
+        return tuple(out)
 
     def summary(self) -> dict[str, Any]:
         """The figures ``mobility info --json`` prints."""
@@ -63,7 +83,7 @@ class Region:
             "streets": {m: {"nodes": n.n_nodes, "edges": n.n_edges}
                         for m, n in self.streets.items()},
             "transfers": self.transfers.n if self.transfers is not None else 0,
-            "service_areas": [a.name for a in self.service_areas],
+            "service_areas": [a.name for a in self.area_specs],
             "warnings": list(self.warnings),
             "cache": {"path": str(self.cache_path) if self.cache_path else None,
                       "hit": self.from_cache},
@@ -169,5 +189,5 @@ def _from_arrays(cfg: RegionConfig, arrays: dict[str, np.ndarray], meta: dict[st
         transfers_stepfree=stepfree, timezone=meta["timezone"],
         default_date=cfg.default_date or dt.date.fromisoformat(meta["default_date"]),
         warnings=tuple(meta.get("warnings", ())), cache_path=path, from_cache=from_cache,
-        service_areas=cfg.service_areas(),
+        area_specs=tuple(cfg.service_areas()),
     )

@@ -17,7 +17,6 @@ from api import ApiConfig, BookingService, Store, create_app
 from api.routes.plan import plan_answer
 from api.service import Clock, RunningClock, SystemClock
 from dispatch.ondemand_legs import OnDemandLegs
-from dispatch.service_area import ServiceArea
 from dispatch.travel import StreetTravel
 from mobility.planning import RegionPlanner
 from mobility.region import Region, load_region
@@ -34,16 +33,6 @@ def api_config(s: Settings) -> ApiConfig:
                      open_signup=s.open_signup)
 
 
-def service_areas(region: Region) -> list[ServiceArea]:
-    fleet = region.config.fleet
-    out = []
-    for a in region.service_areas:
-        vs = tuple(v for name, v in fleet if name == a.name)
-        hours = (min(v.shift[0] for v in vs), max(v.shift[1] for v in vs)) if vs else None
-        out.append(ServiceArea(a.name, a.geometry, vs, a.properties, hours))
-    return out
-
-
 def clock(s: Settings) -> Clock:
     """The service's clock: the machine's, or one started at ``MOBILITY_CLOCK_START``."""
     return RunningClock(s.clock_start) if s.clock_start is not None else SystemClock()
@@ -54,7 +43,7 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
     """The app of a loaded region over the store at ``settings.db_url``."""
     store = Store(settings.db_url)
     planner = RegionPlanner(region, replay=settings.replay_feed)
-    service = BookingService(service_areas(region), StreetTravel(planner.street("car")),
+    service = BookingService(region.service_areas, StreetTravel(planner.street("car")),
                               region.timezone, store, config=api_config(settings),
                               clock=clock(settings))
     planner.on_demand = ride_legs(planner, service)
@@ -64,7 +53,7 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
     if warm:
         _warm(planner, service)
     from mobility.atlas import Atlas
-    from mobility.sim_jobs import Simulations
+    from mobility.sim.jobs import Simulations
 
     atlas = Atlas(region, tile_url=settings.tile_url, language=settings.language)
     if warm:  # in the background: the API answers meanwhile (map requests wait for it)

@@ -134,12 +134,11 @@ def booking_service(region: Region, travel, store, areas=None, **kw):  # type: i
     from api import BookingService
     from api.service import FixedClock
     from api.service.replanning import in_process
-    from mobility.server import service_areas
     from tests.api_helpers import NOW
 
     kw.setdefault("clock", FixedClock(NOW))
     kw.setdefault("optimiser", in_process)
-    svc = BookingService(areas if areas is not None else service_areas(region), travel,
+    svc = BookingService(areas if areas is not None else region.service_areas, travel,
                          region.timezone, store, **kw)
     svc.sync_fleet()
     return svc

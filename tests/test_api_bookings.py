@@ -238,11 +238,10 @@ def test_booking_notice_and_hours_of_the_area(addison, addison_travel, addison_p
 
     from api import create_app
     from dispatch.service_area import BookingRule
-    from mobility.server import service_areas
     from tests.api_helpers import ApiUnderTest
     from tests.conftest import booking_service
 
-    (area,) = service_areas(addison)
+    (area,) = addison.service_areas
     fleet = tuple(replace(v, shift=(0.0, 48 * 3600.0)) for v in area.vehicles)
     area = replace(area, vehicles=fleet, hours=None,
                    booking=BookingRule(1, notice_min_s=3600, phone="+1 802 555 0100"))

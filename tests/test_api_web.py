@@ -21,7 +21,7 @@ from api import ApiConfig, Store, create_app
 from api.auth import first_staff_key
 from mobility.atlas import Atlas, fold
 from mobility.region import Region
-from mobility.sim_jobs import Simulations
+from mobility.sim.jobs import Simulations
 from tests.api_helpers import key
 from tests.conftest import CACHE, DATA, booking_service
 
@@ -339,7 +339,7 @@ def test_content_policy_admits_the_tile_server() -> None:
 
 
 def test_plot_texts_exist_in_both_languages() -> None:
-    from mobility.report import PLOT_TEXT
+    from mobility.sim.report import PLOT_TEXT
 
     assert PLOT_TEXT["de"].keys() == PLOT_TEXT["en"].keys()
     assert all("{area}" in t["map"] for t in PLOT_TEXT.values())

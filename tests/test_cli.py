@@ -93,3 +93,37 @@ def test_route_parses_as_the_api_does(addison_planner: object) -> None:
         field = exc.value.field
         expected = str(exc.value).replace(f"{field}:", f"--{'at' if field == 'time' else field}:")
         assert " ".join(expected.split()) in " ".join(res.stderr.split())
+
+
+#: runs the command line in this process, then names the web framework's modules imported
+_IMPORTS_DRIVER = """
+import json, sys
+from mobility.cli import app
+try:
+    code = app(sys.argv[1:], standalone_mode=False)
+except SystemExit as exc:
+    code = exc.code
+web = sorted(m for m in ("fastapi", "starlette", "sqlalchemy", "uvicorn", "alembic")
+             if m in sys.modules)
+print(json.dumps({"exit": code, "web": web}), file=sys.stderr)
+"""
+
+
+def test_simulate_imports_no_web_framework(addison: object, tmp_path: Path) -> None:
+    """``mobility simulate`` (here on a two-request demand file, report included) runs
+    without FastAPI, Starlette or SQLAlchemy: the simulation does not depend on the API."""
+    from tests.conftest import CACHE, DATA
+
+    demand = tmp_path / "d.csv"
+    demand.write_text("time,origin_lat,origin_lon,destination_lat,destination_lon\n"
+                      "08:00,44.0153,-73.1673,44.1336,-73.079\n"
+                      "09:00,44.0098,-73.1801,44.0153,-73.1673\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-c", _IMPORTS_DRIVER, "simulate", "--demand",
+                        str(demand), "--vehicles", "1", "--out", str(tmp_path / "rep"),
+                        "--json", "--data", str(DATA), "--cache", str(CACHE)],
+                       capture_output=True, text=True, timeout=300, check=False)
+    status = json.loads(r.stderr.strip().splitlines()[-1])
+    assert status["exit"] in (0, None), r.stderr
+    assert json.loads(r.stdout)["requests"] == 2
+    assert (tmp_path / "rep" / "index.html").is_file()
+    assert status["web"] == []

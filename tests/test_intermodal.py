@@ -12,7 +12,7 @@ from api.routes.plan import plan_answer
 from api.store import Store
 from dispatch.model import Request
 from mobility.planning import RegionPlanner
-from mobility.server import ride_legs, service_areas
+from mobility.server import ride_legs
 from tests.api_helpers import NOW
 from tests.conftest import booking_service
 
@@ -23,7 +23,7 @@ QUERY = (CORNWALL, VERGENNES, "2016-03-03T07:00")
 
 def _planner(addison, addison_travel, tmp_path: Path, shift: tuple[float, float] | None = None
              ):  # type: ignore[no-untyped-def]
-    areas = service_areas(addison)
+    areas = addison.service_areas
     if shift is not None:
         areas = [replace(a, vehicles=tuple(replace(v, shift=shift) for v in a.vehicles),
                          hours=shift) for a in areas]
@@ -153,7 +153,7 @@ def test_planned_rides_respect_the_booking_notice(addison, addison_travel, tmp_p
     planned for right now offers no ride picked up within the hour."""
     from dispatch.service_area import BookingRule
 
-    (area,) = service_areas(addison)
+    (area,) = addison.service_areas
     area = replace(area, vehicles=tuple(replace(v, shift=(0.0, 48 * 3600.0))
                                         for v in area.vehicles), hours=None,
                    booking=BookingRule(1, notice_min_s=3600))

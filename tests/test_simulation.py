@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dispatch.demand import DemandError, Trip, read_demand
@@ -20,8 +21,9 @@ from dispatch.scenario import Scenario
 from dispatch.service_area import ServiceArea
 from dispatch.simulation import simulate
 from dispatch.travel import EuclideanTravel
-from mobility.simulation import (
+from mobility.sim import (
     Overrides,
+    RegionRef,
     ScenarioError,
     demand_for,
     load_scenario,
@@ -125,11 +127,49 @@ def test_same_seed_same_kpis(addison, morning) -> None:  # type: ignore[no-untyp
     assert [t.origin for t in trips2] != [t.origin for t in trips]
 
 
-def test_more_vehicles_never_serve_fewer(morning) -> None:  # type: ignore[no-untyped-def]
+def _busy(n: int) -> list[subprocess.Popen[str]]:
+    """``n`` processes that each keep a core busy, each running once it has said so."""
+    procs = [subprocess.Popen([sys.executable, "-c", "print('busy', flush=True)\n"
+                               "while True: pass"], stdout=subprocess.PIPE, text=True)
+             for _ in range(n)]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline() == "busy\n"
+    return procs
+
+
+def test_same_kpis_alone_and_under_load(addison) -> None:  # type: ignore[no-untyped-def]
+    """The re-planning works to a count of solutions, never to the clock: the same day gives
+    the same KPIs and the same outcome of every trip alone and while twice as many busy
+    processes as cores compete for the machine. (A busy morning re-planned every quarter
+    hour; homes along the streets only, which spares reading the extract's buildings.)"""
+    sc = load_scenario(addison, None, Overrides(vehicles=3, rate_per_hour=20, seed=7))
+    sc = replace(sc, hours=(7 * 3600.0, 10 * 3600.0), reoptimize_every_s=900.0)
+    trips, _ = demand_for(addison, sc, buildings=np.empty((0, 2)))
+    alone = run(addison, sc, trips, [])
+    busy = _busy(2 * (os.cpu_count() or 2))
+    try:
+        loaded = run(addison, sc, trips, [])
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
+            assert p.stdout is not None
+            p.stdout.close()
+    assert alone.kpis["replanning_saved_min"] > 0  # the optimiser did re-plan the day
+    assert loaded.kpis == alone.kpis
+
+    def outcomes(r):  # type: ignore[no-untyped-def]
+        return {k: (o.status, o.vehicle, o.pickup, o.dropoff)
+                for k, o in r.result.outcomes.items()}
+
+    assert outcomes(loaded) == outcomes(alone)
+
+
+def test_more_vehicles_never_serve_fewer(addison, morning) -> None:  # type: ignore[no-untyped-def]
     """A sweep over 1, 2, 3 vehicles on the same demand, in parallel processes."""
     sc, _, _ = morning
-    results = sweep("addison-vt", DATA, CACHE, variants(sc, [1, 2, 3], []), None, False,
-                    None, workers=2)
+    results = sweep(RegionRef.of(addison, DATA, CACHE), variants(sc, [1, 2, 3], []), None,
+                    workers=2)
     served = [k["served"] + k["no_shows"] for k in results.values()]
     assert list(results) == ["1veh-12perh", "2veh-12perh", "3veh-12perh"]
     assert served == sorted(served) and served[0] < served[-1]
@@ -166,6 +206,41 @@ def test_scenario_errors_name_the_key(addison, tmp_path: Path) -> None:
         bad.write_text(text, encoding="utf-8")
         with pytest.raises(ScenarioError, match=key):
             load_scenario(addison, bad)
+
+
+def test_scenario_tables_are_checked_key_by_key(addison, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The scenario's tables go through the same schema as region.toml: unknown keys, wrong
+    types and values out of range are each named with their table and field, all at once;
+    bad options are named as options."""
+    bad = tmp_path / "s.toml"
+    bad.write_text('seed = "seven"\n[fleet]\nseats = 0\ndoors = 2\n[rules]\nwindow = 15\n'
+                   '[costs]\nper_km = "0.45"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(addison, bad)
+    m = str(exc.value)
+    assert m.startswith(f"{bad}: ") and m.count(";") == 4
+    assert "'seed' must be a whole number from 0 to 2147483648, not 'seven'" in m
+    assert "'fleet.seats' must be a whole number from 1 to 100, not 0" in m
+    assert "'fleet.doors' is not a known key (known: depot, seats, shift, vehicles, " \
+           "wheelchair_places)" in m
+    assert "'rules.window' is not a known key (known: alighting_s, alpha, beta_min" in m
+    assert "'costs.per_km' must be a number from 0 to 10000, not '0.45'" in m
+    with pytest.raises(ScenarioError, match=r"^options: 'fleet.vehicles' must be a whole "
+                       r"number from 1 to 500, not 501$"):
+        load_scenario(addison, None, Overrides(vehicles=501))
+    with pytest.raises(ScenarioError, match=r"^options: 'area' 'atlantis' is neither"):
+        load_scenario(addison, None, Overrides(area="atlantis"))
+
+
+def test_scenario_defaults_are_the_fleet_defaults(addison) -> None:  # type: ignore[no-untyped-def]
+    """Without a file: the region's first area, its first vehicle's depot, 3 vehicles of 7
+    seats and 1 wheelchair place on shift for the hours, 06:00-22:00."""
+    sc = load_scenario(addison, None)
+    (area,) = addison.service_areas
+    assert sc.area.name == area.name and len(sc.vehicles) == 3
+    assert {(v.seats, v.wheelchair_places, v.shift, v.start) for v in sc.vehicles} == {
+        (7, 1, (6 * 3600.0, 22 * 3600.0), area.vehicles[0].start)}
+    assert sc.hours == (6 * 3600.0, 22 * 3600.0) and sc.rules == DispatchParams()
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from api.auth import Principal, new_id
 from api.service import rules
+from api.service.context import Context
 from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
 from api.service.stored_plans import promised
 from api.service.views import BookingView, booking_view
@@ -20,9 +20,6 @@ from api.store.repository import BookingRecord, Repository, reading
 from dispatch.insertion import NoOffer, Offer
 from dispatch.model import Point
 from routing.timebase import NO_BOUND_S, bounded
-
-if TYPE_CHECKING:
-    from api.service.service import BookingService
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,7 @@ def _replayed(repo: Repository, who: Principal, quote_id: str, key: str | None
     return b
 
 
-def book(svc: BookingService, who: Principal, quote_id: str, idempotency_key: str | None
+def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | None
          ) -> tuple[BookingView, bool]:
     """Book a quote: (the booking, whether it was created now). A retried request with the
     same ``Idempotency-Key`` returns the booking made the first time.
@@ -122,7 +119,7 @@ class _Leg:
     dropoff: tuple[float, float]
 
 
-def _checked_leg(svc: BookingService, k: int, leg: RideLegRequest) -> _Leg:
+def _checked_leg(svc: Context, k: int, leg: RideLegRequest) -> _Leg:
     """An itinerary leg checked against the service's rules, its windows in seconds of its
     service day."""
     field = f"itinerary.{k}"
@@ -149,7 +146,7 @@ def _checked_leg(svc: BookingService, k: int, leg: RideLegRequest) -> _Leg:
     return _Leg(area.name, date, leg, (plo, phi), (max(0.0, dlo), dhi))
 
 
-def book_itinerary(svc: BookingService, who: Principal, legs: Sequence[RideLegRequest],
+def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
                    idempotency_key: str | None, rider_id: str | None
                    ) -> tuple[str, list[BookingView], bool]:
     """Book every on-demand leg of a planned itinerary in one transaction: all or none.
@@ -218,7 +215,7 @@ def book_itinerary(svc: BookingService, who: Principal, legs: Sequence[RideLegRe
         return iid, svc.views(repo, made), True
 
 
-def cancel(svc: BookingService, who: Principal, booking_id: str) -> BookingView:
+def cancel(svc: Context, who: Principal, booking_id: str) -> BookingView:
     """Cancel a booking (cancelling twice is harmless).
 
     Raises

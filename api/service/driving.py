@@ -4,16 +4,13 @@ the day's plans and stored with the event."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from api.auth import Principal
+from api.service.context import Context
 from api.service.errors import ConflictError, InvalidRequestError, NotFoundError, not_found
 from api.service.views import BookingView
 from api.store.repository import reading
 from dispatch.model import Point
-
-if TYPE_CHECKING:
-    from api.service.service import BookingService
 
 #: the statuses each event may follow
 NEEDS = {"arrived": ("confirmed", "on_board"), "picked_up": ("confirmed",),
@@ -22,7 +19,7 @@ NEEDS = {"arrived": ("confirmed", "on_board"), "picked_up": ("confirmed",),
 MAX_SKEW = dt.timedelta(days=2)
 
 
-def event(svc: BookingService, who: Principal, vehicle_id: str, kind: str,
+def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
           booking_id: str | None, when: dt.datetime | None, position: Point | None
           ) -> tuple[BookingView | None, bool]:
     """Apply a driver's report; returns (the booking concerned, whether the vehicle now

@@ -5,10 +5,11 @@ offer so that any process can book it until it expires."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import Any
 
 from api.auth import Principal, new_id
 from api.service import rules
+from api.service.context import Context
 from api.service.errors import ConflictError, InvalidRequestError
 from api.service.views import QuoteView, quote_view
 from api.store.models import Quote
@@ -18,22 +19,19 @@ from dispatch.model import Point
 from routing.errors import MobilityError
 from routing.timebase import NO_BOUND_S
 
-if TYPE_CHECKING:
-    from api.service.service import BookingService
-
 #: the dispatcher's reasons as problem codes
 NO_OFFER = {"no vehicle in time": "no-vehicle-available", "capacity": "no-capacity",
             "ride-time limit": "ride-time-limit", "outside shift": "outside-service-hours"}
 
 
-def no_ride(offer: NoOffer, **details: object) -> ConflictError:
+def no_ride(offer: NoOffer, **details: Any) -> ConflictError:
     """The refusal for a request no vehicle can take now."""
     return ConflictError(f"{offer.reason}: {offer.detail}", code=NO_OFFER.get(offer.reason,
                                                                           "no-offer"),
                     title="No ride available", reason=offer.reason, **details)
 
 
-def quote(svc: BookingService, who: Principal, origin: Point, destination: Point,
+def quote(svc: Context, who: Principal, origin: Point, destination: Point,
           when: dt.datetime, time_type: str, passengers: int, wheelchair: bool,
           rider_id: str | None) -> QuoteView:
     """An offer for a ride from ``origin`` to ``destination``: picked up from ``when``

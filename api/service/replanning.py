@@ -16,17 +16,14 @@ import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING
 
+from api.service.context import Context
 from api.service.errors import ConflictError
 from dispatch.insertion import Replanning
 from dispatch.model import Solution
 from dispatch.offload import matrix_for, solve_on_matrix
 from dispatch.solver import solve
 from dispatch.travel import TravelTimes
-
-if TYPE_CHECKING:
-    from api.service.service import BookingService
 
 log = logging.getLogger("mobility.api")
 
@@ -66,7 +63,7 @@ def in_process(job: Replanning, travel: TravelTimes) -> Solution:
     return solve(job.problem, travel, job.params, warm_start=job.warm)
 
 
-def replan(svc: BookingService, area: str, date: dt.date, time_limit_s: float,
+def replan(svc: Context, area: str, date: dt.date, time_limit_s: float,
            solution_limit: int = 0) -> tuple[float, list[str]]:
     """Let the optimiser improve a day's plans: every promise kept, rides not yet picked up
     may change vehicle. Returns (vehicle time saved in s, bookings now on another vehicle).

@@ -193,7 +193,7 @@ class Repository:
                 self.s.execute(stmt.order_by(PlanStop.vehicle_id, PlanStop.seq)).all()]
 
     def replace_plan(self, area: str, date: dt.date, vehicle: str,
-                     stops: Sequence[tuple[str, str]], times: Sequence[float]) -> None:
+                     stops: Sequence[tuple[str, str]], times: Iterable[float]) -> None:
         """Store a vehicle's plan for the day (stop k at ``times[k]``)."""
         self.s.execute(delete(PlanStop).where(PlanStop.vehicle_id == vehicle,
                                               PlanStop.service_date == date))

@@ -8,7 +8,7 @@ import csv
 import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib
 
@@ -19,11 +19,9 @@ from matplotlib.collections import LineCollection  # noqa: E402
 
 from dispatch.kpis import legs  # noqa: E402
 from mobility.region import Region  # noqa: E402
+from mobility.sim.runner import Run  # noqa: E402
 from routing.street_router import StreetRouter  # noqa: E402
 from routing.timebase import clock_text  # noqa: E402
-
-if TYPE_CHECKING:
-    from mobility.simulation import Run
 
 BIN_S = 900  # 15-minute bins for the day plots
 

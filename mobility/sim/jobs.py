@@ -1,12 +1,15 @@
-"""Simulations started from the API: each run is a child process that writes its state to
-``job.json`` in its own folder, so every API process can answer for it and a server
-restart loses no finished report."""
+"""Simulations started from the web app: each run is a child process that simulates and
+reports its variants one after another (the same path as ``mobility simulate``) and writes
+its state to ``job.json`` in its own folder, so every API process can answer for it and a
+server restart loses no finished report. No web framework here: the API holds an instance
+behind its ``Simulator`` protocol."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import json
 import multiprocessing
 import os
@@ -18,7 +21,8 @@ from typing import Any
 
 from mobility.errors import RegionError
 from mobility.region import Region
-from mobility.server import service_areas
+from mobility.sim.scenario import Overrides, load_scenario, variants
+from mobility.sim.variant import RegionRef, simulate_and_report
 
 #: what a job folder may serve (the report's own files)
 _FILES = {"index.html", "kpis.json", "trips.csv", "map.png", "waits.png", "occupancy.png",
@@ -38,14 +42,14 @@ class Simulations:
 
     def start(self, area: str | None, vehicles: list[int], rate_per_hour: float,
               seed: int) -> dict[str, Any]:
-        names = [a.name for a in service_areas(self.region)]
+        names = [a.name for a in self.region.service_areas]
         if not names:
             raise RegionError(f"region {self.region.name} has no on-demand service area to "
                               "simulate")
         if area is not None and area not in names:
             raise RegionError(f"area {area!r} is not a service area of {self.region.name} "
                               f"(known: {', '.join(names)})", field="area")
-        if any(not 1 <= n <= 50 for n in vehicles):
+        if not vehicles or any(not 1 <= n <= 50 for n in vehicles):
             raise RegionError("vehicles must be fleet sizes from 1 to 50", field="vehicles")
         job_id = secrets.token_hex(8)
         folder = self.root / job_id
@@ -57,8 +61,8 @@ class Simulations:
                             for n in vehicles], "error": None, "pid": None,
                "language": self.language}
         _write(folder, job)
-        p = self._ctx.Process(target=_run, args=(str(self.region.config.folder), str(self.data),
-                                                 str(self.cache), str(folder)), daemon=True)
+        ref = RegionRef.of(self.region, self.data, self.cache)
+        p = self._ctx.Process(target=_run, args=(ref, folder), daemon=True)
         p.start()
         job["pid"], job["pid_start"] = p.pid, _start_time(p.pid)
         _merge(folder, pid=p.pid, pid_start=job["pid_start"])
@@ -91,38 +95,32 @@ class Simulations:
         return path if path.is_file() else None
 
 
-def _run(region_root: str, data: str, cache: str, folder_s: str) -> None:
-    """The child process: simulate each variant, write its report, record progress."""
-    from mobility import simulation as simmod
-    from mobility.region import load_region
-    from mobility.report import write_report
-
-    folder = Path(folder_s)
+def _run(ref: RegionRef, folder: Path) -> None:
+    """The child process: simulate and report each variant, record progress."""
     job = _read(folder) or {}
     try:
-        region = load_region(region_root, data=Path(data), cache_dir=Path(cache))
-        variants = job["variants"]
+        region = ref.load()
+        todo = job["variants"]
+        base = load_scenario(region, None, Overrides(
+            rate_per_hour=job["rate_per_hour"], seed=job["seed"], area=job["area"]))
+        scenarios = variants(base, [v["vehicles"] for v in todo], [])
         last = [0.0]
 
         def progress(i: int, k: int, n: int) -> None:
-            now = time.monotonic()
+            now = time.monotonic()  # (how often the file is written, nothing simulated)
             if now - last[0] > 0.5 or k == n:
                 last[0] = now
-                _merge(folder, progress=round((i + (k / n if n else 1)) / len(variants), 3))
+                _merge(folder, progress=round((i + (k / n if n else 1)) / len(todo), 3))
 
         _merge(folder, status="running")
-        for i, v in enumerate(variants):
+        for i, (v, sc) in enumerate(zip(todo, scenarios, strict=True)):
             v["status"] = "running"
-            _merge(folder, variants=variants)
-            sc = simmod.load_scenario(region, None, simmod.Overrides(
-                vehicles=v["vehicles"], rate_per_hour=job["rate_per_hour"], seed=job["seed"],
-                area=job["area"]))
-            trips, notes = simmod.demand_for(region, sc, None, False)
-            r = simmod.run(region, sc, trips, notes,
-                           lambda k, n, i=i: progress(i, k, n))  # type: ignore[misc]
-            write_report(region, r, folder / v["label"], job.get("language", "en"))
+            _merge(folder, variants=todo)
+            r = simulate_and_report(region, sc, folder / v["label"],
+                                    language=job.get("language", "en"),
+                                    progress=functools.partial(progress, i))
             v.update(status="done", kpis=r.kpis)
-            _merge(folder, variants=variants, progress=round((i + 1) / len(variants), 3))
+            _merge(folder, variants=todo, progress=round((i + 1) / len(todo), 3))
         _merge(folder, status="done", progress=1.0)
     except Exception as exc:  # recorded for the planner, who sees it in the app
         msg = str(exc) if isinstance(exc, RegionError) else f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,334 @@
+"""The configuration files' one schema: ``region.toml`` with its ``[[vehicles]]`` tables, and
+a planner's scenario TOML with its ``[fleet]``, ``[rules]`` and ``[costs]`` tables, as
+pydantic models. Their defaults are the library's own (:mod:`dispatch.scenario`,
+:class:`dispatch.insertion.DispatchParams`): one set for every file.
+
+Every problem of a file is reported at once, each naming the file, the table and the field:
+a key as ``'fleet.seats'``, an entry of an array of tables as ``vehicles[1].shift``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+import typing
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
+
+from dispatch.insertion import DispatchParams
+from dispatch.model import DEFAULT_HOURS, DEFAULT_SEATS, DEFAULT_WHEELCHAIR_PLACES, Vehicle
+from dispatch.scenario import Costs, Scenario
+from mobility.errors import RegionError
+from routing.timebase import parse_clock
+
+__all__ = ["CostsTable", "FleetTable", "RegionFile", "RulesTable", "ScenarioFile",
+           "VehicleTable", "fleet", "read_toml", "report", "validate"]
+
+_RULES = DispatchParams()
+_COSTS = Costs()
+
+
+# -- values TOML has no type for ------------------------------------------------------------
+def _clock_pair(v: Any) -> tuple[float, float]:
+    """``["HH:MM", "HH:MM"]`` as seconds after midnight (hours up to 47), ending later."""
+    try:
+        a, b = (float(parse_clock(x, allow_seconds=False)) for x in v)
+    except (TypeError, ValueError):
+        raise ValueError(f'must be ["HH:MM", "HH:MM"], not {v!r}') from None
+    if b <= a:
+        raise ValueError("must end after it starts")
+    return a, b
+
+
+def _lat_lon(v: Any) -> tuple[float, float]:
+    ok = (isinstance(v, list | tuple) and len(v) == 2
+          and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
+          and -90 <= v[0] <= 90 and -180 <= v[1] <= 180)
+    if not ok:
+        raise ValueError(f"must be [latitude, longitude], not {v!r}")
+    return float(v[0]), float(v[1])
+
+
+def _date(v: Any) -> dt.date:
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"is not a YYYY-MM-DD date ({v!r})") from None
+    raise ValueError(f"must be a date (YYYY-MM-DD), not {v!r}")
+
+
+def _zone(v: Any) -> str:
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"is not an IANA time zone ({v!r})") from None
+    return str(v)
+
+
+def _file_names(v: Any) -> list[str]:
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return v
+    raise ValueError(f"must be a file name or a list of file names, not {v!r}")
+
+
+ClockPair = Annotated[tuple[float, float], BeforeValidator(_clock_pair)]
+LatLon = Annotated[tuple[float, float], BeforeValidator(_lat_lon)]
+Date = Annotated[dt.date, BeforeValidator(_date)]
+Zone = Annotated[str, BeforeValidator(_zone)]
+FileNames = Annotated[list[str], BeforeValidator(_file_names)]
+
+
+def _text(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _range(default: float, lo: float, hi: float, kind: str = "a number", unit: str = ""
+           ) -> Any:
+    """A number field from ``lo`` to ``hi``; its description is what errors ask for."""
+    what = f"{kind} from {_text(lo)} to {_text(hi)}" + (f" {unit}" if unit else "")
+    return Field(default, ge=lo, le=hi, description=what)
+
+
+# -- the tables -----------------------------------------------------------------------------
+class _Table(BaseModel):
+    """A TOML table: known keys only, each of TOML's own type (no numbers in strings)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _VehicleKind(_Table):
+    """What a vehicle offers, in every fleet table."""
+
+    seats: int = _range(DEFAULT_SEATS, 1, 100, "a whole number")
+    wheelchair_places: int = _range(DEFAULT_WHEELCHAIR_PLACES, 0, 100, "a whole number")
+
+    @field_validator("wheelchair_places")
+    @classmethod
+    def _within_seats(cls, v: int, info: ValidationInfo) -> int:
+        seats = info.data.get("seats")
+        if seats is not None and v > seats:
+            raise ValueError(f"must be a whole number from 0 to {seats} (the seats), not {v}")
+        return v
+
+
+class VehicleTable(_VehicleKind):
+    """One ``[[vehicles]]`` table of ``region.toml``: a vehicle of the on-demand fleet, its
+    service area (default: the only one), depot and daily shift (local time)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$",
+                    description="1-64 letters, digits, '.', '_' or '-'")
+    area: str | None = Field(default=None, description="the name of a service area of the region")
+    depot: LatLon = Field(description="[latitude, longitude]")
+    shift: ClockPair = DEFAULT_HOURS
+
+    def vehicle(self) -> Vehicle:
+        """The vehicle, starting and ending its shift at the depot."""
+        return Vehicle(self.id, self.depot, self.depot, self.shift, self.seats,
+                       self.wheelchair_places)
+
+
+class RegionFile(_Table):
+    """``region.toml``: where a region's inputs are, how to read them, its on-demand fleet.
+    Unset file names are found in the region's folder."""
+
+    name: str | None = Field(default=None, description="a name")
+    gtfs: FileNames | None = None
+    osm: str | None = Field(default=None, description="a file name")
+    timezone: Zone | None = None
+    country: str | None = Field(default=None, description="a country code such as \"US\"")
+    default_date: Date | None = None
+    service_areas: list[str] | None = Field(default=None,
+                                            description="a list of GeoJSON file names")
+    walk_speed: float = _range(1.33, 0.3, 3.0, "a speed", "m/s")
+    max_transfer_s: int = _range(600, 0, 3600, "whole seconds")
+    vehicles: list[VehicleTable] = Field(default_factory=list,
+                                         description="an array of tables ([[vehicles]])")
+
+
+class FleetTable(_VehicleKind):
+    """A scenario's ``[fleet]``: identical vehicles at one depot (default: the region's
+    depot in the area), on shift for the scenario's hours unless ``shift`` says otherwise."""
+
+    vehicles: int = _range(3, 1, 500, "a whole number")
+    depot: LatLon | None = Field(default=None, description="[latitude, longitude]")
+    shift: ClockPair | None = None
+
+
+class RulesTable(_Table):
+    """A scenario's ``[rules]``: the promised pickup window, the ride-time limit
+    ``alpha`` × direct + ``beta_min``, boarding and alighting times."""
+
+    window_min: float = _range(_RULES.window_s / 60, 1, 240)
+    alpha: float = _range(_RULES.alpha, 1, 10)
+    beta_min: float = _range(_RULES.beta / 60, 0, 240)
+    boarding_s: float = _range(_RULES.boarding_s, 0, 1800)
+    alighting_s: float = _range(_RULES.alighting_s, 0, 1800)
+
+    def params(self) -> DispatchParams:
+        return DispatchParams(window_s=60 * self.window_min, alpha=self.alpha,
+                              beta=60 * self.beta_min, boarding_s=self.boarding_s,
+                              alighting_s=self.alighting_s)
+
+
+class CostsTable(_Table):
+    """A scenario's ``[costs]``: per vehicle-hour on shift, per km, CO₂ per km."""
+
+    per_vehicle_hour: float = _range(_COSTS.per_vehicle_hour, 0, 1e6)
+    per_km: float = _range(_COSTS.per_km, 0, 1e4)
+    co2_kg_per_km: float = _range(_COSTS.co2_kg_per_km, 0, 10)
+
+    def costs(self) -> Costs:
+        return Costs(self.per_vehicle_hour, self.per_km, self.co2_kg_per_km)
+
+
+class ScenarioFile(_Table):
+    """A planner's scenario: service area, requested hours, synthetic demand, fleet, rules
+    and costs. Every key is optional."""
+
+    area: str | None = Field(default=None, description="a service area's name or a GeoJSON file")
+    hours: ClockPair = Scenario.hours
+    rate_per_hour: float = _range(Scenario.rate_per_hour, 0, 10_000)
+    prebooked_share: float = _range(Scenario.prebooked_share, 0, 1)
+    notice_min: float = _range(Scenario.notice_s / 60, 0, 7 * 1440)
+    no_show: float = _range(Scenario.no_show, 0, 1)
+    seed: int = _range(Scenario.seed, 0, 2**31, "a whole number")
+    fleet: FleetTable = FleetTable()
+    rules: RulesTable = RulesTable()
+    costs: CostsTable = CostsTable()
+
+
+# -- reading and reporting ------------------------------------------------------------------
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_toml(path: Path, error: type[RegionError] = RegionError) -> dict[str, Any]:
+    """The tables of a TOML file.
+
+    Raises
+    ------
+    RegionError
+        (or ``error``) if the file is missing or not TOML.
+    """
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: invalid TOML ({exc})") from None
+
+
+def validate(model: type[M], raw: Any, where: str, error: type[RegionError] = RegionError
+             ) -> M:
+    """``raw`` (a file's tables) as ``model``.
+
+    Raises
+    ------
+    RegionError
+        (or ``error``) listing every problem, each with its table and field.
+    """
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise error(report(where, [_problem(model, e) for e in exc.errors()])) from None
+
+
+def report(where: str, problems: list[str]) -> str:
+    """One message for the problems of a file (``where``)."""
+    return f"{where}: " + "; ".join(problems)
+
+
+def fleet(tables: list[VehicleTable], areas: list[str], where: str
+          ) -> tuple[tuple[str, Vehicle], ...]:
+    """The ``[[vehicles]]`` as (service area name, vehicle): each in one of the region's
+    ``areas`` (by default the only one), no id twice.
+
+    Raises
+    ------
+    RegionError
+        Listing every vehicle entry at fault.
+    """
+    problems: list[str] = []
+    out: list[tuple[str, Vehicle]] = []
+    seen: set[str] = set()
+    for k, t in enumerate(tables):
+        if t.id in seen:
+            problems.append(f"vehicles[{k}].id '{t.id}' is used twice")
+        seen.add(t.id)
+        area = t.area if t.area is not None else (areas[0] if len(areas) == 1 else None)
+        if area not in areas:
+            problems.append(f"vehicles[{k}].area must name one of the region's service areas"
+                            f" ({', '.join(areas) or 'none configured'}), not {area!r}")
+            continue
+        out.append((area, t.vehicle()))
+    if problems:
+        raise RegionError(report(where, problems))
+    return tuple(out)
+
+
+def _tables(annotation: Any) -> tuple[type[BaseModel], bool] | None:
+    """The table model a field holds, and whether it holds an array of them."""
+    many = typing.get_origin(annotation) is list
+    inner = typing.get_args(annotation)[0] if many else annotation
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        return inner, many
+    return None
+
+
+def _problem(model: type[BaseModel], err: Any) -> str:
+    """One pydantic error in the files' words: where (table, index, field) and what to fix."""
+    loc = list(err["loc"])
+    parts: list[str] = []
+    table: type[BaseModel] = model
+    info: FieldInfo | None = None
+    indexed = False
+    i = 0
+    while i < len(loc) and isinstance(loc[i], str):
+        key = loc[i]
+        parts.append(key)
+        if key not in table.model_fields:
+            break  # an unknown key
+        info = table.model_fields[key]
+        sub = _tables(info.annotation)
+        if sub is None:
+            break
+        if sub[1]:  # an array of tables: the entry's index
+            if i + 1 >= len(loc) or not isinstance(loc[i + 1], int):
+                break
+            parts[-1] += f"[{loc[i + 1]}]"
+            indexed = True
+            i += 1
+        table, info = sub[0], None
+        i += 1
+    path = ".".join(parts)
+    where = path if indexed else f"'{path}'"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        why = f"is not a known key (known: {', '.join(sorted(table.model_fields))})"
+    elif kind == "missing":
+        why = "is missing" + (f" ({info.description})" if info and info.description else "")
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        why = "must be a table"
+    elif kind == "value_error":
+        why = str(err["ctx"]["error"])
+    elif info is not None and info.description:
+        why = f"must be {info.description}, not {err['input']!r}"
+    else:
+        why = str(err["msg"])
+    return f"{where} {why}"

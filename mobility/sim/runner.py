@@ -1,0 +1,34 @@
+"""One simulated day on a region's streets: the dispatcher serves the trips, the KPIs are
+computed on the same travel times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dispatch.demand import Trip
+from dispatch.kpis import compute_kpis
+from dispatch.scenario import Scenario
+from dispatch.simulation import ProgressFn, SimResult, simulate
+from dispatch.travel import StreetTravel
+from mobility.region import Region
+from routing.street_router import StreetRouter
+
+
+@dataclass
+class Run:
+    """One simulated scenario: its result, KPIs and the demand's notes."""
+
+    scenario: Scenario
+    result: SimResult
+    kpis: dict[str, Any]
+    notes: list[str]
+
+
+def run(region: Region, sc: Scenario, trips: list[Trip], notes: list[str],
+        progress: ProgressFn | None = None) -> Run:
+    """Simulate ``trips`` on the region's car network; ``progress(done, total)`` after each
+    request."""
+    travel = StreetTravel(StreetRouter(region.streets["car"]))
+    res = simulate(sc, trips, travel, progress)
+    return Run(sc, res, compute_kpis(res, travel), notes)
