@@ -90,7 +90,10 @@ async def get_store(request: Request) -> Store:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.store.session() as s:
+    """A read-only snapshot of the store for a route that only reads. Routes that write do
+    so in their own transaction (``api.store.repository.writing``), committed before they
+    answer: a client's next request must see what the answer reported."""
+    with request.app.state.store.snapshot() as s:
         yield s
 
 

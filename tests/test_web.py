@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api_helpers import ADDISON_TZ
+from tests.api_helpers import NOW
 from tests.conftest import CACHE, DATA, ROOT
 from tests.server_process import Server, cli
 
@@ -39,7 +39,9 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
 def _serve(tmp: Path, region: str, tile_url: str | None = None) -> Server:
     env = {**os.environ, "MOBILITY_DB_URL": f"sqlite:///{tmp / 'm.db'}",
            "MOBILITY_CACHE": str(CACHE), "MOBILITY_DATA": str(DATA),
-           "MOBILITY_SIM_DIR": str(tmp / "sims"), "MOBILITY_REPLAY_FEED": "true"}
+           "MOBILITY_SIM_DIR": str(tmp / "sims"), "MOBILITY_REPLAY_FEED": "true",
+           # the server's clock and the browser's start on the tests' Tuesday morning
+           "MOBILITY_CLOCK_START": NOW.isoformat()}
     srv = Server(env, region, tmp / "server.log")
     if tile_url:
         srv.env["MOBILITY_TILE_URL"] = tile_url.replace("{server}", srv.url)
@@ -81,14 +83,18 @@ def _page(browser: Any, server: Server) -> Iterator[Any]:
     """A fresh browser context (empty storage) on the app; it fails the test on a script
     error or on any request that leaves the server (the app must work offline)."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 950}, locale="en-US")
+    ctx.clock.install(time=NOW)  # the same day as the server's clock, whatever today is
     pg = ctx.new_page()
     errors: list[str] = []
     outside: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text
           else None)
+    requested: list[str] = []  # (the page's own performance entries are the fake clock's)
+    pg.on("request", lambda r: requested.append(r.url))
     pg.on("request", lambda r: None if r.url.startswith((server.url, "data:", "blob:"))
           else outside.append(r.url))
+    pg.requested = requested  # type: ignore[attr-defined]
     pg.on("dialog", lambda d: d.accept())
     pg.goto(server.url + "/")
     pg.wait_for_selector("body[data-ready=true]", timeout=60_000)
@@ -117,7 +123,8 @@ def assert_accessible(pg: Any) -> None:
 
 
 def tomorrow_input(hour: int) -> str:
-    d = dt.datetime.now(ADDISON_TZ).date() + dt.timedelta(days=1)
+    """The day after the tests' ``NOW`` (a Wednesday), as the date-time field wants it."""
+    d = NOW.date() + dt.timedelta(days=1)
     return f"{d.isoformat()}T{hour:02d}:00"
 
 
@@ -365,8 +372,7 @@ def test_a_german_region_opens_in_german_and_plans(browser: Any, rhein_neckar: A
                  tile_url="{server}/tiles/{z}/{x}/{y}.png")
     try:
         for pg in _page(browser, srv):
-            tiles = pg.evaluate("performance.getEntriesByType('resource').map(e => e.name)"
-                                ".filter(u => u.includes('/tiles/'))")
+            tiles = [u for u in pg.requested if "/tiles/" in u]
             assert tiles and all(u.startswith(srv.url + "/tiles/") for u in tiles)
             assert pg.get_attribute("html", "lang") == "de"
             assert pg.inner_text("#tab-rider") == "Fahren"

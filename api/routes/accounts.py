@@ -14,6 +14,7 @@ from api.problems import Problem
 from api.routes.quotes import PROBLEM
 from api.schemas.accounts import Me, SignupRequest, SignupResponse
 from api.store.models import ApiKey, Rider
+from api.store.repository import writing
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -23,8 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
              responses={403: {"description": "sign-up is closed", **PROBLEM},
                         429: {"description": "too many sign-ups from this address",
                               **PROBLEM}})
-def sign_up(body: SignupRequest, s: SessionDep, svc: ServiceDep, request: Request
-            ) -> SignupResponse:
+def sign_up(body: SignupRequest, svc: ServiceDep, request: Request) -> SignupResponse:
     """The key is shown once; the web app keeps it in the browser. Closed (403) when the
     operator sets ``MOBILITY_OPEN_SIGNUP=false`` — dispatchers then create riders. At most
     10 sign-ups per client address and hour (429 with ``Retry-After``)."""
@@ -37,10 +37,11 @@ def sign_up(body: SignupRequest, s: SessionDep, svc: ServiceDep, request: Reques
         raise Problem(429, "too-many-signups", "Too many sign-ups", "too many accounts were "
                       "created from this address; try again later",
                       headers={"Retry-After": str(math.ceil(wait))})
-    key = create_key(s, "rider", label="web sign-up", rider_name=body.name,
-                     rider_phone=body.phone)
-    row = s.get_one(ApiKey, key.split("_")[1])
-    assert row.rider_id is not None
+    with writing(svc.store) as repo:  # committed before the answer: the key works at once
+        key = create_key(repo.s, "rider", label="web sign-up", rider_name=body.name,
+                         rider_phone=body.phone)
+        row = repo.s.get_one(ApiKey, key.split("_")[1])
+        assert row.rider_id is not None
     return SignupResponse(key=key, rider_id=row.rider_id, role="rider")
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth import new_id
-from api.deps import CallerDep, SessionDep, StaffDep
+from api.deps import CallerDep, ServiceDep, SessionDep, StaffDep
 from api.problems import not_found
 from api.schemas.riders import RiderRequest, RiderResponse
 from api.store.models import Rider
+from api.store.repository import writing
 
 router = APIRouter(prefix="/api/v1/riders", tags=["riders"])
 
@@ -18,10 +19,11 @@ def _out(r: Rider) -> RiderResponse:
 
 
 @router.post("", response_model=RiderResponse, status_code=201, summary="Create a rider")
-def create_rider(body: RiderRequest, s: SessionDep, _: StaffDep) -> RiderResponse:
-    r = Rider(id=new_id("r_"), name=body.name, phone=body.phone)
-    s.add(r)
-    s.flush()
+def create_rider(body: RiderRequest, svc: ServiceDep, _: StaffDep) -> RiderResponse:
+    r = Rider(id=new_id("r_"), name=body.name, phone=body.phone,
+              created_at=svc.timing.now())
+    with writing(svc.store) as repo:  # committed before the answer: bookable at once
+        repo.s.add(r)
     return _out(r)
 
 
