@@ -66,8 +66,11 @@ RAISED: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/api/v1/vehicles/{vehicle_id}/events"): {
         409: "the event does not fit the booking's status (`/problems/wrong-status`)"},
     ("POST", "/api/v1/plans/replan"): {
-        404: "no such service area (`/problems/not-found`)"},
+        404: "no such service area (`/problems/not-found`)",
+        409: "the plans changed while the optimiser worked: re-plan again "
+             "(`/problems/plans-changed`)"},
     ("POST", "/api/v1/accounts"): {
+        409: DESCRIPTIONS[409], 503: DESCRIPTIONS[503],
         403: "sign-up is closed (`/problems/signup-closed`)",
         429: "too many sign-ups from this address; retry after `Retry-After` seconds"},
     ("POST", "/api/v1/simulations"): {

@@ -7,6 +7,7 @@ schema as well as refusals."""
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -19,6 +20,9 @@ from schemathesis.checks import (
 EXAMPLES = 30  # per operation
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
+
+# thousands of generated requests: not in the fast lane
+pytestmark = pytest.mark.slow
 
 
 def test_no_server_errors(api) -> None:  # type: ignore[no-untyped-def]

@@ -39,6 +39,9 @@ from tests.server_process import Server, cli
 
 PLACES = [MIDDLEBURY, BRISTOL, VERGENNES, WEYBRIDGE, EAST_MIDDLEBURY]
 
+# real server processes: not in the fast lane
+pytestmark = pytest.mark.slow
+
 
 def _env(db_url: str) -> dict[str, str]:
     """The server's settings: a fresh store, the tests' data and cache, and its clock

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
@@ -39,6 +40,7 @@ def _mobility(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_keys_cli_creates_lists_and_revokes(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'k.db'}"
     env = {**os.environ, "MOBILITY_DB_URL": url}

@@ -259,6 +259,7 @@ def _wait(c: TestClient, sim_id: str, headers: dict[str, str], timeout: float = 
     raise AssertionError(f"simulation {sim_id} did not finish: {job}")
 
 
+@pytest.mark.slow
 def test_a_simulation_runs_in_the_background(web: TestClient, addison: Region) -> None:
     staff = {"Authorization": f"Bearer {key(_store(web), 'dispatcher')}"}
     r = web.post("/api/v1/simulations", headers=staff,

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "mobility", *args], capture_output=True,
@@ -66,6 +68,7 @@ def test_broken_feed_in_region_is_reported_not_raised(tiny_region: Path, tmp_pat
     assert "calendar_dates.txt:2 [date]" in res.stderr.replace("\n", " ")
 
 
+@pytest.mark.slow
 def test_route_parses_as_the_api_does(addison_planner: object) -> None:
     """``mobility route`` reads its endpoints and time with the HTTP API's rules (one copy,
     api.plan_query): the same query gives the API's answer, and bad input the API's
@@ -109,6 +112,7 @@ print(json.dumps({"exit": code, "web": web}), file=sys.stderr)
 """
 
 
+@pytest.mark.slow
 def test_simulate_imports_no_web_framework(addison: object, tmp_path: Path) -> None:
     """``mobility simulate`` (here on a two-request demand file, report included) runs
     without FastAPI, Starlette or SQLAlchemy: the simulation does not depend on the API."""

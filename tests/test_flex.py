@@ -126,6 +126,7 @@ def test_feed_without_on_demand_service_is_an_error(tmp_path: Path) -> None:
     assert not f.areas and any("no on-demand service" in p.message for p in f.report.errors)
 
 
+@pytest.mark.slow
 def test_cli_flex_import_json() -> None:
     r = subprocess.run([sys.executable, "-m", "mobility", "flex", "import",
                         str(FLEX / "uckermark-rufbus.zip"), "--json"], cwd=ROOT,

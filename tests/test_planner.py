@@ -216,6 +216,7 @@ def test_transfers_file_matches_the_network(addison: Region, planners: dict,
         assert int(row["duration_s"]) == pytest.approx(np.ceil(metres / 1.33), abs=1)
 
 
+@pytest.mark.slow
 def test_cli_route_json(addison: Region) -> None:
     res = subprocess.run(
         [sys.executable, "-m", "mobility", "route", "--from", "44.0149,-73.1650", "--to",

@@ -45,7 +45,7 @@ def _queries(region: Region, n: int, seed: int) -> list[tuple[int, int, int]]:
              int(rng.integers(6 * 3600, 20 * 3600))) for _ in range(n)]
 
 
-@pytest.mark.parametrize("name", ["addison", "rhein_neckar"])
+@pytest.mark.parametrize("name", ["addison", pytest.param("rhein_neckar", marks=pytest.mark.slow)])
 def test_earliest_arrival_everywhere_equals_reference(name: str, setups: dict) -> None:
     """1,000 random queries; every stop's earliest arrival must agree (100 %)."""
     region, router, ref = setups[name]
@@ -59,7 +59,7 @@ def test_earliest_arrival_everywhere_equals_reference(name: str, setups: dict) -
     assert agree == 1000
 
 
-@pytest.mark.parametrize("name", ["addison", "rhein_neckar"])
+@pytest.mark.parametrize("name", ["addison", pytest.param("rhein_neckar", marks=pytest.mark.slow)])
 def test_pareto_sets_equal_reference_and_are_non_dominated(name: str, setups: dict) -> None:
     region, router, ref = setups[name]
     nonempty = 0
@@ -72,7 +72,7 @@ def test_pareto_sets_equal_reference_and_are_non_dominated(name: str, setups: di
     assert nonempty > 100
 
 
-@pytest.mark.parametrize("name", ["addison", "rhein_neckar"])
+@pytest.mark.parametrize("name", ["addison", pytest.param("rhein_neckar", marks=pytest.mark.slow)])
 def test_arrive_by_consistent_with_forward(name: str, setups: dict) -> None:
     region, router, ref = setups[name]
     date = DATES[name]

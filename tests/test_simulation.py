@@ -165,6 +165,7 @@ def test_same_kpis_alone_and_under_load(addison) -> None:  # type: ignore[no-unt
     assert outcomes(loaded) == outcomes(alone)
 
 
+@pytest.mark.slow
 def test_more_vehicles_never_serve_fewer(addison, morning) -> None:  # type: ignore[no-untyped-def]
     """A sweep over 1, 2, 3 vehicles on the same demand, in parallel processes."""
     sc, _, _ = morning
@@ -249,6 +250,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_writes_a_self_contained_report(tmp_path: Path) -> None:
     scen = tmp_path / "s.toml"
     scen.write_text('hours = ["07:00", "10:00"]\nrate_per_hour = 8\nseed = 3\n'
@@ -268,6 +270,7 @@ def test_cli_writes_a_self_contained_report(tmp_path: Path) -> None:
     assert len(rows) == k["requests"] + 1
 
 
+@pytest.mark.slow
 def test_cli_refuses_bad_demand_with_line_numbers(tmp_path: Path) -> None:
     f = tmp_path / "d.csv"
     f.write_text("time,origin_lat,origin_lon,destination_lat,destination_lon\n"

@@ -32,8 +32,9 @@ CORNWALL = (43.9634, -73.2151)  # homes outside walking distance of any stop
 RIDER_NAME, RIDER_PHONE = "Erika Mustermann", "+1 802 555 0142"
 CALLER_NAME, CALLER_PHONE = "Hildegard Anrufer", "+1 802 555 0177"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not "
-                                "installed (test.sh installs it: apt-get install chromium)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not installed (test.sh installs it: apt-get install chromium)")]
 
 
 def _serve(tmp: Path, region: str, tile_url: str | None = None) -> Server:

@@ -68,7 +68,7 @@ class DayPlans:
         key = (area, date)
         if max_age_s > 0:
             with self._lock:
-                fresh = time.monotonic() - self._seen.get(key, -1e9) <= max_age_s
+                fresh = time.monotonic() - self._seen.get(key, float("-inf")) <= max_age_s
                 hit = self._days.get(key) if fresh else None
             if hit is not None:
                 return hit
