@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mobility.dispatch")
 _VERSIONS = itertools.count(1)
+#: plans visiting at most this many distinct places are quoted from those places' searches
+FEW_PLACES = 4
 
 
 @dataclass(frozen=True)
@@ -278,12 +280,7 @@ class Dispatcher:
         plans = list(self.plans.values())
         pts_per = [p.points for p in plans]
         flat = [pt for pts in pts_per for pt in pts]
-        # four searches in all (from and to the pickup, from and to the drop-off), and the
-        # ride itself, which making the request searched already
-        to_p = self.travel.many_to_one(flat, r.pickup)
-        from_p = self.travel.one_to_many(r.pickup, flat)
-        to_d = self.travel.many_to_one(flat, r.dropoff)
-        from_d = self.travel.one_to_many(r.dropoff, flat)
+        to_p, from_p, to_d, from_d = self._legs_to(flat, r.pickup, r.dropoff)
         t_pd = (ride_s if ride_s is not None
                 else float(self.travel.one_to_many(r.pickup, [r.dropoff])[0]))
         best: Offer | None = None
@@ -321,6 +318,26 @@ class Dispatcher:
         if best is not None:
             return best
         return NoOffer(r, *self._reason(r, codes, t_pd))
+
+    def _legs_to(self, flat: list[Point], pickup: Point, dropoff: Point
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Travel times from every planned place to the pickup and from the pickup to it,
+        and the same for the drop-off. Four searches from the new places in all; but when
+        the plans visit only a few places (an empty day: the depots), the times are read
+        from those places' own searches instead, which the travel provider keeps for places
+        asked about again and again."""
+        few = list(dict.fromkeys(flat))
+        if len(few) > FEW_PLACES:
+            return (self.travel.many_to_one(flat, pickup),
+                    self.travel.one_to_many(pickup, flat),
+                    self.travel.many_to_one(flat, dropoff),
+                    self.travel.one_to_many(dropoff, flat))
+        at = [few.index(pt) for pt in flat]
+        legs = np.array([[float(self.travel.one_to_many(u, [pickup])[0]),
+                          float(self.travel.many_to_one([pickup], u)[0]),
+                          float(self.travel.one_to_many(u, [dropoff])[0]),
+                          float(self.travel.many_to_one([dropoff], u)[0])] for u in few])
+        return legs[at, 0], legs[at, 1], legs[at, 2], legs[at, 3]
 
     def _reason(self, r: Request, codes: list[int], t_pd: float) -> tuple[str, str]:
         if t_pd > r.max_ride:

@@ -323,7 +323,15 @@ def serve(
               f"(web app: http://{host}:{port}/, docs: http://{host}:{port}/docs)",
               highlight=False)
     if workers == 1:
-        uvicorn.run(app_, host=host, port=port, access_log=access_log, log_level="info")
+        # our own socket, as for several workers: asyncio then turns Nagle's algorithm off,
+        # and no answer waits ~40 ms for a delayed ACK
+        try:
+            sock = server.listen(host, port)
+        except OSError as exc:
+            _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+            return
+        config = uvicorn.Config(app_, access_log=access_log, log_level="info")
+        uvicorn.Server(config).run(sockets=[sock])
         return
     os.environ[server.REGION_ENV] = str(region or s.region)
     os.environ["MOBILITY_DATA"], os.environ["MOBILITY_CACHE"] = str(s.data), str(s.cache)
