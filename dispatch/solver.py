@@ -199,7 +199,8 @@ def solve(problem: Problem, travel: TravelTimes, params: SolverParams = SolverPa
                 best = found
     else:
         remaining = limit if reproducible else max(0.5, limit - (time.perf_counter() - t0))
-        found = _run(problem, data, params, params.first_solution, remaining, start_routes)
+        found = _run(problem, data, params, params.first_solution, remaining, start_routes,
+                     scratch=warm_start is None)
         if found is not None and (best is None or found[0] <= best[0]):
             best = found
     if best is None:
@@ -209,9 +210,11 @@ def solve(problem: Problem, travel: TravelTimes, params: SolverParams = SolverPa
 
 
 def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
-         seconds: float, start: list[list[int]] | None
+         seconds: float, start: list[list[int]] | None, scratch: bool = True
          ) -> tuple[float, list[list[int]]] | None:
-    """One OR-Tools search; returns (objective, node sequences per vehicle without depots)."""
+    """One OR-Tools search; returns (objective, node sequences per vehicle without depots).
+    ``start``: routes to begin from; if they cannot be read, a search from scratch follows
+    only with ``scratch``."""
     points, pick, dur, dist, service = data
     n_veh = len(problem.vehicles)
     scale = params.scale
@@ -287,6 +290,12 @@ def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
             [[manager.NodeToIndex(x) for x in seq] for seq in start], True)
         if initial is not None:
             assignment = routing.SolveFromAssignmentWithParameters(initial, sp)
+        elif not scratch:
+            # the given plans do not fit the integer model (times rounded up): a search from
+            # scratch with every booking required would rarely find one, and spend its whole
+            # budget trying — keep the plans as they are instead
+            log.info("the warm start does not fit the optimiser's model: no search")
+            return None
     if assignment is None:
         assignment = routing.SolveWithParameters(sp)
     if params.solution_limit and time.perf_counter() - t0 >= 0.99 * seconds:
