@@ -249,16 +249,25 @@ async def load(args: argparse.Namespace, url: str, rider_key: str,
             except (httpx.HTTPError, ValueError):
                 return time.perf_counter() - t, 0, 0
 
-        async def ride(body: dict[str, Any]) -> Attempt:
+        async def quote(body: dict[str, Any]) -> tuple[Attempt, httpx.Response | None]:
             t = time.perf_counter()
             try:
                 r = await client.post("/api/v1/quotes", json=body, headers=auth)
             except httpx.HTTPError:
-                return Attempt(time.perf_counter() - t, 0)
+                return Attempt(time.perf_counter() - t, 0), None
             a = Attempt(time.perf_counter() - t, r.status_code)
             if r.status_code != 201:
                 with contextlib.suppress(ValueError):
                     a.problem = str(r.json().get("type", "")).rsplit("/", 1)[-1]
+            return a, r
+
+        async def quote_only(body: dict[str, Any]) -> Attempt:
+            return (await quote(body))[0]
+
+        async def ride(body: dict[str, Any]) -> Attempt:
+            t = time.perf_counter()
+            a, r = await quote(body)
+            if r is None or r.status_code != 201:
                 return a
             try:
                 b = await client.post("/api/v1/bookings", json={"quoteId": r.json()["id"]},
@@ -280,18 +289,6 @@ async def load(args: argparse.Namespace, url: str, rider_key: str,
         out["plan"] = await measured(plans[: args.plan_requests], plan)
         # (3) quote + book
         out["book"] = await measured(rides[: args.book_requests], ride)
-
-        async def quote_only(body: dict[str, Any]) -> Attempt:
-            t = time.perf_counter()
-            try:
-                r = await client.post("/api/v1/quotes", json=body, headers=auth)
-            except httpx.HTTPError:
-                return Attempt(time.perf_counter() - t, 0)
-            a = Attempt(time.perf_counter() - t, r.status_code)
-            if r.status_code != 201:
-                with contextlib.suppress(ValueError):
-                    a.problem = str(r.json().get("type", "")).rsplit("/", 1)[-1]
-            return a
 
         # (4) quotes alone, against the day the bookings filled (every quote searches the
         # vehicles' plans as they now are)
