@@ -57,8 +57,8 @@ class BookingService:
     params, config, clock
         Dispatch rules, service limits and the clock (default: the machine's).
     optimiser
-        Runs re-planning tasks; default: a child process (OR-Tools holds the GIL for the
-        whole search, which would stall every other request of this process).
+        Runs re-planning tasks; default: a child process (OR-Tools holds Python's lock for
+        long stretches of a search, which would stall every other request of this process).
     """
 
     def __init__(self, areas: Sequence[ServiceArea], travel: TravelTimes, timezone: str,
