@@ -93,17 +93,18 @@ def test_snapshot_sees_one_state(store: Store) -> None:
     from sqlalchemy import update
 
     from api.store.models import PlanVersion
+    from api.store.repository import Repository
 
     day = dt.date(2030, 1, 2)
     with store.session() as s:
         store.lock_day(s, "a", day)
     with store.snapshot() as snap:
-        before = store.read_version(snap, "a", day)
+        before = Repository(snap).version("a", day)
         with store.session() as other:  # another connection commits meanwhile
             other.execute(update(PlanVersion).values(version=PlanVersion.version + 1))
-        assert store.read_version(snap, "a", day) == before
+        assert Repository(snap).version("a", day) == before
     with store.session() as s:
-        assert store.read_version(s, "a", day) == before + 1
+        assert Repository(s).version("a", day) == before + 1
 
 
 def test_listing_bookings_takes_a_constant_number_of_queries(api) -> None:  # type: ignore[no-untyped-def]

@@ -130,8 +130,3 @@ class DayPlans:
             while len(self._days) > self.max_days:
                 old, _ = self._days.popitem(last=False)
                 self._seen.pop(old, None)
-
-    def forget(self, area: str, date: dt.date) -> None:
-        with self._lock:
-            self._days.pop((area, date), None)
-            self._seen.pop((area, date), None)

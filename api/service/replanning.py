@@ -2,8 +2,9 @@
 
 OR-Tools holds Python's global interpreter lock for long stretches of a search (a plain
 search held it for all of its 3 seconds here), so a search in the API process could stop
-every other request of that process (``/health`` included) for up to its time limit. The search therefore runs in a child process, on a snapshot of the day's plans
-and a travel-time matrix computed here; bookings go on meanwhile. Its result is taken under
+every other request of that process (``/health`` included) for up to its time limit. The
+search therefore runs in a child process, on a snapshot of the day's plans and a travel-time
+matrix computed here; bookings go on meanwhile. Its result is taken under
 the day's lock only if the plans did not change in the meantime (else the dispatcher is
 asked to try again).
 """

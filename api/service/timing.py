@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from api.service.clock import Clock
 from api.service.errors import InvalidRequestError
-from routing.timebase import moment_at, service_day_midnight
+from routing.timebase import day_seconds, moment_at, service_day_midnight
 
 
 class Timing:
@@ -45,8 +45,7 @@ class Timing:
 
     def day_seconds(self, moment: dt.datetime, field: str = "time") -> tuple[dt.date, float]:
         """(service date, seconds after its midnight) of a moment, in the region's zone."""
-        m = self.local(moment, field)
-        return m.date(), (m - service_day_midnight(m.date(), self.tz)).total_seconds()
+        return day_seconds(self.local(moment, field), self.tz)
 
     def seconds_on(self, date: dt.date, moment: dt.datetime, field: str = "time") -> float:
         """A moment as seconds after ``date``'s midnight (negative before, past 24 h after)."""

@@ -83,24 +83,10 @@ class Store:
                                                 "postgresql_readonly": True})
             yield s
 
-    @contextmanager
-    def day(self, area: str, date: dt.date) -> Iterator[tuple[Session, int]]:
-        """A transaction holding the lock of one service area's day: (session, the plans'
-        stored version). Threads of this process queue on a lock first, so that one
-        database connection at a time waits for the row."""
-        with self.thread_lock(area, date), self.session() as s:
-            yield s, self.lock_day(s, area, date)
-
     def thread_lock(self, area: str, date: dt.date) -> threading.Lock:
         """This process's lock of one service area's day (days may share one: it only keeps
         this process's threads from queueing at the database one connection each)."""
         return self._day_locks[hash((area, date)) % _DAY_LOCKS]
-
-    def read_version(self, s: Session, area: str, date: dt.date) -> int:
-        """The stored plan version of a day, without locking it (0 if none is stored)."""
-        v = s.execute(select(PlanVersion.version).where(
-            PlanVersion.area == area, PlanVersion.service_date == date)).scalar_one_or_none()
-        return int(v or 0)
 
     def lock_day(self, s: Session, area: str, date: dt.date) -> int:
         ins: Any = sqlite_insert if self.is_sqlite else pg_insert

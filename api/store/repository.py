@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.store.db import Store
@@ -60,13 +60,6 @@ class Repository:
     # -- riders and vehicles ------------------------------------------------------------
     def rider(self, rider_id: str) -> Rider | None:
         return self.s.get(Rider, rider_id)
-
-    def riders(self, ids: Iterable[str]) -> dict[str, Rider]:
-        ids = set(ids)
-        if not ids:
-            return {}
-        return {r.id: r for r in self.s.execute(
-            select(Rider).where(Rider.id.in_(ids))).scalars()}
 
     def vehicle(self, vehicle_id: str) -> VehicleRow | None:
         return self.s.get(VehicleRow, vehicle_id)
@@ -228,9 +221,6 @@ class Repository:
             select(Booking, Quote, Rider).join(Quote, Booking.quote_id == Quote.id)
             .join(Rider, Booking.rider_id == Rider.id)
             .where(Booking.vehicle_id == vehicle, Booking.service_date == date)).all()]
-
-    def count(self, model: type) -> int:
-        return int(self.s.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 @contextmanager

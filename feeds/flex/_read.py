@@ -25,6 +25,7 @@ from shapely.ops import unary_union
 from dispatch.service_area import BookingRule, ServiceArea
 from feeds.gtfs._tables import TableSource
 from feeds.report import ValidationReport
+from routing.timebase import parse_clock
 
 WINDOW_START = ("start_pickup_drop_off_window", "start_pickup_dropoff_window",
                 "min_arrival_time")
@@ -62,10 +63,7 @@ class FlexFeed:
 def _seconds(text: str) -> float | None:
     """``HH:MM:SS`` (hours may pass 24) as seconds; None if blank."""
     text = (text or "").strip()
-    if not text:
-        return None
-    h, m, s = (int(x) for x in text.split(":"))
-    return h * 3600.0 + m * 60 + s
+    return float(parse_clock(text)) if text else None
 
 
 def _notice_s(text: str) -> float | None:
