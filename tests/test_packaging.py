@@ -323,3 +323,54 @@ def test_wheel_build_without_npm_stops_with_what_to_install(tmp_path: Path) -> N
     assert "error: cannot build mobility: npm is needed" in out, out[-3000:]
     assert "apt-get install npm" in out and "Traceback" not in out
     assert not list(tmp_path.glob("dist/*.whl"))
+
+
+# -- finding a Python ------------------------------------------------------------------------
+def _pyenv_shims(folder: Path, missing: list[str]) -> None:
+    """Shims as pyenv installs them: one per version, complaining when it is not installed."""
+    folder.mkdir()
+    for name in missing:
+        shim = folder / name
+        shim.write_text(f'#!/bin/sh\necho "pyenv: {name}: command not found" >&2\nexit 127\n')
+        shim.chmod(0o755)
+    (folder / "python3").symlink_to(sys.executable)
+
+
+def test_venv_helper_probes_pythons_quietly_and_names_the_one_it_uses(tmp_path: Path) -> None:
+    """Behind pyenv shims for missing versions, ``ensure_venv`` prints one line, not the
+    shims' complaints (an existing, current .venv: nothing is installed)."""
+    _pyenv_shims(tmp_path / "shims", ["python3.13", "python3.12", "python3.11"])
+    project = tmp_path / "project"
+    (project / ".venv" / "bin").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("")
+    (project / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    stamp = project / ".venv" / ".installed-__test__"  # ".[test]\n", letters kept
+    stamp.touch()
+    os.utime(stamp, (time.time() + 60, time.time() + 60))  # newer than pyproject.toml
+    script = f'source {ROOT / "scripts" / "venv.sh"} && ensure_venv ".[test]"'
+    res = subprocess.run(["bash", "-c", script], cwd=project, capture_output=True, text=True,
+                         env={**os.environ, "PATH": f"{tmp_path / 'shims'}:/usr/bin:/bin"},
+                         timeout=60, check=False)
+    assert res.returncode == 0, res.stderr
+    assert "command not found" not in res.stderr
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert res.stderr.splitlines() == [
+        f"mobility: Python {version} ({os.path.realpath(sys.executable)}) in .venv"]
+
+
+def test_venv_helper_without_a_recent_python_says_what_it_found(tmp_path: Path) -> None:
+    shims = tmp_path / "shims"
+    _pyenv_shims(shims, ["python3.13", "python3.12", "python3.11"])
+    (shims / "python3").unlink()
+    old = shims / "python3"
+    old.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "Python 3.8.10" && exit 0\n'
+                   'exit 1\n')
+    old.chmod(0o755)
+    script = f'source {ROOT / "scripts" / "venv.sh"} && ensure_venv .'
+    res = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                         env={**os.environ, "PATH": f"{shims}:/usr/bin:/bin"}, timeout=60,
+                         check=False)
+    assert res.returncode == 1
+    assert res.stderr.splitlines() == [
+        "mobility needs Python 3.11 or newer (python3 --version says: Python 3.8.10)"]
+    assert not (tmp_path / ".venv").exists()
