@@ -172,28 +172,41 @@ def route(
     window: Annotated[int | None, typer.Option("--window", help="range query: every "
                                                "itinerary leaving within this many minutes")
                       ] = None,
+    on_demand: Annotated[bool, typer.Option(
+        "--on-demand/--no-on-demand", help="include the region's on-demand rides, quoted "
+        "against the day's plans in the store (MOBILITY_DB_URL) or an empty fleet")] = True,
     data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Plan journeys (walk + scheduled transit) between two places."""
+    """Plan journeys (walk, scheduled transit and on-demand rides) between two places: the
+    itineraries GET /api/v1/plan answers for the same inputs."""
+    from contextlib import nullcontext
+
     from api.otp import plan_to_otp
     from api.plan_query import parse_plan_input
     from mobility.planning import RegionPlanner
+    from mobility.rides import RideSource, ride_offers
 
     if not from_ or not to:
         _fail("give both --from and --to (LAT,LON or stop:<stop_id>)")
     s = _settings(data, cache)
     reg = _load(region, s, quiet=as_json)
     with _errors():
-        planner = RegionPlanner(reg)
+        planner = RegionPlanner(reg, replay=s.replay_feed)
         # the HTTP API's rules, with this command's option names in the errors
         q = parse_plan_input(planner, from_, to, at, fields=("--from", "--to", "--at"))
-        result = planner.plan(q.origin, q.destination, q.date, q.time_s, arrive_by=arrive_by,
-                              wheelchair=wheelchair, max_transfers=max_transfers,
-                              window_s=window * 60 if window is not None else None)
-        doc = plan_to_otp(result, planner.timetable, q.date, planner.tz)
+        rides = (ride_offers(planner, s, q.date) if on_demand
+                 else nullcontext(RideSource(False, "left out (--no-on-demand)")))
+        with rides as source:
+            result = planner.plan(q.origin, q.destination, q.date, q.time_s,
+                                  arrive_by=arrive_by, wheelchair=wheelchair,
+                                  max_transfers=max_transfers,
+                                  window_s=window * 60 if window is not None else None)
+            doc = plan_to_otp(result, planner.timetable, q.date, planner.tz)
     if as_json:
+        sys.stderr.write(f"on-demand: {source.description}\n")
         sys.stdout.write(json.dumps(doc) + "\n")
         return
+    out.print(f"on-demand: {escape(source.description)}", highlight=False, soft_wrap=True)
     _print_itineraries(doc, reg.timezone)
 
 
@@ -219,6 +232,11 @@ def _print_itineraries(doc: dict, timezone: str) -> None:
         for leg in it["legs"]:
             if leg["mode"] == "WALK":
                 legs.append(f"walk {round(leg['duration'] / 60)} min")
+            elif leg["mode"] == "ON_DEMAND":
+                pick = leg["bookingInfo"]["pickupWindow"]
+                legs.append(f"on-demand ride: {leg['from']['name']} → {leg['to']['name']} "
+                            f"{clock(leg['endTime'])}, pickup {clock(pick['start'])}–"
+                            f"{clock(pick['end'])}")
             else:
                 name = leg["routeShortName"] or leg["routeLongName"]
                 legs.append(f"{leg['mode'].lower()} {name}: {leg['from']['name']} "

@@ -58,6 +58,18 @@ class Store:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
+    def is_current(self) -> bool:
+        """Whether the database holds the newest schema (read-only: nothing is created)."""
+        from alembic.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+        try:
+            with self.engine.connect() as conn:
+                return bool(MigrationContext.configure(conn).get_current_revision() == head)
+        except SQLAlchemyError:
+            return False
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as conn:
