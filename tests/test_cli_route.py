@@ -24,6 +24,9 @@ from tests.api_helpers import (
     VERGENNES,
     WEYBRIDGE,
     ApiUnderTest,
+    drop_pg_schema,
+    pg_reachable,
+    pg_schema_url,
     ride,
     tomorrow,
 )
@@ -145,3 +148,29 @@ def test_an_unmigrated_store_is_read_as_no_store(addison: Region, tmp_path: Path
     with sqlite3.connect(db) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert tables == {"notes"}
+
+
+@pytest.mark.skipif(not pg_reachable(), reason="no PostgreSQL at 127.0.0.1:5432")
+def test_rides_are_quoted_against_a_postgresql_store(addison: Region) -> None:
+    """The store may be PostgreSQL: its day's plans are read (one ride booked there)."""
+    from mobility.server import build
+    from mobility.settings import Settings
+
+    url = pg_schema_url()
+    try:
+        app = build(addison, Settings(db_url=url, replay_feed=True, clock_start=NOW),
+                    warm=False)
+        with TestClient(app, raise_server_exceptions=True) as c:
+            api = ApiUnderTest(c, app.state.store, app.state.service)
+            api.book("rider", ride(CORNWALL, MIDDLEBURY, tomorrow(9)))
+        app.state.store.engine.dispose()
+        env = {**_env(Path("unused.db")), "MOBILITY_DB_URL": url}
+        res = CliRunner().invoke(cli, ["route", "--from", "43.9590,-73.2110", "--to",
+                                       f"{VERGENNES[0]},{VERGENNES[1]}", "--at",
+                                       tomorrow(7)[:16], "--json"], env=env)
+        assert res.exit_code == 0, res.output
+        assert res.stderr.startswith("on-demand: quoted against the plans in postgresql://")
+        assert res.stderr.endswith(f"(1 ride booked on {tomorrow(7)[:10]})\n")
+        assert json.loads(res.stdout)["itineraries"][0]["legs"][0]["mode"] == "ON_DEMAND"
+    finally:
+        drop_pg_schema(url)
