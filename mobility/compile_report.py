@@ -56,10 +56,10 @@ def stop_coverage(tt: Timetable, walk: StreetRouter, examples: int = EXAMPLES
     dist = np.array([walk.street_distance_m(a, b) for a, b in
                      zip(lat.tolist(), lon.tolist(), strict=True)], dtype=np.float64)
     far = dist > limit
-    net = walk.net
-    ext = _bbox(net.node_lat, net.node_lon)
-    outside = ((lon < ext[0]) | (lat < ext[1]) | (lon > ext[2]) | (lat > ext[3])) \
-        if ext else np.ones(len(stops), bool)
+    nlat, nlon = walk.net.node_lat, walk.net.node_lon
+    ext = _bbox(nlat, nlon)
+    outside = ((lon < nlon.min()) | (lat < nlat.min()) | (lon > nlon.max())
+               | (lat > nlat.max())) if len(nlat) else np.ones(len(stops), bool)
     order = np.flatnonzero(far)[np.argsort(-dist[far], kind="stable")][:examples]
     share = float(far.sum() / len(stops)) if len(stops) else 0.0
     routes = _routes(tt, stops[far])
