@@ -36,9 +36,11 @@ def file_digest(path: Path) -> str:
 
 
 def compiler_digest() -> str:
-    """The compiler version plus a hash of the compiling code (``feeds/`` and the core's data
-    types), so that a changed compile rule never reuses an old cache."""
+    """The compiler version plus a hash of the compiling code (``feeds/``, the core's data
+    types and the compile report), so that a changed compile rule never reuses an old
+    cache."""
     h = hashlib.sha256(COMPILER_VERSION.encode())
+    h.update((Path(__file__).parent / "compile_report.py").read_bytes())
     for pkg in ("feeds", "routing"):
         spec = importlib.util.find_spec(pkg)  # located, not imported (feeds is heavy)
         assert spec is not None and spec.submodule_search_locations is not None

@@ -90,6 +90,15 @@ def _print_summary(region: Region, as_json: bool) -> None:
                              f"{tt['stop_times']:,} stop times")
     for mode, n in summary["streets"].items():
         table.add_row(f"{mode} network", f"{n['nodes']:,} nodes, {n['edges']:,} edges")
+    cov, interp = summary["coverage"], summary["interpolated"]
+    if cov:
+        n, k = cov["served_stops"], cov["unreachable_stops"]
+        table.add_row("walk access", f"{n - k:,} of {n:,} served stops within "
+                                     f"{cov['limit_m']:,.0f} m of a walkable street")
+    if interp:
+        table.add_row("interpolated", f"{interp['trips']:,} trips "
+                                      f"({interp['trips_share']:.0%}), {interp['stop_times']:,} "
+                                      f"stop times ({interp['stop_times_share']:.0%})")
     table.add_row("service areas", ", ".join(summary["service_areas"]) or "none")
     table.add_row("cache", f"{summary['cache']['path']} "
                            f"({'loaded' if summary['cache']['hit'] else 'compiled'})")

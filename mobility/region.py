@@ -14,6 +14,12 @@ import numpy as np
 
 from dispatch.service_area import ServiceArea
 from mobility import _cache
+from mobility.compile_report import (
+    coverage_warnings,
+    interpolated_times,
+    interpolation_warnings,
+    stop_coverage,
+)
 from mobility.config import RegionConfig, ServiceAreaSpec, country_of, resolve_region
 from mobility.errors import CacheError
 from routing.street_router import StreetRouter
@@ -40,6 +46,10 @@ class Region:
     transfers: Transfers | None = None  #: walking transfers between stops
     transfers_stepfree: Transfers | None = None  #: the same, avoiding steps (wheelchairs)
     warnings: tuple[str, ...] = ()
+    #: the compile report (``feeds.compile_report``): stops beyond walking reach of the
+    #: streets, and interpolated times; None for a region compiled without them
+    coverage: dict[str, Any] | None = None
+    interpolated: dict[str, Any] | None = None
     cache_path: Path | None = None
     from_cache: bool = False
     #: the on-demand service areas as configured (GeoJSON polygons)
@@ -84,6 +94,8 @@ class Region:
                         for m, n in self.streets.items()},
             "transfers": self.transfers.n if self.transfers is not None else 0,
             "service_areas": [a.name for a in self.area_specs],
+            "coverage": self.coverage,
+            "interpolated": self.interpolated,
             "warnings": list(self.warnings),
             "cache": {"path": str(self.cache_path) if self.cache_path else None,
                       "hit": self.from_cache},
@@ -150,23 +162,29 @@ def compile_region(cfg: RegionConfig, *, cache_file: Path | None = None, key: st
     country = cfg.country or country_of(timezone)
     streets, osm_report = compile_streets(cfg.osm, country=country, workers=workers,
                                           on_step=step)
+    interpolated = interpolated_times(tt)
     warnings = [p.describe() for f in feeds for p in f.report.warnings]
+    warnings += interpolation_warnings(interpolated, "stop_times.txt")
     warnings += [p.describe() for p in osm_report.warnings]
-    meta = {
-        "key": key, "compiler": _cache.COMPILER_VERSION, "timezone": timezone,
-        "default_date": (cfg.default_date or busiest_date(tt)).isoformat(),
-        "warnings": warnings, "compile_s": round(time.perf_counter() - t0, 2),
-        "modes": list(streets),
-    }
     arrays = tt.to_arrays()
     for net in streets.values():
         arrays.update(net.to_arrays())
+    coverage = None
     if "walk" in streets:
-        for prefix, net in (("xf.", streets["walk"]),
-                            ("xfw.", streets["walk"].without(("steps",)))):
-            x = walking_transfers(tt, StreetRouter(net), speed_mps=cfg.walk_speed,
+        walk = StreetRouter(streets["walk"])  # the planner's snapping limit
+        coverage = stop_coverage(tt, walk)
+        warnings += coverage_warnings(coverage, cfg.osm.name)
+        for prefix, router in (("xf.", walk),
+                               ("xfw.", StreetRouter(streets["walk"].without(("steps",))))):
+            x = walking_transfers(tt, router, speed_mps=cfg.walk_speed,
                                   max_s=cfg.max_transfer_s)
             arrays.update(x.to_arrays(prefix))
+    meta = {
+        "key": key, "compiler": _cache.COMPILER_VERSION, "timezone": timezone,
+        "default_date": (cfg.default_date or busiest_date(tt)).isoformat(),
+        "warnings": warnings, "coverage": coverage, "interpolated": interpolated,
+        "compile_s": round(time.perf_counter() - t0, 2), "modes": list(streets),
+    }
     step("walking transfers")
     if cache_file is not None:
         _cache.save(cache_file, arrays, meta)
@@ -188,6 +206,7 @@ def _from_arrays(cfg: RegionConfig, arrays: dict[str, np.ndarray], meta: dict[st
         config=cfg, timetable=tt, streets=streets, transfers=transfers,
         transfers_stepfree=stepfree, timezone=meta["timezone"],
         default_date=cfg.default_date or dt.date.fromisoformat(meta["default_date"]),
-        warnings=tuple(meta.get("warnings", ())), cache_path=path, from_cache=from_cache,
+        warnings=tuple(meta.get("warnings", ())), coverage=meta.get("coverage"),
+        interpolated=meta.get("interpolated"), cache_path=path, from_cache=from_cache,
         area_specs=tuple(cfg.service_areas()),
     )

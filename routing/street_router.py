@@ -196,6 +196,11 @@ class StreetRouter:
         self._remember(key, self._join(snap, leaving=True))
         return snap
 
+    def street_distance_m(self, lat: float, lon: float) -> float:
+        """Metres from a point to the nearest usable street, however far (:meth:`snap`
+        refuses points beyond ``max_snap_m``; compile reports need the distance itself)."""
+        return self._snap_index.nearest(lat, lon)[1]
+
     def _remember(self, key: tuple[float, float, bool], anchor: Anchor) -> None:
         with self._anchors_lock:
             if len(self._anchors) >= self.max_cached_points:  # bounded: start afresh

@@ -33,6 +33,11 @@ def test_info_json_on_tiny_region(tiny_region: Path, tmp_path: Path) -> None:
     assert all(v["nodes"] > 0 and v["edges"] > 0 for v in doc["streets"].values())
     assert doc["cache"]["hit"] is True
     assert any("strongly connected" in w for w in doc["warnings"])
+    # the compile report survives the cache: T1 and T3 have blank times, no stop is stranded
+    assert doc["interpolated"] == {"trips": 2, "trips_share": round(2 / 6, 4),
+                                   "stop_times": 3, "stop_times_share": round(3 / 18, 4)}
+    cov = doc["coverage"]
+    assert (cov["served_stops"], cov["unreachable_stops"], cov["routes"]) == (4, 0, [])
 
 
 def test_info_on_default_region(addison: object, tmp_path: Path) -> None:

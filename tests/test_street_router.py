@@ -156,6 +156,8 @@ def test_snapping_finds_the_nearest_street(routers: dict) -> None:
     for _ in range(60):
         lat, lon = lat0 + rng.uniform(-0.1, 0.1), lon0 + rng.uniform(-0.1, 0.1)
         want = _brute_force_snap(net, lat, lon)
+        # the distance itself, also beyond the limit (compile reports measure stranded stops)
+        assert router.street_distance_m(lat, lon) == pytest.approx(want, abs=1e-6)
         if want > router.max_snap_m:
             with pytest.raises(OutOfRegionError, match=r"m from the nearest street"):
                 router.snap(lat, lon)
