@@ -183,7 +183,7 @@ class Atlas:
             pts = np.array([(p[2], p[3]) for p in found])
             near = _nearest(pts, np.c_[tt.stop_lat, tt.stop_lon])
             places += [Place(n, k, la, lo, near=str(tt.stop_name[j]))
-                       for (n, k, la, lo), j in zip(found, near.tolist(), strict=True)]
+                       for (n, k, la, lo, *_), j in zip(found, near.tolist(), strict=True)]
         return places, [fold(p.name) for p in places]
 
 
