@@ -11,13 +11,27 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from feeds.osm import named_places
 from feeds.places import NamedPlace
+from mobility.atlas import Atlas, Place
 from mobility.config import BUILTIN, resolve_region
 from mobility.errors import RegionError
 from mobility.gazetteer import read_gazetteer
+from mobility.place_index import (
+    CONTAINS,
+    EXACT,
+    PREFIX,
+    TYPO,
+    WORD,
+    PlaceIndex,
+    fold,
+    name_keys,
+    query_keys,
+)
+from mobility.region import Region, load_region
 from tests.conftest import FIXTURES
 
 PLACES_OSM = Path(__file__).parent / "data" / "places.osm"
@@ -248,3 +262,234 @@ def test_the_built_in_gazetteer_of_addison_vt(data_dir: Path) -> None:
                      "New Haven", "Bristol", "Vergennes"]
     area = shape(cfg.service_areas()[0].geometry)
     assert all(area.contains(shapely.Point(p.lon, p.lat)) for p in cfg.places)
+
+
+# -- folding: what counts as the same letters ---------------------------------------------
+def test_fold_and_the_forms_of_names_and_queries() -> None:
+    assert fold("Hauptstraße") == fold("HAUPTSTRASSE") == fold("Hauptstr.") == "hauptstr"
+    assert fold("Main Street") == fold("main st.") == "main st"
+    assert fold("Bürgerpark, Mannheim") == "burgerpark mannheim"
+    assert fold("Bürgerpark", umlauts=True) == "buergerpark"
+    assert fold("Weiß") == "weiss" and fold("Crème Brûlée") == "creme brulee"
+    # a name is found by its forms with umlauts as a/ae and street words short and long
+    assert set(name_keys("Müllerstraße 5")) == {"mullerstr 5", "muellerstr 5",
+                                                "mullerstrasse 5", "muellerstrasse 5"}
+    assert name_keys("Cornwall") == ["cornwall"]
+    assert query_keys("München") == ["munchen", "muenchen"]
+    assert query_keys("Muenchen") == ["muenchen"] and query_keys("  ") == []
+
+
+def _index(rows: list[tuple[str, int, float, float]]) -> PlaceIndex:
+    """An index of (name, tier, lat, lon) rows."""
+    return PlaceIndex([[n] for n, *_ in rows], np.array([r[1] for r in rows]),
+                      np.array([r[2] for r in rows]), np.array([r[3] for r in rows]))
+
+
+def _names(idx: PlaceIndex, rows: list[Any], query: str,
+           centre: tuple[float, float] = (0.0, 0.0)) -> list[tuple[str, int]]:
+    return [(rows[i][0], how) for i, how in idx.ranked(query, centre)]
+
+
+@pytest.mark.parametrize("query", ["München", "Muenchen", "Munchen", "MÜNCHEN", "munch"])
+def test_german_spellings_find_each_other(query: str) -> None:
+    rows = [("München", 1, 0.0, 0.0), ("Mueller", 5, 0.0, 0.0), ("Müller", 5, 0.0, 0.0)]
+    assert _names(_index(rows), rows, query)[0][0] == "München"
+
+
+def test_mueller_and_mueller() -> None:
+    rows = [("Mueller", 5, 0.0, 0.0), ("Müller", 5, 0.0, 0.0), ("Muller", 5, 0.0, 0.0)]
+    idx = _index(rows)
+    assert {n for n, how in _names(idx, rows, "Müller") if how == EXACT} == set(
+        n for n, *_ in rows)  # "muller" and "mueller": all three
+    assert {n for n, how in _names(idx, rows, "Mueller") if how == EXACT} == {"Mueller",
+                                                                            "Müller"}
+
+
+# -- ranking ----------------------------------------------------------------------------------
+def test_rank_by_how_the_name_matches() -> None:
+    rows = [("Rosenberg", 5, 0.0, 0.0), ("Bers", 2, 0.0, 0.0), ("Am Berg", 5, 0.0, 0.0),
+            ("Bergheim", 2, 0.0, 0.0), ("Berg", 2, 0.0, 0.0), ("Tal", 2, 0.0, 0.0)]
+    assert _names(_index(rows), rows, "berg") == [
+        ("Berg", EXACT), ("Bergheim", PREFIX), ("Am Berg", WORD), ("Rosenberg", CONTAINS),
+        ("Bers", TYPO)]
+
+
+def test_rank_by_size_then_nearness_then_length() -> None:
+    near, far = (0.0, 0.001), (0.0, 0.3)  # about 0.1 and 33 km from the centre (0, 0)
+    rows = [("Neustadt", 4, *near), ("Neustadt", 2, *far), ("Neustadt", 0, *far),
+            ("Lindenallee", 5, *near), ("Linden", 5, *far), ("Lindenweg", 5, *near)]
+    idx = _index(rows)
+    # larger places first, however far: the city, the village, then the stop
+    assert [i for i, _ in idx.ranked("neustadt", (0.0, 0.0))] == [2, 1, 0]
+    # among streets: the nearer first (in distance bands), then the shorter name
+    assert [rows[i][0] for i, _ in idx.ranked("lind", (0.0, 0.0))] == [
+        "Lindenweg", "Lindenallee", "Linden"]
+    assert [rows[i][0] for i, _ in idx.ranked("lind", far)] == [
+        "Linden", "Lindenweg", "Lindenallee"]
+
+
+def test_short_queries_match_word_starts_only_and_typos_need_four_letters() -> None:
+    rows = [("Berg", 2, 0.0, 0.0), ("Ergolding", 2, 0.0, 0.0), ("Brg", 2, 0.0, 0.0)]
+    idx = _index(rows)
+    assert _names(idx, rows, "rg") == []  # inside words only
+    assert _names(idx, rows, "er") == [("Ergolding", PREFIX)]
+    assert _names(idx, rows, "erg") == [("Ergolding", PREFIX), ("Berg", CONTAINS)]
+    assert _names(idx, rows, "bzg") == []  # one letter wrong, but only three letters
+    assert _names(idx, rows, "bzrg") == [("Brg", TYPO), ("Berg", TYPO)]  # shorter first
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("Salisbary", True),   # a letter wrong
+    ("Salisbry", True),    # a letter missing
+    ("Salissbury", True),  # a letter added
+    ("Slaisbury", True),   # two neighbours swapped
+    ("Salisbury", True),
+    ("Salsbry", False),    # two letters missing
+    ("Slaisbry", False),   # swapped and missing
+    ("Salis", True),       # a prefix: found as one, not as a typo
+    ("Salsb", True),       # a typo in a prefix
+])
+def test_one_typo(query: str, found: bool) -> None:
+    rows = [("Salisbury", 2, 0.0, 0.0)]
+    assert bool(_names(_index(rows), rows, query)) is found
+
+
+def _osa(a: str, b: str) -> int:
+    """Optimal string alignment distance, written out (the reference for typos)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def test_typos_agree_with_edit_distance_to_a_prefix() -> None:
+    """On random words of a small alphabet: a word is a typo hit exactly when some prefix
+    of it (or the word) is within distance 1 of the query, and no hit is a plain match."""
+    rng = np.random.default_rng(7)
+    words = sorted({"".join(rng.choice(list("abcd"), int(rng.integers(3, 8))))
+                    for _ in range(200)})
+    rows = [(w, 2, 0.0, 0.0) for w in words]
+    idx = _index(rows)
+    for _ in range(80):
+        q = "".join(rng.choice(list("abcd"), int(rng.integers(4, 7))))
+        got = {rows[i][0] for i, how in idx.ranked(q, (0.0, 0.0)) if how == TYPO}
+        plain = {w for w in words if q in w}
+        want = {w for w in words if w not in plain
+                and min(_osa(q, w[:k]) for k in range(len(w) + 1)) <= 1}
+        assert got == want, q
+
+
+# -- a region on the fixture: what a rider finds ---------------------------------------------
+@pytest.fixture(scope="module")
+def fixture_region(tmp_path_factory: pytest.TempPathFactory) -> Region:
+    """The tiny feed on the fixture extract, as a German region with a gazetteer that
+    repeats the extract's village (a little off) and adds one of its own."""
+    tmp = tmp_path_factory.mktemp("fixture")
+    gazetteer = {"type": "FeatureCollection", "features": [
+        _feature("Unterbüllingen", {"type": "Point", "coordinates": [-72.9994, 44.0023]},
+                 population=900),
+        _feature("Nordheim", {"type": "Point", "coordinates": [-73.0020, 44.0045]})]}
+    folder = _region_folder(tmp, 'country = "DE"\ndefault_date = "2024-01-08"\n'
+                            'service_areas = []\n', places=gazetteer)
+    return load_region("fixture", data=folder.parent, cache_dir=tmp / "cache")
+
+
+@pytest.fixture(scope="module")
+def atlas(fixture_region: Region) -> Atlas:
+    return Atlas(fixture_region)
+
+
+def first(atlas: Atlas, query: str) -> Place:
+    hits = atlas.search(query)
+    assert hits, query
+    return hits[0]
+
+
+def _on_street(region: Region, p: Place, mode: str = "car") -> float:
+    """Metres from a place to the nearest segment of a network's edge geometries (brute
+    force, independent of the router's snapping)."""
+    net = region.streets[mode]
+    lat, lon = net.geom_lat.astype(float), net.geom_lon.astype(float)
+    last = np.zeros(len(lat), bool)
+    last[net.geom_offset[1:] - 1] = True
+    a = np.flatnonzero(~last)
+    k = math.cos(math.radians(p.lat))
+    ax, ay = (lon[a] - p.lon) * k, lat[a] - p.lat
+    bx, by = (lon[a + 1] - p.lon) * k, lat[a + 1] - p.lat
+    dx, dy = bx - ax, by - ay
+    t = np.clip(-(ax * dx + ay * dy) / np.maximum(dx * dx + dy * dy, 1e-18), 0, 1)
+    return float(np.hypot(ax + t * dx, ay + t * dy).min() * M_PER_DEG)
+
+
+def test_a_village_is_found_at_its_centre_on_the_street(atlas: Atlas,
+                                                        fixture_region: Region) -> None:
+    v = first(atlas, "Unterbüllingen")
+    # once, from the gazetteer (the extract's node 25 m away is the same village), snapped
+    # from (44.0023, -72.9994) onto the Mühlweg, the street 31 m east along -72.999
+    assert [h.kind for h in atlas.search("Unterbüllingen")].count("village") == 1
+    assert (v.kind, v.near) == ("village", None)
+    assert v.lat == pytest.approx(44.0023, abs=1e-5)
+    assert v.lon == pytest.approx(-72.9990, abs=1e-5)
+    assert _on_street(fixture_region, v) < 0.5 and _on_street(fixture_region, v, "walk") < 0.5
+    n = first(atlas, "Nordheim")  # only in the gazetteer: onto the Kirchgasse (44.004)
+    assert n.kind == "village" and n.lat == pytest.approx(44.0040, abs=1e-5)
+
+
+def test_the_boundary_the_hamlet_and_the_district(atlas: Atlas) -> None:
+    m = first(atlas, "Gemeinde Büllingen")  # by its official name
+    assert (m.name, m.kind) == ("Büllingen", "municipality")
+    # at its admin centre, the village's node, snapped onto the Mühlweg
+    assert (m.lat, m.lon) == pytest.approx((44.0021, -72.9990), abs=1e-5)
+    h = first(atlas, "Oberbüll")
+    assert h.kind == "hamlet"  # snapped from the area's centre onto the Waldstraße's end
+    assert metres((h.lat, h.lon), (44.0010, -72.9800)) < 1
+    d = first(atlas, "Mühlental")
+    assert d.kind == "district"  # from inside the L onto the Kirchgasse (44.004), 33 m
+    assert d.lat == pytest.approx(44.0040, abs=1e-5)
+
+
+def test_ranking_on_the_fixture(atlas: Atlas) -> None:
+    hits = atlas.search("büllingen")
+    assert [(h.name, h.kind) for h in hits] == [
+        ("Büllingen", "municipality"),            # the whole name
+        ("Hauptstraße 12, Büllingen", "address"),  # a word: addresses before
+        ("Rathaus Büllingen", "townhall"),         # points of interest
+        ("Unterbüllingen", "village")]             # a part of a word
+
+
+@pytest.mark.parametrize(("query", "name", "kind"), [
+    ("Hauptstraße 12", "Hauptstraße 12, Büllingen", "address"),
+    ("hauptstr 12", "Hauptstraße 12, Büllingen", "address"),
+    ("12 Hauptstrasse", "Hauptstraße 12, Büllingen", "address"),
+    ("Hauptstrasse 12 Büllingen", "Hauptstraße 12, Büllingen", "address"),
+    ("Mühlweg 3", "Mühlweg 3a", "address"),
+    ("Oberbüll 2", "Oberbüll 2", "address"),
+    ("Muehlental", "Mühlental", "district"),
+    ("Muhlental", "Mühlental", "district"),
+    ("Praxis Dr. Weiss", "Praxis Dr. Weiß", "doctors"),
+    ("Loewen-Apotheke", "Löwen-Apotheke", "pharmacy"),
+    ("apotheke", "Löwen-Apotheke", "pharmacy"),
+    ("Baeckerei Gross", "Bäckerei Groß", "bakery"),
+    ("Rathaus", "Rathaus Büllingen", "townhall"),
+    ("Unterbülingen", "Unterbüllingen", "village"),  # a letter missing
+    ("Apotheek", "Löwen-Apotheke", "pharmacy"),      # two swapped
+    ("Kirchgase", "Kirchgasse", "street"),
+    ("West End", "West End", "stop"),
+])
+def test_found_on_the_fixture(atlas: Atlas, query: str, name: str, kind: str) -> None:
+    p = first(atlas, query)
+    assert (p.name, p.kind) == (name, kind)
+
+
+def test_what_is_not_found(atlas: Atlas) -> None:
+    assert atlas.search("Alte Eiche") == [] and atlas.search("zz") == []
+
+
+def test_addresses_and_points_keep_their_own_position(atlas: Atlas) -> None:
+    a = first(atlas, "Hauptstraße 12")
+    assert (a.lat, a.lon) == (44.0003, -72.9985)  # the address node, 33 m off the road
+    assert a.near in {"Mill Road", "Green"}  # told apart by its nearest stop
