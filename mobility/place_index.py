@@ -82,6 +82,7 @@ class PlaceIndex:
             keys += forms
             owner += [i] * len(forms)
         self.n = len(names)
+        self.keys = keys  #: every entry's search forms (see :func:`name_keys`)
         self.lat = np.asarray(lat, dtype=np.float64)
         self.lon = np.asarray(lon, dtype=np.float64)
         self.key_entry = np.asarray(owner, dtype=np.int64)
@@ -97,10 +98,20 @@ class PlaceIndex:
         self.bigram_from = np.r_[first, len(order)].astype(np.int64)
         self.bigram_pos = order.astype(np.int64)
         # the static part of each entry's rank: size class, length of its name, its index
-        length = np.array([len(fold(ns[0])) if ns else 0 for ns in names], dtype=np.int64)
-        self.static = ((np.asarray(tier, dtype=np.int64).clip(0, 15) << 56)
-                       | (length.clip(0, 1023) << 41) | np.arange(self.n, dtype=np.int64))
+        self.tier = np.asarray(tier, dtype=np.int64).clip(0, 15)
+        self.length = np.array([len(fold(ns[0])) if ns else 0 for ns in names],
+                               dtype=np.int64).clip(0, 1023)
+        self.static = (self.tier << 56) | (self.length << 41) | np.arange(self.n, dtype=np.int64)
         self._windows(keys)
+
+    @property
+    def nbytes(self) -> int:
+        """The arrays' size in bytes."""
+        return sum(a.nbytes for a in (self.lat, self.lon, self.key_entry, self.key_len,
+                                      self.codes, self.key_start, self.bigram,
+                                      self.bigram_from, self.bigram_pos, self.static,
+                                      self.win, self.win_keys, self.win_from,
+                                      *self.pair_order, *self.pair_sorted))
 
     def _windows(self, keys: list[str]) -> None:
         """Each word's start and what follows it (``_WINDOW`` characters), once per
@@ -117,9 +128,11 @@ class PlaceIndex:
         self.win_keys = np.concatenate([np.array(v, dtype=np.int64) for v in where.values()]
                                        ) if where else np.zeros(0, np.int64)
         self.win_from = np.r_[0, np.cumsum([len(v) for v in where.values()])].astype(np.int64)
-        # rows by their first and by their second character (a typo keeps one of them)
-        self.by_col = [np.argsort(w[:, c], kind="stable") for c in (0, 1)]
-        self.col_sorted = [w[o, c] for c, o in enumerate(self.by_col)]
+        # rows by the pair of characters at 0-1, 1-2, 2-3 and 3-4 (one edit leaves one of
+        # the query's first pairs in one of these places: see _typo_candidates)
+        pairs = [(w[:, c].astype(np.uint64) << np.uint64(32)) | w[:, c + 1] for c in range(4)]
+        self.pair_order = [np.argsort(b, kind="stable") for b in pairs]
+        self.pair_sorted = [b[o] for b, o in zip(pairs, self.pair_order, strict=True)]
 
     # -- queries ---------------------------------------------------------------------------
     def ranked(self, query: str, centre: tuple[float, float]) -> Iterator[tuple[int, int]]:
@@ -196,22 +209,24 @@ class PlaceIndex:
             cand = self._typo_candidates(q)
             hit = _one_edit_prefix(self.win[cand, :len(q) + 1], q)
             rows.append(cand[hit])
-        rows_ = np.unique(np.concatenate(rows))
-        if not len(rows_):
-            return np.zeros(0, dtype=np.int64)
-        keys = np.concatenate([self.win_keys[self.win_from[r]:self.win_from[r + 1]]
-                               for r in rows_.tolist()])
-        return np.unique(self.key_entry[keys])
+        hit = np.unique(np.concatenate(rows))
+        start, n = self.win_from[hit], np.diff(self.win_from)[hit]
+        # each window's keys (a CSR slice per window), gathered at once
+        at = np.repeat(start - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(n.sum())
+        return np.unique(self.key_entry[self.win_keys[at]])
 
     def _typo_candidates(self, q: np.ndarray) -> np.ndarray:
-        """Windows whose first or second character is the query's first or second: one
-        edit always leaves one of these in place."""
+        """Windows that may start with ``q`` (4 letters or more) changed by one edit: an
+        edit after the second letter keeps the first pair in place (0-1); one in the first
+        two letters keeps the third and fourth, shifted by at most one (1-2, 2-3 or 3-4);
+        the second and third swapped leave them swapped at 1-2."""
+        a, b, c, d = (int(x) for x in q[:4])
         out = []
-        for col in (0, 1):
-            srt, order = self.col_sorted[col], self.by_col[col]
-            for ch in {int(q[0]), int(q[1])}:
-                a, b = np.searchsorted(srt, ch, "left"), np.searchsorted(srt, ch, "right")
-                out.append(order[a:b])
+        for col, x, y in ((0, a, b), (1, c, d), (2, c, d), (3, c, d), (1, c, b)):
+            code = np.uint64((x << 32) | y)
+            srt = self.pair_sorted[col]
+            lo, hi = np.searchsorted(srt, code, "left"), np.searchsorted(srt, code, "right")
+            out.append(self.pair_order[col][lo:hi])
         return np.unique(np.concatenate(out))
 
 

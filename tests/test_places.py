@@ -370,7 +370,7 @@ def test_typos_agree_with_edit_distance_to_a_prefix() -> None:
     """On random words of a small alphabet: a word is a typo hit exactly when some prefix
     of it (or the word) is within distance 1 of the query, and no hit is a plain match."""
     rng = np.random.default_rng(7)
-    words = sorted({"".join(rng.choice(list("abcd"), int(rng.integers(3, 8))))
+    words = sorted({"".join(rng.choice(list("abcd"), int(rng.integers(1, 9))))
                     for _ in range(200)})
     rows = [(w, 2, 0.0, 0.0) for w in words]
     idx = _index(rows)
