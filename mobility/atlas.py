@@ -5,6 +5,7 @@ towns, addresses, doctors and shops, streets and stops."""
 from __future__ import annotations
 
 import gzip
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from routing.geo import local_metres
 
 if TYPE_CHECKING:
     from feeds.places import NamedPlace
+
+log = logging.getLogger(__name__)
 
 #: base-map layers: which highway classes each draws (the rest of the car network is "minor")
 _MAJOR = {"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
@@ -180,6 +183,7 @@ class Atlas:
 
     @cached_property
     def _index(self) -> tuple[list[Place], PlaceIndex, tuple[float, float]]:
+        from feeds import FeedError
         from feeds.osm import named_places
         from feeds.places import NamedPlace
 
@@ -194,9 +198,13 @@ class Atlas:
                   for i in range(tt.n_stops)]
         also: list[tuple[str, ...]] = [() for _ in places]
         tiers = [TIERS["stop"]] * len(places)
-        found = [*(NamedPlace(*g) for g in cfg.places),
-                 *(named_places(cfg.osm, number_first=cfg.country in _NUMBER_FIRST)
-                   if cfg.osm else [])]
+        try:  # the extract's places; an extract the router read but this pass cannot
+            # (pyosmium's areas need sorted ids) still leaves stops and the gazetteer
+            osm = named_places(cfg.osm, number_first=cfg.country in _NUMBER_FIRST)
+        except FeedError as exc:
+            log.warning("place search without the extract's places: %s", exc)
+            osm = []
+        found = [*(NamedPlace(*g) for g in cfg.places), *osm]
         found = self._settle(found)
         if found:
             pts = np.array([(p.lat, p.lon) for p in found])

@@ -493,3 +493,23 @@ def test_addresses_and_points_keep_their_own_position(atlas: Atlas) -> None:
     a = first(atlas, "Hauptstraße 12")
     assert (a.lat, a.lon) == (44.0003, -72.9985)  # the address node, 33 m off the road
     assert a.near in {"Mill Road", "Green"}  # told apart by its nearest stop
+
+
+def test_an_extract_without_areas_leaves_stops_and_gazetteer(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Area assembly needs ids in order; an extract the router reads without it still
+    searches its stops and gazetteer (and says why the rest is missing)."""
+    text = PLACES_OSM.read_text(encoding="utf-8")
+    way = text[text.index('  <way id="131"'):text.index('  <way id="132"')]
+    folder = _region_folder(tmp_path, 'service_areas = []\ndefault_date = "2024-01-08"\n',
+                            places={"type": "FeatureCollection",
+                                    "features": [_feature("Nordheim")]})
+    (folder / "streets.osm").write_text(  # way 131 before way 101
+        text.replace(way, "").replace('  <way id="101"', way + '  <way id="101"'),
+        encoding="utf-8")
+    region = load_region("fixture", data=folder.parent, cache_dir=tmp_path / "cache")
+    with caplog.at_level("WARNING"):
+        atlas = Atlas(region)
+        assert first(atlas, "Nordheim").kind == "village"
+        assert first(atlas, "West End").kind == "stop"
+    assert "without the extract's places" in caplog.text and "out of order" in caplog.text
