@@ -56,8 +56,10 @@ def name_keys(name: str) -> list[str]:
 
 def query_keys(query: str) -> list[str]:
     """The forms of a query: "München" looks for "munchen" and "muenchen", so "Munchen",
-    "Muenchen" and "München" all find "München"; "Mueller" finds "Müller" the same way."""
-    return [f for f in dict.fromkeys(fold(query, u) for u in (False, True)) if f]
+    "Muenchen" and "München" all find "München"; "Mueller" finds "Müller" the same way.
+    Street words are looked for short and long ("road" finds "Main Road" and "Roadside")."""
+    forms = (fold(query, u, a) for u in (False, True) for a in (True, False))
+    return [f for f in dict.fromkeys(forms) if f]
 
 
 class PlaceIndex:

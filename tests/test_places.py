@@ -277,6 +277,7 @@ def test_fold_and_the_forms_of_names_and_queries() -> None:
     assert name_keys("Cornwall") == ["cornwall"]
     assert query_keys("München") == ["munchen", "muenchen"]
     assert query_keys("Muenchen") == ["muenchen"] and query_keys("  ") == []
+    assert query_keys("Road") == ["rd", "road"]
 
 
 def _index(rows: list[tuple[str, int, float, float]]) -> PlaceIndex:
