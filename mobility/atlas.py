@@ -1,21 +1,28 @@
 """What the web app's map and search box need of a region: its street network and stops as
-GeoJSON (an offline base map) and a search over stop, street and place names."""
+GeoJSON (an offline base map) and a search over the places riders look for: villages and
+towns, addresses, doctors and shops, streets and stops."""
 
 from __future__ import annotations
 
 import gzip
-import re
+import logging
 import threading
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mobility.place_index import PlaceIndex, fold
 from mobility.region import Region
-from routing import HIGHWAY_CLASSES
+from routing import HIGHWAY_CLASSES, OutOfRegionError, StreetRouter
 from routing.geo import local_metres
+
+if TYPE_CHECKING:
+    from feeds.places import NamedPlace
+
+log = logging.getLogger(__name__)
 
 #: base-map layers: which highway classes each draws (the rest of the car network is "minor")
 _MAJOR = {"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
@@ -23,24 +30,32 @@ _MAJOR = {"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primar
 _SERVICE = {"service", "track"}
 #: German regions get a German interface by default
 _GERMAN = {"DE", "AT", "LI"}
-
-
-def fold(text: str) -> str:
-    """A name as the search compares it: no accents or case, ß as ss, "straße" and
-    "strasse" as "str", punctuation as spaces."""
-    t = unicodedata.normalize("NFKD", text.casefold())
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    t = re.sub(r"stra(ss|ß)e\b", "str", t)
-    t = re.sub(r"\bstr\.", "str", t)
-    return " ".join(re.sub(r"[^\w]+", " ", t).split())
+#: countries that write the house number before the street ("12 Main Street")
+_NUMBER_FIRST = {"US", "CA", "GB", "IE", "AU", "NZ", "FR", "BE", "LU"}
+#: size classes, largest first: what "larger places first" ranks by (a settlement's known
+#: population decides its class instead: 100,000 a city, 10,000 a town, 1,000 a village)
+TIERS = {"city": 0, "town": 1, "municipality": 1, "county": 1, "state": 1,
+         "village": 2, "suburb": 2, "borough": 2, "quarter": 2, "district": 2,
+         "hamlet": 3, "neighbourhood": 3, "isolated_dwelling": 3, "farm": 3, "locality": 3,
+         "stop": 4, "street": 5, "address": 6}
+POI_TIER = 7  #: any other kind: a point of interest (doctors, pharmacy, school, ...)
+#: settlements and areas of one name closer than this are one place (a village's node and
+#: its boundary, a gazetteer's village and the extract's)
+_SAME_AREA_M = 5000.0
+#: where a village's centre goes: the nearest street a car and a walker may use
+_NOT_CENTRES = ("motorway", "motorway_link", "service", "track")
 
 
 @dataclass(frozen=True)
 class Place:
-    """One search hit: a stop, a street or a named point."""
+    """One search hit: a settlement or area, a stop, a street, an address or a named
+    point. A settlement's point is its centre snapped to the street network."""
 
     name: str
-    kind: str  #: "stop", "street" or the OSM value of a point (e.g. "pharmacy")
+    #: "city", "town", "village", "hamlet", "suburb", ... (settlements, as OSM's ``place``),
+    #: "municipality", "county", "district", "state" (administrative areas), "stop",
+    #: "street", "address", or the OSM value of a point of interest (e.g. "pharmacy")
+    kind: str
     lat: float
     lon: float
     stop_id: str | None = None
@@ -136,28 +151,28 @@ class Atlas:
             for i in range(tt.n_stops)]}
 
     # -- search ----------------------------------------------------------------------------
-    def search(self, query: str, limit: int = 10) -> list[Place]:
-        """Places whose name matches ``query`` (see :func:`fold`): names starting with it
-        first, then names with a word starting with it, then names containing it; stops
-        before streets before other points; shorter names first; hits a rider could not
-        tell apart (see :func:`_same`) only once."""
-        q = fold(query)
-        if not q:
-            return []
+    def search(self, query: str, limit: int = 10,
+               near: tuple[float, float] | None = None) -> list[Place]:
+        """Places whose name (or another name of theirs) matches ``query``, best first:
+
+        1. how: the whole name, then names starting with the query, with a word starting
+           with it, containing it (from 3 letters on), within one typo (from 4 letters:
+           a letter wrong, missing, added or two swapped);
+        2. size: settlements by size (city, town and municipality, village and district,
+           hamlet; a known population decides), then stops, streets, addresses and other
+           points;
+        3. nearness to ``near`` (the map's centre; default the region's), in doubling
+           distance bands (0-1 km, 1-3, 3-7, ...);
+        4. shorter names first.
+
+        Case, accents and punctuation are ignored, "ä" is found as "a" and "ae", "ß" as
+        "ss", "Straße"/"Str.", "Street"/"St", "Road"/"Rd", "Avenue"/"Ave" alike (see
+        :func:`mobility.place_index.fold`). Hits a rider could not tell apart (see
+        :func:`_same`) appear once."""
         with self._lock:
-            places, folded = self._index
-        ranked: list[tuple[int, int, int, int]] = []
-        for i, f in enumerate(folded):
-            at = f.find(q)
-            if at < 0:
-                continue
-            how = 0 if at == 0 else 1 if f[at - 1] == " " else 2
-            kind = places[i].kind
-            ranked.append((how, 0 if kind == "stop" else 1 if kind == "street" else 2,
-                           len(f), i))
-        ranked.sort()
+            places, index, centre = self._index
         out: list[Place] = []
-        for *_, i in ranked:
+        for i, _how in index.ranked(query, near or centre):
             p = places[i]
             if any(_same(p, q) for q in out):
                 continue
@@ -167,9 +182,12 @@ class Atlas:
         return out
 
     @cached_property
-    def _index(self) -> tuple[list[Place], list[str]]:
+    def _index(self) -> tuple[list[Place], PlaceIndex, tuple[float, float]]:
+        from feeds import FeedError
         from feeds.osm import named_places
+        from feeds.places import NamedPlace
 
+        cfg = self.region.config
         tt = self.region.timetable
         names, counts = np.unique(tt.stop_name, return_counts=True)
         shared = set(names[counts > 1].tolist())  # only these may need telling apart
@@ -178,13 +196,73 @@ class Atlas:
                         near=(_other_stop(tt.stop_name, tt.stop_lat, tt.stop_lon, i)
                               if tt.stop_name[i] in shared else None))
                   for i in range(tt.n_stops)]
-        found = named_places(self.region.config.osm) if self.region.config.osm else []
-        if found and tt.n_stops:
-            pts = np.array([(p[2], p[3]) for p in found])
-            near = _nearest(pts, np.c_[tt.stop_lat, tt.stop_lon])
-            places += [Place(n, k, la, lo, near=str(tt.stop_name[j]))
-                       for (n, k, la, lo), j in zip(found, near.tolist(), strict=True)]
-        return places, [fold(p.name) for p in places]
+        also: list[tuple[str, ...]] = [() for _ in places]
+        tiers = [TIERS["stop"]] * len(places)
+        try:  # the extract's places; an extract the router read but this pass cannot
+            # (pyosmium's areas need sorted ids) still leaves stops and the gazetteer
+            osm = named_places(cfg.osm, number_first=cfg.country in _NUMBER_FIRST)
+        except FeedError as exc:
+            log.warning("place search without the extract's places: %s", exc)
+            osm = []
+        found = [*(NamedPlace(*g) for g in cfg.places), *osm]
+        found = self._settle(found)
+        if found:
+            pts = np.array([(p.lat, p.lon) for p in found])
+            near = (_nearest(pts, np.c_[tt.stop_lat, tt.stop_lon]).tolist() if tt.n_stops
+                    else [None] * len(found))
+            settled = [f for f in found if _tier(f.kind) <= TIERS["hamlet"]]
+            repeated = {n for n, c in zip(*np.unique([fold(f.name) for f in settled],
+                                                     return_counts=True), strict=True)
+                        if c > 1} if settled else set()
+            for f, j in zip(found, near, strict=True):
+                area = _tier(f.kind) <= TIERS["hamlet"]
+                tell = j is not None and (not area or fold(f.name) in repeated)
+                places.append(Place(f.name, f.kind, f.lat, f.lon,
+                                    near=str(tt.stop_name[j]) if tell else None))
+                also.append(tuple(f.also))
+                tiers.append(_tier(f.kind, f.population))
+        index = PlaceIndex([(p.name, *a) for p, a in zip(places, also, strict=True)],
+                           np.array(tiers), np.array([p.lat for p in places]),
+                           np.array([p.lon for p in places]))
+        net = self.region.streets["car"]
+        centre = ((float(net.node_lat.min()) + float(net.node_lat.max())) / 2,
+                  (float(net.node_lon.min()) + float(net.node_lon.max())) / 2)
+        return places, index, centre
+
+    def _settle(self, found: Sequence[NamedPlace]) -> list[NamedPlace]:
+        """The named places with settlements and areas once per name and place (the
+        gazetteer's first, then the extract's nodes, then its areas), each at its centre
+        snapped to the nearest street a car and a walker may use, so that a trip from a
+        village starts on its main street (areas far from every street keep their point)."""
+        snap = StreetRouter(self.region.streets["car"].without(_NOT_CENTRES),
+                            max_snap_m=_SAME_AREA_M)
+        kept: list[NamedPlace] = []
+        seen: dict[str, list[tuple[float, float]]] = {}
+        for f in found:
+            if _tier(f.kind) > TIERS["hamlet"]:
+                kept.append(f)
+                continue
+            key = fold(f.name)
+            if any(local_metres(la, lo, f.lat, f.lon) < _SAME_AREA_M
+                   for la, lo in seen.get(key, [])):
+                continue
+            seen.setdefault(key, []).append((f.lat, f.lon))
+            try:
+                s = snap.snap(f.lat, f.lon)
+                f = f._replace(lat=s.lat, lon=s.lon)
+            except OutOfRegionError:
+                pass
+            kept.append(f)
+        return kept
+
+
+def _tier(kind: str, population: int = 0) -> int:
+    """A place's size class (see :data:`TIERS`)."""
+    tier = TIERS.get(kind, POI_TIER)
+    if tier <= TIERS["hamlet"] and population > 0:
+        tier = (0 if population >= 100_000 else 1 if population >= 10_000 else
+                2 if population >= 1_000 else 3)
+    return tier
 
 
 #: hits of one name closer than this are one place

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -164,6 +164,53 @@ def street(
     mins, secs = divmod(round(path.duration_s), 60)
     out.print(f"{mode}: {mins} min {secs:02d} s, {path.distance_m / 1000:.2f} km, "
               f"{len(path.coordinates)} points, {len(path.nodes)} junctions")
+
+
+@app.command()
+def places(
+    words: Annotated[list[str], typer.Argument(
+        metavar="[REGION] QUERY", help="what to look for (a village, a street and house "
+        "number, a doctor's practice, a stop...), after an optional region name or path")],
+    limit: Annotated[int, typer.Option("--limit", min=1, max=50, help="at most this many")
+                     ] = 10,
+    near: Annotated[str | None, typer.Option("--near", help="LAT,LON: places near it rank "
+                                             "first among equals (default: the region's "
+                                             "centre)")] = None,
+    data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Search the region's places as the web app does: villages and towns, addresses,
+    points of interest, streets and stops, best first. Exit 1 if none is found."""
+    from mobility.atlas import Atlas
+    from mobility.config import known_regions
+
+    s = _settings(data, cache)
+    # the first word names a region only if it is one: "mobility places main street" works
+    named = len(words) > 1 and (words[0] in known_regions(s.data) or Path(words[0]).is_dir())
+    region, query = (words[0], words[1:]) if named else (None, words)
+    text = " ".join(query).strip()
+    if not text:
+        _fail("give a QUERY (e.g. mobility places Cornwall)")
+    centre = _latlon(near, "--near") if near is not None else None
+    reg = _load(region, s, quiet=as_json)
+    with _errors():
+        found = Atlas(reg).search(text, limit, centre)
+    rows: list[dict[str, Any]] = [
+        {"name": p.name, "kind": p.kind, "lat": round(p.lat, 6), "lon": round(p.lon, 6),
+         "stopId": p.stop_id, "near": p.near} for p in found]
+    if as_json:
+        sys.stdout.write(json.dumps({"places": rows}, ensure_ascii=False) + "\n")
+    elif rows:
+        table = Table(title=f"Places in {reg.name} matching {text!r}")
+        for col in ("name", "kind", "lat, lon", "stop / near"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(escape(r["name"]), r["kind"], f"{r['lat']:.5f}, {r['lon']:.5f}",
+                          escape(f"stop:{r['stopId']}" if r["stopId"] else r["near"] or ""))
+        out.print(table)
+    else:
+        out.print(f"no place in {reg.name} matches {text!r}")
+    if not rows:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -10,10 +10,13 @@ from typing import Any
 
 from dispatch.model import Vehicle
 from mobility.errors import RegionError
+from mobility.gazetteer import GazetteerPlace, read_gazetteer
 from mobility.schema import RegionFile, fleet, read_toml, validate
 
 BUILTIN = Path(__file__).parent / "regions"
 OSM_SUFFIXES = (".osm.pbf", ".osm", ".osm.gz", ".osm.bz2")
+#: a region folder's gazetteer when ``region.toml`` names none
+PLACES_FILE = "places.geojson"
 #: default speed tables by country; the country follows from the time zone unless given
 _TZ_COUNTRY = {"Europe/Berlin": "DE", "Europe/Busingen": "DE"}
 
@@ -52,6 +55,9 @@ class RegionConfig:
     max_transfer_s: int  #: longest walking transfer between stops
     #: the on-demand fleet: (service area name, vehicle with its daily shift)
     fleet: tuple[tuple[str, Vehicle], ...]
+    #: the gazetteer file and its named places (villages, towns, ...) for place search
+    places_file: Path | None = None
+    places: tuple[GazetteerPlace, ...] = ()
 
     def inputs(self) -> list[Path]:
         """The files whose content decides the compiled arrays."""
@@ -78,7 +84,8 @@ def resolve_region(region: str | Path, data: Path) -> RegionConfig:
     Raises
     ------
     RegionError
-        If the region or one of its input files does not exist, or its TOML is invalid.
+        If the region or one of its input files does not exist, or its TOML or gazetteer
+        is invalid.
     """
     folder = Path(region)
     if not folder.is_dir():
@@ -115,9 +122,11 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
     for p in [*gtfs, osm]:
         if not p.exists():
             raise RegionError(f"region '{folder.name}': input {p} does not exist")
-    # relative to the TOML file (built-in configs ship their areas beside them)
-    areas = (sorted(folder.glob("*.geojson")) if f.service_areas is None
-             else [toml_path.parent / a for a in f.service_areas])
+    # relative to the TOML file (built-in configs ship their areas and places beside them)
+    places = (toml_path.parent / f.places if f.places is not None
+              else folder / PLACES_FILE if (folder / PLACES_FILE).is_file() else None)
+    areas = (sorted(p for p in folder.glob("*.geojson") if p != places)
+             if f.service_areas is None else [toml_path.parent / a for a in f.service_areas])
     area_names = [a.name for p in areas if p.exists() for a in read_service_areas(p)]
     return RegionConfig(
         name=f.name or folder.name,
@@ -131,6 +140,8 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         walk_speed=f.walk_speed,
         max_transfer_s=f.max_transfer_s,
         fleet=fleet(f.vehicles, area_names, str(toml_path)),
+        places_file=places,
+        places=read_gazetteer(places) if places is not None else (),
     )
 
 

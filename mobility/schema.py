@@ -156,6 +156,7 @@ class RegionFile(_Table):
     default_date: Date | None = None
     service_areas: list[str] | None = Field(default=None,
                                             description="a list of GeoJSON file names")
+    places: str | None = Field(default=None, description="a GeoJSON file name (the gazetteer)")
     walk_speed: float = _range(1.33, 0.3, 3.0, "a speed", "m/s")
     max_transfer_s: int = _range(600, 0, 3600, "whole seconds")
     vehicles: list[VehicleTable] = Field(default_factory=list,

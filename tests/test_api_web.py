@@ -22,7 +22,8 @@ from api.auth import first_staff_key
 from mobility.atlas import Atlas, fold
 from mobility.region import Region
 from mobility.sim.jobs import Simulations
-from tests.api_helpers import key
+from routing.geo import local_metres
+from tests.api_helpers import BRISTOL, VERGENNES, key
 from tests.conftest import CACHE, DATA, booking_service
 
 
@@ -114,21 +115,29 @@ def test_fold() -> None:
     assert fold("  Merchant's   Row ") == "merchant s row"
 
 
-def test_search_finds_stops_first_then_streets(web: TestClient) -> None:
-    r = web.get("/api/v1/places", params={"q": "main st"}).json()["places"]
-    kinds = [p["kind"] for p in r]
-    assert kinds[0] == "stop" and "street" in kinds
-    assert all("main st" in fold(p["name"]) for p in r)
+def _how(name: str, q: str) -> int:
+    """The documented match classes, from the folded forms of the name (street words long
+    and short): 0 the whole name, 1 its start, 2 a word's start, 3 any part."""
+    forms = {fold(name), fold(name, abbreviate=False)}
+    return min(0 if f == q else 1 if f.startswith(q) else 2 if f" {q}" in f else 3
+               for f in forms if q in f)
 
-    def rank(p: dict[str, Any]) -> tuple[int, int]:  # the documented order
-        name = fold(p["name"])
-        how = 0 if name.startswith("main st") else 1 if " main st" in name else 2
-        return how, {"stop": 0, "street": 1}.get(p["kind"], 2)
+
+def test_search_ranks_whole_names_then_starts_then_words(web: TestClient) -> None:
+    r = web.get("/api/v1/places", params={"q": "main st", "limit": 20}).json()["places"]
+    assert all("main st" in fold(p["name"]) for p in r)
+    tier = {"stop": 0, "street": 1}  # stops before streets within a class
+
+    def rank(p: dict[str, Any]) -> tuple[int, int]:
+        return _how(p["name"], "main st"), tier.get(p["kind"], 2)
 
     assert [rank(p) for p in r] == sorted(rank(p) for p in r)
-    # "Main Street" of several villages: one entry each, told apart by the nearest stop
+    # the whole name first: "Main Street" of several villages, one entry each, told apart
+    # by the nearest stop; then the stops whose names start with it
     mains = [p for p in r if p["name"] == "Main Street"]
-    assert len(mains) >= 2 and len({p["near"] for p in mains}) == len(mains)
+    assert r[:len(mains)] == mains and len(mains) >= 2
+    assert len({p["near"] for p in mains}) == len(mains)
+    assert r[len(mains)]["kind"] == "stop"
     assert len(web.get("/api/v1/places", params={"q": "main", "limit": 3}).json()["places"]) == 3
 
 
@@ -137,7 +146,56 @@ def test_search_prefers_names_starting_with_the_query(web: TestClient) -> None:
     assert r and all(fold(p["name"]).find("vergennes") >= 0 for p in r)
     starts = [fold(p["name"]).startswith("vergennes") for p in r]
     assert starts == sorted(starts, reverse=True)
-    assert r[0]["stopId"] is not None
+    assert (r[0]["name"], r[0]["kind"], r[0]["stopId"]) == ("Vergennes", "city", None)
+    assert r[1]["stopId"] is not None  # then its stops
+
+
+@pytest.mark.parametrize(("query", "name"), [
+    ("Cornwall", "Cornwall"), ("Salisbury", "Salisbury"), ("Weybridge", "Weybridge"),
+    ("cornwal", "Cornwall"), ("Salisbry", "Salisbury"), ("Weybrige", "Weybridge"),
+    ("new haven", "New Haven"), ("Bristl", "Bristol"), ("east midd", "East Middlebury")])
+def test_villages_of_the_service_area_are_found(addison_atlas: Atlas, addison: Region,
+                                                query: str, name: str) -> None:
+    """The built-in gazetteer's villages (the extract names none), also with a typo; each at
+    its centre on a street both a car and a walker may use."""
+    from tests.test_places import _on_street
+
+    p = addison_atlas.search(query)[0]
+    assert p.name == name and p.kind in ("village", "town", "city") and p.stop_id is None
+    given = next(g for g in addison.config.places if g.name == name)
+    assert local_metres(given.lat, given.lon, p.lat, p.lon) < 60  # moved onto the street
+    assert _on_street(addison, p, "car") < 0.5 and _on_street(addison, p, "walk") < 0.5
+
+
+def test_the_map_centre_ranks_nearer_places_first(web: TestClient, addison: Region) -> None:
+    def first(lat: float, lon: float) -> dict[str, Any]:
+        r = web.get("/api/v1/places", params={"q": "Main Street", "lat": lat, "lon": lon})
+        assert r.status_code == 200
+        return r.json()["places"][0]  # type: ignore[no-any-return]
+
+    for lat, lon in (BRISTOL, VERGENNES):  # the Main Street of the town in view
+        mains = [p for p in web.get("/api/v1/places", params={"q": "Main Street", "limit": 20}
+                                    ).json()["places"] if p["name"] == "Main Street"]
+        nearest = min(mains, key=lambda p: local_metres(lat, lon, p["lat"], p["lon"]))
+        assert first(lat, lon) == nearest
+
+
+def test_a_village_found_by_name_plans_a_trip(addison: Region, tmp_path: Path) -> None:
+    """Cornwall has no bus stop: chosen in the search, its point plans a ride to the bus."""
+    from mobility.server import build
+    from mobility.settings import Settings
+    from tests.api_helpers import NOW, tomorrow
+
+    app = build(addison, Settings(db_url=f"sqlite:///{tmp_path / 'm.db'}", replay_feed=True,
+                                  clock_start=NOW), warm=False)
+    with TestClient(app) as c:
+        hit = c.get("/api/v1/places", params={"q": "Cornwall"}).json()["places"][0]
+        assert (hit["name"], hit["kind"]) == ("Cornwall", "village")
+        r = c.get("/api/v1/plan", params={"from": f"{hit['lat']},{hit['lon']}",
+                                          "to": "44.1670,-73.2540", "time": tomorrow(7)})
+        assert r.status_code == 200, r.text
+        its = r.json()["itineraries"]
+        assert its and its[0]["legs"][0]["mode"] == "ON_DEMAND"
 
 
 def test_search_in_german(rhein_neckar: Region) -> None:
@@ -145,6 +203,7 @@ def test_search_in_german(rhein_neckar: Region) -> None:
     hits = atlas.search("hauptstrasse", 50)
     assert hits and any(h.name == "Hauptstraße" for h in hits)
     assert all("hauptstr" in fold(h.name) for h in hits)
+    assert atlas.search("Hauptstras")[0].name == "Hauptstraße"  # while it is typed
 
 
 def test_search_rejects_bad_queries(web: TestClient) -> None:
@@ -152,6 +211,12 @@ def test_search_rejects_bad_queries(web: TestClient) -> None:
     assert web.get("/api/v1/places", params={"q": "x" * 101}).status_code == 422
     assert web.get("/api/v1/places", params={"q": "main", "limit": 0}).status_code == 422
     assert web.get("/api/v1/places", params={"q": "zzqqxx"}).json() == {"places": []}
+    for params, field in (({"lat": 44.0}, "lon"), ({"lon": -73.1}, "lat"),
+                          ({"lat": 95, "lon": 0}, "lat"), ({"lat": 0, "lon": 181}, "lon")):
+        r = web.get("/api/v1/places", params={"q": "main", **params})
+        assert r.status_code == 422, params
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["field"] == field
 
 
 # -- accounts --------------------------------------------------------------------------------

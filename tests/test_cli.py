@@ -103,6 +103,30 @@ def test_route_parses_as_the_api_does(addison_planner: object) -> None:
         assert " ".join(expected.split()) in " ".join(res.stderr.split())
 
 
+@pytest.mark.slow
+def test_places_finds_the_villages_as_the_api_does(addison_atlas: object) -> None:
+    """``mobility places``: Cornwall, Salisbury and Weybridge (no bus stop, no name in the
+    extract: the built-in gazetteer's) with the web app's answers; the region is optional,
+    a query may be several words, nothing found exits 1."""
+    from tests.conftest import CACHE, DATA
+
+    where = ("--data", str(DATA), "--cache", str(CACHE))
+    for words in (("Cornwall",), ("addison-vt", "Salisbury"), ("Weybrige",)):
+        res = _cli("places", *words, "--json", "--limit", "3", *where)
+        assert res.returncode == 0, res.stderr
+        found = json.loads(res.stdout)["places"]
+        api = addison_atlas.search(words[-1], 3)  # type: ignore[attr-defined]
+        assert [(p["name"], p["kind"], p["lat"], p["lon"]) for p in found] == [
+            (p.name, p.kind, round(p.lat, 6), round(p.lon, 6)) for p in api]
+        assert found[0]["kind"] == "village"
+    res = _cli("places", "new", "haven", *where)  # words, no region: one query
+    assert res.returncode == 0 and "New Haven" in res.stdout and "village" in res.stdout
+    res = _cli("places", "zzqqx", *where)
+    assert res.returncode == 1 and "no place in addison-vt matches 'zzqqx'" in res.stdout
+    res = _cli("places", "Cornwall", "--near", "44.0", *where)
+    assert res.returncode == 2 and "--near must be LAT,LON" in res.stderr
+
+
 #: runs the command line in this process, then names the web framework's modules imported
 _IMPORTS_DRIVER = """
 import json, sys

@@ -438,3 +438,34 @@ def test_a_rider_needs_no_mouse(page: Any, server: Server) -> None:
         .map(e => e.id || e.className || e.tagName)""")
     assert small == []
     shot(pg, "rider-keyboard")
+
+
+def test_a_village_is_found_by_name(page: Any, server: Server) -> None:
+    """Cornwall (no bus stop; the extract names no village) is suggested as a village;
+    choosing it sets the origin at the API's point, its centre on the street network. The
+    search tells the API where the map is; kinds are labelled in German too; a typo is
+    forgiven."""
+    pg = page
+    hit = httpx.get(server.url + "/api/v1/places", params={"q": "Cornwall"},
+                    timeout=30).json()["places"][0]
+    assert (hit["name"], hit["kind"]) == ("Cornwall", "village")
+    pg.fill("#from-input", "Cornwall")
+    pg.wait_for_selector("#from-list li", timeout=10_000)
+    assert pg.inner_text("#from-list li >> nth=0") == "Cornwall village"
+    shot(pg, "village-suggested")
+    pg.press("#from-input", "ArrowDown")
+    pg.press("#from-input", "Enter")
+    chosen = pg.evaluate("window.mobility.views.rider.from.value")
+    assert (chosen["name"], chosen["lat"], chosen["lon"]) == ("Cornwall", hit["lat"],
+                                                               hit["lon"])
+    drawn = pg.evaluate("""() => { const out = []; window.mobility.map.places.eachLayer(
+        l => { if (l.options.role === 'from') out.push([l.getLatLng().lat,
+        l.getLatLng().lng]); }); return out; }""")
+    assert drawn == [[hit["lat"], hit["lon"]]]
+    asked = [u for u in pg.requested if "/api/v1/places?" in u]
+    assert asked and all("lat=" in u and "lon=" in u for u in asked)
+    pg.select_option("#lang", "de")
+    pg.fill("#to-input", "Weybrige")  # a letter missing
+    pg.wait_for_selector("#to-list li", timeout=10_000)
+    assert pg.inner_text("#to-list li >> nth=0") == "Weybridge Dorf"
+    assert_accessible(pg)

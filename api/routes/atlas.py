@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import AtlasDep, ServiceDep
+from api.problems import Problem
 from api.schemas.atlas import PlaceList, PlaceOut, RegionInfo
 
 router = APIRouter(prefix="/api/v1", tags=["map"])
@@ -43,11 +44,26 @@ def stops(atlas: AtlasDep, response: Response) -> dict[str, Any]:
     return atlas.stops()
 
 
-@router.get("/places", response_model=PlaceList, summary="Search stops, streets and places")
+@router.get("/places", response_model=PlaceList,
+            summary="Search villages, towns, addresses, points of interest, streets and stops")
 def places(atlas: AtlasDep,
-           q: Annotated[str, Query(min_length=1, max_length=100,
-                                   description="part of a name; case and accents ignored")],
-           limit: Annotated[int, Query(ge=1, le=50)] = 10) -> PlaceList:
+           q: Annotated[str, Query(min_length=1, max_length=100, description=(
+               "a name or part of one (a village, street and house number, doctor's "
+               "practice, stop…); case, accents and one typo ignored"))],
+           limit: Annotated[int, Query(ge=1, le=50)] = 10,
+           lat: Annotated[float | None, Query(ge=-90, le=90, description=(
+               "the map's centre (with lon): nearer places rank first among equals"))] = None,
+           lon: Annotated[float | None, Query(ge=-180, le=180, description=(
+               "the map's centre (with lat)"))] = None) -> PlaceList:
+    """Places whose name matches ``q``: whole names first, then names starting with it,
+    with a word starting with it, containing it, within one typo; among those, larger
+    places first (city, town, village, hamlet; then stops, streets, addresses, points of
+    interest), then nearer to the map's centre (``lat``/``lon``, default the region's),
+    then shorter names. A settlement's point is its centre on the street network."""
+    if (lat is None) != (lon is None):
+        raise Problem(422, "validation", "Invalid request", "give both lat and lon (the "
+                      "map's centre) or neither", field="lon" if lon is None else "lat")
+    near = (lat, lon) if lat is not None and lon is not None else None
     return PlaceList(places=[PlaceOut(name=p.name, kind=p.kind, lat=p.lat, lon=p.lon,
                                       stop_id=p.stop_id, near=p.near)
-                             for p in atlas.search(q, limit)])
+                             for p in atlas.search(q, limit, near)])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from api.schemas.common import Schema
 
 
@@ -20,8 +22,16 @@ class RegionInfo(Schema):
 
 
 class PlaceOut(Schema):
+    """One place found. ``kind`` says what it is: a settlement ("city", "town", "village",
+    "hamlet", "suburb", "neighbourhood", ...), an administrative area ("municipality",
+    "county", "district", "state"), "stop" (with ``stopId``), "street", "address", or a
+    point of interest by its OpenStreetMap value ("doctors", "pharmacy", "school",
+    "townhall", "supermarket", ...). ``lat``/``lon`` is where a trip to or from it starts:
+    a settlement's centre on the street network. ``near`` names the nearest stop where the
+    same name is found elsewhere too."""
+
     name: str
-    kind: str
+    kind: str = Field(examples=["village", "stop", "street", "address", "pharmacy"])
     lat: float
     lon: float
     stop_id: str | None = None

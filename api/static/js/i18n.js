@@ -8,7 +8,7 @@ const TEXTS = {
     "error.name": "Please enter a name.", "signup.closed": "Accounts are made by the dispatcher: please call them.",
     "tab.rider": "Ride", "tab.dispatcher": "Dispatch", "tab.planner": "Plan a service",
     "rider.title": "Where do you want to go?", from: "From", to: "To",
-    "search.placeholder": "Stop, street or place", "pick.map": "On map",
+    "search.placeholder": "Village, address, stop or place", "pick.map": "On map",
     "pick.hint": "Click the map to choose “{what}”.", when: "When", depart: "Depart at",
     arrive: "Arrive by", pickupat: "Pick up from", time: "Time", passengers: "Passengers",
     wheelchair: "Wheelchair", "plan.submit": "Find connections", "itins.title": "Connections",
@@ -23,7 +23,17 @@ const TEXTS = {
     "leg.ondemand.detail": "pickup between {a} and {b}, to {to}",
     "leg.ondemand.notbookable": "not bookable: {why}", "place.destination": "Destination",
     "place.mappoint": "Point on the map ({lat}, {lon})", "place.near": "near {stop}",
-    "kind.stop": "stop", "kind.street": "street",
+    "kind.stop": "stop", "kind.street": "street", "kind.address": "address",
+    "kind.city": "city", "kind.town": "town", "kind.village": "village", "kind.hamlet": "hamlet",
+    "kind.suburb": "district", "kind.borough": "borough", "kind.quarter": "quarter",
+    "kind.neighbourhood": "neighbourhood", "kind.isolated_dwelling": "farmstead",
+    "kind.farm": "farm", "kind.locality": "locality", "kind.municipality": "municipality",
+    "kind.county": "county", "kind.district": "district", "kind.state": "state",
+    "kind.doctors": "doctor", "kind.pharmacy": "pharmacy", "kind.hospital": "hospital",
+    "kind.dentist": "dentist", "kind.clinic": "clinic", "kind.school": "school",
+    "kind.kindergarten": "kindergarten", "kind.townhall": "town hall",
+    "kind.station": "station", "kind.supermarket": "supermarket", "kind.bakery": "bakery",
+    "kind.post_office": "post office", "kind.place_of_worship": "church",
     "account.title": "My account",
     "account.why": "To book a ride, create an account or sign in with your key.",
     name: "Name", phone: "Phone (optional)", "account.create": "Create account", key: "Key",
@@ -75,7 +85,7 @@ const TEXTS = {
     "error.name": "Bitte einen Namen eingeben.", "signup.closed": "Konten legt die Disposition an: bitte dort anrufen.",
     "tab.rider": "Fahren", "tab.dispatcher": "Disposition", "tab.planner": "Angebot planen",
     "rider.title": "Wohin möchten Sie fahren?", from: "Von", to: "Nach",
-    "search.placeholder": "Haltestelle, Straße oder Ort", "pick.map": "Auf der Karte",
+    "search.placeholder": "Ort, Adresse oder Haltestelle", "pick.map": "Auf der Karte",
     "pick.hint": "Klicken Sie in die Karte, um „{what}“ zu wählen.", when: "Wann",
     depart: "Abfahrt ab", arrive: "Ankunft bis", pickupat: "Abholung ab", time: "Zeit",
     passengers: "Personen", wheelchair: "Rollstuhl", "plan.submit": "Verbindungen suchen",
@@ -91,7 +101,17 @@ const TEXTS = {
     "leg.ondemand.detail": "Abholung zwischen {a} und {b}, bis {to}",
     "leg.ondemand.notbookable": "nicht buchbar: {why}", "place.destination": "Ziel",
     "place.mappoint": "Punkt auf der Karte ({lat}, {lon})", "place.near": "bei {stop}",
-    "kind.stop": "Haltestelle", "kind.street": "Straße",
+    "kind.stop": "Haltestelle", "kind.street": "Straße", "kind.address": "Adresse",
+    "kind.city": "Stadt", "kind.town": "Stadt", "kind.village": "Dorf", "kind.hamlet": "Weiler",
+    "kind.suburb": "Stadtteil", "kind.borough": "Bezirk", "kind.quarter": "Viertel",
+    "kind.neighbourhood": "Wohngebiet", "kind.isolated_dwelling": "Einzelhof",
+    "kind.farm": "Hof", "kind.locality": "Flur", "kind.municipality": "Gemeinde",
+    "kind.county": "Landkreis", "kind.district": "Ortsteil", "kind.state": "Land",
+    "kind.doctors": "Arztpraxis", "kind.pharmacy": "Apotheke", "kind.hospital": "Krankenhaus",
+    "kind.dentist": "Zahnarzt", "kind.clinic": "Klinik", "kind.school": "Schule",
+    "kind.kindergarten": "Kindergarten", "kind.townhall": "Rathaus",
+    "kind.station": "Bahnhof", "kind.supermarket": "Supermarkt", "kind.bakery": "Bäckerei",
+    "kind.post_office": "Post", "kind.place_of_worship": "Kirche",
     "account.title": "Mein Konto",
     "account.why": "Zum Buchen ein Konto anlegen oder mit Ihrem Schlüssel anmelden.",
     name: "Name", phone: "Telefon (freiwillig)", "account.create": "Konto anlegen",
@@ -183,6 +203,11 @@ const listeners = [];
 export function t(key, vars = {}) {
   const text = TEXTS[lang][key] ?? TEXTS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
+}
+
+/** Whether `key` has a text (in English at least): which kinds of places have a label. */
+export function has(key) {
+  return key in TEXTS.en;
 }
 
 export function language() {

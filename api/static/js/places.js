@@ -1,7 +1,8 @@
-// A place field: type to search stops, streets and places (a listbox operable by keyboard),
-// or press "On map" and click the map.
+// A place field: type to search villages, addresses, points of interest, streets and stops
+// (a listbox operable by keyboard; places near the map's centre first), or press "On map"
+// and click the map.
 import { api } from "./api.js";
-import { t } from "./i18n.js";
+import { t, has } from "./i18n.js";
 import { el } from "./format.js";
 
 /** The field's markup: label, combobox input, "On map" button, suggestion list. */
@@ -49,7 +50,9 @@ export class PlaceField {
     const mine = ++this.seq; // answers to older searches are dropped
     if (!q) return this.close();
     try {
-      const res = await api("/api/v1/places", { query: { q, limit: 8 } });
+      const c = this.mapView.map.getCenter().wrap(); // nearer places first among equals
+      const res = await api("/api/v1/places", {
+        query: { q, limit: 8, lat: c.lat.toFixed(5), lon: c.lng.toFixed(5) } });
       if (mine !== this.seq) return; // a newer search is under way
       this.open(res.places);
     } catch (e) {
@@ -64,7 +67,7 @@ export class PlaceField {
       id: `${this.role}-opt-${i}`, role: "option", "aria-selected": "false",
       onmousedown: (ev) => { ev.preventDefault(); this.choose(i); },
     }, el("span", { class: "name" }, p.name), " ",
-    el("span", { class: "kind" }, [p.kind === "stop" || p.kind === "street" ? t(`kind.${p.kind}`) : t("kind.place"),
+    el("span", { class: "kind" }, [has(`kind.${p.kind}`) ? t(`kind.${p.kind}`) : t("kind.place"),
       p.near ? `, ${t("place.near", { stop: p.near })}` : ""].join("")))));
     this.list.hidden = places.length === 0;
     this.input.setAttribute("aria-expanded", String(places.length > 0));
