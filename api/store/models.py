@@ -117,6 +117,9 @@ class Quote(Base):
     est_dropoff_s: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: the great-circle distance between the exact ends, kept when the ends are coarsened
+    #: (a rider forgotten, or the retention period over): statistics stay exact
+    direct_m: Mapped[float | None] = mapped_column(Float)
 
 
 class Booking(Base):
