@@ -19,3 +19,6 @@ class ApiConfig:
     #: threads answering requests at once; the rest queue (CPU-bound work in more threads
     #: than cores only takes turns at Python's lock, and the tail latency grows)
     threads: int = 2
+    #: finished rides lose their personal fields this many days after their service day
+    #: (``api.service.privacy.apply_retention``, hourly); None: not on a schedule here
+    retention_days: int | None = None

@@ -31,7 +31,7 @@ REGION_ENV = "MOBILITY_SERVE_REGION"
 def api_config(s: Settings) -> ApiConfig:
     return ApiConfig(cors_origins=tuple(s.cors_origins), max_body_bytes=s.max_body_bytes,
                      quote_ttl_s=s.quote_ttl_s, horizon_days=s.horizon_days, threads=s.threads,
-                     open_signup=s.open_signup)
+                     open_signup=s.open_signup, retention_days=s.retention_days)
 
 
 def clock(s: Settings) -> Clock:

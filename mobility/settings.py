@@ -69,6 +69,9 @@ class Settings(BaseSettings):
                                              "keep their reports")
     replay_feed: bool = Field(False, description="plan dates after an expired feed with its "
                                                  "timetable of the same weekday")
+    retention_days: int = Field(90, ge=1, le=3650, description="rides lose their personal "
+                                "fields (rider, exact addresses) this many days after their "
+                                "service day")
     clock_start: dt.datetime | None = Field(
         None, description="start the service's clock at this moment (ISO 8601 with offset) "
                           "instead of the machine's time; it then runs at the real pace (for "

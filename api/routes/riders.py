@@ -1,13 +1,15 @@
-"""Riders: dispatchers create them for people who phone in."""
+"""Riders: dispatchers create them for people who phone in; a rider (or staff) exports
+everything stored about them, or has them forgotten."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.auth import new_id
-from api.deps import CallerDep, ServiceDep, SessionDep, StaffDep
+from api.deps import BookerDep, CallerDep, ServiceDep, SessionDep, StaffDep
 from api.problems import not_found
-from api.schemas.riders import RiderRequest, RiderResponse
+from api.routes.quotes import PROBLEM
+from api.schemas.riders import RiderExport, RiderForgotten, RiderRequest, RiderResponse
 from api.store.models import Rider
 from api.store.repository import writing
 
@@ -33,3 +35,32 @@ def get_rider(rider_id: str, s: SessionDep, who: CallerDep) -> RiderResponse:
     if r is None or not (who.staff or who.rider_id == rider_id):
         raise not_found("rider", rider_id)
     return _out(r)
+
+
+@router.get("/{rider_id}/export", response_model=RiderExport,
+            summary="Everything stored about a rider")
+def export_rider(rider_id: str, who: BookerDep, svc: ServiceDep, response: Response
+                 ) -> RiderExport:
+    """The rider's record, their keys (never the secrets or their hashes), quotes, bookings
+    with their status history and planned stops, and the drivers' reports about their
+    rides — each table's rows as stored, read from one snapshot. For the rider themself
+    and staff."""
+    response.headers["Cache-Control"] = "no-store"
+    return RiderExport.model_validate(svc.export_rider(who, rider_id))
+
+
+@router.delete("/{rider_id}", response_model=RiderForgotten, summary="Forget a rider",
+               responses={409: {"description": "a ride is still to come or under way",
+                                **PROBLEM}})
+def forget_rider(rider_id: str, who: BookerDep, svc: ServiceDep, response: Response
+                 ) -> RiderForgotten:
+    """Delete the rider's name, phone and account (their keys stop working at once) and
+    keep their rides as anonymous rows for the statistics: ends coarsened to about 1 km,
+    distance, times and statuses kept. Refused (409, with ``bookingIds``) while a ride of
+    theirs is booked for today or later or under way: cancel it first. For the rider
+    themself and staff; one transaction."""
+    response.headers["Cache-Control"] = "no-store"
+    f = svc.forget_rider(who, rider_id)
+    return RiderForgotten(rider_id=f.rider_id, forgotten_at=f.at,
+                          bookings_anonymised=f.bookings, quotes_deleted=f.quotes_deleted,
+                          keys_revoked=f.keys_revoked, positions_coarsened=f.positions)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import Field
 
@@ -19,3 +20,26 @@ class RiderResponse(Schema):
     name: str | None
     phone: str | None
     created_at: dt.datetime
+
+
+class RiderExport(Schema):
+    """Everything the store holds about a rider: each table's rows as stored (column names
+    of the database; API keys without their hashes)."""
+
+    rider_id: str
+    exported_at: dt.datetime
+    tables: dict[str, list[dict[str, Any]]] = Field(description=(
+        "riders, api_keys, quotes, bookings, booking_status, plan_stops, vehicle_events"))
+
+
+class RiderForgotten(Schema):
+    """A rider forgotten: what changed."""
+
+    rider_id: str
+    forgotten_at: dt.datetime
+    bookings_anonymised: int = Field(description="bookings kept as anonymous rows (ends "
+                                     "coarsened to about 1 km, distance and times kept)")
+    quotes_deleted: int = Field(description="offers never booked")
+    keys_revoked: int
+    positions_coarsened: int = Field(description="drivers' reported positions and vehicle "
+                                     "states near the rider's addresses")

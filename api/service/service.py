@@ -12,7 +12,7 @@ from typing import Any
 
 from api.auth import Principal
 from api.config import ApiConfig
-from api.service import booking, driving, quoting, replanning, rules
+from api.service import booking, driving, privacy, quoting, replanning, rules
 from api.service.clock import Clock, SystemClock
 from api.service.days import DayPlans
 from api.service.errors import ForbiddenError, InvalidRequestError, not_found
@@ -117,7 +117,7 @@ class BookingService:
                                  "create one with POST /api/v1/riders)", field=field,
                                  code="validation")
         with nullcontext(repo) if repo is not None else reading(self.store) as r:
-            if r.rider(rider_id) is None:
+            if r.rider(rider_id) is None or rider_id == privacy.ANONYMOUS_RIDER:
                 raise InvalidRequestError(f"no rider {rider_id!r}", field=field,
                                      code="unknown-rider", title="Unknown rider")
         return rider_id
@@ -234,6 +234,21 @@ class BookingService:
         """Drivers see their own vehicle only (another's is "not found")."""
         if who.role == "driver" and who.vehicle_id != vehicle_id:
             raise not_found("vehicle", vehicle_id)
+
+    # -- riders' data ---------------------------------------------------------------------
+    def export_rider(self, who: Principal, rider_id: str) -> dict[str, Any]:
+        """Everything stored about a rider (see :func:`api.service.privacy.export_rider`):
+        for the rider themself and staff."""
+        if not self.may_see(who, rider_id):
+            raise not_found("rider", rider_id)
+        return privacy.export_rider(self.store, self.timing, rider_id)
+
+    def forget_rider(self, who: Principal, rider_id: str) -> privacy.Forgotten:
+        """Forget a rider, keeping their rides as anonymous rows (see
+        :func:`api.service.privacy.forget_rider`): for the rider themself and staff."""
+        if not self.may_see(who, rider_id):
+            raise not_found("rider", rider_id)
+        return privacy.forget_rider(self.store, self.timing, rider_id)
 
     # -- for the journey planner ----------------------------------------------------------
     def view(self, area: str, date: dt.date) -> AbstractContextManager[Dispatcher]:
