@@ -3,6 +3,7 @@ them, so the same app runs on a real region in production and on anything in tes
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,6 +34,7 @@ from api.routes import (
     atlas as atlas_routes,
 )
 from api.service import BookingService
+from api.service.privacy import keep_retention
 from api.web import mount_web
 
 DESCRIPTION = """Journeys by walking and scheduled transit (OpenTripPlanner's plan shape) and
@@ -51,7 +53,11 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = config.threads
+        retention = None if config.retention_days is None else asyncio.create_task(
+            keep_retention(service.store, service.timing, config.retention_days))
         yield
+        if retention is not None:
+            retention.cancel()
         service.close()
 
     app = FastAPI(title="mobility", version="1", description=DESCRIPTION, lifespan=lifespan)
