@@ -720,6 +720,101 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (keys l
     out.print(f"revoked {key_id}")
 
 
+riders = typer.Typer(help="Riders' data: export, forget, retention.", no_args_is_help=True)
+app.add_typer(riders, name="riders")
+
+
+def _timing(s: Settings):  # type: ignore[no-untyped-def]
+    """The service's time as the server sees it: the region's zone (else the earliest
+    "today" on earth, UTC-12, which errs on the side of keeping rides exact) and its clock."""
+    from api.service import RunningClock, SystemClock
+    from api.service.timing import Timing
+    from mobility.config import resolve_region
+
+    try:
+        tz = resolve_region(s.region, s.data).timezone or "Etc/GMT+12"
+    except MobilityError:
+        tz = "Etc/GMT+12"
+    return Timing(tz, RunningClock(s.clock_start) if s.clock_start else SystemClock())
+
+
+@riders.command("export")
+def riders_export(
+    rider_id: Annotated[str, typer.Argument(help="the rider's id")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="write the JSON to this "
+                                                  "file (default: standard output)")] = None,
+) -> None:
+    """Everything stored about a rider, as JSON (GET /api/v1/riders/ID/export)."""
+    from api.service.privacy import export_rider
+
+    s = _settings(None, None)
+    st = _store()
+    with _errors():
+        doc = export_rider(st, _timing(s), rider_id)
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    out_file.write_text(text, encoding="utf-8")
+    err.print(f"wrote {escape(str(out_file))}", highlight=False)
+
+
+@riders.command("forget")
+def riders_forget(
+    rider_id: Annotated[str, typer.Argument(help="the rider's id")],
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Forget a rider (DELETE /api/v1/riders/ID): name, phone and account deleted, keys
+    revoked, rides kept as anonymous rows. Refused while a ride is to come or under way."""
+    from api.service.privacy import forget_rider
+
+    s = _settings(None, None)
+    if not yes and not typer.confirm(f"Forget rider {rider_id}? This cannot be undone."):
+        _fail("nothing changed", code=1)
+    st = _store()
+    with _errors():
+        f = forget_rider(st, _timing(s), rider_id)
+    done = {"riderId": f.rider_id, "forgottenAt": f.at.isoformat(timespec="seconds"),
+            "bookingsAnonymised": f.bookings, "quotesDeleted": f.quotes_deleted,
+            "keysRevoked": f.keys_revoked, "positionsCoarsened": f.positions}
+    if as_json:
+        sys.stdout.write(json.dumps(done) + "\n")
+        return
+    out.print(f"forgot rider {f.rider_id}: {f.bookings} booking(s) kept anonymous, "
+              f"{f.quotes_deleted} quote(s) deleted, {f.keys_revoked} key(s) revoked, "
+              f"{f.positions} position(s) coarsened", highlight=False)
+
+
+@riders.command("retention")
+def riders_retention(
+    days: Annotated[int | None, typer.Option(help="the retention period [env "
+                                             "MOBILITY_RETENTION_DAYS]")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count only; change "
+                                          "nothing")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Anonymise the rides whose service day lies more than the retention period back (the
+    server does so every hour)."""
+    from api.service.privacy import apply_retention
+
+    s = _settings(None, None)
+    period = s.retention_days if days is None else days
+    st = _store()
+    with _errors():
+        r = apply_retention(st, _timing(s), period, dry_run=dry_run)
+    done = {"cutoff": r.cutoff.isoformat(), "days": period, "dryRun": dry_run,
+            "quotes": r.quotes, "bookings": r.bookings, "events": r.events,
+            "vehicleStates": r.states}
+    if as_json:
+        sys.stdout.write(json.dumps(done) + "\n")
+        return
+    verb = "would anonymise" if dry_run else "anonymised"
+    out.print(f"rides of service days before {r.cutoff}: {verb} {r.quotes} quote(s), "
+              f"{r.bookings} booking(s), {r.events} event(s), {r.states} vehicle state(s)",
+              highlight=False)
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 
