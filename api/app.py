@@ -11,10 +11,11 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from api.config import ApiConfig
 from api.deps import Atlas, Planner, Simulator
+from api.faults import install_store_faults
 from api.limits import BodyLimit, RateLimit
 from api.openapi import install_openapi
 from api.problems import MEDIA_TYPE, Problem, install
@@ -84,12 +85,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
                     "characters that cannot be stored (control characters such as NUL)")
         return JSONResponse(p.body(request.url.path), 422, media_type=MEDIA_TYPE)
 
-    @app.exception_handler(OperationalError)
-    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
-        p = Problem(503, "store-unavailable", "Store unavailable", "the database did not "
-                    "answer in time; retry shortly", headers={"Retry-After": "2"})
-        return JSONResponse(p.body(request.url.path), 503, media_type=MEDIA_TYPE,
-                            headers=p.headers)
+    install_store_faults(app)  # unreachable, busy, read-only or full: 503
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
               atlas_routes, accounts, simulations):

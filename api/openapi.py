@@ -49,8 +49,10 @@ DESCRIPTIONS: dict[int, str] = {
     422: "invalid input: `field` names it (a validation problem lists every one under "
          "`errors`)",
     429: "too many requests; retry after `Retry-After` seconds",
-    503: "the database did not answer in time; retry after `Retry-After` seconds "
-         "(`/problems/store-unavailable`)",
+    503: "the database is unreachable, restarting or busy (`/problems/store-unavailable`: "
+         "retry a booking with the same `Idempotency-Key`), read-only "
+         "(`/problems/store-read-only`) or full (`/problems/store-full`); retry after "
+         "`Retry-After` seconds",
 }
 
 #: statuses only an operation's own code raises, and why: (method, path) -> {status: why}

@@ -113,7 +113,7 @@ class Store:
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        if path and path != ":memory:" and not path.startswith("file:"):  # file: URIs as is
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # hide_parameters: SQL errors (logged) must not carry riders' names or phones
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
