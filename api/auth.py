@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.store.models import ApiKey, Rider
+from api.store.models import ANONYMOUS_RIDER, ApiKey, Rider
 
 ROLES = ("rider", "driver", "dispatcher", "admin")
 
@@ -44,6 +44,8 @@ def create_key(s: Session, role: str, *, label: str | None = None,
     belongs to a rider (an existing one, or a new one with the given name and phone)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if rider_id == ANONYMOUS_RIDER:
+        raise ValueError("anonymised rides belong to no one: no key for them")
     if role == "rider" and rider_id is None:
         rider = Rider(id=new_id("r_"), name=rider_name, phone=rider_phone)
         s.add(rider)

@@ -22,7 +22,7 @@ from api import ApiConfig, create_app
 from api.service.privacy import ANONYMOUS_RIDER, apply_retention, coarse, direct_m
 from api.store import Store
 from api.store.models import ApiKey, Base, Booking, BookingStatus, PlanStop, Quote
-from tests.api_helpers import BRISTOL, MIDDLEBURY, NOW, WEYBRIDGE, ride, tomorrow
+from tests.api_helpers import BRISTOL, MIDDLEBURY, NOW, WEYBRIDGE, key, ride, tomorrow
 from tests.conftest import CACHE, DATA, booking_service
 from tests.server_process import ROOT
 
@@ -260,10 +260,12 @@ def test_who_may_forget_whom(api) -> None:  # type: ignore[no-untyped-def]
     made = api.post("/api/v1/riders", "dispatcher", {"name": "Anna Anruf", "phone": "0621 1"})
     assert api.delete(f"/api/v1/riders/{made.json()['id']}", "dispatcher").json()[
         "keysRevoked"] == 0
-    # a dispatcher cannot book for the placeholder of anonymous rides
+    # nobody books for the placeholder of anonymous rides, nor gets a key for it
     q = api.post("/api/v1/quotes", "dispatcher", ride(MIDDLEBURY, BRISTOL, tomorrow(9),
                                                        riderId=ANONYMOUS_RIDER))
-    assert q.status_code in (404, 422), q.text
+    assert q.status_code == 422 and q.json()["type"] == "/problems/unknown-rider", q.text
+    with pytest.raises(ValueError, match="no one"):
+        key(api.store, "rider", rider_id=ANONYMOUS_RIDER)
 
 
 def test_retention_anonymises_past_rides_by_itself(api) -> None:  # type: ignore[no-untyped-def]

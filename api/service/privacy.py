@@ -32,6 +32,7 @@ from api.service.errors import ConflictError, InvalidRequestError, NotFoundError
 from api.service.timing import Timing
 from api.store import Store
 from api.store.models import (
+    ANONYMOUS_RIDER,
     ApiKey,
     Base,
     Booking,
@@ -46,8 +47,6 @@ from api.store.repository import ACTIVE
 
 log = logging.getLogger("mobility.privacy")
 
-#: the rider anonymised rides belong to (a row without name or phone; nobody's account)
-ANONYMOUS_RIDER = "r_anonymous"
 #: the key id anonymised rides name (no key has it: real key ids are 12 hex digits)
 ANONYMOUS_KEY = "anonymous"
 #: coarsened coordinates are rounded to this many decimals of a degree: 0.01° is about

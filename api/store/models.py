@@ -50,6 +50,11 @@ class Base(DeclarativeBase):
     pass
 
 
+#: the rider that anonymised rides belong to (no name, no phone, no key: nobody's account;
+#: see ``api.service.privacy``)
+ANONYMOUS_RIDER = "r_anonymous"
+
+
 class Rider(Base):
     """A person who rides. Name and phone are personal data: never logged."""
 
