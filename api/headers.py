@@ -97,6 +97,7 @@ class SecurityHeaders:
         async def sending(message: Message) -> None:
             nonlocal held
             if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 if private(path):
