@@ -16,6 +16,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 from api.config import ApiConfig
 from api.deps import Atlas, Planner, Simulator
 from api.faults import install_store_faults
+from api.headers import SecurityHeaders
+from api.internal_errors import InternalErrors
 from api.limits import BodyLimit, RateLimit
 from api.openapi import install_openapi
 from api.problems import MEDIA_TYPE, Problem, install
@@ -98,4 +100,6 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(InternalErrors)  # a bug's 500 leaves the connection open
+    app.add_middleware(SecurityHeaders)  # outermost: every answer gets them, 413s and 500s too
     return app

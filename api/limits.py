@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -35,7 +36,7 @@ class BodyLimit:
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLargeError
+                    raise _TooLargeError(self.max_bytes)
             return msg
 
         try:
@@ -54,8 +55,13 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": raw})
 
 
-class _TooLargeError(Exception):
-    pass
+class _TooLargeError(HTTPException):
+    """A body found too large while it is read (a chunked one declares no length): an
+    HTTP error, so that FastAPI's body parsing passes it on as the 413 it is instead of
+    reporting a body it could not parse (400)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"request bodies are limited to {max_bytes} bytes")
 
 
 class RateLimit:

@@ -79,6 +79,57 @@ RAISED: dict[tuple[str, str], dict[int, str]] = {
         409: "another simulation is running (`/problems/simulation-running`)"},
 }
 
+#: how operations chain: what an answer gives the next request (OpenAPI links, followed by
+#: client generators and by stateful API tests): (method, path, status) -> {link name:
+#: (target method, target path, parameters, request body, what it does)}
+Link = tuple[str, str, dict[str, str], dict[str, str] | None, str]
+_BOOKING = "/api/v1/bookings/{booking_id}"
+_EVENTS = "/api/v1/vehicles/{vehicle_id}/events"
+
+
+def _on_booking(pointer: str) -> dict[str, Link]:
+    """What follows a booking whose id is at ``pointer`` of the answer."""
+    booking = {"booking_id": f"$response.body#{pointer}/id"}
+    vehicle = {"vehicle_id": f"$response.body#{pointer}/vehicleId"}
+    return {"Get": ("GET", _BOOKING, booking, None, "read the booking"),
+            "Cancel": ("DELETE", _BOOKING, booking, None, "cancel the booking"),
+            "Manifest": ("GET", "/api/v1/vehicles/{vehicle_id}/manifest", vehicle, None,
+                         "the vehicle's manifest (dispatchers, its driver)"),
+            "Report": ("POST", _EVENTS, vehicle,
+                       {"bookingId": f"$response.body#{pointer}/id"},
+                       "its driver reports on the ride")}
+
+
+LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
+    ("POST", "/api/v1/quotes", "201"): {
+        "BookQuote": ("POST", "/api/v1/bookings", {}, {"quoteId": "$response.body#/id"},
+                      "book the ride offered")},
+    ("POST", "/api/v1/bookings", "201"): {
+        **{f"{k}Booking": v for k, v in _on_booking("").items()},
+        # an itinerary's answer lists its bookings
+        **{f"{k}ItineraryBooking": v for k, v in _on_booking("/bookings/0").items()}},
+    ("DELETE", _BOOKING, "200"): {
+        "GetBooking": ("GET", _BOOKING, {"booking_id": "$response.body#/id"}, None,
+                       "read the cancelled booking")},
+    ("GET", "/api/v1/vehicles/{vehicle_id}/manifest", "200"): {
+        "ReportStop": ("POST", _EVENTS, {"vehicle_id": "$response.body#/vehicleId"},
+                       {"bookingId": "$response.body#/stops/0/bookingId"},
+                       "report on the first stop's ride")},
+    ("POST", "/api/v1/riders", "201"): {
+        "GetRider": ("GET", "/api/v1/riders/{rider_id}", {"rider_id": "$response.body#/id"},
+                     None, "read the rider"),
+        "QuoteForRider": ("POST", "/api/v1/quotes", {}, {"riderId": "$response.body#/id"},
+                          "ask for a ride for the rider"),
+        "BookForRider": ("POST", "/api/v1/bookings", {}, {"riderId": "$response.body#/id"},
+                         "book a planned journey's rides for the rider")},
+    ("POST", "/api/v1/accounts", "201"): {
+        "GetRider": ("GET", "/api/v1/riders/{rider_id}",
+                     {"rider_id": "$response.body#/riderId"}, None, "read the new rider")},
+    ("POST", "/api/v1/simulations", "202"): {
+        "GetSimulation": ("GET", "/api/v1/simulations/{sim_id}",
+                          {"sim_id": "$response.body#/id"}, None, "follow the run")},
+}
+
 #: dependencies that read or write the store (the on-demand service alone may not)
 _STORE = {get_session, get_store, get_principal}
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -194,6 +245,29 @@ def name_operations(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def document_links(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add :data:`LINKS` to the answers of the OpenAPI document ``schema`` (in place),
+    naming their targets by ``operationId`` (links to operations this app lacks are left
+    out)."""
+    paths = schema["paths"]
+    for (method, path, status), links in LINKS.items():
+        response = paths.get(path, {}).get(method.lower(), {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        out = response.setdefault("links", {})
+        for name, (t_method, t_path, params, body, what) in links.items():
+            target = paths.get(t_path, {}).get(t_method.lower())
+            if target is None or "operationId" not in target:
+                continue
+            link: dict[str, Any] = {"operationId": target["operationId"], "description": what}
+            if params:
+                link["parameters"] = params
+            if body is not None:
+                link["requestBody"] = body
+            out[name] = link
+    return schema
+
+
 def install_openapi(app: FastAPI) -> None:
     """Make ``app.openapi()`` (``/openapi.json``, ``/docs``) document every problem answer
     and name operations after their routes; the document is built once, on first use,
@@ -202,7 +276,8 @@ def install_openapi(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = name_operations(app, document_problems(app, build()))
+            app.openapi_schema = document_links(
+                name_operations(app, document_problems(app, build())))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

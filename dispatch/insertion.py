@@ -57,6 +57,14 @@ class DispatchParams:
         """The longest ride promised for a trip whose direct drive takes ``direct_s``."""
         return self.alpha * direct_s + self.beta
 
+    def pickup_window_range(self, direct_s: float) -> tuple[float, float]:
+        """The narrowest and the widest pickup window a ride whose direct drive takes
+        ``direct_s`` may be promised (seconds): a third of ``window_s`` (what a booking
+        notice may leave of a window; a narrower one is hardly a promise to keep) up to
+        an arrival's window (``window_s`` before the arrival, less the longest ride and
+        the boarding)."""
+        return self.window_s / 3, self.window_s + self.max_ride(direct_s) + self.boarding_s
+
     def request(self, rid: str, pickup: Point, dropoff: Point, direct_s: float,
                 pickup_window: tuple[float, float],
                 dropoff_window: tuple[float, float] = (0.0, NO_BOUND_S), passengers: int = 1,

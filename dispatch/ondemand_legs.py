@@ -154,8 +154,8 @@ class OnDemandLegs:
         first = self.earliest(area.name, date) if self.earliest is not None else None
         if first is not None:  # booking notice: no pickup before now + notice
             pickup = (max(pickup[0], first), pickup[1])
-            if pickup[0] > pickup[1]:
-                return None
+        if pickup[1] - pickup[0] < p.pickup_window_range(direct)[0]:
+            return None  # what is left is too narrow to book
         req = p.request(f"plan:{next(_ids)}", a, b, direct, pickup, dropoff, 1,
                         int(wheelchair))
         with self.dispatcher(area.name, date) as d:

@@ -404,8 +404,7 @@ def serve(
         except OSError as exc:
             _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
             return
-        config = uvicorn.Config(app_, access_log=access_log, log_level="info")
-        uvicorn.Server(config).run(sockets=[sock])
+        uvicorn.Server(server.uvicorn_config(app_, access_log)).run(sockets=[sock])
         return
     os.environ[server.REGION_ENV] = str(region or s.region)
     os.environ["MOBILITY_DATA"], os.environ["MOBILITY_CACHE"] = str(s.data), str(s.cache)

@@ -11,6 +11,7 @@ import signal
 import socket
 import threading
 import time
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -19,6 +20,7 @@ from api.routes.plan import plan_answer
 from api.service import Clock, RunningClock, SystemClock
 from dispatch.ondemand_legs import OnDemandLegs
 from dispatch.travel import StreetTravel
+from mobility.access_log import log_config
 from mobility.planning import RegionPlanner
 from mobility.region import Region, load_region
 from mobility.settings import Settings
@@ -121,12 +123,20 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def uvicorn_config(app: FastAPI, access_log: bool) -> Any:
+    """uvicorn's settings for an API process: its access log masks the places riders ask
+    about (:mod:`mobility.access_log`)."""
+    import uvicorn
+
+    return uvicorn.Config(app, access_log=access_log, log_level="info",
+                          log_config=log_config())
+
+
 def _worker(host: str, port: int, access_log: bool) -> None:
     import uvicorn
 
     app = app_factory()
-    config = uvicorn.Config(app, access_log=access_log, log_level="info")
-    uvicorn.Server(config).run(sockets=[listen(host, port)])
+    uvicorn.Server(uvicorn_config(app, access_log)).run(sockets=[listen(host, port)])
 
 
 def run_workers(n: int, host: str, port: int, access_log: bool) -> None:

@@ -135,6 +135,33 @@ def test_operations_are_named_after_their_routes(doc: dict[str, Any]) -> None:
     assert doc["paths"]["/api/v1/plan"]["get"]["operationId"] == "plan"
 
 
+def test_links_chain_a_ride(doc: dict[str, Any]) -> None:
+    """The answers say what comes next (OpenAPI links): a quote is booked, a booking (or an
+    itinerary's first) read, cancelled, found on its vehicle's manifest and reported on; a
+    new rider gets quotes and bookings. Each link's operation, parameters and body fields
+    exist."""
+    ops = {op["operationId"]: op for ops in doc["paths"].values() for op in ops.values()}
+    links = {name: link for ops_ in doc["paths"].values() for op in ops_.values()
+             for answer in op["responses"].values()
+             for name, link in answer.get("links", {}).items()}
+    assert {"BookQuote", "GetBooking", "CancelBooking", "CancelItineraryBooking",
+            "ManifestBooking", "ReportBooking", "ReportStop", "QuoteForRider", "BookForRider",
+            "GetRider"} <= set(links)
+    quote_ok = doc["paths"]["/api/v1/quotes"]["post"]["responses"]["201"]["links"]
+    assert quote_ok["BookQuote"] == {"operationId": "create_booking",
+                                     "description": "book the ride offered",
+                                     "requestBody": {"quoteId": "$response.body#/id"}}
+    schemas = doc["components"]["schemas"]
+    for name, link in links.items():
+        target = ops[link["operationId"]]
+        names = {p["name"] for p in target.get("parameters", [])}
+        assert set(link.get("parameters", {})) <= names, name
+        if "requestBody" in link:
+            ref = target["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            fields = schemas[ref.rsplit("/", 1)[1]]["properties"]
+            assert set(link["requestBody"]) <= set(fields), name
+
+
 def test_plan_is_typed_with_epoch_ms_documented(doc: dict[str, Any]) -> None:
     ok = doc["paths"]["/api/v1/plan"]["get"]["responses"]["200"]["content"]
     assert ok["application/json"]["schema"] == {"$ref": "#/components/schemas/PlanResponse"}

@@ -5,6 +5,7 @@ burst followed by a restart."""
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import os
 import threading
@@ -99,6 +100,60 @@ def test_walk_through_with_the_real_server(tmp_path: Path, addison) -> None:
     assert "POST /api/v1/bookings" in log  # the access log is on
     for secret in ("Walburga", "Testperson", "555 0199", keys["rider"]["key"]):
         assert secret not in log
+
+
+def test_probes_of_issue_17_against_the_real_server(tmp_path: Path, addison) -> None:
+    """Over uvicorn and real connections: a driver's event that does not fit is a 422 and
+    the keep-alive connection serves the next request; a chunked body over the limit is a
+    413; the docs page has its content policy; a booking is ``no-store``; the access log
+    shows each request's path but no rider coordinates or phone numbers, and no
+    traceback."""
+    env = _env(f"sqlite:///{tmp_path / 'm.db'}")
+    keys = _keys(env)
+    srv = Server(env, "addison-vt", tmp_path / "server.log").start()
+    try:
+        status, b = _attempt(srv.url, keys["rider"]["key"],
+                             ride(MIDDLEBURY, BRISTOL, tomorrow(9)))
+        assert status == 201, b
+        staff = {**_auth(keys["dispatcher"]), "Content-Type": "application/json"}
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        for body in ({"type": "position", "bookingId": b["id"], "lat": 44.0, "lon": -73.1},
+                     {"type": "arrived", "bookingId": ""}):
+            conn.request("POST", f"/api/v1/vehicles/{b['vehicleId']}/events",
+                         body=json.dumps(body), headers=staff)
+            r = conn.getresponse()
+            assert r.status == 422 and json.loads(r.read())["field"] == "bookingId"
+        # the same connection
+        conn.request("GET", f"/api/v1/bookings/{b['id']}", headers=staff)
+        r = conn.getresponse()
+        assert r.status == 200 and r.getheader("cache-control") == "no-store"
+        assert json.loads(r.read())["status"] == "confirmed"
+        conn.request("GET", "/docs")
+        r = conn.getresponse()
+        r.read()
+        assert "script-src 'sha256-" in r.getheader("content-security-policy", "")
+        assert r.getheader("x-content-type-options") == "nosniff"
+        conn.close()
+        # a chunked body (no Content-Length) over the 64 KiB limit
+        big = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        big.request("POST", "/api/v1/bookings", headers=staff, encode_chunked=True,
+                    body=iter([b'{"quoteId": "'] + [b"x" * 4096] * 20 + [b'"}']))
+        r = big.getresponse()
+        assert r.status == 413 and json.loads(r.read())["type"] == "/problems/too-large"
+        big.close()
+        # where riders are and how to call them, in query strings
+        plan = httpx.get(f"{srv.url}/api/v1/plan", params={
+            "from": "44.0153,-73.1673", "to": "44.1670,-73.2540", "time": "2016-03-03T08:00"})
+        assert plan.status_code == 200
+        httpx.get(f"{srv.url}/api/v1/places", params={"q": "+1 802 555 0123"})
+    finally:
+        srv.stop()
+    log = srv.log()
+    assert 'GET /api/v1/plan?from=***&to=***&time=2016-03-03T08%3A00 HTTP/1.1" 200' in log
+    assert "GET /api/v1/places?q=*** HTTP/1.1" in log
+    for secret in ("44.0153", "73.1673", "44.1670", "73.2540", "555 0123", "555+0123"):
+        assert secret not in log
+    assert "Traceback" not in log and "Exception in ASGI" not in log
 
 
 def _one_vehicle_region(tmp_path: Path) -> Path:

@@ -4,10 +4,13 @@ dispatcher key, the static app itself, and simulations run in a child process.""
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import json
 import math
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -19,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from api import ApiConfig, Store, create_app
 from api.auth import first_staff_key
+from api.headers import page_policy
 from mobility.atlas import Atlas, fold
 from mobility.region import Region
 from mobility.sim.jobs import Simulations
@@ -345,7 +349,16 @@ def test_a_simulation_runs_in_the_background(web: TestClient, addison: Region) -
     assert kj.status_code == 200 and json.loads(kj.content) == k
     png = web.get(v["plots"]["map"])
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
-    assert web.get(v["report"]).text.startswith("<!doctype html>")
+    page = web.get(v["report"])
+    assert page.text.startswith("<!doctype html>")
+    # served on the app's origin, but nothing in it may run or load (its style by hash,
+    # its plots inline), and sandboxed away from the app's stored keys
+    csp = page.headers["content-security-policy"]
+    style = re.search(r"<style>(.*?)</style>", page.text, re.S)
+    assert style is not None and page_policy(page.content) == csp
+    digest = base64.b64encode(hashlib.sha256(style[1].encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in csp and "script-src 'none'" in csp
+    assert "sandbox" in csp and page.headers["x-content-type-options"] == "nosniff"
     listed = web.get("/api/v1/simulations", headers=staff).json()["simulations"]
     assert [j["id"] for j in listed] == [job["id"]]
 

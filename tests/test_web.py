@@ -312,6 +312,17 @@ def test_planner_runs_a_small_sweep_and_reads_its_kpis(page: Any, server: Server
     assert_accessible(pg)
     pg.evaluate("window.scrollTo(0, 0); document.getElementById('panel').scrollTo(0, 0)")
     shot(pg, "planner-sweep")
+    # the full report renders under its content policy: its style applies, its plots show
+    report = pg.context.new_page()
+    blocked: list[str] = []
+    report.on("console", lambda m: blocked.append(m.text)
+              if "Content Security Policy" in m.text else None)
+    report.goto(server.url + job["variants"][0]["report"])
+    assert report.evaluate("getComputedStyle(document.body).maxWidth") == "1000px"
+    report.wait_for_function(
+        "[...document.images].every(i => i.complete && i.naturalWidth > 100)")
+    assert report.evaluate("document.images.length") == 4 and not blocked, blocked
+    report.close()
 
 
 def test_german_and_keyboard(page: Any) -> None:

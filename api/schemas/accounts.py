@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from api.schemas.common import Schema
+from api.schemas.common import Input, Schema
 
 
-class SignupRequest(Schema):
+class SignupRequest(Input):
     name: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(None, max_length=40, pattern=r"^[0-9 +()./-]{3,40}$")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic import BeforeValidator, Field, Strict, WithJsonSchema, model_validator
 
-from api.schemas.common import LatLon, Schema, Window
+from api.schemas.common import Input, LatLon, Schema, Window
 
 Status = Literal["confirmed", "on_board", "completed", "cancelled", "no_show"]
 
@@ -28,20 +28,20 @@ def _epoch_ms(value: Any) -> Any:
 
 
 #: a moment as epoch milliseconds or ISO 8601 (without an offset: local time of the region)
-Moment = Annotated[dt.datetime, BeforeValidator(_epoch_ms), WithJsonSchema({
+Moment = Annotated[dt.datetime, Strict(False), BeforeValidator(_epoch_ms), WithJsonSchema({
     "anyOf": [{"type": "integer", "description": "epoch milliseconds (UTC)"},
               {"type": "string", "format": "date-time",
                "description": "ISO 8601; without an offset: local time of the region"}]})]
 
 
-class RideWindow(Schema):
+class RideWindow(Input):
     """A window of a ride to book: each end epoch milliseconds or ISO 8601."""
 
     start: Moment
     end: Moment
 
 
-class OpenRideWindow(Schema):
+class OpenRideWindow(Input):
     """A drop-off window to book: each end epoch milliseconds or ISO 8601; the end may be
     null or left out (no bound: no connection to make)."""
 
@@ -49,7 +49,7 @@ class OpenRideWindow(Schema):
     end: Moment | None = None
 
 
-class RideLeg(Schema):
+class RideLeg(Input):
     """An ON_DEMAND leg of a planned itinerary: ``origin``, ``destination``,
     ``pickupWindow`` and ``dropOffWindow`` as the plan's ``bookingInfo`` gives them (epoch
     milliseconds), or with ISO 8601 times."""
@@ -64,12 +64,12 @@ class RideLeg(Schema):
     wheelchair: bool = False
 
 
-class BookingRequest(Schema):
+class BookingRequest(Input):
     """Book a quote (``quoteId``), or every on-demand leg of an itinerary at once."""
 
     quote_id: str | None = Field(None, min_length=1, max_length=32)
     itinerary: list[RideLeg] | None = Field(None, min_length=1, max_length=4)
-    rider_id: str | None = Field(None, max_length=32,
+    rider_id: str | None = Field(None, min_length=1, max_length=32,
                                  description="dispatchers book itineraries for a rider")
 
     @model_validator(mode="after")

@@ -6,12 +6,12 @@ import datetime as dt
 
 from pydantic import Field
 
-from api.schemas.common import Schema
+from api.schemas.common import Input, Schema
 
 
-class ReplanRequest(Schema):
+class ReplanRequest(Input):
     area: str = Field(min_length=1, max_length=100)
-    date: dt.date
+    date: dt.date = Field(strict=False)
     time_limit_s: float = Field(5.0, gt=0, le=120, description="optimiser time limit")
     solution_limit: int | None = Field(
         None, ge=1, le=100_000, description="stop after this many improving solutions "

@@ -7,20 +7,20 @@ from typing import Literal
 
 from pydantic import Field
 
-from api.schemas.common import LatLon, Schema, Window
+from api.schemas.common import Input, LatLon, Schema, Window
 
 
-class QuoteRequest(Schema):
+class QuoteRequest(Input):
     origin: LatLon
     destination: LatLon
-    time: dt.datetime = Field(description="ISO 8601; without an offset: local time of the "
-                                          "region")
+    time: dt.datetime = Field(strict=False, description="ISO 8601; without an offset: local "
+                                                       "time of the region")
     time_type: Literal["departure", "arrival"] = Field(
         "departure", description="departure: be picked up from this time; arrival: arrive "
                                  "by this time")
     passengers: int = Field(1, ge=1, le=20)
     wheelchair: bool = False
-    rider_id: str | None = Field(None, max_length=32,
+    rider_id: str | None = Field(None, min_length=1, max_length=32,
                                  description="dispatchers book for a rider; riders omit it")
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import Field
 
-from api.schemas.common import Schema
+from api.schemas.common import Input, Schema
 
 
-class RiderRequest(Schema):
+class RiderRequest(Input):
     name: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(None, max_length=40, pattern=r"^[0-9 +()./-]{3,40}$")
 

@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from api.schemas.common import Schema
+from api.schemas.common import Input, Schema
 
 
-class SimulationRequest(Schema):
+class SimulationRequest(Input):
     area: str | None = Field(None, max_length=200, description="service area name "
                              "(default: the region's first)")
     vehicles: list[int] = Field([3], min_length=1, max_length=6,

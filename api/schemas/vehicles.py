@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from api.schemas.common import LatLon, Schema, Window
+from api.schemas.common import Input, LatLon, Schema, Window
 
 
 class VehicleResponse(Schema):
@@ -46,10 +46,11 @@ class Manifest(Schema):
     stops: list[ManifestStop]
 
 
-class VehicleEventRequest(Schema):
+class VehicleEventRequest(Input):
     type: Literal["arrived", "picked_up", "dropped_off", "no_show", "position"]
-    booking_id: str | None = Field(None, max_length=32)
-    time: dt.datetime | None = Field(None, description="when it happened (default: now)")
+    booking_id: str | None = Field(None, min_length=1, max_length=32)
+    time: dt.datetime | None = Field(None, strict=False,
+                                     description="when it happened (default: now)")
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
 

@@ -6,6 +6,7 @@ is answered."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -117,33 +118,33 @@ class _Leg:
     leg: RideLegRequest
     pickup: tuple[float, float]
     dropoff: tuple[float, float]
+    direct_s: float
 
 
 def _checked_leg(svc: Context, k: int, leg: RideLegRequest) -> _Leg:
-    """An itinerary leg checked against the service's rules, its windows in seconds of its
-    service day."""
+    """An itinerary leg checked against the rules a quote passes (its area, the roads, and
+    :func:`api.service.rules.bookable_window` for its pickup window), its windows in
+    seconds of its service day."""
     field = f"itinerary.{k}"
     area = rules.area_for(svc.areas, leg.origin, leg.destination, prefix=f"{field}.")
-    start, end = leg.pickup_window
     for name, p in (("origin", leg.origin), ("destination", leg.destination)):
         svc.on_roads(p, f"{field}.{name}")
-    # the whole pickup window: not over yet, not too far ahead, not before its start
-    rules.bookable_time(svc.timing, svc.config, end, None, f"{field}.pickupWindow")
-    date, plo = svc.timing.day_seconds(start, f"{field}.pickupWindow")
-    phi = svc.timing.seconds_on(date, end, f"{field}.pickupWindow")
-    dlo = svc.timing.seconds_on(date, leg.dropoff_window[0], f"{field}.dropOffWindow")
-    end_d = leg.dropoff_window[1]
-    dhi = (NO_BOUND_S if end_d is None
-           else svc.timing.seconds_on(date, end_d, f"{field}.dropOffWindow"))
-    if not (plo <= phi and dlo <= dhi):
-        raise InvalidRequestError(f"itinerary leg {k}: a window ends before it starts",
-                             field=field, code="validation")
-    early = rules.earliest_pickup_s(svc.timing, area, svc.timing.local(end).date())
-    if early is not None and svc.timing.seconds_on(date, end) < early:
-        raise InvalidRequestError(f"itinerary leg {k}: rides in {area.name} must be booked "
-                             "further ahead; plan the journey again", field=field,
-                             code="booking-notice", title="Too short notice")
-    return _Leg(area.name, date, leg, (plo, phi), (max(0.0, dlo), dhi))
+    direct = float(svc.travel.one_to_many(leg.origin, [leg.destination])[0])
+    if not math.isfinite(direct):
+        raise InvalidRequestError(f"itinerary leg {k}: the destination cannot be reached by "
+                                  "road from the origin", field=f"{field}.destination",
+                                  code="unreachable", title="No road connection")
+    date, plo, phi = rules.bookable_window(svc.timing, svc.config, svc.params, area,
+                                           leg.pickup_window, direct, f"{field}.pickupWindow")
+    drop = f"{field}.dropOffWindow"
+    dlo = rules.on_date(svc.timing, date, leg.dropoff_window[0], f"{drop}.start")
+    end = leg.dropoff_window[1]
+    dhi = NO_BOUND_S if end is None else rules.on_date(svc.timing, date, end, f"{drop}.end")
+    if dhi < max(dlo, plo):
+        raise InvalidRequestError(f"{drop} ends before it starts or before the pickup window "
+                                  "does", field=f"{drop}.end", code="window-order",
+                                  title="Window ends before it starts")
+    return _Leg(area.name, date, leg, (plo, phi), (dlo, dhi), direct)
 
 
 def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
@@ -184,8 +185,7 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
         for k, x in enumerate(parts):
             bid = new_id("b_")
             o, dst = x.leg.origin, x.leg.destination
-            direct = float(svc.travel.one_to_many(o, [dst])[0])
-            req = svc.params.request(bid, o, dst, direct, x.pickup, x.dropoff,
+            req = svc.params.request(bid, o, dst, x.direct_s, x.pickup, x.dropoff,
                                      x.leg.passengers, int(x.leg.wheelchair))
             offer = ch.dispatcher.quote(req)
             if isinstance(offer, NoOffer):  # nothing is written: the working copy is dropped

@@ -54,8 +54,9 @@ def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
         v = repo.vehicle(vehicle_id)
         if v is None:
             raise not_found("vehicle", vehicle_id)
-        b = repo.booking(booking_id) if booking_id else None
-        if booking_id and (b is None or b.vehicle_id != vehicle_id):
+        # ``is None``, not falsiness: an empty id is an id no booking has (not "none given")
+        b = repo.booking(booking_id) if booking_id is not None else None
+        if booking_id is not None and (b is None or b.vehicle_id != vehicle_id):
             raise NotFoundError(f"no booking {booking_id!r} on vehicle {vehicle_id}",
                            field="bookingId", title="booking not found")
     date = b.service_date if b is not None else svc.timing.day_seconds(moment)[0]

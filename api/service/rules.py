@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from api.config import ApiConfig
 from api.service.errors import InvalidRequestError
 from api.service.timing import Timing
+from dispatch.insertion import DispatchParams
 from dispatch.model import Point
 from dispatch.service_area import ServiceArea
 from routing.timebase import clock_text
@@ -44,37 +45,107 @@ def area_for(areas: Mapping[str, ServiceArea], origin: Point, destination: Point
 def bookable_time(timing: Timing, config: ApiConfig, moment: dt.datetime,
                   area: ServiceArea | None = None, field: str = "time") -> dt.datetime:
     """The requested moment in local time, checked against the clock (not past, within the
-    booking horizon) and, with ``area``, its booking notice and service hours.
+    booking horizon) and, with ``area``, its booking notice and service hours. Every rule
+    lets a request lag the clock by ``config.past_grace_s`` (a ride planned a moment ago).
 
     Raises
     ------
     InvalidRequestError
         Saying which rule refuses it and what would be accepted.
     """
+    m = _on_the_clock(timing, config, moment, field)
+    if area is not None:
+        _with_notice(timing, config, area, m, field)
+        secs = timing.day_seconds(m, field)[1]
+        _within_hours(area, secs, secs, field)
+    return m
+
+
+def bookable_window(timing: Timing, config: ApiConfig, params: DispatchParams,
+                    area: ServiceArea, window: tuple[dt.datetime, dt.datetime],
+                    direct_s: float, field: str) -> tuple[dt.date, float, float]:
+    """A pickup window to book (an itinerary's leg) under a quote's rules: each end as
+    :func:`bookable_time` checks a quote's time (not past, within the horizon; the start
+    with the booking notice), both on one service date, overlapping the service hours as
+    every quoted window does, and as wide as the dispatch rules promise windows for this
+    ride (``params.pickup_window_range``). Returns (service date, start, end) in seconds
+    of that date.
+
+    Raises
+    ------
+    InvalidRequestError
+        Naming the end at fault (``{field}.start`` or ``{field}.end``) and the rule.
+    """
+    start = _on_the_clock(timing, config, window[0], f"{field}.start")
+    end = _on_the_clock(timing, config, window[1], f"{field}.end")
+    _with_notice(timing, config, area, start, f"{field}.start")
+    date, lo = timing.day_seconds(start, f"{field}.start")
+    hi = on_date(timing, date, end, f"{field}.end")
+    if hi < lo:
+        raise InvalidRequestError(f"{field} ends before it starts", field=f"{field}.end",
+                                  code="window-order", title="Window ends before it starts")
+    narrowest, widest = params.pickup_window_range(direct_s)
+    if not narrowest <= hi - lo <= widest:
+        raise InvalidRequestError(
+            f"{field} is {(hi - lo) / 60:g} minutes wide: this ride's pickup window must be "
+            f"{narrowest / 60:g} to {widest / 60:.0f} minutes wide (quotes give "
+            f"{params.window_s / 60:g})", field=field, code="window-width",
+            title="Window width out of bounds")
+    _within_hours(area, lo, hi, field)
+    return date, lo, hi
+
+
+def on_date(timing: Timing, date: dt.date, moment: dt.datetime, field: str) -> float:
+    """``moment`` as seconds of the service date ``date``, refusing a moment on another
+    date (a ride is planned, and its windows kept, within one service day)."""
+    m = timing.local(moment, field)
+    if m.date() != date:
+        raise InvalidRequestError(f"{field} ({m.isoformat(timespec='minutes')}) is not on "
+                                  f"the ride's service date {date.isoformat()}: a ride's "
+                                  "windows lie within one day", field=field,
+                                  code="window-spans-days", title="Window on another day")
+    return timing.seconds_on(date, m, field)
+
+
+def _on_the_clock(timing: Timing, config: ApiConfig, moment: dt.datetime, field: str
+                  ) -> dt.datetime:
+    """A moment in local time, neither in the past nor beyond the booking horizon."""
     m = timing.local(moment, field)
     now = timing.now()
-    rule = area.booking if area is not None else None
-    if (rule is not None and rule.notice_min_s > 0 and m >= now
-            and m < now + dt.timedelta(seconds=rule.notice_min_s)):
-        earliest = (now + dt.timedelta(seconds=rule.notice_min_s)).astimezone(timing.tz)
-        raise InvalidRequestError(f"rides in {area.name} must be booked at least "  # type: ignore[union-attr]
-                             f"{rule.notice_min_s / 60:g} minutes ahead: the earliest time "
-                             f"is {earliest.isoformat(timespec='minutes')}", field=field,
-                             code="booking-notice", title="Too short notice")
-    if area is not None and area.hours is not None:
-        secs = timing.day_seconds(m, field)[1]
-        if not area.hours[0] <= secs <= area.hours[1]:
-            raise InvalidRequestError(f"{area.name} is served {clock_text(area.hours[0])}–"
-                                 f"{clock_text(area.hours[1])}", field=field,
-                                 code="outside-service-hours", title="Outside service hours")
     if m < now - dt.timedelta(seconds=config.past_grace_s):
-        raise InvalidRequestError(f"time {m.isoformat()} is in the past (now: "
-                             f"{now.astimezone(timing.tz).isoformat(timespec='seconds')})",
-                             field=field, code="time-in-past", title="Time in the past")
+        raise InvalidRequestError(f"{field} {m.isoformat()} is in the past (now: "
+                                  f"{now.astimezone(timing.tz).isoformat(timespec='seconds')})",
+                                  field=field, code="time-in-past", title="Time in the past")
     if m > now + dt.timedelta(days=config.horizon_days):
-        raise InvalidRequestError(f"rides can be booked at most {config.horizon_days} days ahead",
-                             field=field, code="time-too-far", title="Time too far ahead")
+        raise InvalidRequestError(f"rides can be booked at most {config.horizon_days} days "
+                                  "ahead", field=field, code="time-too-far",
+                                  title="Time too far ahead")
     return m
+
+
+def _with_notice(timing: Timing, config: ApiConfig, area: ServiceArea, m: dt.datetime,
+                 field: str) -> None:
+    """Refuse a pickup sooner than the area's booking notice allows."""
+    rule = area.booking
+    if rule is None or rule.notice_min_s <= 0:
+        return
+    now = timing.now()
+    earliest = now + dt.timedelta(seconds=rule.notice_min_s)
+    if m < earliest - dt.timedelta(seconds=config.past_grace_s):
+        raise InvalidRequestError(f"rides in {area.name} must be booked at least "
+                                  f"{rule.notice_min_s / 60:g} minutes ahead: the earliest "
+                                  "time is "
+                                  f"{earliest.astimezone(timing.tz).isoformat(timespec='minutes')}",
+                                  field=field, code="booking-notice", title="Too short notice")
+
+
+def _within_hours(area: ServiceArea, lo: float, hi: float, field: str) -> None:
+    """Refuse times (``lo`` to ``hi``, seconds of the day) wholly outside the area's
+    service hours."""
+    if area.hours is not None and (hi < area.hours[0] or lo > area.hours[1]):
+        raise InvalidRequestError(f"{area.name} is served {clock_text(area.hours[0])}–"
+                                  f"{clock_text(area.hours[1])}", field=field,
+                                  code="outside-service-hours", title="Outside service hours")
 
 
 def earliest_pickup_s(timing: Timing, area: ServiceArea | None, date: dt.date
