@@ -14,9 +14,11 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from api.config import ApiConfig
 from api.deps import Atlas, Planner, Simulator
-from api.limits import BodyLimit, RateLimit
+from api.limits import BodyLimit, Limits
 from api.openapi import install_openapi
 from api.problems import MEDIA_TYPE, Problem, install
+from api.proxies import ForwardedFor, TrustedProxies
+from api.ratelimit import RateLimiter
 from api.routes import (
     accounts,
     bookings,
@@ -33,6 +35,7 @@ from api.routes import (
     atlas as atlas_routes,
 )
 from api.service import BookingService
+from api.service.housekeeping import Housekeeper
 from api.web import mount_web
 
 DESCRIPTION = """Journeys by walking and scheduled transit (OpenTripPlanner's plan shape) and
@@ -45,13 +48,22 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
                simulator: Simulator | None = None) -> FastAPI:
     """The HTTP API over a journey planner and a booking service (with its store), and the
     web app at ``/``; with ``atlas`` the map and place search, with ``simulator`` planners'
-    simulations. The service's optimiser process stops with the app."""
+    simulations. While the app runs, two daemon threads flush rate-limit counts to the
+    store and purge it (every ``config.purge_interval_s``); the service's optimiser process
+    stops with the app."""
     config = config or service.config
+    # rate limits shared by every process over the store, on the service's clock
+    limiter = RateLimiter(service.store, service.timing.now)
+    housekeeper = Housekeeper(service.store, config, service.timing.now)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = config.threads
+        limiter.start()
+        housekeeper.start()
         yield
+        housekeeper.stop()
+        limiter.stop()
         service.close()
 
     app = FastAPI(title="mobility", version="1", description=DESCRIPTION, lifespan=lifespan)
@@ -61,8 +73,8 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     app.state.region_name = region_name
     app.state.atlas = atlas
     app.state.simulator = simulator
-    # sign-ups per client address and hour (a household or a library shares one address)
-    app.state.signups = RateLimit(10, 3600.0)
+    app.state.limits = Limits(limiter, config)
+    app.state.housekeeper = housekeeper
     install(app)
 
     @app.exception_handler(IntegrityError)
@@ -96,4 +108,6 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    # outermost: everything after it (the access log too) sees the client's own address
+    app.add_middleware(ForwardedFor, trusted=TrustedProxies(config.trusted_proxies))
     return app

@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, lookup
+from api.limits import client_key
 from api.plan_query import PlanSite
 from api.problems import Problem
 from api.service import BookingService
@@ -134,6 +135,32 @@ def get_principal(request: Request, creds: Annotated[HTTPAuthorizationCredential
         raise Problem(401, "unauthorized", "Unauthorized", "unknown or revoked API key",
                       headers={"WWW-Authenticate": "Bearer"})
     return who
+
+
+def rate_limited(name: str) -> Any:
+    """A dependency counting the caller's request against the rate limit ``name`` (per API
+    key; 429 with ``Retry-After`` beyond it)."""
+
+    def check(request: Request, who: Annotated[Principal, Depends(get_principal)]) -> None:
+        request.app.state.limits.check(name, f"k:{who.key_id}")
+
+    return Depends(check)
+
+
+def plan_limited(request: Request) -> None:
+    """Count a journey plan: per API key when a valid one is sent, else per client address
+    (plans need no key, so the header is read here without documenting it as security; a
+    wrong key counts by the address too)."""
+    caller = None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        with request.app.state.store.snapshot() as s:
+            who = lookup(s, token.strip())
+        if who is not None:
+            caller = f"k:{who.key_id}"
+    if caller is None:
+        caller = f"a:{client_key(request.client.host if request.client else '')}"
+    request.app.state.limits.check("plans", caller)
 
 
 def require(*roles: str) -> Any:

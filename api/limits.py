@@ -1,17 +1,18 @@
 """Limits: a request body size limit (ASGI middleware: larger bodies get 413 before they are
-read into memory) and a rate limit for sign-ups."""
+read into memory) and the API's rate limits (counted by :mod:`api.ratelimit`)."""
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
 import json
-import threading
-import time
-from collections import OrderedDict
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.config import ApiConfig
+from api.problems import Problem
+from api.ratelimit import Limit, RateLimiter
 
 
 class BodyLimit:
@@ -58,36 +59,40 @@ class _TooLargeError(Exception):
     pass
 
 
-class RateLimit:
-    """At most ``n`` events per ``window_s`` seconds per key (a sliding window in memory, per
-    process): enough to stop a script from creating accounts by the thousand. At most
-    ``max_keys`` keys are remembered (the least recently seen are forgotten first)."""
+class Limits:
+    """The API's rate limits (:mod:`api.ratelimit`), by name: ``quotes``, ``bookings`` and
+    ``plans`` per key and window (plans without a key per client address), ``signups`` per
+    client address and hour."""
 
-    def __init__(self, n: int, window_s: float, max_keys: int = 10_000) -> None:
-        self.n, self.window_s, self.max_keys = n, window_s, max_keys
-        self._seen: OrderedDict[str, list[float]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, limiter: RateLimiter, config: ApiConfig) -> None:
+        self.limiter = limiter
+        w = config.rate_window_s
+        self.limits = {"quotes": Limit("quotes", config.rate_quotes, w),
+                       "bookings": Limit("bookings", config.rate_bookings, w),
+                       "plans": Limit("plans", config.rate_plans, w, batched=True),
+                       "signups": Limit("signups", config.rate_signups, 3600)}
 
-    def retry_after(self, key: str, now: float | None = None) -> float | None:
-        """Record an event for ``key``; ``None`` if allowed, else seconds until it would
-        be."""
-        t = time.monotonic() if now is None else now
-        with self._lock:
-            recent = [x for x in self._seen.pop(key, []) if x > t - self.window_s]
-            wait = None
-            if len(recent) >= self.n:
-                wait = recent[0] + self.window_s - t
-            else:
-                recent.append(t)
-            self._seen[key] = recent  # now the most recently seen
-            while len(self._seen) > self.max_keys:
-                self._seen.popitem(last=False)
-            return wait
+    def check(self, name: str, caller: str) -> None:
+        """Count a request; raise 429 with ``Retry-After`` when the caller is over the
+        limit."""
+        limit = self.limits[name]
+        wait = self.limiter.retry_after(limit, caller)
+        if wait is None:
+            return
+        if name == "signups":
+            raise Problem(429, "too-many-signups", "Too many sign-ups", "too many accounts "
+                          "were created from this address; try again later",
+                          headers={"Retry-After": str(wait)})
+        who = "address" if caller.startswith("a:") else "key"
+        raise Problem(429, "too-many-requests", "Too many requests",
+                      f"at most {limit.n} {name} per {limit.window_s} s per {who}; try again "
+                      f"in {wait} s", headers={"Retry-After": str(wait)}, limit=limit.n)
 
 
 def client_key(host: str) -> str:
     """The address a limit counts by: IPv6 clients by their /64 (one household or host
-    gets a whole /64 and could rotate through it)."""
+    gets a whole /64 and could rotate through it). The host is the client's address as
+    :mod:`api.proxies` found it."""
     if ":" in host:
         with contextlib.suppress(ValueError):
             return str(ipaddress.IPv6Network(f"{host}/64", strict=False))

@@ -404,8 +404,7 @@ def serve(
         except OSError as exc:
             _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
             return
-        config = uvicorn.Config(app_, access_log=access_log, log_level="info")
-        uvicorn.Server(config).run(sockets=[sock])
+        uvicorn.Server(server.uvicorn_config(app_, access_log)).run(sockets=[sock])
         return
     os.environ[server.REGION_ENV] = str(region or s.region)
     os.environ["MOBILITY_DATA"], os.environ["MOBILITY_CACHE"] = str(s.data), str(s.cache)
@@ -718,6 +717,30 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (keys l
             return
         k.revoked_at = k.revoked_at or utcnow()
     out.print(f"revoked {key_id}")
+
+
+@app.command()
+def purge(dry_run: Annotated[bool, typer.Option("--dry-run", help="count, delete nothing")]
+          = False, as_json: JsonOpt = False) -> None:
+    """Purge the store once, as a server does every MOBILITY_PURGE_INTERVAL_S: expired quotes
+    never booked, old idempotency keys, drivers' old reports, ended rate-limit windows
+    (how long each is kept: MOBILITY_KEEP_*). Prints what was purged per kind."""
+    from api.service.housekeeping import purge as run_purge
+    from mobility.server import api_config, clock
+
+    s = _settings(None, None)
+    st = _store()
+    counts = run_purge(st, clock(s).now(), api_config(s), dry_run=dry_run)
+    st.engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps({"dryRun": dry_run, "purged": counts}) + "\n")
+        return
+    table = Table(title="would purge" if dry_run else "purged")
+    table.add_column("data")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name.replace("_", " "), f"{n:,}")
+    out.print(table)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -1,0 +1,167 @@
+"""Rate limits shared by every API process: requests per caller (an API key, or a client
+address) in fixed windows, counted in the store (table ``rate_counts``), so that several
+processes over one database enforce one count.
+
+Two ways to count, per limit:
+
+- **exact** (quotes, bookings, sign-ups): every request adds one to its window's row in the
+  store, in one statement that returns the new count (those requests write to the store
+  anyway: one more small write);
+- **batched** (journey plans, the hot path): a process counts in memory and a background
+  thread adds its counts to the store once a second, reading back the shared total. While a
+  caller's known total is below half its limit, a request costs no store access at all;
+  from there on every request is counted exactly. A caller spreading requests over ``P``
+  processes can therefore pass the limit only while the first half fills, by at most about
+  ``(P/2 - 1) × limit`` in the first second of a window — never with one or two processes.
+
+Counts only grow within a window, so a process that has seen a caller's window full refuses
+that caller without asking the store again until the window ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from api.store import Store
+from api.store.repository import writing
+
+log = logging.getLogger("mobility.api")
+
+#: batched limits count in memory until a caller's known total reaches this share of its limit
+SLACK = 0.5
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``n`` requests per ``window_s`` seconds per caller (``n`` = 0: no limit).
+
+    ``scope`` names the limit in the store (at most 16 characters); ``batched`` counts in
+    memory between flushes (see the module)."""
+
+    scope: str
+    n: int
+    window_s: int = 60
+    batched: bool = False
+
+
+@dataclass
+class _Slot:
+    known: int = 0  #: the caller's count in the store when this process last wrote or read it
+    pending: int = 0  #: counted here, not yet added to the store
+
+
+class RateLimiter:
+    """Counts requests per limit, caller and window (see the module).
+
+    Parameters
+    ----------
+    store
+        Where the counts are shared.
+    now
+        The clock (the booking service's: tests move it).
+    flush_s
+        How often the background thread adds batched counts to the store.
+    max_slots
+        Callers remembered at once; beyond that the oldest are forgotten (a batched
+        count not yet flushed is then lost: the limit errs on the generous side).
+    """
+
+    def __init__(self, store: Store, now: Callable[[], dt.datetime], flush_s: float = 1.0,
+                 max_slots: int = 100_000) -> None:
+        self.store, self.now, self.flush_s, self.max_slots = store, now, flush_s, max_slots
+        self._slots: dict[tuple[str, str, int], _Slot] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def retry_after(self, limit: Limit, key: str) -> int | None:
+        """Count a request of caller ``key``: ``None`` if it is allowed, else the seconds
+        until the caller's window ends (at least 1)."""
+        if limit.n <= 0:
+            return None
+        t = self.now().timestamp()
+        end = (math.floor(t / limit.window_s) + 1) * limit.window_s
+        wait = max(1, math.ceil(end - t))
+        slot_key = (limit.scope, key[:64], end)
+        with self._lock:
+            slot = self._slots.get(slot_key)
+            if slot is None:
+                slot = self._slots[slot_key] = _Slot()
+                if len(self._slots) > self.max_slots:
+                    del self._slots[next(iter(self._slots))]
+            if slot.known >= limit.n:
+                return wait
+            if limit.batched and slot.known + slot.pending + 1 <= SLACK * limit.n:
+                slot.pending += 1
+                return None
+            add, slot.pending = slot.pending + 1, 0
+        try:
+            with writing(self.store) as repo:
+                count = repo.add_count(limit.scope, slot_key[1], end, add)
+        except Exception:
+            with self._lock:
+                slot.pending += add - 1  # this request failed; the earlier ones still count
+            raise
+        with self._lock:
+            slot.known = max(slot.known, count)
+        return None if count <= limit.n else wait
+
+    def flush(self) -> None:
+        """Add the batched counts to the store (one transaction) and read back the shared
+        totals; forget windows that have ended."""
+        now = self.now().timestamp()
+        with self._lock:
+            for k in [k for k, s in self._slots.items() if k[2] <= now and not s.pending]:
+                del self._slots[k]
+            todo = {k: s.pending for k, s in self._slots.items() if s.pending}
+            for k in todo:
+                self._slots[k].pending = 0
+        if not todo:
+            return
+        try:
+            with writing(self.store) as repo:
+                counts = {k: repo.add_count(*k, n) for k, n in todo.items()}
+        except Exception:
+            with self._lock:  # counted again at the next flush
+                for k, n in todo.items():
+                    self._slots.setdefault(k, _Slot()).pending += n
+            raise
+        with self._lock:
+            for k, count in counts.items():
+                slot = self._slots.get(k)
+                if slot is not None:
+                    slot.known = max(slot.known, count)
+
+    # -- the background thread ----------------------------------------------------------
+    def start(self) -> None:
+        """Flush batched counts every ``flush_s`` seconds in a daemon thread."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="rate-limit-flush",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread and flush what is left."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+        try:
+            self.flush()
+        except Exception:
+            log.warning("rate limits: the last counts could not be stored", exc_info=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.flush_s):
+            try:
+                self.flush()
+            except Exception:  # the store is away: the counts wait for the next flush
+                log.warning("rate limits: counts could not be stored; retrying",
+                            exc_info=True)
