@@ -9,10 +9,12 @@ Two ways to count, per limit:
   anyway: one more small write);
 - **batched** (journey plans, the hot path): a process counts in memory and a background
   thread adds its counts to the store once a second, reading back the shared total. While a
-  caller's known total is below half its limit, a request costs no store access at all;
-  from there on every request is counted exactly. A caller spreading requests over ``P``
-  processes can therefore pass the limit only while the first half fills, by at most about
-  ``(P/2 - 1) × limit`` in the first second of a window — never with one or two processes.
+  caller's total as this process knows it stays within a quarter of the limit
+  (:data:`SLACK`), a request costs no store access at all; beyond, every request is counted
+  in the store. Each process admits at most a quarter of the limit unseen by the others, so
+  a caller spreading requests over up to four processes never passes the limit (over
+  ``P`` > 4 processes by at most ``(P/4 - 1) × limit``). A person planning journeys stays far
+  below a quarter of the limit; a script reaches it within seconds.
 
 Counts only grow within a window, so a process that has seen a caller's window full refuses
 that caller without asking the store again until the window ends.
@@ -32,8 +34,9 @@ from api.store.repository import writing
 
 log = logging.getLogger("mobility.api")
 
-#: batched limits count in memory until a caller's known total reaches this share of its limit
-SLACK = 0.5
+#: batched limits count in memory while a caller's known total stays within this share of
+#: the limit
+SLACK = 0.25
 
 
 @dataclass(frozen=True)
@@ -159,9 +162,13 @@ class RateLimiter:
             log.warning("rate limits: the last counts could not be stored", exc_info=True)
 
     def _run(self) -> None:
+        failing = False
         while not self._stop.wait(self.flush_s):
             try:
                 self.flush()
+                failing = False
             except Exception:  # the store is away: the counts wait for the next flush
-                log.warning("rate limits: counts could not be stored; retrying",
-                            exc_info=True)
+                if not failing:  # once per outage, not every second
+                    log.warning("rate limits: counts could not be stored; retrying",
+                                exc_info=True)
+                failing = True

@@ -45,7 +45,10 @@ def booking_out(b: BookingView) -> BookingResponse:
 @router.post("", response_model=BookingResponse | ItineraryBooking, status_code=201,
              summary="Book a quote, or an itinerary's on-demand legs",
              dependencies=[rate_limited("bookings")],
-             responses={409: {"description": "already booked, or no longer feasible",
+             responses={409: {"description": "already booked, or no longer feasible, or the "
+                                             "rider holds too many bookings "
+                                             "(`/problems/too-many-bookings`) or one at the "
+                                             "same time (`/problems/overlapping-booking`)",
                               **PROBLEM},
                         410: {"description": "the quote expired", **PROBLEM}})
 def create_booking(body: BookingRequest, who: BookerDep, svc: ServiceDep, response: Response,
