@@ -11,10 +11,12 @@ Two ways to count, per limit:
   thread adds its counts to the store once a second, reading back the shared total. While a
   caller's total as this process knows it stays within a quarter of the limit
   (:data:`SLACK`), a request costs no store access at all; beyond, every request is counted
-  in the store. Each process admits at most a quarter of the limit unseen by the others, so
-  a caller spreading requests over up to four processes never passes the limit (over
-  ``P`` > 4 processes by at most ``(P/4 - 1) × limit``). A person planning journeys stays far
-  below a quarter of the limit; a script reaches it within seconds.
+  in the store. A person planning journeys stays far below a quarter of the limit; a script
+  reaches it within seconds. The price: each process may admit up to a quarter of the limit
+  that the others do not see yet (within the second before its next flush), so a caller
+  spreading requests over ``P`` processes passes at most ``limit × (1 + P/4)`` in a window
+  — in practice one or two more than the limit — instead of ``P × limit`` with counts per
+  process.
 
 Counts only grow within a window, so a process that has seen a caller's window full refuses
 that caller without asking the store again until the window ends.
@@ -56,6 +58,11 @@ class Limit:
 class _Slot:
     known: int = 0  #: the caller's count in the store when this process last wrote or read it
     pending: int = 0  #: counted here, not yet added to the store
+    inflight: int = 0  #: being added to the store right now
+
+    def seen(self) -> int:
+        """Requests this process knows of."""
+        return self.known + self.inflight + self.pending
 
 
 class RateLimiter:
@@ -99,18 +106,21 @@ class RateLimiter:
                     del self._slots[next(iter(self._slots))]
             if slot.known >= limit.n:
                 return wait
-            if limit.batched and slot.known + slot.pending + 1 <= SLACK * limit.n:
+            if limit.batched and slot.seen() + 1 <= SLACK * limit.n:
                 slot.pending += 1
                 return None
             add, slot.pending = slot.pending + 1, 0
+            slot.inflight += add
         try:
             with writing(self.store) as repo:
                 count = repo.add_count(limit.scope, slot_key[1], end, add)
         except Exception:
             with self._lock:
+                slot.inflight -= add
                 slot.pending += add - 1  # this request failed; the earlier ones still count
             raise
         with self._lock:
+            slot.inflight -= add
             slot.known = max(slot.known, count)
         return None if count <= limit.n else wait
 
@@ -119,26 +129,28 @@ class RateLimiter:
         totals; forget windows that have ended."""
         now = self.now().timestamp()
         with self._lock:
-            for k in [k for k, s in self._slots.items() if k[2] <= now and not s.pending]:
+            for k in [k for k, s in self._slots.items()
+                      if k[2] <= now and not s.pending and not s.inflight]:
                 del self._slots[k]
-            todo = {k: s.pending for k, s in self._slots.items() if s.pending}
-            for k in todo:
-                self._slots[k].pending = 0
+            todo = {k: s for k, s in self._slots.items() if s.pending}
+            taken = {k: s.pending for k, s in todo.items()}
+            for s in todo.values():
+                s.inflight, s.pending = s.inflight + s.pending, 0
         if not todo:
             return
         try:
             with writing(self.store) as repo:
-                counts = {k: repo.add_count(*k, n) for k, n in todo.items()}
+                counts = {k: repo.add_count(*k, n) for k, n in taken.items()}
         except Exception:
             with self._lock:  # counted again at the next flush
-                for k, n in todo.items():
-                    self._slots.setdefault(k, _Slot()).pending += n
+                for k, s in todo.items():
+                    s.inflight -= taken[k]
+                    s.pending += taken[k]
             raise
         with self._lock:
-            for k, count in counts.items():
-                slot = self._slots.get(k)
-                if slot is not None:
-                    slot.known = max(slot.known, count)
+            for k, s in todo.items():
+                s.inflight -= taken[k]
+                s.known = max(s.known, counts[k])
 
     # -- the background thread ----------------------------------------------------------
     def start(self) -> None:

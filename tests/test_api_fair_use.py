@@ -306,7 +306,8 @@ def test_the_limits_are_documented(make: Make) -> None:
 # -- the shared count ----------------------------------------------------------------------------
 def test_two_limiters_over_one_store_share_one_count(store) -> None:  # type: ignore[no-untyped-def]
     """Two processes' limiters over one store, requests alternating: exactly the limit
-    passes, counted exactly (quotes) and batched (plans, with flushes in between or not)."""
+    passes, counted exactly (quotes) and batched (plans, with flushes in between or not); a
+    third process new to the caller admits at most a quarter of the limit more."""
     clock = FixedClock(NOW)
     a, b = RateLimiter(store, clock.now), RateLimiter(store, clock.now)
     exact = Limit("quotes", 5, 60)
@@ -321,6 +322,11 @@ def test_two_limiters_over_one_store_share_one_count(store) -> None:  # type: ig
             if flush_every and k % flush_every == 0:
                 (a, b)[k % 2].flush()
         assert ok == 20, flush_every
+        # the price of batching: a third process that has not seen the caller yet admits
+        # up to a quarter of the limit before the store tells it (the documented bound)
+        late = RateLimiter(store, clock.now)
+        assert [late.retry_after(batched, key) is None for _ in range(8)] == [True] * 5 + [
+            False] * 3
     for lim in (a, b):
         lim.flush()
     with store.snapshot() as s:
