@@ -62,8 +62,8 @@ TOWNS: dict[str, tuple[float, float]] = {
 #: fair use and rate limits check every request but refuse none: the benchmark's one key and
 #: one address stand for many riders (the checks' cost is measured, their refusals are not)
 UNREFUSED = {"MOBILITY_RATE_QUOTES": "1000000", "MOBILITY_RATE_BOOKINGS": "1000000",
-             "MOBILITY_RATE_PLANS": "1000000", "MOBILITY_MAX_BOOKINGS_PER_DAY": "1000000",
-             "MOBILITY_MAX_BOOKINGS": "1000000", "MOBILITY_REFUSE_OVERLAPPING": "false"}
+             "MOBILITY_RATE_PLANS": "1000000", "MOBILITY_MAX_BOOKINGS_PER_DAY": "1000",
+             "MOBILITY_MAX_BOOKINGS": "10000", "MOBILITY_REFUSE_OVERLAPPING": "false"}
 PLAN_OK = {200}
 QUOTE_OK = {201, 409, 422}
 BOOK_OK = {201, 409, 410}
