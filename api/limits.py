@@ -8,11 +8,12 @@ import ipaddress
 import json
 from typing import Any
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config import ApiConfig
 from api.problems import Problem
-from api.ratelimit import Limit, RateLimiter
+from api.ratelimit import Limit, Pending, RateLimiter
 
 
 class BodyLimit:
@@ -66,6 +67,7 @@ class Limits:
 
     def __init__(self, limiter: RateLimiter, config: ApiConfig) -> None:
         self.limiter = limiter
+        self._threads = anyio.CapacityLimiter(4)  # store counts: short, waiting on I/O
         w = config.rate_window_s
         self.limits = {"quotes": Limit("quotes", config.rate_quotes, w),
                        "bookings": Limit("bookings", config.rate_bookings, w),
@@ -74,11 +76,22 @@ class Limits:
 
     def check(self, name: str, caller: str) -> None:
         """Count a request; raise 429 with ``Retry-After`` when the caller is over the
-        limit."""
-        limit = self.limits[name]
-        wait = self.limiter.retry_after(limit, caller)
+        limit. May write to the store: not on the event loop (see :meth:`acheck`)."""
+        self._answer(name, caller, self.limiter.retry_after(self.limits[name], caller))
+
+    async def acheck(self, name: str, caller: str) -> None:
+        """:meth:`check` for the event loop: decided there when this process can decide
+        alone (a batched count), else counted in the store from a small thread pool of its
+        own (never queued behind the requests that search)."""
+        d = self.limiter.decide(self.limits[name], caller)
+        if isinstance(d, Pending):
+            d = await anyio.to_thread.run_sync(self.limiter.count, d, limiter=self._threads)
+        self._answer(name, caller, d)
+
+    def _answer(self, name: str, caller: str, wait: int | None) -> None:
         if wait is None:
             return
+        limit = self.limits[name]
         if name == "signups":
             raise Problem(429, "too-many-signups", "Too many sign-ups", "too many accounts "
                           "were created from this address; try again later",

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from api.store import Store
-from api.store.repository import writing
+from api.store.repository import Repository
 
 log = logging.getLogger("mobility.api")
 
@@ -65,6 +65,17 @@ class _Slot:
         return self.known + self.inflight + self.pending
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A request the store must count before it is answered."""
+
+    limit: Limit
+    slot_key: tuple[str, str, int]
+    slot: _Slot
+    add: int
+    wait: int
+
+
 class RateLimiter:
     """Counts requests per limit, caller and window (see the module).
 
@@ -91,7 +102,14 @@ class RateLimiter:
 
     def retry_after(self, limit: Limit, key: str) -> int | None:
         """Count a request of caller ``key``: ``None`` if it is allowed, else the seconds
-        until the caller's window ends (at least 1)."""
+        until the caller's window ends (at least 1). May write to the store (blocks)."""
+        d = self.decide(limit, key)
+        return self.count(d) if isinstance(d, Pending) else d
+
+    def decide(self, limit: Limit, key: str) -> int | None | Pending:
+        """What this process decides alone, without waiting (safe on the event loop): allow
+        (``None``), refuse (seconds to wait), or :class:`Pending` — the store must count it
+        (:meth:`count`)."""
         if limit.n <= 0:
             return None
         t = self.now().timestamp()
@@ -111,18 +129,23 @@ class RateLimiter:
                 return None
             add, slot.pending = slot.pending + 1, 0
             slot.inflight += add
+        return Pending(limit, slot_key, slot, add, wait)
+
+    def count(self, p: Pending) -> int | None:
+        """Add a pending request (and this process's batched ones) to the store: ``None``
+        if the new count is within the limit, else the seconds to wait."""
         try:
-            with writing(self.store) as repo:
-                count = repo.add_count(limit.scope, slot_key[1], end, add)
+            with self.store.counting() as session:
+                count = Repository(session).add_count(*p.slot_key, p.add)
         except Exception:
             with self._lock:
-                slot.inflight -= add
-                slot.pending += add - 1  # this request failed; the earlier ones still count
+                p.slot.inflight -= p.add
+                p.slot.pending += p.add - 1  # this request failed; earlier ones still count
             raise
         with self._lock:
-            slot.inflight -= add
-            slot.known = max(slot.known, count)
-        return None if count <= limit.n else wait
+            p.slot.inflight -= p.add
+            p.slot.known = max(p.slot.known, count)
+        return None if count <= p.limit.n else p.wait
 
     def flush(self) -> None:
         """Add the batched counts to the store (one transaction) and read back the shared
@@ -139,7 +162,8 @@ class RateLimiter:
         if not todo:
             return
         try:
-            with writing(self.store) as repo:
+            with self.store.counting() as session:
+                repo = Repository(session)
                 counts = {k: repo.add_count(*k, n) for k, n in taken.items()}
         except Exception:
             with self._lock:  # counted again at the next flush
