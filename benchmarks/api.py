@@ -60,7 +60,8 @@ TOWNS: dict[str, tuple[float, float]] = {
     "Weybridge": (44.0450, -73.2050),
 }
 #: fair use and rate limits check every request but refuse none: the benchmark's one key and
-#: one address stand for many riders (the checks' cost is measured, their refusals are not)
+#: one address stand for many riders (the checks' cost is measured, their refusals are not;
+#: MOBILITY_* variables set when calling the script win)
 UNREFUSED = {"MOBILITY_RATE_QUOTES": "1000000", "MOBILITY_RATE_BOOKINGS": "1000000",
              "MOBILITY_RATE_PLANS": "1000000", "MOBILITY_MAX_BOOKINGS_PER_DAY": "1000",
              "MOBILITY_MAX_BOOKINGS": "10000", "MOBILITY_REFUSE_OVERLAPPING": "false"}
@@ -408,8 +409,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="mobility-bench-api-"))
     db_url = args.db_url or f"sqlite:///{tmp / 'mobility.db'}"
     store = "postgresql" if db_url.startswith("postgresql") else "sqlite"
-    env = {**os.environ, "MOBILITY_DB_URL": db_url, "MOBILITY_CACHE": str(s.cache),
-           "MOBILITY_DATA": str(s.data), **UNREFUSED}
+    env = {**UNREFUSED, **os.environ, "MOBILITY_DB_URL": db_url,  # the caller's env wins
+           "MOBILITY_CACHE": str(s.cache), "MOBILITY_DATA": str(s.data)}
     server = Server(args.port or free_port(), args.workers, env, args.log or tmp / "server.log")
     try:
         rider = create_key(env, "--role", "rider", "--name", "benchmark rider")
