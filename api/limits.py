@@ -69,7 +69,9 @@ class Limits:
         self.limiter = limiter
         self._threads = anyio.CapacityLimiter(4)  # store counts: short, waiting on I/O
         w = config.rate_window_s
-        self.limits = {"quotes": Limit("quotes", config.rate_quotes, w),
+        # what takes up the fleet or makes accounts is counted exactly; what only reads
+        # (quotes, plans) in memory until a caller nears its limit (api.ratelimit)
+        self.limits = {"quotes": Limit("quotes", config.rate_quotes, w, batched=True),
                        "bookings": Limit("bookings", config.rate_bookings, w),
                        "plans": Limit("plans", config.rate_plans, w, batched=True),
                        "signups": Limit("signups", config.rate_signups, 3600)}

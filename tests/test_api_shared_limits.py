@@ -28,13 +28,13 @@ from tests.server_process import Server, cli
 
 pytestmark = pytest.mark.slow
 
-QUOTES, PLANS, SIGNUPS = 6, 10, 3
+QUOTES, BOOKINGS, PLANS, SIGNUPS = 10, 3, 10, 3
 PLAN = {"from": "44.0153,-73.1673", "to": "44.1670,-73.2540", "time": "2016-03-03T08:00"}
 
 
 class Pair:
-    def __init__(self, a: Server, b: Server, rider: str) -> None:
-        self.a, self.b, self.rider = a, b, rider
+    def __init__(self, a: Server, b: Server, riders: list[str]) -> None:
+        self.a, self.b, self.riders = a, b, riders
 
     def each(self, n: int) -> Iterator[str]:
         """Base URLs alternating A, B, A, … (each request on a new connection, so that B's
@@ -57,15 +57,17 @@ def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     env = {**os.environ, "MOBILITY_DB_URL": db, "MOBILITY_CACHE": str(CACHE),
            "MOBILITY_DATA": str(DATA), "MOBILITY_CLOCK_START": NOW.isoformat(),
            "MOBILITY_RATE_WINDOW_S": "3600", "MOBILITY_RATE_QUOTES": str(QUOTES),
-           "MOBILITY_RATE_PLANS": str(PLANS), "MOBILITY_RATE_SIGNUPS": str(SIGNUPS),
-           "MOBILITY_TRUSTED_PROXIES": ""}
-    rider = json.loads(cli(env, "keys", "create", "--role", "rider", "--json"))["key"]
+           "MOBILITY_RATE_BOOKINGS": str(BOOKINGS), "MOBILITY_RATE_PLANS": str(PLANS),
+           "MOBILITY_RATE_SIGNUPS": str(SIGNUPS), "MOBILITY_TRUSTED_PROXIES": "",
+           "MOBILITY_MAX_BOOKINGS_PER_DAY": "0", "MOBILITY_MAX_BOOKINGS": "0"}
+    riders = [json.loads(cli(env, "keys", "create", "--role", "rider", "--json"))["key"]
+              for _ in range(2)]
     a = Server(env, "addison-vt", tmp / "a.log").start()
     b = None
     try:
         b = Server({**env, "MOBILITY_TRUSTED_PROXIES": "127.0.0.1"}, "addison-vt",
                    tmp / "b.log", workers=2).start()
-        yield Pair(a, b, rider)
+        yield Pair(a, b, riders)
     finally:
         a.kill()
         if b is not None:
@@ -74,19 +76,38 @@ def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             drop_pg_schema(db)
 
 
-def test_quotes_over_two_servers_stop_at_the_limit(pair: Pair) -> None:
-    """12 quotes of one key, alternating between the servers: the first 6 are answered,
-    the rest get 429 with Retry-After (until the hour's window ends)."""
-    h = {"Authorization": f"Bearer {pair.rider}"}
-    answers = [httpx.post(url + "/api/v1/quotes", headers=h, timeout=60,
-                          json=ride(MIDDLEBURY, BRISTOL, tomorrow(7 + k)))
-               for k, url in enumerate(pair.each(12))]
+def test_bookings_over_two_servers_stop_at_exactly_the_limit(pair: Pair) -> None:
+    """Bookings are counted exactly in the store: 6 bookings of one key, alternating
+    between the servers (three processes), are answered 3 times, the rest get 429 with
+    Retry-After (until the hour's window ends)."""
+    h = {"Authorization": f"Bearer {pair.riders[1]}"}
+    quotes = [httpx.post(url + "/api/v1/quotes", headers=h, timeout=60,
+                         json=ride(MIDDLEBURY, BRISTOL, tomorrow(7 + 2 * k)))
+              for k, url in enumerate(pair.each(6))]
+    ids = [q.json()["id"] for q in quotes if q.status_code == 201]
+    assert len(ids) >= 4, [q.text for q in quotes]
+    answers = [httpx.post(url + "/api/v1/bookings", headers=h, timeout=60, json={"quoteId": q})
+               for q, url in zip(ids, pair.each(len(ids)), strict=True)]
     codes = [r.status_code for r in answers]
-    assert all(c != 429 for c in codes[:QUOTES]), codes
-    assert codes[QUOTES:] == [429] * (12 - QUOTES), codes
-    for r in answers[QUOTES:]:
+    assert all(c != 429 for c in codes[:BOOKINGS]), codes
+    assert codes[BOOKINGS:] == [429] * (len(ids) - BOOKINGS), codes
+    for r in answers[BOOKINGS:]:
         assert r.json()["type"] == "/problems/too-many-requests"
         assert 0 < int(r.headers["Retry-After"]) <= 3600
+
+
+def test_quotes_over_two_servers_stop_near_the_limit(pair: Pair) -> None:
+    """Quotes are counted like plans (in memory until a caller nears the limit): 30
+    quotes of one key alternating between the servers pass at most a quarter of the limit
+    per process more than 10 — counted per process, each server alone would answer 10 —
+    and the last ones are all refused."""
+    h = {"Authorization": f"Bearer {pair.riders[0]}"}
+    codes = [httpx.post(url + "/api/v1/quotes", headers=h, timeout=60,
+                        json=ride(MIDDLEBURY, BRISTOL, tomorrow(7, k))).status_code
+             for k, url in enumerate(pair.each(30))]
+    answered = sum(c != 429 for c in codes)
+    assert QUOTES <= answered <= QUOTES + 3 * (QUOTES // 4), codes
+    assert codes[-10:] == [429] * 10, codes
 
 
 def test_anonymous_plans_over_three_processes_stop_at_the_limit(pair: Pair) -> None:
