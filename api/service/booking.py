@@ -73,10 +73,6 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
         q = repo.quote(quote_id)
         if q is None or not svc.may_see(who, q.rider_id):
             raise not_found("quote", quote_id, "quoteId")
-        if (not who.staff and q.expires_at >= svc.timing.now()
-                and repo.booking_of_quote(quote_id) is None):
-            # refused early, before any search (and checked again under the lock)
-            fair_use.check(repo, svc.timing, svc.config, who, q.rider_id, [_ride(q)])
     if q.expires_at < svc.timing.now():
         raise GoneError(f"quote {quote_id} expired at {q.expires_at.isoformat()}; ask for a new "
                    "quote", field="quoteId", code="quote-expired", title="Quote expired")
@@ -189,10 +185,8 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
                              code="itinerary-spans-days", title="Book legs one by one")
     area, date = parts[0].area, parts[0].date
     rides = [fair_use.Ride(x.date, x.pickup, f"itinerary.{k}") for k, x in enumerate(parts)]
-    with reading(svc.store) as repo:  # refused early, before any search
-        fair_use.check(repo, svc.timing, svc.config, who, rider, rides)
     iid = new_id("i_")
-    with svc.days.change(area, date) as ch:
+    with svc.days.change(area, date) as ch:  # fair use first: a refusal searches nothing
         fair_use.check(ch.repo, svc.timing, svc.config, who, rider, rides, lock=True)
         now = svc.timing.now()
         made: list[Booking] = []
