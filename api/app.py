@@ -18,9 +18,11 @@ from api.deps import Atlas, Planner, Simulator
 from api.faults import install_store_faults
 from api.headers import SecurityHeaders
 from api.internal_errors import InternalErrors
-from api.limits import BodyLimit, RateLimit
+from api.limits import BodyLimit, Limits
 from api.openapi import install_openapi
 from api.problems import MEDIA_TYPE, Problem, install
+from api.proxies import ForwardedFor, TrustedProxies
+from api.ratelimit import RateLimiter
 from api.routes import (
     accounts,
     bookings,
@@ -37,6 +39,7 @@ from api.routes import (
     atlas as atlas_routes,
 )
 from api.service import BookingService
+from api.service.housekeeping import Housekeeper
 from api.service.privacy import keep_retention
 from api.web import mount_web
 
@@ -50,15 +53,24 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
                simulator: Simulator | None = None) -> FastAPI:
     """The HTTP API over a journey planner and a booking service (with its store), and the
     web app at ``/``; with ``atlas`` the map and place search, with ``simulator`` planners'
-    simulations. The service's optimiser process stops with the app."""
+    simulations. While the app runs, two daemon threads flush rate-limit counts to the
+    store and purge it (every ``config.purge_interval_s``); the service's optimiser process
+    stops with the app."""
     config = config or service.config
+    # rate limits shared by every process over the store, on the service's clock
+    limiter = RateLimiter(service.store, service.timing.now)
+    housekeeper = Housekeeper(service.store, config, service.timing.now)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = config.threads
         retention = None if config.retention_days is None else asyncio.create_task(
             keep_retention(service.store, service.timing, config.retention_days))
+        limiter.start()
+        housekeeper.start()
         yield
+        housekeeper.stop()
+        limiter.stop()
         if retention is not None:
             retention.cancel()
         service.close()
@@ -70,8 +82,8 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     app.state.region_name = region_name
     app.state.atlas = atlas
     app.state.simulator = simulator
-    # sign-ups per client address and hour (a household or a library shares one address)
-    app.state.signups = RateLimit(10, 3600.0)
+    app.state.limits = Limits(limiter, config)
+    app.state.housekeeper = housekeeper
     install(app)
 
     @app.exception_handler(IntegrityError)
@@ -101,5 +113,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(InternalErrors)  # a bug's 500 leaves the connection open
+    # everything after it (the access log too) sees the client's own address
+    app.add_middleware(ForwardedFor, trusted=TrustedProxies(config.trusted_proxies))
     app.add_middleware(SecurityHeaders)  # outermost: every answer gets them, 413s and 500s too
     return app

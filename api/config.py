@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ApiConfig:
-    """Service rules and limits of the HTTP API."""
+    """Service rules and limits of the HTTP API. A limit of 0 is no limit."""
 
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024  #: larger request bodies get 413
@@ -22,3 +22,21 @@ class ApiConfig:
     #: finished rides lose their personal fields this many days after their service day
     #: (``api.service.privacy.apply_retention``, hourly); None: not on a schedule here
     retention_days: int | None = None
+    # -- fair use (api.service.fair_use): riders booking for themselves -------------------
+    max_bookings_per_day: int = 4  #: journeys a rider holds in a plan on one service day
+    max_bookings: int = 20  #: journeys a rider holds in a plan in all
+    refuse_overlapping: bool = True  #: a rider's rides may not share pickup time
+    # -- rate limits (api.ratelimit): requests per key (or client address) and window ------
+    rate_window_s: int = 60
+    rate_quotes: int = 60
+    rate_bookings: int = 20
+    rate_plans: int = 120  #: per key, or per client address without one
+    rate_signups: int = 10  #: per client address and hour
+    #: addresses and networks of reverse proxies whose ``X-Forwarded-For`` is honoured
+    trusted_proxies: tuple[str, ...] = ()
+    # -- housekeeping (api.service.housekeeping): what is kept how long -------------------
+    keep_quotes_days: float = 1  #: expired quotes never booked, after their expiry
+    keep_idempotency_days: float = 7  #: bookings' Idempotency-Keys (retries come in minutes)
+    keep_positions_days: float = 30  #: drivers' position reports
+    keep_events_days: float = 90  #: drivers' other reports (arrived, picked up, …)
+    purge_interval_s: int = 3600  #: how often a server purges (0: only ``mobility purge``)

@@ -8,11 +8,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, lookup
+from api.limits import client_key
 from api.plan_query import PlanSite
 from api.problems import Problem
 from api.service import BookingService
@@ -134,6 +136,38 @@ def get_principal(request: Request, creds: Annotated[HTTPAuthorizationCredential
         raise Problem(401, "unauthorized", "Unauthorized", "unknown or revoked API key",
                       headers={"WWW-Authenticate": "Bearer"})
     return who
+
+
+def rate_limited(name: str) -> Any:
+    """A dependency counting the caller's request against the rate limit ``name`` (per API
+    key; 429 with ``Retry-After`` beyond it)."""
+
+    async def check(request: Request, who: Annotated[Principal, Depends(get_principal)]
+                    ) -> None:
+        await request.app.state.limits.acheck(name, f"k:{who.key_id}")
+
+    return Depends(check)
+
+
+async def plan_limited(request: Request) -> None:
+    """Count a journey plan: per API key when a valid one is sent, else per client address
+    (plans need no key, so the header is read here without documenting it as security; a
+    wrong key counts by the address too). On the event loop: a plan without a key costs no
+    thread and, far from its limit, no store access."""
+    caller = None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        who = await anyio.to_thread.run_sync(_lookup, request.app.state.store, token.strip())
+        if who is not None:
+            caller = f"k:{who.key_id}"
+    if caller is None:
+        caller = f"a:{client_key(request.client.host if request.client else '')}"
+    await request.app.state.limits.acheck("plans", caller)
+
+
+def _lookup(store: Store, token: str) -> Principal | None:
+    with store.snapshot() as s:
+        return lookup(s, token)
 
 
 def require(*roles: str) -> Any:

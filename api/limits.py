@@ -1,18 +1,20 @@
 """Limits: a request body size limit (ASGI middleware: larger bodies get 413 before they are
-read into memory) and a rate limit for sign-ups."""
+read into memory) and the API's rate limits (counted by :mod:`api.ratelimit`)."""
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
 import json
-import threading
-import time
-from collections import OrderedDict
 from typing import Any
 
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.config import ApiConfig
+from api.problems import Problem
+from api.ratelimit import Limit, Pending, RateLimiter
 
 
 class BodyLimit:
@@ -64,36 +66,54 @@ class _TooLargeError(HTTPException):
         super().__init__(413, f"request bodies are limited to {max_bytes} bytes")
 
 
-class RateLimit:
-    """At most ``n`` events per ``window_s`` seconds per key (a sliding window in memory, per
-    process): enough to stop a script from creating accounts by the thousand. At most
-    ``max_keys`` keys are remembered (the least recently seen are forgotten first)."""
+class Limits:
+    """The API's rate limits (:mod:`api.ratelimit`), by name: ``quotes``, ``bookings`` and
+    ``plans`` per key and window (plans without a key per client address), ``signups`` per
+    client address and hour."""
 
-    def __init__(self, n: int, window_s: float, max_keys: int = 10_000) -> None:
-        self.n, self.window_s, self.max_keys = n, window_s, max_keys
-        self._seen: OrderedDict[str, list[float]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, limiter: RateLimiter, config: ApiConfig) -> None:
+        self.limiter = limiter
+        self._threads = anyio.CapacityLimiter(4)  # store counts: short, waiting on I/O
+        w = config.rate_window_s
+        # what takes up the fleet or makes accounts is counted exactly; what only reads
+        # (quotes, plans) in memory until a caller nears its limit (api.ratelimit)
+        self.limits = {"quotes": Limit("quotes", config.rate_quotes, w, batched=True),
+                       "bookings": Limit("bookings", config.rate_bookings, w),
+                       "plans": Limit("plans", config.rate_plans, w, batched=True),
+                       "signups": Limit("signups", config.rate_signups, 3600)}
 
-    def retry_after(self, key: str, now: float | None = None) -> float | None:
-        """Record an event for ``key``; ``None`` if allowed, else seconds until it would
-        be."""
-        t = time.monotonic() if now is None else now
-        with self._lock:
-            recent = [x for x in self._seen.pop(key, []) if x > t - self.window_s]
-            wait = None
-            if len(recent) >= self.n:
-                wait = recent[0] + self.window_s - t
-            else:
-                recent.append(t)
-            self._seen[key] = recent  # now the most recently seen
-            while len(self._seen) > self.max_keys:
-                self._seen.popitem(last=False)
-            return wait
+    def check(self, name: str, caller: str) -> None:
+        """Count a request; raise 429 with ``Retry-After`` when the caller is over the
+        limit. May write to the store: not on the event loop (see :meth:`acheck`)."""
+        self._answer(name, caller, self.limiter.retry_after(self.limits[name], caller))
+
+    async def acheck(self, name: str, caller: str) -> None:
+        """:meth:`check` for the event loop: decided there when this process can decide
+        alone (a batched count), else counted in the store from a small thread pool of its
+        own (never queued behind the requests that search)."""
+        d = self.limiter.decide(self.limits[name], caller)
+        if isinstance(d, Pending):
+            d = await anyio.to_thread.run_sync(self.limiter.count, d, limiter=self._threads)
+        self._answer(name, caller, d)
+
+    def _answer(self, name: str, caller: str, wait: int | None) -> None:
+        if wait is None:
+            return
+        limit = self.limits[name]
+        if name == "signups":
+            raise Problem(429, "too-many-signups", "Too many sign-ups", "too many accounts "
+                          "were created from this address; try again later",
+                          headers={"Retry-After": str(wait)})
+        who = "address" if caller.startswith("a:") else "key"
+        raise Problem(429, "too-many-requests", "Too many requests",
+                      f"at most {limit.n} {name} per {limit.window_s} s per {who}; try again "
+                      f"in {wait} s", headers={"Retry-After": str(wait)}, limit=limit.n)
 
 
 def client_key(host: str) -> str:
     """The address a limit counts by: IPv6 clients by their /64 (one household or host
-    gets a whole /64 and could rotate through it)."""
+    gets a whole /64 and could rotate through it). The host is the client's address as
+    :mod:`api.proxies` found it."""
     if ":" in host:
         with contextlib.suppress(ValueError):
             return str(ipaddress.IPv6Network(f"{host}/64", strict=False))

@@ -27,6 +27,8 @@ from api.deps import (
     get_session,
     get_simulator,
     get_store,
+    plan_limited,
+    rate_limited,
     require,
 )
 from api.problems import MEDIA_TYPE
@@ -58,11 +60,22 @@ DESCRIPTIONS: dict[int, str] = {
 #: statuses only an operation's own code raises, and why: (method, path) -> {status: why}
 RAISED: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/api/v1/quotes"): {
-        409: "no vehicle can take the ride (`reason` says why)"},
+        409: "no vehicle can take the ride (`reason` says why), or the rider holds too "
+             "many bookings (`/problems/too-many-bookings`) or one at the same time "
+             "(`/problems/overlapping-booking`)",
+        429: "too many quotes from this key; retry after `Retry-After` seconds "
+             "(`/problems/too-many-requests`)"},
     ("POST", "/api/v1/bookings"): {
         404: "no quote with that id, or not yours (`/problems/not-found`)",
-        409: "the quote was booked already, or the ride no longer fits the plans",
-        410: "the quote expired (`/problems/quote-expired`)"},
+        409: "the quote was booked already, or the ride no longer fits the plans, or the "
+             "rider holds too many bookings (`/problems/too-many-bookings`) or one at the "
+             "same time (`/problems/overlapping-booking`)",
+        410: "the quote expired (`/problems/quote-expired`)",
+        429: "too many bookings from this key; retry after `Retry-After` seconds "
+             "(`/problems/too-many-requests`)"},
+    ("GET", "/api/v1/plan"): {
+        429: "too many plans from this key, or without a key from this client address; "
+             "retry after `Retry-After` seconds (`/problems/too-many-requests`)"},
     ("DELETE", "/api/v1/bookings/{booking_id}"): {
         409: "the ride started or ended (`/problems/ride-finished`)"},
     ("POST", "/api/v1/vehicles/{vehicle_id}/events"): {
@@ -131,7 +144,7 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
 }
 
 #: dependencies that read or write the store (the on-demand service alone may not)
-_STORE = {get_session, get_store, get_principal}
+_STORE = {get_session, get_store, get_principal, plan_limited}
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -145,6 +158,12 @@ def _calls(dep: Dependant) -> Iterator[Callable[..., Any]]:
 def _needs_role(call: Callable[..., Any]) -> bool:
     """A role check made by :func:`api.deps.require`."""
     return getattr(call, "__qualname__", "").startswith(f"{require.__qualname__}.<locals>")
+
+
+def _rate_limited(call: Callable[..., Any]) -> bool:
+    """A rate limit's check (:func:`api.deps.rate_limited`, :func:`api.deps.plan_limited`)."""
+    return call is plan_limited or getattr(call, "__qualname__", "").startswith(
+        f"{rate_limited.__qualname__}.<locals>")
 
 
 def api_routes(app: FastAPI) -> Iterator[Any]:
@@ -181,6 +200,8 @@ def problem_statuses(route: APIRoute, method: str, operation: dict[str, Any]) ->
         out |= {401, 422}  # 422: a key the store cannot hold (control characters)
     if any(_needs_role(c) for c in calls):
         out.add(403)
+    if any(_rate_limited(c) for c in calls):
+        out.add(429)
     if any(p.get("in") == "path" for p in params) or calls & {get_atlas, get_simulator}:
         out.add(404)  # get_atlas, get_simulator: this server has no map or simulator
     if params or body:

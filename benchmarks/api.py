@@ -8,7 +8,7 @@ server). Every phase is bounded by its request count and by --max-seconds.
 
 Usage: python benchmarks/api.py [--workers N] [--concurrency C] [--plan-requests 600]
        [--book-requests 200] [--quote-requests 200] [--seq-requests 100] [--max-seconds 45]
-       [--seed S]
+       [--seed S] [--riders N]
        [--new-connections] [--db-url URL] [--cache DIR]
 """
 
@@ -59,6 +59,12 @@ TOWNS: dict[str, tuple[float, float]] = {
     "Bristol": (44.1336, -73.0790), "East Middlebury": (43.9740, -73.1020),
     "Weybridge": (44.0450, -73.2050),
 }
+#: fair use and rate limits check every request but refuse none: the benchmark's one key and
+#: one address stand for many riders (the checks' cost is measured, their refusals are not;
+#: MOBILITY_* variables set when calling the script win)
+UNREFUSED = {"MOBILITY_RATE_QUOTES": "1000000", "MOBILITY_RATE_BOOKINGS": "1000000",
+             "MOBILITY_RATE_PLANS": "1000000", "MOBILITY_MAX_BOOKINGS_PER_DAY": "1000",
+             "MOBILITY_MAX_BOOKINGS": "10000", "MOBILITY_REFUSE_OVERLAPPING": "false"}
 PLAN_OK = {200}
 QUOTE_OK = {201, 409, 422}
 BOOK_OK = {201, 409, 410}
@@ -84,6 +90,21 @@ def create_key(env: dict[str, str], *args: str) -> dict[str, Any]:
     if out.returncode != 0:
         raise RuntimeError(f"mobility keys create failed: {out.stderr.strip()}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def more_riders(db_url: str, n: int) -> list[str]:
+    """``n`` more rider keys, made in this process (the store exists: the first key's
+    command migrated it)."""
+    if n <= 0:
+        return []
+    from api.auth import create_key as new_key
+    from api.store import Store
+
+    st = Store(db_url)
+    with st.session() as s:
+        out = [new_key(s, "rider", rider_name=f"benchmark rider {k}") for k in range(n)]
+    st.engine.dispose()
+    return out
 
 
 class Server:
@@ -209,7 +230,7 @@ def plan_params(q: tuple[str, str, str]) -> dict[str, str]:
     return {"from": q[0], "to": q[1], "time": q[2]}
 
 
-async def load(args: argparse.Namespace, url: str, rider_key: str,
+async def load(args: argparse.Namespace, url: str, rider_keys: list[str],
                plans: list[tuple[str, str, str]], rides: list[dict[str, Any]],
                quotes: list[dict[str, Any]], server: Server) -> dict[str, Any]:
     """Warm-up, sequential plans, loaded plans, quote+book pairs, quotes alone."""
@@ -217,7 +238,9 @@ async def load(args: argparse.Namespace, url: str, rider_key: str,
     # keep-alive connections stay with the worker process that accepted them
     limits = httpx.Limits(max_connections=c,
                           max_keepalive_connections=0 if args.new_connections else c)
-    auth = {"Authorization": f"Bearer {rider_key}"}
+    # riders take turns (one key by default: the worst case for the per-rider checks)
+    who = {id(b): {"Authorization": f"Bearer {rider_keys[k % len(rider_keys)]}"}
+           for k, b in enumerate([*rides, *quotes])}
     out: dict[str, Any] = {}
 
     async def measured(items: Sequence[T], one: Callable[[T], Awaitable[Any]]
@@ -252,7 +275,7 @@ async def load(args: argparse.Namespace, url: str, rider_key: str,
         async def quote(body: dict[str, Any]) -> tuple[Attempt, httpx.Response | None]:
             t = time.perf_counter()
             try:
-                r = await client.post("/api/v1/quotes", json=body, headers=auth)
+                r = await client.post("/api/v1/quotes", json=body, headers=who[id(body)])
             except httpx.HTTPError:
                 return Attempt(time.perf_counter() - t, 0), None
             a = Attempt(time.perf_counter() - t, r.status_code)
@@ -271,7 +294,8 @@ async def load(args: argparse.Namespace, url: str, rider_key: str,
                 return a
             try:
                 b = await client.post("/api/v1/bookings", json={"quoteId": r.json()["id"]},
-                                      headers={**auth, "Idempotency-Key": str(uuid.uuid4())})
+                                      headers={**who[id(body)],
+                                               "Idempotency-Key": str(uuid.uuid4())})
                 a.book_status = b.status_code
             except httpx.HTTPError:
                 a.book_status = 0
@@ -280,7 +304,8 @@ async def load(args: argparse.Namespace, url: str, rider_key: str,
 
         # (1) warm-up: connections, every worker's planner, the on-demand day (not booked)
         await drive(plans[-4 * c:], c, args.max_seconds, plan)
-        warm = [await client.post("/api/v1/quotes", json=r, headers=auth) for r in rides[-2:]]
+        warm = [await client.post("/api/v1/quotes", json=r, headers=who[id(r)])
+                for r in rides[-2:]]
         out["warm_quote_status"] = [r.status_code for r in warm]
         # (2a) plans one at a time: the bare HTTP overhead
         res, wall = await drive(plans[: args.seq_requests], 1, args.max_seconds, plan_parsed)
@@ -366,6 +391,9 @@ def main() -> None:
                     help="a new TCP connection per request (spreads the load over the "
                          "workers); default: C keep-alive connections")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--riders", type=int, default=1,
+                    help="rider keys taking turns at quotes and bookings (default one: the "
+                         "worst case for the per-rider checks)")
     ap.add_argument("--db-url", help="the store (default: a fresh temporary SQLite file)")
     ap.add_argument("--cache", type=Path, help="compiled-region cache [env MOBILITY_CACHE]")
     ap.add_argument("--port", type=int, default=0, help="default: a free port")
@@ -403,14 +431,15 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="mobility-bench-api-"))
     db_url = args.db_url or f"sqlite:///{tmp / 'mobility.db'}"
     store = "postgresql" if db_url.startswith("postgresql") else "sqlite"
-    env = {**os.environ, "MOBILITY_DB_URL": db_url, "MOBILITY_CACHE": str(s.cache),
-           "MOBILITY_DATA": str(s.data)}
+    env = {**UNREFUSED, **os.environ, "MOBILITY_DB_URL": db_url,  # the caller's env wins
+           "MOBILITY_CACHE": str(s.cache), "MOBILITY_DATA": str(s.data)}
     server = Server(args.port or free_port(), args.workers, env, args.log or tmp / "server.log")
     try:
-        rider = create_key(env, "--role", "rider", "--name", "benchmark rider")
+        keys = [create_key(env, "--role", "rider", "--name", "benchmark rider")["key"]]
+        keys += more_riders(db_url, args.riders - 1)
         server.start()
         ready_s = server.wait_ready(120.0)
-        got = asyncio.run(load(args, server.url, rider["key"], plans, rides, quotes,
+        got = asyncio.run(load(args, server.url, keys, plans, rides, quotes,
                                   server))
     finally:
         leftover = server.stop()
@@ -510,6 +539,7 @@ def main() -> None:
         "server_cpu_cores_plan_busiest": round(plan_procs[0], 2) if plan_procs else None,
         "client_cpu_cores_plan": round(plan_ccpu, 2),
         "workers": args.workers, "concurrency": args.concurrency, "store": store,
+        "riders": args.riders,
         "keepalive": not args.new_connections,
         "server_ready_s": round(ready_s, 1),
     })

@@ -814,6 +814,30 @@ def riders_retention(
               highlight=False)
 
 
+@app.command()
+def purge(dry_run: Annotated[bool, typer.Option("--dry-run", help="count, delete nothing")]
+          = False, as_json: JsonOpt = False) -> None:
+    """Purge the store once, as a server does every MOBILITY_PURGE_INTERVAL_S: expired quotes
+    never booked, old idempotency keys, drivers' old reports, ended rate-limit windows
+    (how long each is kept: MOBILITY_KEEP_*). Prints what was purged per kind."""
+    from api.service.housekeeping import purge as run_purge
+    from mobility.server import api_config, clock
+
+    s = _settings(None, None)
+    st = _store()
+    counts = run_purge(st, clock(s).now(), api_config(s), dry_run=dry_run)
+    st.engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps({"dryRun": dry_run, "purged": counts}) + "\n")
+        return
+    table = Table(title="would purge" if dry_run else "purged")
+    table.add_column("data")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name.replace("_", " "), f"{n:,}")
+    out.print(table)
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

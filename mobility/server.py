@@ -33,7 +33,16 @@ REGION_ENV = "MOBILITY_SERVE_REGION"
 def api_config(s: Settings) -> ApiConfig:
     return ApiConfig(cors_origins=tuple(s.cors_origins), max_body_bytes=s.max_body_bytes,
                      quote_ttl_s=s.quote_ttl_s, horizon_days=s.horizon_days, threads=s.threads,
-                     open_signup=s.open_signup, retention_days=s.retention_days)
+                     open_signup=s.open_signup, retention_days=s.retention_days,
+                     max_bookings_per_day=s.max_bookings_per_day,
+                     max_bookings=s.max_bookings, refuse_overlapping=s.refuse_overlapping,
+                     rate_window_s=s.rate_window_s, rate_quotes=s.rate_quotes,
+                     rate_bookings=s.rate_bookings, rate_plans=s.rate_plans,
+                     rate_signups=s.rate_signups, trusted_proxies=tuple(s.trusted_proxies),
+                     keep_quotes_days=s.keep_quotes_days,
+                     keep_idempotency_days=s.keep_idempotency_days,
+                     keep_positions_days=s.keep_positions_days,
+                     keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s)
 
 
 def clock(s: Settings) -> Clock:
@@ -125,11 +134,13 @@ def listen(host: str, port: int) -> socket.socket:
 
 def uvicorn_config(app: FastAPI, access_log: bool) -> Any:
     """uvicorn's settings for an API process: its access log masks the places riders ask
-    about (:mod:`mobility.access_log`)."""
+    about (:mod:`mobility.access_log`), and its own proxy-header handling is off (it would
+    trust ``X-Forwarded-For`` from any local client): the app honours the header from
+    ``MOBILITY_TRUSTED_PROXIES`` only (:mod:`api.proxies`)."""
     import uvicorn
 
     return uvicorn.Config(app, access_log=access_log, log_level="info",
-                          log_config=log_config())
+                          log_config=log_config(), proxy_headers=False, forwarded_allow_ips="")
 
 
 def _worker(host: str, port: int, access_log: bool) -> None:

@@ -6,10 +6,12 @@ Library code takes explicit arguments; only the CLI and the API read these setti
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _REPO = Path(__file__).resolve().parent.parent
 
@@ -76,6 +78,47 @@ class Settings(BaseSettings):
         None, description="start the service's clock at this moment (ISO 8601 with offset) "
                           "instead of the machine's time; it then runs at the real pace (for "
                           "tests, demonstrations and training on a fixed day)")
+
+    # -- fair use, rate limits, proxies (api.service.fair_use, api.ratelimit, api.proxies) --
+    max_bookings_per_day: int = Field(4, ge=0, le=1000, description="journeys a rider may "
+                                      "hold on one service day (0: no cap; staff are exempt)")
+    max_bookings: int = Field(20, ge=0, le=10_000, description="journeys a rider may hold "
+                              "in all (0: no cap)")
+    refuse_overlapping: bool = Field(True, description="refuse a rider's booking whose "
+                                     "pickup window overlaps another of theirs")
+    rate_window_s: int = Field(60, ge=1, le=86_400, description="the rate limits' window")
+    rate_quotes: int = Field(60, ge=0, description="quotes per key and window (0: none)")
+    rate_bookings: int = Field(20, ge=0, description="bookings per key and window")
+    rate_plans: int = Field(120, ge=0, description="journey plans per key, or per client "
+                            "address without one, and window")
+    rate_signups: int = Field(10, ge=0, description="sign-ups per client address and hour")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="reverse proxies (addresses or networks, comma-"
+        "separated) whose X-Forwarded-For is honoured; default none")
+    # -- housekeeping (api.service.housekeeping) ---------------------------------------------
+    keep_quotes_days: float = Field(1, ge=0, le=3650, description="expired quotes never "
+                                    "booked are deleted this long after their expiry")
+    keep_idempotency_days: float = Field(7, ge=0, le=3650, description="bookings' "
+                                         "Idempotency-Keys are forgotten after this")
+    keep_positions_days: float = Field(30, ge=0, le=3650, description="drivers' position "
+                                       "reports are deleted after this")
+    keep_events_days: float = Field(90, ge=0, le=3650, description="drivers' other reports "
+                                    "are deleted after this")
+    purge_interval_s: int = Field(3600, ge=0, le=7 * 86_400, description="how often a "
+                                  "server purges the store (0: only `mobility purge`)")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = [x.strip() for x in v.split(",") if x.strip()]
+        for x in v if isinstance(v, list) else ():
+            try:
+                ipaddress.ip_network(str(x).strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {x!r} is not an IP address or network "
+                                 "(e.g. 127.0.0.1,10.0.0.0/8)") from None
+        return v
 
     @field_validator("db_url")
     @classmethod

@@ -113,6 +113,12 @@ def addison_atlas(addison: Region):  # type: ignore[no-untyped-def]
     return Atlas(addison)
 
 
+#: the tests' booking service has no fair-use caps, no rate limits but the sign-ups' and no
+#: purging, unless a test sets them (many tests fill a day with one rider's key)
+UNLIMITED = {"max_bookings_per_day": 0, "max_bookings": 0, "refuse_overlapping": False,
+             "rate_quotes": 0, "rate_bookings": 0, "rate_plans": 0, "purge_interval_s": 0}
+
+
 @pytest.fixture()
 def api(addison: Region, addison_planner, addison_travel, addison_atlas, store):  # type: ignore[no-untyped-def]
     """The app over the real addison-vt region and a fresh store, with a TestClient."""
@@ -122,7 +128,8 @@ def api(addison: Region, addison_planner, addison_travel, addison_atlas, store):
     from tests.api_helpers import ApiUnderTest
 
     svc = booking_service(addison, addison_travel, store,
-                          config=ApiConfig(cors_origins=("https://app.example.org",)))
+                          config=ApiConfig(cors_origins=("https://app.example.org",),
+                                           **UNLIMITED))  # type: ignore[arg-type]
     app = create_app(addison_planner, svc, region_name=addison.name, atlas=addison_atlas)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield ApiUnderTest(client, store, svc)
@@ -131,12 +138,13 @@ def api(addison: Region, addison_planner, addison_travel, addison_atlas, store):
 def booking_service(region: Region, travel, store, areas=None, **kw):  # type: ignore[no-untyped-def]
     """The booking service of a region over a store, on the tests' fixed clock (``NOW``),
     with the optimiser in this process; its fleet written to the store."""
-    from api import BookingService
+    from api import ApiConfig, BookingService
     from api.service import FixedClock
     from api.service.replanning import in_process
     from tests.api_helpers import NOW
 
     kw.setdefault("clock", FixedClock(NOW))
+    kw.setdefault("config", ApiConfig(**UNLIMITED))  # type: ignore[arg-type]
     kw.setdefault("optimiser", in_process)
     svc = BookingService(areas if areas is not None else region.service_areas, travel,
                          region.timezone, store, **kw)

@@ -14,6 +14,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+#: a server's settings without fair-use caps and rate limits (but sign-ups'), for tests
+#: whose one rider key stands for many riders booking at once
+NO_LIMITS = {"MOBILITY_MAX_BOOKINGS_PER_DAY": "0", "MOBILITY_MAX_BOOKINGS": "0",
+             "MOBILITY_REFUSE_OVERLAPPING": "false", "MOBILITY_RATE_QUOTES": "0",
+             "MOBILITY_RATE_BOOKINGS": "0", "MOBILITY_RATE_PLANS": "0"}
 
 
 def free_port() -> int:

@@ -36,7 +36,7 @@ from tests.api_helpers import (
     tomorrow,
 )
 from tests.conftest import CACHE, DATA
-from tests.server_process import Server, cli
+from tests.server_process import NO_LIMITS, Server, cli
 
 PLACES = [MIDDLEBURY, BRISTOL, VERGENNES, WEYBRIDGE, EAST_MIDDLEBURY]
 
@@ -45,10 +45,11 @@ pytestmark = pytest.mark.slow
 
 
 def _env(db_url: str) -> dict[str, str]:
-    """The server's settings: a fresh store, the tests' data and cache, and its clock
-    started at the tests' ``NOW`` (a Tuesday morning)."""
+    """The server's settings: a fresh store, the tests' data and cache, its clock started
+    at the tests' ``NOW`` (a Tuesday morning), and no fair-use limits (one rider key
+    stands for many riders here)."""
     return {**os.environ, "MOBILITY_DB_URL": db_url, "MOBILITY_CACHE": str(CACHE),
-            "MOBILITY_DATA": str(DATA), "MOBILITY_CLOCK_START": NOW.isoformat()}
+            "MOBILITY_DATA": str(DATA), "MOBILITY_CLOCK_START": NOW.isoformat(), **NO_LIMITS}
 
 
 def _keys(env: dict[str, str]) -> dict[str, dict[str, str]]:

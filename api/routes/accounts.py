@@ -3,8 +3,6 @@ it is."""
 
 from __future__ import annotations
 
-import math
-
 from fastapi import APIRouter, Request
 
 from api.auth import create_key
@@ -27,16 +25,15 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 def sign_up(body: SignupRequest, svc: ServiceDep, request: Request) -> SignupResponse:
     """The key is shown once; the web app keeps it in the browser. Closed (403) when the
     operator sets ``MOBILITY_OPEN_SIGNUP=false`` — dispatchers then create riders. At most
-    10 sign-ups per client address and hour (429 with ``Retry-After``)."""
+    10 sign-ups per client address and hour (``MOBILITY_RATE_SIGNUPS``; 429 with
+    ``Retry-After``)."""
     if not svc.config.open_signup:
         raise Problem(403, "signup-closed", "Sign-up closed", "this service does not let "
                       "riders sign up themselves; ask the dispatcher for an account")
-    wait = request.app.state.signups.retry_after(
-        client_key(request.client.host if request.client else ""))
-    if wait is not None:
-        raise Problem(429, "too-many-signups", "Too many sign-ups", "too many accounts were "
-                      "created from this address; try again later",
-                      headers={"Retry-After": str(math.ceil(wait))})
+    # per client address and hour (a household or a library shares one address), counted
+    # in the store: every API process shares the count
+    request.app.state.limits.check(
+        "signups", f"a:{client_key(request.client.host if request.client else '')}")
     with writing(svc.store) as repo:  # committed before the answer: the key works at once
         key = create_key(repo.s, "rider", label="web sign-up", rider_name=body.name,
                          rider_phone=body.phone)

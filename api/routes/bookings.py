@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from api.deps import BookerDep, CallerDep, ServiceDep
+from api.deps import BookerDep, CallerDep, ServiceDep, rate_limited
 from api.routes.quotes import PROBLEM, latlon
 from api.schemas.bookings import (
     BookingList,
@@ -44,7 +44,11 @@ def booking_out(b: BookingView) -> BookingResponse:
 
 @router.post("", response_model=BookingResponse | ItineraryBooking, status_code=201,
              summary="Book a quote, or an itinerary's on-demand legs",
-             responses={409: {"description": "already booked, or no longer feasible",
+             dependencies=[rate_limited("bookings")],
+             responses={409: {"description": "already booked, or no longer feasible, or the "
+                                             "rider holds too many bookings "
+                                             "(`/problems/too-many-bookings`) or one at the "
+                                             "same time (`/problems/overlapping-booking`)",
                               **PROBLEM},
                         410: {"description": "the quote expired", **PROBLEM}})
 def create_booking(body: BookingRequest, who: BookerDep, svc: ServiceDep, response: Response,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.openapi.models import Example
 
-from api.deps import Planner, PlannerDep
+from api.deps import Planner, PlannerDep, plan_limited
 from api.otp import plan_to_otp
 from api.plan_query import parse_plan_input
 from api.schemas.plan import PlanResponse
@@ -27,7 +27,8 @@ TIME_EXAMPLES: dict[str, Example] = {
     "offset": {"summary": "with an offset", "value": "2016-03-03T17:00-05:00"}}
 
 
-@router.get("/plan", response_model=PlanResponse, summary="Plan a journey")
+@router.get("/plan", response_model=PlanResponse, summary="Plan a journey",
+            dependencies=[Depends(plan_limited)])
 def plan(planner: PlannerDep,
          origin: Annotated[str, Query(alias="from", max_length=100,
                                       description="LAT,LON or stop:<stop_id>",
@@ -45,7 +46,8 @@ def plan(planner: PlannerDep,
     """Itineraries leaving at (or, with ``arriveBy``, arriving by) ``time``, in
     OpenTripPlanner's shape: times are epoch milliseconds, durations seconds. An
     ``ON_DEMAND`` leg's ``bookingInfo`` is bookable as it is (``POST /api/v1/bookings``
-    with ``itinerary``)."""
+    with ``itinerary``). No key is needed; plans are rate-limited per key when one is
+    sent, else per client address (429 with ``Retry-After``)."""
     out = plan_answer(planner, origin, destination, time, arrive_by=arrive_by,
                       wheelchair=wheelchair, max_transfers=max_transfers)
     # off the event loop (FastAPI's threads): a plan searches and reads the day's rides;

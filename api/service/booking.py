@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.auth import Principal, new_id
-from api.service import rules
+from api.service import fair_use, rules
 from api.service.context import Context
 from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
 from api.service.stored_plans import promised
 from api.service.views import BookingView, booking_view
-from api.store.models import Booking
+from api.store.models import Booking, Quote
 from api.store.repository import BookingRecord, Repository, reading
 from dispatch.insertion import NoOffer, Offer
 from dispatch.model import Point
@@ -62,7 +62,8 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
     GoneError
         The quote expired.
     ConflictError
-        The quote was booked already, or no longer fits the plans.
+        The quote was booked already, or no longer fits the plans, or the rider would hold
+        too many or overlapping bookings (:mod:`api.service.fair_use`).
     InvalidRequestError
         An idempotency key reused for another quote.
     """
@@ -91,6 +92,7 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
             raise ConflictError(f"quote {quote_id} was booked already (booking {taken})",
                                 field="quoteId", code="quote-used",
                                 title="Quote already booked", bookingId=taken)
+        fair_use.check(repo, svc.timing, svc.config, who, q.rider_id, [_ride(q)], lock=True)
         d = ch.dispatcher
         offer = (early if isinstance(early, Offer)
                  and d.plans[early.vehicle].version == early.plan_version else d.quote(req))
@@ -109,6 +111,10 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
         planned = d.planned(bid)
     # committed: the view from what was written, without reading it back
     return booking_view(svc.timing, BookingRecord(b, q, planned, [first])), True
+
+
+def _ride(q: Quote) -> fair_use.Ride:
+    return fair_use.Ride(q.service_date, (q.pickup_lo_s, q.pickup_hi_s))
 
 
 @dataclass(frozen=True)
@@ -158,7 +164,8 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
     InvalidRequestError
         A leg no rule can serve, legs on different days or areas, a reused key.
     ConflictError
-        A leg no vehicle can take any more (plan the journey again).
+        A leg no vehicle can take any more (plan the journey again), or the rider would
+        hold too many or overlapping bookings (:mod:`api.service.fair_use`).
     """
     with reading(svc.store) as repo:
         rider = svc.rider_for(repo, who, rider_id)
@@ -178,8 +185,10 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
                              "book them one by one", field="itinerary",
                              code="itinerary-spans-days", title="Book legs one by one")
     area, date = parts[0].area, parts[0].date
+    rides = [fair_use.Ride(x.date, x.pickup, f"itinerary.{k}") for k, x in enumerate(parts)]
     iid = new_id("i_")
-    with svc.days.change(area, date) as ch:
+    with svc.days.change(area, date) as ch:  # fair use first: a refusal searches nothing
+        fair_use.check(ch.repo, svc.timing, svc.config, who, rider, rides, lock=True)
         now = svc.timing.now()
         made: list[Booking] = []
         for k, x in enumerate(parts):

@@ -39,6 +39,9 @@ class Store:
         self.readers = sessionmaker(self.engine.execution_options(mobility_read=True),
                                     expire_on_commit=False)
         self._day_locks = [threading.Lock() for _ in range(_DAY_LOCKS)]
+        # rate-limit counts: SQLite connections that commit without fsync (see counting)
+        self._counts = (sessionmaker(_engine(url, synchronous="NORMAL", pool_size=2))
+                        if self.is_sqlite else None)
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,6 +98,20 @@ class Store:
                                                 "postgresql_readonly": True})
             yield s
 
+    @contextmanager
+    def counting(self) -> Iterator[Session]:
+        """A short writing transaction for counters that need not survive a crash (rate
+        limits): committed without waiting for the disk — on SQLite over connections with
+        ``synchronous=NORMAL`` (a WAL commit without fsync), on PostgreSQL with
+        ``synchronous_commit`` off."""
+        if self._counts is not None:
+            with self._counts() as s, s.begin():
+                yield s
+            return
+        with self.session() as s:
+            s.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            yield s
+
     def thread_lock(self, area: str, date: dt.date) -> threading.Lock:
         """This process's lock of one service area's day (days may share one: it only keeps
         this process's threads from queueing at the database one connection each)."""
@@ -110,21 +127,21 @@ class Store:
         return int(row)
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, synchronous: str = "FULL", pool_size: int = 8) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:" and not path.startswith("file:"):  # file: URIs as is
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # hide_parameters: SQL errors (logged) must not carry riders' names or phones
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
-                               pool_size=8, max_overflow=8, hide_parameters=True)
+                               pool_size=pool_size, max_overflow=8, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn: Any, _: Any) -> None:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -121,7 +122,8 @@ class Quote(Base):
     est_pickup_s: Mapped[float] = mapped_column(Float)
     est_dropoff_s: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: indexed: housekeeping deletes expired quotes that were never booked
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     #: the great-circle distance between the exact ends, kept when the ends are coarsened
     #: (a rider forgotten, or the retention period over): statistics stay exact
     direct_m: Mapped[float | None] = mapped_column(Float)
@@ -216,5 +218,18 @@ class VehicleEvent(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     time_s: Mapped[float] = mapped_column(Float)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: indexed: housekeeping deletes events by age
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     key_id: Mapped[str] = mapped_column(String(16))
+
+
+class RateCount(Base):
+    """Requests counted for a rate limit: one row per limit (``scope``), caller (a key id
+    or a client address) and fixed window (the epoch second it ends), shared by every API
+    process over the store."""
+
+    __tablename__ = "rate_counts"
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_end: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.store.db import Store
@@ -20,6 +22,7 @@ from api.store.models import (
     PlanStop,
     PlanVersion,
     Quote,
+    RateCount,
     Rider,
     VehicleEvent,
     VehicleRow,
@@ -60,6 +63,12 @@ class Repository:
     # -- riders and vehicles ------------------------------------------------------------
     def rider(self, rider_id: str) -> Rider | None:
         return self.s.get(Rider, rider_id)
+
+    def lock_rider(self, rider_id: str) -> None:
+        """Hold the rider's row until the transaction ends (PostgreSQL: ``FOR UPDATE``;
+        SQLite's writers are one at a time anyway): a rider's bookings on different days
+        or areas are checked against each other one after the other."""
+        self.s.execute(select(Rider.id).where(Rider.id == rider_id).with_for_update())
 
     def vehicle(self, vehicle_id: str) -> VehicleRow | None:
         return self.s.get(VehicleRow, vehicle_id)
@@ -133,6 +142,16 @@ class Repository:
         if status is not None:
             stmt = stmt.where(Booking.status == status)
         return list(self.s.execute(stmt).scalars())
+
+    def active_rides(self, rider_id: str, since: dt.date
+                     ) -> list[tuple[str, str | None, dt.date, float, float]]:
+        """A rider's bookings in a plan (confirmed or on board) from ``since`` on: (booking
+        id, itinerary id, service date, pickup window's start and end in seconds)."""
+        return [tuple(row) for row in self.s.execute(  # type: ignore[misc]
+            select(Booking.id, Booking.itinerary_id, Booking.service_date, Quote.pickup_lo_s,
+                   Quote.pickup_hi_s).join(Quote, Booking.quote_id == Quote.id)
+            .where(Booking.rider_id == rider_id, Booking.status.in_(ACTIVE),
+                   Booking.service_date >= since)).all()]
 
     def records(self, bookings: Sequence[Booking]) -> list[BookingRecord]:
         """Bookings with their quotes, planned times and histories: three queries for any
@@ -221,6 +240,24 @@ class Repository:
             select(Booking, Quote, Rider).join(Quote, Booking.quote_id == Quote.id)
             .join(Rider, Booking.rider_id == Rider.id)
             .where(Booking.vehicle_id == vehicle, Booking.service_date == date)).all()]
+
+
+    # -- rate limits ------------------------------------------------------------------------
+    def add_count(self, scope: str, key: str, window_end: int, n: int) -> int:
+        """Add ``n`` requests to a rate-limit window (created at the first); its new count.
+        One statement on SQLite (3.35+) and PostgreSQL alike."""
+        ins: Any = (sqlite_insert if self.s.get_bind().dialect.name == "sqlite"
+                    else pg_insert)(RateCount)
+        stmt = ins.values(scope=scope, key=key, window_end=window_end, count=n)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[RateCount.scope, RateCount.key, RateCount.window_end],
+            set_={"count": RateCount.count + stmt.excluded.count}).returning(RateCount.count)
+        return int(self.s.execute(stmt).scalar_one())
+
+    def count_of(self, scope: str, key: str, window_end: int) -> int:
+        return int(self.s.execute(select(func.coalesce(func.sum(RateCount.count), 0)).where(
+            RateCount.scope == scope, RateCount.key == key,
+            RateCount.window_end == window_end)).scalar_one())
 
 
 @contextmanager

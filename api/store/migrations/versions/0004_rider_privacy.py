@@ -1,14 +1,14 @@
 """rider privacy: quotes keep their direct distance when their ends are coarsened
 
-Revision ID: 0003_rider_privacy
-Revises: 0002
+Revision ID: 0004_rider_privacy
+Revises: 0003_fair_use
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_rider_privacy"
-down_revision = "0002"
+revision = "0004_rider_privacy"
+down_revision = "0003_fair_use"
 branch_labels = None
 depends_on = None
 
