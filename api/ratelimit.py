@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from api.store import Store
+from api.store.faults import log_background_fault
 from api.store.repository import Repository
 
 log = logging.getLogger("mobility.api")
@@ -194,8 +195,8 @@ class RateLimiter:
             self._thread = None
         try:
             self.flush()
-        except Exception:
-            log.warning("rate limits: the last counts could not be stored", exc_info=True)
+        except Exception as exc:
+            log_background_fault(log, "rate limits: the last counts could not be stored", exc)
 
     def _run(self) -> None:
         failing = False
@@ -203,8 +204,8 @@ class RateLimiter:
             try:
                 self.flush()
                 failing = False
-            except Exception:  # the store is away: the counts wait for the next flush
+            except Exception as exc:  # the store is away: the counts wait for the next flush
                 if not failing:  # once per outage, not every second
-                    log.warning("rate limits: counts could not be stored; retrying",
-                                exc_info=True)
+                    log_background_fault(log, "rate limits: counts could not be stored; "
+                                         "retrying", exc)
                 failing = True

@@ -33,6 +33,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from api.config import ApiConfig
 from api.store import Store
+from api.store.faults import log_background_fault
 from api.store.models import Booking, Quote, RateCount, VehicleEvent
 from api.store.repository import writing
 
@@ -166,7 +167,7 @@ class Housekeeper:
         while True:
             try:
                 self.tick()
-            except Exception:  # the store is away: next time
-                log.warning("housekeeping failed; trying again later", exc_info=True)
+            except Exception as exc:  # the store is away: next time
+                log_background_fault(log, "housekeeping failed; trying again later", exc)
             if self._stop.wait(self.check_s):
                 return
