@@ -75,10 +75,11 @@ class Limits:
         self.limiter = limiter
         self._threads = anyio.CapacityLimiter(4)  # store counts: short, waiting on I/O
         w = config.rate_window_s
-        # what takes up the fleet or makes accounts is counted exactly; what only reads
-        # (quotes, plans) in memory until a caller nears its limit (api.ratelimit)
+        # requests in memory until a caller nears its limit (api.ratelimit: an exact count
+        # in the store would wait for SQLite's write lock, held by every booking); sign-ups,
+        # rare and writing anyway, exactly
         self.limits = {"quotes": Limit("quotes", config.rate_quotes, w, batched=True),
-                       "bookings": Limit("bookings", config.rate_bookings, w),
+                       "bookings": Limit("bookings", config.rate_bookings, w, batched=True),
                        "plans": Limit("plans", config.rate_plans, w, batched=True),
                        "signups": Limit("signups", config.rate_signups, 3600)}
 

@@ -60,9 +60,7 @@ DESCRIPTIONS: dict[int, str] = {
 #: statuses only an operation's own code raises, and why: (method, path) -> {status: why}
 RAISED: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/api/v1/quotes"): {
-        409: "no vehicle can take the ride (`reason` says why), or the rider holds too "
-             "many bookings (`/problems/too-many-bookings`) or one at the same time "
-             "(`/problems/overlapping-booking`)",
+        409: "no vehicle can take the ride (`reason` says why)",
         429: "too many quotes from this key; retry after `Retry-After` seconds "
              "(`/problems/too-many-requests`)"},
     ("POST", "/api/v1/bookings"): {

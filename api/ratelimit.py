@@ -4,19 +4,20 @@ processes over one database enforce one count.
 
 Two ways to count, per limit:
 
-- **exact** (bookings, sign-ups: what takes up the fleet or makes accounts): every request
-  adds one to its window's row in the store, in one statement that returns the new count;
-- **batched** (quotes and journey plans, which only read; plans are the hot path): a
-  process counts in memory and a background thread adds its counts to the store once a
-  second, reading back the shared total. While a caller's total as this process knows it
-  stays within a quarter of the limit (:data:`SLACK`), a request costs no store access at
-  all; beyond, every request is counted in the store. A person asking for rides and
-  journeys stays far below a quarter of the limit; a script reaches it within seconds. The
-  price: each process may admit up to a quarter of the limit that the others do not see
-  yet (within the second before its next flush), so a caller spreading requests over ``P``
-  processes passes at most ``limit × (1 + P/4)`` in a window — in practice one or two more
-  than the limit — instead of ``P × limit`` with counts per process. One process alone
-  counts exactly.
+- **batched** (quotes, bookings and journey plans): a process counts in memory and a
+  background thread adds its counts to the store once a second, reading back the shared
+  total. While a caller's total as this process knows it stays within a quarter of the
+  limit (:data:`SLACK`), a request costs no store access at all; beyond, every request is
+  counted in the store. A person asking for rides and journeys stays far below a quarter of
+  the limit; a script reaches it within seconds. The price: each process may admit up to a
+  quarter of the limit that the others do not see yet (within the second before its next
+  flush), so a caller spreading requests over ``P`` processes passes at most
+  ``limit × (1 + P/4)`` in a window — in practice one or two more than the limit — instead
+  of ``P × limit`` with counts per process. One process alone counts exactly. (Counting
+  every request in the store cost quotes a third of their throughput on SQLite, whose one
+  write lock every booking holds while it plans.)
+- **exact** (sign-ups: rare, and writing an account anyway): every request adds one to its
+  window's row in the store, in one statement that returns the new count.
 
 Counts only grow within a window, so a process that has seen a caller's window full refuses
 that caller without asking the store again until the window ends.

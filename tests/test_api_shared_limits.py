@@ -77,9 +77,10 @@ def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 def test_bookings_over_two_servers_stop_at_exactly_the_limit(pair: Pair) -> None:
-    """Bookings are counted exactly in the store: 6 bookings of one key, alternating
-    between the servers (three processes), are answered 3 times, the rest get 429 with
-    Retry-After (until the hour's window ends)."""
+    """6 bookings of one key alternating between the servers (three processes), with a
+    limit of 3 — below four, a quarter of the limit is no request, so each is counted in
+    the store: answered exactly 3 times, the rest get 429 with Retry-After (until the
+    hour's window ends)."""
     h = {"Authorization": f"Bearer {pair.riders[1]}"}
     quotes = [httpx.post(url + "/api/v1/quotes", headers=h, timeout=60,
                          json=ride(MIDDLEBURY, BRISTOL, tomorrow(7 + 2 * k)))

@@ -30,11 +30,7 @@ def latlon(p: LatLon) -> tuple[float, float]:
 
 @router.post("/quotes", response_model=QuoteResponse, status_code=201,
              summary="Ask for an on-demand ride", dependencies=[rate_limited("quotes")],
-             responses={409: {"description": "no vehicle can take the ride (`reason` says "
-                                             "why), or the rider holds too many bookings "
-                                             "(`/problems/too-many-bookings`) or one at the "
-                                             "same time (`/problems/overlapping-booking`)",
-                              **PROBLEM},
+             responses={409: {"description": "no vehicle can take the ride", **PROBLEM},
                         422: {"description": "the request cannot be served", **PROBLEM}})
 def create_quote(body: QuoteRequest, who: BookerDep, svc: ServiceDep) -> QuoteResponse:
     """An offer (pickup window, estimated drop-off, expiry) or the reason there is none."""

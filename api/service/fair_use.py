@@ -3,11 +3,13 @@
 (a journey: a single booking, or an itinerary's rides booked together), and no two of their
 rides may have overlapping pickup windows — one person is picked up once at a time.
 
-The legs of one itinerary are sequential (each ride's pickup window ends before the next
-one's starts: a transit leg lies between them), so they never overlap one another; a request
-whose legs do is refused like any other overlap. Dispatchers and admins booking for a rider
-are exempt (a school's or care home's account, a group booked by phone); their bookings
-still count when the rider books for themselves.
+Bookings are checked under the day's lock, in the transaction that writes them (a quote,
+which takes up nothing, is not: the booking's refusal says why). The legs of one itinerary
+are sequential (each ride's pickup window ends before the next one's starts: a transit leg
+lies between them), so they never overlap one another; a request whose legs do is refused
+like any other overlap. Dispatchers and admins booking for a rider are exempt (a school's or
+care home's account, a group booked by phone); their bookings still count when the rider
+books for themselves.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def check(repo: Repository, timing: Timing, config: ApiConfig, who: Principal, r
                                       or config.refuse_overlapping):
         return
     if lock:
-        repo.lock_rider(rider)
+        repo.lock_rider(rider)  # PostgreSQL; SQLite's writers are one at a time anyway
     held = repo.active_rides(rider, timing.today())
     journeys = {itin or bid for bid, itin, _, _, _ in held}
     if config.max_bookings and len(journeys) + 1 > config.max_bookings:

@@ -8,12 +8,12 @@ import datetime as dt
 from typing import Any
 
 from api.auth import Principal, new_id
-from api.service import fair_use, rules
+from api.service import rules
 from api.service.context import Context
 from api.service.errors import ConflictError, InvalidRequestError
 from api.service.views import QuoteView, quote_view
 from api.store.models import Quote
-from api.store.repository import reading, writing
+from api.store.repository import writing
 from dispatch.insertion import NoOffer
 from dispatch.model import Point
 from routing.errors import MobilityError
@@ -45,9 +45,6 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
         With the reason when no vehicle can take it now.
     ForbiddenError
         When the caller may not book for that rider.
-    ConflictError
-        Also when the rider could not book the ride (:mod:`api.service.fair_use`): told
-        now, before they choose it.
     """
     rider = svc.rider_for(None, who, rider_id)
     area = rules.area_for(svc.areas, origin, destination)
@@ -65,10 +62,6 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
     except MobilityError as exc:
         raise InvalidRequestError(str(exc), field="destination", code="unreachable",
                              title="No road connection") from None
-    if not who.staff:  # a read; the booking checks again under the lock
-        with reading(svc.store) as r:
-            fair_use.check(r, svc.timing, svc.config, who, rider,
-                           [fair_use.Ride(date, req.pickup_window, "time")])
     offer = d.quote(req)
     if isinstance(offer, NoOffer):
         raise no_ride(offer)

@@ -68,7 +68,8 @@ class Repository:
         """Hold the rider's row until the transaction ends (PostgreSQL: ``FOR UPDATE``;
         SQLite's writers are one at a time anyway): a rider's bookings on different days
         or areas are checked against each other one after the other."""
-        self.s.execute(select(Rider.id).where(Rider.id == rider_id).with_for_update())
+        if self.s.get_bind().dialect.name != "sqlite":
+            self.s.execute(select(Rider.id).where(Rider.id == rider_id).with_for_update())
 
     def vehicle(self, vehicle_id: str) -> VehicleRow | None:
         return self.s.get(VehicleRow, vehicle_id)
