@@ -30,7 +30,7 @@ from tests.api_helpers import (
     ride,
     tomorrow,
 )
-from tests.conftest import CACHE, DATA
+from tests.conftest import CACHE, DATA, UNLIMITED
 
 CORNWALL = (43.9590, -73.2110)  # a village without a bus stop within 15 minutes' walk
 
@@ -51,8 +51,9 @@ def served(addison: Region, tmp_path_factory: pytest.TempPathFactory
     from mobility.settings import Settings
 
     db = tmp_path_factory.mktemp("route") / "m.db"
+    # one rider books all six: without the fair-use caps (tests of their own)
     app = build(addison, Settings(db_url=f"sqlite:///{db}", replay_feed=True,
-                                  clock_start=NOW), warm=False)
+                                  clock_start=NOW, **UNLIMITED), warm=False)
     with TestClient(app, raise_server_exceptions=True) as c:
         api = ApiUnderTest(c, app.state.store, app.state.service)
         places = [MIDDLEBURY, BRISTOL, VERGENNES, WEYBRIDGE, EAST_MIDDLEBURY, CORNWALL]
