@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -242,7 +242,6 @@ class Repository:
             .join(Rider, Booking.rider_id == Rider.id)
             .where(Booking.vehicle_id == vehicle, Booking.service_date == date)).all()]
 
-
     # -- rate limits ------------------------------------------------------------------------
     def add_count(self, scope: str, key: str, window_end: int, n: int) -> int:
         """Add ``n`` requests to a rate-limit window (created at the first); its new count.
@@ -254,11 +253,6 @@ class Repository:
             index_elements=[RateCount.scope, RateCount.key, RateCount.window_end],
             set_={"count": RateCount.count + stmt.excluded.count}).returning(RateCount.count)
         return int(self.s.execute(stmt).scalar_one())
-
-    def count_of(self, scope: str, key: str, window_end: int) -> int:
-        return int(self.s.execute(select(func.coalesce(func.sum(RateCount.count), 0)).where(
-            RateCount.scope == scope, RateCount.key == key,
-            RateCount.window_end == window_end)).scalar_one())
 
 
 @contextmanager
