@@ -1,13 +1,16 @@
-"""Place search: what an OSM extract names (on the hand-made ``tests/data/places.osm``: a
-village, boundaries, a hamlet's area, addresses, doctors, a pharmacy), the region's
-gazetteer file, folding, the ranking rules, and a region built on the fixture whose villages
-are found by name, typo and German spelling, at their centres on the street network."""
+"""Place search: what an OSM extract names (on the hand-made extract of
+``tests/fixtures/places_osm.py``: a village, boundaries, a hamlet's area, addresses,
+doctors, a pharmacy), the region's gazetteer file, folding, the ranking rules, and a region
+built on the fixture whose villages are found by name, typo and German spelling, at their
+centres on the street network."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +36,11 @@ from mobility.place_index import (
 )
 from mobility.region import Region, load_region
 from tests.conftest import FIXTURES
+from tests.fixtures.places_osm import write_places_osm
 
-PLACES_OSM = Path(__file__).parent / "data" / "places.osm"
+_TMP = tempfile.mkdtemp(prefix="mobility-places-")  # the extract, written once per run
+atexit.register(shutil.rmtree, _TMP, True)
+PLACES_OSM = write_places_osm(Path(_TMP) / "places.osm")
 M_PER_DEG = 111_195.0
 
 
