@@ -106,5 +106,7 @@ def compute_kpis(res: SimResult, travel: TravelTimes) -> dict[str, Any]:
         "cost_per_served_trip": round(cost / len(served), 2) if served else None,
         "co2_kg": round(driven * sc.costs.co2_kg_per_km, 2),
         "vehicles": len(sc.vehicles),
+        "replanning": sc.replanning_mode,
+        "replans_adopted": sum(1 for r in res.replans if r.adopted),
         "replanning_saved_min": round(res.reoptimized_s / 60, 1),
     }

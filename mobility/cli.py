@@ -444,6 +444,9 @@ def simulate(
     skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="skip (and list) "
                                                 "bad demand rows instead of stopping")] = False,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
+    replanning: Annotated[str | None, typer.Option(
+        "--replanning", help="hourly re-plan: keep_slack (stops as early as promised "
+        "allows), save_km (least driving) or off")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="report folder")] = Path(
         "simulation"),
     data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
@@ -452,8 +455,11 @@ def simulate(
 
     Lists in --vehicles/--rate run every combination in parallel processes and print a
     comparison."""
+    from dataclasses import replace
+
     from rich.progress import MofNCompleteColumn
 
+    from dispatch.scenario import REPLANNING
     from mobility import sim
 
     s = _settings(data, cache)
@@ -464,6 +470,11 @@ def simulate(
         base = sim.load_scenario(reg, scenario, sim.Overrides(
             vehicles=ns[0] if len(ns) == 1 else None,
             rate_per_hour=rates[0] if len(rates) == 1 else None, seed=seed, area=area))
+        if replanning is not None:
+            if replanning not in REPLANNING:
+                _fail(f"--replanning must be one of {', '.join(REPLANNING)}, not "
+                      f"{replanning!r}")
+            base = replace(base, replanning=replanning)
         scenarios = sim.variants(base, ns, rates)
         if len(scenarios) == 1:
             with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
