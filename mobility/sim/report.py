@@ -4,7 +4,6 @@ KPIs, plots and a map, the PNG plots beside it, the KPIs as JSON and every trip 
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import json
 from pathlib import Path
@@ -20,6 +19,7 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from dispatch.kpis import legs  # noqa: E402
 from mobility.region import Region  # noqa: E402
 from mobility.sim.runner import Run  # noqa: E402
+from mobility.sim.trips import write_trips  # noqa: E402
 from routing.street_router import StreetRouter  # noqa: E402
 from routing.timebase import clock_text  # noqa: E402
 
@@ -206,19 +206,7 @@ def write_report(region: Region, run: Run, out: Path, language: str = "en") -> P
         draw(run, out / name, tx)
     _map(region, run, out / "map.png", tx)
     (out / "kpis.json").write_text(json.dumps(run.kpis, indent=2), encoding="utf-8")
-    with (out / "trips.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["trip", "status", "reason", "vehicle", "requested", "booked_at",
-                    "window_start", "window_end", "pickup", "dropoff", "passengers"])
-        for o in run.result.outcomes.values():
-            t = o.trip
-            booked = bool(o.vehicle)
-            w.writerow([t.id, o.status, o.reason, o.vehicle, clock_text(t.time),
-                        clock_text(t.booked_at),
-                        clock_text(o.window[0]) if booked else "",
-                        clock_text(o.window[1]) if booked else "",
-                        clock_text(o.pickup) if o.pickup else "",
-                        clock_text(o.dropoff) if o.dropoff else "", t.passengers])
+    write_trips(out / "trips.csv", run.result, region.timezone, region.default_date)
 
     def img(name: str) -> str:
         data = base64.b64encode((out / name).read_bytes()).decode()
