@@ -69,6 +69,8 @@ class SimResult:
     requests: dict[str, Request] = field(default_factory=dict)
     reoptimized_s: float = 0.0  #: vehicle time the optimiser's re-planning saved
     replans: list[Replan] = field(default_factory=list)
+    #: seconds each request took to answer (wall clock: a figure, never a budget)
+    request_s: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,14 @@ def simulate(scenario: Scenario, trips: list[Trip], travel: TravelTimes,
             sim.replan(next_replan)
             next_replan += every
         sim.advance(trip.booked_at)
+        t0 = time.perf_counter()
         sim.request(trip)
+        sim.request_s.append(time.perf_counter() - t0)
         if progress is not None:
             progress(k, len(order))
     sim.advance(INF)
     return SimResult(scenario, sim.outcomes, sim.visits, sim.requests, sim.saved,
-                     sim.replans)
+                     sim.replans, sim.request_s)
 
 
 class _Day:
@@ -123,6 +127,7 @@ class _Day:
         self.load = {v.id: 0 for v in sc.vehicles}
         self.saved = 0.0
         self.replans: list[Replan] = []
+        self.request_s: list[float] = []
 
     def replan(self, at: float) -> None:
         """The optimiser re-plans every booked ride by the scenario's objective."""
