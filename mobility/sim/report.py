@@ -58,6 +58,8 @@ def _waits(run: Run, tx: dict[str, str]) -> Figure:
              if o.status == "served"]
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.hist(waits, bins=np.arange(0, max(waits + [15]) + 1.5, 1.0).tolist(), color="#3b7dd8")
+    ax.set_xlim(left=0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(tx["wait_x"])
     ax.set_ylabel(tx["served_trips"])
     ax.set_title(tx["waits"])
