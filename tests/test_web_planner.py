@@ -152,6 +152,8 @@ def _english_desktop(pg: Any, server: Server, staff_key: str) -> None:
     assert_accessible(pg)
     pg.evaluate("window.scrollTo(0, 0); document.getElementById('panel').scrollTo(0, 0)")
     shot(pg, "planner-en-desktop")
+    pg.locator("#sim-charts").scroll_into_view_if_needed()
+    shot(pg, "planner-en-desktop-charts")
     pg.locator("#sim-variant").scroll_into_view_if_needed()
     shot(pg, "planner-en-desktop-kpis")
     # switching the language says the status and the results again, in German
