@@ -21,11 +21,13 @@ REPLANNING = {"keep_slack": "lateness", "save_km": "distance", "off": ""}
 
 @dataclass(frozen=True)
 class Costs:
-    """Operating costs (currency units) and the CO₂ factor of the vehicles."""
+    """Operating costs (in ``currency``, an ISO 4217 code) and the CO₂ factor of the
+    vehicles."""
 
     per_vehicle_hour: float = 35.0  #: driver and vehicle, per hour on shift
     per_km: float = 0.45
     co2_kg_per_km: float = 0.2  #: a diesel minibus ~0.2-0.3 kg/km
+    currency: str = "EUR"  #: what the money figures are counted in (a label, no conversion)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ from typing import Any
 from mobility.errors import RegionError
 from mobility.region import Region
 from mobility.sim.scenario import Overrides, load_scenario, variants
+from mobility.sim.texts import language_of
 from mobility.sim.variant import RegionRef, simulate_and_report
+from routing.timebase import clock_text
 
 #: what a job folder may serve (the report's own files)
 _FILES = {"index.html", "kpis.json", "trips.csv", "map.png", "waits.png", "occupancy.png",
@@ -35,13 +37,16 @@ class Simulations:
     """Start, follow and read planners' simulation runs of one region."""
 
     def __init__(self, region: Region, root: Path, *, data: Path, cache: Path,
-                 language: str = "en") -> None:
+                 language: str = "en", currency: str | None = None) -> None:
         self.region, self.root, self.data, self.cache = region, root, data, cache
-        self.language = language  #: of the plots
+        self.language = language  #: of the reports unless a run asks for another
+        self.currency = currency  #: of the costs (``MOBILITY_CURRENCY``; none: the region's)
         self._ctx = multiprocessing.get_context("spawn")  # a fresh interpreter per run
 
     def start(self, area: str | None, vehicles: list[int], rate_per_hour: float,
-              seed: int) -> dict[str, Any]:
+              seed: int, language: str | None = None) -> dict[str, Any]:
+        """Start a run; its report and plots in ``language`` (the planner's interface
+        language; none: the region's)."""
         names = [a.name for a in self.region.service_areas]
         if not names:
             raise RegionError(f"region {self.region.name} has no on-demand service area to "
@@ -58,8 +63,9 @@ class Simulations:
                "rate_per_hour": rate_per_hour, "seed": seed, "progress": 0.0,
                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                "variants": [{"label": f"{n}veh", "vehicles": n, "status": "queued"}
-                            for n in vehicles], "error": None, "pid": None,
-               "language": self.language}
+                            for n in vehicles], "error": None, "error_code": None,
+               "pid": None, "language": language_of(language or self.language),
+               "currency": self.currency, "shift": None, "hours": None}
         _write(folder, job)
         ref = RegionRef.of(self.region, self.data, self.cache)
         p = self._ctx.Process(target=_run, args=(ref, folder), daemon=True)
@@ -102,7 +108,11 @@ def _run(ref: RegionRef, folder: Path) -> None:
         region = ref.load()
         todo = job["variants"]
         base = load_scenario(region, None, Overrides(
-            rate_per_hour=job["rate_per_hour"], seed=job["seed"], area=job["area"]))
+            rate_per_hour=job["rate_per_hour"], seed=job["seed"], area=job["area"],
+            currency=job.get("currency")))
+        _merge(folder, currency=base.costs.currency,
+               shift=[clock_text(t) for t in base.vehicles[0].shift],
+               hours=[clock_text(t) for t in base.hours])
         scenarios = variants(base, [v["vehicles"] for v in todo], [])
         last = [0.0]
 
@@ -124,7 +134,8 @@ def _run(ref: RegionRef, folder: Path) -> None:
         _merge(folder, status="done", progress=1.0)
     except Exception as exc:  # recorded for the planner, who sees it in the app
         msg = str(exc) if isinstance(exc, RegionError) else f"{type(exc).__name__}: {exc}"
-        _merge(folder, status="failed", error=msg)
+        _merge(folder, status="failed", error=msg,
+               error_code="invalid" if isinstance(exc, RegionError) else "crashed")
         raise
 
 
@@ -135,7 +146,7 @@ def _checked(folder: Path, job: dict[str, Any]) -> dict[str, Any]:
             and not _alive(job.get("pid"), job.get("pid_start"))
             and (job.get("pid") is not None or time.time() - folder.stat().st_mtime > 30)):
         job = _merge(folder, status="failed", error="the run was interrupted (the "
-                     "server stopped); start it again")
+                     "server stopped); start it again", error_code="interrupted")
     return job
 
 
@@ -172,7 +183,7 @@ def _alive(pid: int | None, started: int | None) -> bool:
 
 def _public(job: dict[str, Any]) -> dict[str, Any]:
     """The job as the API shows it: plot and report URLs instead of the process id."""
-    out = {k: v for k, v in job.items() if k not in ("pid", "pid_start", "language")}
+    out = {k: v for k, v in job.items() if k not in ("pid", "pid_start")}
     variants = []
     for v in job["variants"]:
         v = dict(v)
