@@ -213,3 +213,27 @@ def test_cli_says_currency_shift_and_refusals(tmp_path: Path) -> None:
         assert f"{count}: {REASONS['en'][reason]}" in text
     page = (tmp_path / "rep" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Key figures" in page
+
+
+def test_the_planner_compares_re_planning_modes_through_the_api(
+        web: TestClient, addison: Region, tmp_path: Path) -> None:
+    """Several re-planning modes run as variants beside each fleet size, each simulated
+    with its own mode (the KPIs name it) on the same requests."""
+    web.app.state.simulator = Simulations(  # type: ignore[attr-defined]
+        addison, tmp_path / "sims", data=DATA, cache=CACHE)
+    staff = {"Authorization": f"Bearer {key(web.app.state.store, 'dispatcher')}"}  # type: ignore[attr-defined]
+    for bad in (["fast"], [], ["off"] * 4, "off"):
+        r = web.post("/api/v1/simulations", headers=staff, json={"replanning": bad})
+        assert r.status_code == 422 and "replanning" in r.text, bad
+    r = web.post("/api/v1/simulations", headers=staff,
+                 json={"vehicles": [1], "ratePerHour": 3, "seed": 2,
+                       "replanning": ["keep_slack", "off", "off"]})
+    assert r.status_code == 202, r.text
+    assert [(v["label"], v["replanning"]) for v in r.json()["variants"]] == \
+        [("1veh-keep_slack", "keep_slack"), ("1veh-off", "off")]
+    job = _wait(web, r.json()["id"], staff)
+    assert job["status"] == "done", job
+    slack, off = (v["kpis"] for v in job["variants"])
+    assert (slack["replanning"], off["replanning"]) == ("keep_slack", "off")
+    assert slack["requests"] == off["requests"]  # the same demand for both
+    assert off["replans_adopted"] == 0

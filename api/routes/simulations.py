@@ -27,7 +27,8 @@ def start(body: SimulationRequest, sim: SimulatorDep, _: StaffDep) -> Simulation
         raise Problem(409, "simulation-running", "A simulation is running", "one simulation "
                       "runs at a time; wait for it to finish")
     return Simulation(**sim.start(body.area, sorted(set(body.vehicles)), body.rate_per_hour,
-                                  body.seed, body.language))
+                                  body.seed, body.language,
+                                  list(dict.fromkeys(body.replanning))))
 
 
 @router.get("", response_model=SimulationList, summary="Recent simulations")

@@ -8,6 +8,9 @@ from pydantic import Field
 
 from api.schemas.common import Input, Schema
 
+#: the hourly re-plan's objective (``dispatch.scenario.REPLANNING``)
+Replanning = Literal["keep_slack", "save_km", "off"]
+
 
 class SimulationRequest(Input):
     area: str | None = Field(None, max_length=200, description="service area name "
@@ -20,11 +23,17 @@ class SimulationRequest(Input):
     language: Literal["en", "de"] | None = Field(
         None, description="of the report and its plots (the planner's interface language; "
                           "default: the region's)")
+    replanning: list[Replanning] = Field(
+        ["keep_slack"], min_length=1, max_length=3,
+        description="the hourly re-plan: keep_slack (stops as early as the promises allow, "
+                    "free vehicles for requests still to come), save_km (least driving) or "
+                    "off; several compare, each with every fleet size")
 
 
 class Variant(Schema):
     label: str
     vehicles: int
+    replanning: Replanning = "keep_slack"
     status: Literal["queued", "running", "done", "failed"]
     kpis: dict[str, Any] | None = Field(None, description="dispatch.kpis.compute_kpis' "
                                         "figures and the `currency` of the money ones")

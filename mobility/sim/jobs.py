@@ -16,12 +16,14 @@ import os
 import secrets
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from dispatch.scenario import REPLANNING, Scenario
 from mobility.errors import RegionError
 from mobility.region import Region
-from mobility.sim.scenario import Overrides, load_scenario, variants
+from mobility.sim.scenario import Overrides, load_scenario
 from mobility.sim.texts import language_of
 from mobility.sim.variant import RegionRef, simulate_and_report
 from routing.timebase import clock_text
@@ -44,9 +46,11 @@ class Simulations:
         self._ctx = multiprocessing.get_context("spawn")  # a fresh interpreter per run
 
     def start(self, area: str | None, vehicles: list[int], rate_per_hour: float,
-              seed: int, language: str | None = None) -> dict[str, Any]:
-        """Start a run; its report and plots in ``language`` (the planner's interface
-        language; none: the region's)."""
+              seed: int, language: str | None = None,
+              replanning: list[str] | None = None) -> dict[str, Any]:
+        """Start a run: one variant per fleet size and re-planning mode (``replanning``:
+        keys of ``dispatch.scenario.REPLANNING``; none: the default); its report and plots
+        in ``language`` (the planner's interface language; none: the region's)."""
         names = [a.name for a in self.region.service_areas]
         if not names:
             raise RegionError(f"region {self.region.name} has no on-demand service area to "
@@ -56,14 +60,19 @@ class Simulations:
                               f"(known: {', '.join(names)})", field="area")
         if not vehicles or any(not 1 <= n <= 50 for n in vehicles):
             raise RegionError("vehicles must be fleet sizes from 1 to 50", field="vehicles")
+        modes = replanning or [Scenario.replanning]
+        if any(m not in REPLANNING for m in modes):
+            raise RegionError(f"replanning must be among {', '.join(REPLANNING)}",
+                              field="replanning")
         job_id = secrets.token_hex(8)
         folder = self.root / job_id
         folder.mkdir(parents=True, exist_ok=False)
         job = {"id": job_id, "status": "queued", "area": area or names[0],
                "rate_per_hour": rate_per_hour, "seed": seed, "progress": 0.0,
                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-               "variants": [{"label": f"{n}veh", "vehicles": n, "status": "queued"}
-                            for n in vehicles], "error": None, "error_code": None,
+               "variants": [{"label": f"{n}veh" if len(modes) == 1 else f"{n}veh-{m}",
+                             "vehicles": n, "replanning": m, "status": "queued"}
+                            for n in vehicles for m in modes], "error": None, "error_code": None,
                "pid": None, "language": language_of(language or self.language),
                "currency": self.currency, "shift": None, "hours": None}
         _write(folder, job)
@@ -113,7 +122,8 @@ def _run(ref: RegionRef, folder: Path) -> None:
         _merge(folder, currency=base.costs.currency,
                shift=[clock_text(t) for t in base.vehicles[0].shift],
                hours=[clock_text(t) for t in base.hours])
-        scenarios = variants(base, [v["vehicles"] for v in todo], [])
+        scenarios = [replace(base.with_fleet(v["vehicles"]),
+                             replanning=v.get("replanning", base.replanning)) for v in todo]
         last = [0.0]
 
         def progress(i: int, k: int, n: int) -> None:

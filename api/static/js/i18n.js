@@ -124,6 +124,14 @@ const TEXTS = {
     "sim.reason.outside service area": "start or destination outside the service area",
     "sim.reason.outside service hours": "requested outside the service hours",
     "sim.reason.unreachable": "start or destination cannot be reached by road",
+    // planner: re-planning choice
+    "sim.replanning": "Hourly re-planning (several to compare)",
+    "sim.replanning.keep_slack": "keep vehicles free early (recommended)",
+    "sim.replanning.save_km": "least driving", "sim.replanning.off": "no re-planning",
+    "sim.replanning.short.keep_slack": "free early", "sim.replanning.short.save_km": "least km",
+    "sim.replanning.short.off": "none",
+    "sim.replanning.help": "Every hour the booked rides are planned again. Driving least packs stops late in their windows and can cost riders who book later; keeping vehicles free early avoids that. Tick several to see the served share with and without it.",
+    "sim.badreplanning": "Re-planning: tick at least one choice.",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -286,6 +294,14 @@ const TEXTS = {
     "sim.reason.outside service area": "Start oder Ziel außerhalb des Bediengebiets",
     "sim.reason.outside service hours": "außerhalb der Betriebszeiten gewünscht",
     "sim.reason.unreachable": "Start oder Ziel über die Straßen nicht erreichbar",
+    // planner: re-planning choice
+    "sim.replanning": "Stündliche Neuplanung (mehrere zum Vergleich)",
+    "sim.replanning.keep_slack": "Fahrzeuge früh frei halten (empfohlen)",
+    "sim.replanning.save_km": "möglichst wenig fahren", "sim.replanning.off": "keine Neuplanung",
+    "sim.replanning.short.keep_slack": "früh frei", "sim.replanning.short.save_km": "wenig km",
+    "sim.replanning.short.off": "keine",
+    "sim.replanning.help": "Jede Stunde werden die gebuchten Fahrten neu geplant. Möglichst wenig zu fahren legt Halte spät in ihre Zeitfenster und kann Fahrgästen schaden, die später buchen; Fahrzeuge früh frei zu halten vermeidet das. Mehrere ankreuzen, um den bedienten Anteil mit und ohne zu sehen.",
+    "sim.badreplanning": "Neuplanung: mindestens eine Wahl ankreuzen.",
   },
 };
 

@@ -75,8 +75,15 @@ function barChart({ title, xLabel, yLabel, labels, values, fmt, tickFmt }) {
   return el("figure", { class: "bar-chart" }, chart, el("figcaption", {}, title));
 }
 
-function variantName(v) {
-  return t(v.vehicles === 1 ? "sim.variant.one" : "sim.variant", { n: v.vehicles });
+function variantName(v, modes = 1) {
+  const fleet = t(v.vehicles === 1 ? "sim.variant.one" : "sim.variant", { n: v.vehicles });
+  // several re-planning modes compared: each variant says which it is
+  return modes > 1 ? `${fleet}, ${t(`sim.replanning.${v.replanning || "keep_slack"}`)}` : fleet;
+}
+
+/** How many re-planning modes a run compares. */
+function modesOf(job) {
+  return new Set(job.variants.map((v) => v.replanning || "keep_slack")).size;
 }
 
 /** A figure's name with its one-line explanation shown beneath it. */
@@ -147,11 +154,14 @@ export class PlannerView {
     if (!vehicles.length || vehicles.length > 6 || vehicles.some((n) => !Number.isInteger(n) || n < 1 || n > 50)) {
       return this.ctx.error(t("sim.badvehicles"), raw);
     }
+    const replanning = [...document.querySelectorAll("#sim-replanning input:checked")].map((x) => x.value);
+    if (!replanning.length) return this.ctx.error(t("sim.badreplanning"), document.querySelector("#sim-replanning input"));
     const body = {
       area: document.getElementById("sim-area").value || null, vehicles,
       ratePerHour: Number(document.getElementById("sim-rate").value),
       seed: Number(document.getElementById("sim-seed").value) || 0,
       language: language(), // the report and its plots in the planner's language
+      replanning,
     };
     try {
       const job = await api("/api/v1/simulations", { method: "POST", who: "staff", body });
@@ -209,7 +219,7 @@ export class PlannerView {
     const rows = done.map((v) => {
       const k = v.kpis;
       return el("tr", { dataset: { variant: v.label } },
-        el("th", { scope: "row" }, variantName(v)),
+        el("th", { scope: "row" }, variantName(v, modesOf(job))),
         el("td", {}, num(k.requests, 0)),
         el("td", { class: "served" }, percent(k.served_share)),
         el("td", { class: "refused" }, percent(k.requests ? k.rejected / k.requests : 0)),
@@ -243,7 +253,8 @@ export class PlannerView {
     const charts = document.getElementById("sim-charts");
     charts.replaceChildren();
     if (done.length > 1) {
-      const labels = done.map((v) => String(v.vehicles));
+      const labels = done.map((v) => (modesOf(job) > 1
+        ? `${v.vehicles} · ${t(`sim.replanning.short.${v.replanning || "keep_slack"}`)}` : String(v.vehicles)));
       const xLabel = t("sim.chart.x");
       charts.append(
         barChart({ title: t("sim.col.served"), xLabel, yLabel: t("sim.chart.served"), labels,
@@ -292,7 +303,7 @@ export class PlannerView {
         : el("p", {}, t("sim.reasons.none")));
     const plots = ["map", "occupancy", "by_hour", "waits"].filter((p) => v.plots[p]);
     document.getElementById("sim-variant").replaceChildren(
-      el("h3", {}, variantName(v)),
+      el("h3", {}, variantName(v, modesOf(this.job))),
       headline,
       el("table", { class: "table kpis" }, el("tbody", {}, rows.map(([key, val]) =>
         el("tr", { dataset: { kpi: key } }, el("th", { scope: "row" }, named(key, { currency: cur })),
