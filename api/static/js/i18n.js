@@ -78,6 +78,17 @@ const TEXTS = {
     cancelled: "Cancelled.", "noshow.done": "Marked as no-show.",
     "connection.on_time": "reaches the connection (drop-off by {time})",
     "connection.missed": "runs late: the connection at {time} may be missed — call the dispatcher",
+    // dispatcher: desk (finding callers, notes for the driver, no-show timing)
+    "caller.find": "Find a caller (name or phone)",
+    "caller.find.hint": "Part of the name or of the phone number: a known caller is booked as the same rider.",
+    "caller.none": "No caller found: the name and phone below make a new rider.",
+    "caller.known": "Booking for {name}, who called before.", "caller.new": "New caller",
+    "caller.note": "Note for the driver (optional)", "col.note": "Note for the driver",
+    "note.add": "Add note", "note.edit": "Edit note", "note.save": "Save note",
+    "note.discard": "Keep as it was", "note.saved": "Note saved.",
+    "noshow.from": "No-show from {time}",
+    "noshow.early": "Too early for a no-show: the pickup window starts at {time}.",
+    "rider.anonymous": "anonymised",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -194,6 +205,19 @@ const TEXTS = {
     "problem.implausible-time": "Diese Zeit ist nicht plausibel.",
     "connection.on_time": "erreicht den Anschluss (Ankunft bis {time})",
     "connection.missed": "verspätet: der Anschluss um {time} wird evtl. verpasst – bitte die Disposition anrufen",
+    // dispatcher: desk (finding callers, notes for the driver, no-show timing)
+    "caller.find": "Anrufer suchen (Name oder Telefon)",
+    "caller.find.hint": "Teil des Namens oder der Telefonnummer: Bekannte Anrufer werden als derselbe Fahrgast gebucht.",
+    "caller.none": "Kein Anrufer gefunden: Name und Telefon unten legen einen neuen Fahrgast an.",
+    "caller.known": "Buchung für {name}, der oder die schon angerufen hat.", "caller.new": "Neuer Anrufer",
+    "caller.note": "Hinweis für den Fahrer (optional)", "col.note": "Hinweis für den Fahrer",
+    "note.add": "Hinweis hinzufügen", "note.edit": "Hinweis ändern", "note.save": "Hinweis speichern",
+    "note.discard": "Unverändert lassen", "note.saved": "Hinweis gespeichert.",
+    "noshow.from": "Nicht erschienen ab {time}",
+    "noshow.early": "Zu früh für „nicht erschienen“: das Abholfenster beginnt um {time}.",
+    "rider.anonymous": "anonymisiert",
+    "problem.no-show-too-early": "Zu früh für „nicht erschienen“: erst ab Beginn des Abholfensters.",
+    "problem.query-too-short": "Bitte mindestens 2 Buchstaben des Namens oder 3 Ziffern der Telefonnummer eingeben.",
   },
 };
 
