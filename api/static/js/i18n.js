@@ -132,6 +132,17 @@ const TEXTS = {
     "sim.replanning.short.off": "none",
     "sim.replanning.help": "Every hour the booked rides are planned again. Driving least packs stops late in their windows and can cost riders who book later; keeping vehicles free early avoids that. Tick several to see the served share with and without it.",
     "sim.badreplanning": "Re-planning: tick at least one choice.",
+    // dispatcher: desk (finding callers, notes for the driver, no-show timing)
+    "caller.find": "Find a caller (name or phone)",
+    "caller.find.hint": "Part of the name or of the phone number: a known caller is booked as the same rider.",
+    "caller.none": "No caller found: the name and phone below make a new rider.",
+    "caller.known": "Booking for {name}, who called before.", "caller.new": "New caller",
+    "caller.note": "Note for the driver (optional)", "col.note": "Note for the driver",
+    "note.add": "Add note", "note.edit": "Edit note", "note.save": "Save note",
+    "note.discard": "Keep as it was", "note.saved": "Note saved.",
+    "noshow.from": "No-show from {time}",
+    "noshow.early": "Too early for a no-show: the pickup window starts at {time}.",
+    "rider.anonymous": "anonymised",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -302,6 +313,19 @@ const TEXTS = {
     "sim.replanning.short.off": "keine",
     "sim.replanning.help": "Jede Stunde werden die gebuchten Fahrten neu geplant. Möglichst wenig zu fahren legt Halte spät in ihre Zeitfenster und kann Fahrgästen schaden, die später buchen; Fahrzeuge früh frei zu halten vermeidet das. Mehrere ankreuzen, um den bedienten Anteil mit und ohne zu sehen.",
     "sim.badreplanning": "Neuplanung: mindestens eine Wahl ankreuzen.",
+    // dispatcher: desk (finding callers, notes for the driver, no-show timing)
+    "caller.find": "Anrufer suchen (Name oder Telefon)",
+    "caller.find.hint": "Teil des Namens oder der Telefonnummer: Bekannte Anrufer werden als derselbe Fahrgast gebucht.",
+    "caller.none": "Kein Anrufer gefunden: Name und Telefon unten legen einen neuen Fahrgast an.",
+    "caller.known": "Buchung für {name}, der oder die schon angerufen hat.", "caller.new": "Neuer Anrufer",
+    "caller.note": "Hinweis für den Fahrer (optional)", "col.note": "Hinweis für den Fahrer",
+    "note.add": "Hinweis hinzufügen", "note.edit": "Hinweis ändern", "note.save": "Hinweis speichern",
+    "note.discard": "Unverändert lassen", "note.saved": "Hinweis gespeichert.",
+    "noshow.from": "Nicht erschienen ab {time}",
+    "noshow.early": "Zu früh für „nicht erschienen“: das Abholfenster beginnt um {time}.",
+    "rider.anonymous": "anonymisiert",
+    "problem.no-show-too-early": "Zu früh für „nicht erschienen“: erst ab Beginn des Abholfensters.",
+    "problem.query-too-short": "Bitte mindestens 2 Buchstaben des Namens oder 3 Ziffern der Telefonnummer eingeben.",
   },
 };
 
