@@ -111,6 +111,11 @@ class BookingResponse(Schema):
     itinerary_id: str | None = None
     connection: Connection | None = Field(
         None, description="for a ride to a scheduled departure: whether it still makes it")
+    origin_name: str | None = Field(
+        None, description="the pickup place in plain words (street and house number, or "
+                          "the named place or stop there), from the coordinates")
+    destination_name: str | None = Field(
+        None, description="the drop-off place in plain words, named as ``origin_name``")
 
 
 class BookingList(Schema):

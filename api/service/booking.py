@@ -110,7 +110,7 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
         first = repo.add_booking(b, who.role)
         planned = d.planned(bid)
     # committed: the view from what was written, without reading it back
-    return booking_view(svc.timing, BookingRecord(b, q, planned, [first])), True
+    return booking_view(svc.timing, BookingRecord(b, q, planned, [first]), svc.names), True
 
 
 def _ride(q: Quote) -> fair_use.Ride:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from api.place_names import PlaceNamer
 from api.service.stored_plans import promised
 from api.service.timing import Timing
 from api.store.models import Quote
@@ -63,6 +64,9 @@ class BookingView:
     history: tuple[tuple[str, dt.datetime], ...]
     itinerary_id: str | None
     connection: ConnectionView | None
+    #: the ends in plain words (from the coordinates, when the service has a namer)
+    origin_name: str | None = None
+    destination_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,10 @@ def quote_view(t: Timing, q: Quote) -> QuoteView:
         bool(q.wheelchairs), q.expires_at)
 
 
-def booking_view(t: Timing, r: BookingRecord) -> BookingView:
+def booking_view(t: Timing, r: BookingRecord, names: PlaceNamer | None = None
+                 ) -> BookingView:
+    """A booking as the service answers it; ``names`` names its ends (at view time: the
+    store keeps coordinates only)."""
     b, q, day = r.booking, r.quote, r.booking.service_date
     at = t.moment
     dropoff = r.planned.get("dropoff")
@@ -115,7 +122,9 @@ def booking_view(t: Timing, r: BookingRecord) -> BookingView:
         at(day, r.planned["pickup"]) if "pickup" in r.planned else None,
         at(day, dropoff) if dropoff is not None else None, b.created_at,
         tuple((h.status, h.at) for h in r.history), b.itinerary_id,
-        _connection(t, r, dropoff))
+        _connection(t, r, dropoff),
+        names.name(q.origin_lat, q.origin_lon).name if names is not None else None,
+        names.name(q.dest_lat, q.dest_lon).name if names is not None else None)
 
 
 def _connection(t: Timing, r: BookingRecord, dropoff: float | None) -> ConnectionView | None:
