@@ -99,7 +99,10 @@ class _Mapper:
         }
 
     def place(self, p: Place, arrival: int | None, departure: int | None) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": p.name, "lat": round(p.lat, 6), "lon": round(p.lon, 6),
+        name = p.name
+        if p.stop is None and self.names is not None:  # a point: named by its street
+            name = self.names.name(p.lat, p.lon).name
+        out: dict[str, Any] = {"name": name, "lat": round(p.lat, 6), "lon": round(p.lon, 6),
                                "vertexType": "TRANSIT" if p.stop is not None else "NORMAL"}
         if p.stop is not None:
             out["stopId"] = str(self.tt.stop_id[p.stop])
@@ -124,11 +127,8 @@ class _Mapper:
         }
         if leg.ride is not None:  # on-demand: bookable, with its promised windows
             out["bookingInfo"] = self.booking_info(leg, leg.ride)
-            if self.names is not None:  # where exactly to wait, and where the ride ends
-                pick = self.named(leg.origin)
-                out["from"]["name"] = pick.name
-                out["to"]["name"] = self.named(leg.destination).name
-                out["pickupPlace"] = pick.to_json()
+            if self.names is not None:  # where exactly to wait
+                out["pickupPlace"] = self.named(leg.origin).to_json()
         if leg.trip is not None:
             out.update(self.trip(leg))
         return out

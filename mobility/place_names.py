@@ -31,6 +31,8 @@ STREET_M = 300.0
 ADDRESS_M = 40.0
 #: a stop or named place is "near" a place up to this far (a short walk, in sight)
 NEAR_M = 150.0
+#: a point this close to a stop is the stop (a ride booked to it, kept as coordinates)
+AT_STOP_M = 15.0
 #: the village or town around a place: the nearest settlement up to this far
 SETTLEMENT_M = 8000.0
 #: streets are cut into pieces no longer than this (the k-d tree holds their midpoints)
@@ -118,6 +120,7 @@ class PlaceNames:
         self.addresses = _Points([p for p in places if p.kind == "address"], self.proj)
         self.settlements = _Points([p for p in places if p.kind in _SETTLEMENTS], self.proj)
         self.near = _Points([p for p in places if p.kind not in _NOT_NEAR], self.proj)
+        self.stops = _Points([p for p in places if p.kind == "stop"], self.proj)
 
     @classmethod
     def of_region(cls, region: Region) -> PlaceNames:
@@ -167,17 +170,21 @@ class PlaceNames:
 
     def name(self, lat: float, lon: float, stop: str | None = None) -> PlaceName:
         """The place at (``lat``, ``lon``) in plain words: a stop's own name when it is one
-        (``stop``); else the address there ("12 Main Street"), else the street and the
-        village or town ("Wooster Road, Cornwall"); ``near``: a stop or named place within
-        ``NEAR_M``; coordinates only where nothing is known."""
+        (``stop``, or a stop within ``AT_STOP_M``); else the address there ("12 Main
+        Street"), else the street and the village or town ("Wooster Road, Cornwall");
+        ``near``: a stop or named place within ``NEAR_M``; coordinates only where nothing
+        is known."""
         xy = self.proj(lat, lon)[0]
+        stop_m = 0.0
+        if stop is None and (at := self.stops.nearest(xy, AT_STOP_M)) is not None:
+            stop, stop_m = at[0].name, at[1]
         street = self.street(lat, lon)
         road = street[0] if street else None
         addr = self.addresses.nearest(xy, ADDRESS_M)
         near = self.near.nearest(xy, NEAR_M)
         near_name = near[0].name if near is not None and near[0].name != stop else None
         if stop is not None:
-            return PlaceName(stop, road, None, near_name, 0.0)
+            return PlaceName(stop, road, None, near_name, stop_m)
         if addr is not None:
             number, on = _split_address(addr[0].name, self.number_first)
             text = addr[0].name.split(",")[0]
