@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, lookup
 from api.limits import client_key
+from api.place_names import PlaceNamer
 from api.plan_query import PlanSite
 from api.problems import Problem
 from api.service import BookingService
@@ -30,6 +31,11 @@ class Planner(PlanSite, Protocol):
 
     @property
     def timetable(self) -> Timetable: ...
+
+    @property
+    def names(self) -> PlaceNamer | None:
+        """Names on-demand legs' ends in plain words (None: the planner's names)."""
+        ...
 
     def plan(self, origin: Endpoint, destination: Endpoint, date: dt.date, time_s: int, *,
              arrive_by: bool = False, wheelchair: bool = False,

@@ -12,10 +12,11 @@ import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from api.place_names import PlaceNamer
 from routing import polyline
-from routing.legs import RideOffer
+from routing.legs import Note, RideOffer
 from routing.planner import Itinerary, Place, PlanLeg, PlanResult
-from routing.timebase import bounded, service_day_epoch
+from routing.timebase import bounded, moment_at, service_day_epoch
 from routing.timetable import Timetable
 
 #: how an app books a planned ride (the bookingInfo's windows are accepted as they are)
@@ -23,9 +24,11 @@ HOW_TO_BOOK = ("POST /api/v1/bookings with {\"itinerary\": [...]}: for each ON_D
                "its bookingInfo's origin, destination, pickupWindow and dropOffWindow")
 
 
-def plan_to_otp(result: PlanResult, tt: Timetable, date: dt.date, tz: ZoneInfo
+def plan_to_otp(result: PlanResult, tt: Timetable, date: dt.date, tz: ZoneInfo, *,
+                time_s: int | None = None, names: PlaceNamer | None = None
                 ) -> dict[str, Any]:
-    """The whole answer: ``itineraries`` and ``messages``.
+    """The whole answer: ``date`` and ``requested`` (the moment asked for), ``itineraries``
+    (each with its ``kind``), ``messages``, ``explanations`` and ``next``.
 
     Parameters
     ----------
@@ -38,28 +41,51 @@ def plan_to_otp(result: PlanResult, tt: Timetable, date: dt.date, tz: ZoneInfo
         The service date of the query.
     tz
         The region's time zone (the service day's midnight is local).
+    time_s
+        The time asked for (seconds after ``date``'s midnight), if known.
+    names
+        Names on-demand legs' ends in plain words (else they keep the planner's names).
     """
-    mapper = _Mapper(tt, date, tz)
-    return {"itineraries": [mapper.itinerary(it) for it in result.itineraries],
-            "messages": list(result.messages)}
+    mapper = _Mapper(tt, date, tz, names)
+    nxt = result.next
+    return {"date": date.isoformat(),
+            "requested": mapper.iso(time_s) if time_s is not None else None,
+            "itineraries": [mapper.itinerary(it) for it in result.itineraries],
+            "messages": list(result.messages),
+            "explanations": [mapper.note(n) for n in result.notes],
+            "next": ({"time": mapper.iso(nxt[0]), "code": nxt[1]} if nxt is not None
+                     else None)}
 
 
 class _Mapper:
     """Maps one query's itineraries (the service day's epoch and the agencies once)."""
 
-    def __init__(self, tt: Timetable, date: dt.date, tz: ZoneInfo) -> None:
-        self.tt, self.date = tt, date
+    def __init__(self, tt: Timetable, date: dt.date, tz: ZoneInfo,
+                 names: PlaceNamer | None = None) -> None:
+        self.tt, self.date, self.tz, self.names = tt, date, tz, names
         self.base = service_day_epoch(date, tz)
         self.agencies = dict(zip(tt.agency_id.tolist(), tt.agency_name.tolist(), strict=True))
 
     def ms(self, seconds: int) -> int:
         return (self.base + seconds) * 1000
 
+    def iso(self, seconds: float) -> str:
+        """Seconds after the query's service-day midnight (days later too) as a local
+        ISO date-time with its offset, to the minute."""
+        days, rest = divmod(float(seconds), 86400.0)
+        at = moment_at(self.date + dt.timedelta(days=int(days)), rest, self.tz)
+        return at.isoformat(timespec="minutes")
+
+    def note(self, n: Note) -> dict[str, Any]:
+        return {"code": n.code, "message": n.message,
+                "params": {**n.params, **{k: self.iso(v) for k, v in n.at.items()}}}
+
     def itinerary(self, it: Itinerary) -> dict[str, Any]:
         walk = sum(leg.end - leg.start for leg in it.legs if leg.mode == "WALK")
         transit = sum(leg.end - leg.start for leg in it.legs if leg.mode != "WALK")
         duration = it.end - it.start
         return {
+            "kind": it.kind,
             "duration": duration,
             "startTime": self.ms(it.start),
             "endTime": self.ms(it.end),
@@ -73,7 +99,10 @@ class _Mapper:
         }
 
     def place(self, p: Place, arrival: int | None, departure: int | None) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": p.name, "lat": round(p.lat, 6), "lon": round(p.lon, 6),
+        name = p.name
+        if p.stop is None and self.names is not None:  # a point: named by its street
+            name = self.names.name(p.lat, p.lon).name
+        out: dict[str, Any] = {"name": name, "lat": round(p.lat, 6), "lon": round(p.lon, 6),
                                "vertexType": "TRANSIT" if p.stop is not None else "NORMAL"}
         if p.stop is not None:
             out["stopId"] = str(self.tt.stop_id[p.stop])
@@ -98,9 +127,16 @@ class _Mapper:
         }
         if leg.ride is not None:  # on-demand: bookable, with its promised windows
             out["bookingInfo"] = self.booking_info(leg, leg.ride)
+            if self.names is not None:  # where exactly to wait
+                out["pickupPlace"] = self.named(leg.origin).to_json()
         if leg.trip is not None:
             out.update(self.trip(leg))
         return out
+
+    def named(self, p: Place) -> Any:
+        assert self.names is not None
+        stop = str(self.tt.stop_name[p.stop]) if p.stop is not None else None
+        return self.names.name(p.lat, p.lon, stop)
 
     def window_ms(self, lo: float, hi: float) -> dict[str, int | None]:
         """A promised window in epoch ms, in whole seconds as the legs' times are; an

@@ -9,7 +9,9 @@ an error says which input to fix.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -105,8 +107,7 @@ def parse_time(site: PlanSite, text: str | None, field: str = "time") -> tuple[d
         try:
             moment = dt.datetime.fromisoformat(text.strip())
         except ValueError:
-            raise InputError(f"{field}: expected an ISO date-time like 2016-03-03T08:00, "
-                             f"not {text!r}", field=field) from None
+            raise InputError(bad_time(text, field), field=field) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=tz)
     try:
@@ -114,6 +115,30 @@ def parse_time(site: PlanSite, text: str | None, field: str = "time") -> tuple[d
     except (OverflowError, ValueError):  # e.g. year 1 with an offset east of the region's zone
         raise InputError(f"{field}: {text!r} lies outside the calendar", field=field) from None
     return date, int(secs)
+
+
+_DATE_TIME = re.compile(r"^\s*(\d+)-(\d+)-(\d+)(?:[T ](\d+):(\d+)(?::(\d+))?)?")
+
+
+def bad_time(text: str, field: str) -> str:
+    """What is wrong with a date-time a person typed, in plain words naming ``field``."""
+    why = "it is not written as a date and time"
+    m = _DATE_TIME.match(text)
+    if m is not None:
+        year, month, day = (int(x) for x in m.group(1, 2, 3))
+        hour, minute = (int(x) if x is not None else 0 for x in m.group(4, 5))
+        if len(m.group(1)) != 4:
+            why = f"the year {m.group(1)} should have four digits"
+        elif not 1 <= month <= 12:
+            why = f"there is no month {month} (months are 1 to 12)"
+        elif not 1 <= day <= calendar.monthrange(year, month)[1]:
+            why = f"{calendar.month_name[month]} {year} has no day {day}"
+        elif hour > 23:
+            why = f"there is no hour {hour} (hours are 0 to 23)"
+        elif minute > 59:
+            why = f"there is no minute {minute} (minutes are 0 to 59)"
+    return (f"{field}: {text.strip()!r} is not a valid date and time: {why}. Write it as "
+            "YYYY-MM-DDTHH:MM, e.g. 2026-11-24T08:00")
 
 
 def parse_plan_input(site: PlanSite, origin: str, destination: str, time: str | None, *,

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.plan_query import bad_time
 from api.service.errors import (
     ConflictError,
     ForbiddenError,
@@ -110,7 +111,12 @@ def install(app: FastAPI) -> None:
                     400, "malformed-json", "Malformed JSON",
                     f"the request body is not valid JSON{where}: {why}".rstrip(": "),
                     field="body"))
-            errors.append({"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg")})
+            name = _field(tuple(e.get("loc", ())))
+            msg = e.get("msg")
+            if str(e.get("type", "")).startswith(("datetime_", "date_")) and isinstance(
+                    e.get("input"), str):  # the parser's words, in plain ones
+                msg = bad_time(e["input"], name).split(": ", 1)[1]
+            errors.append({"field": name, "message": msg})
         first = errors[0] if errors else {"field": "body", "message": "invalid request"}
         detail = "; ".join(f"{x['field']}: {x['message']}" for x in errors)
         return _respond(request, Problem(422, "validation", "Invalid request", detail,

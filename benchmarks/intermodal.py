@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -23,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 from api import BookingService, Store  # noqa: E402
 from api.routes.plan import plan_answer  # noqa: E402
+from api.service import FixedClock  # noqa: E402
 from dispatch.travel import StreetTravel  # noqa: E402
 from mobility.planning import RegionPlanner  # noqa: E402
 from mobility.region import load_region  # noqa: E402
@@ -51,8 +53,10 @@ def main() -> None:
         store = Store(f"sqlite:///{tmp}/m.db")
         store.migrate()
         with_rides = RegionPlanner(region)
+        # the service's clock at the feed's date (rides are offered for times to come only)
+        clock = FixedClock(dt.datetime.combine(DATE, dt.time(6), ZoneInfo(region.timezone)))
         od = BookingService([area], StreetTravel(with_rides.street("car")), region.timezone,
-                            store)
+                            store, clock=clock)
         od.sync_fleet()
         with_rides.on_demand = ride_legs(with_rides, od)
         walk_only = RegionPlanner(region)

@@ -19,12 +19,17 @@ from dispatch.insertion import Dispatcher, DispatchParams, NoOffer
 from dispatch.model import Point
 from dispatch.service_area import ServiceArea
 from dispatch.travel import TravelTimes
-from routing.legs import BookingTerms, RideOffer, StopLeg
-from routing.timebase import NO_BOUND_S
+from routing.legs import BookingTerms, Note, RideOffer, StopLeg
+from routing.timebase import NO_BOUND_S, clock_text
 
 DispatcherView = Callable[[str, dt.date], AbstractContextManager[Dispatcher]]
-#: (area, date) -> the earliest pickup still bookable that day (s after midnight), or None
+#: (area, date) -> the earliest pickup still bookable that day (s after its midnight: past
+#: the day's end for a past day, negative for a later day), or None (no clock)
 EarliestPickup = Callable[[str, dt.date], float | None]
+#: () -> the last date rides can be booked for (the booking horizon)
+LastDate = Callable[[], dt.date]
+#: a request may lag the clock this much and still count as now (a ride planned a moment ago)
+NOW_GRACE_S = 300
 _ids = itertools.count()
 
 
@@ -42,7 +47,8 @@ class OnDemandLegs:
                  stop_lon: np.ndarray, weights: np.ndarray, dispatcher: DispatcherView,
                  params: DispatchParams | None = None, buffer_s: int = 300,
                  max_hubs: int = 6, margin_s: int = 300,
-                 earliest: EarliestPickup | None = None) -> None:
+                 earliest: EarliestPickup | None = None,
+                 last_date: LastDate | None = None) -> None:
         self.areas = areas
         self.travel = travel
         self.params = params or DispatchParams()
@@ -50,6 +56,7 @@ class OnDemandLegs:
         self.margin_s = margin_s
         self.dispatcher = dispatcher
         self.earliest = earliest
+        self.last_date = last_date
         self.stops = np.c_[stop_lat, stop_lon]
         self.hubs: dict[str, np.ndarray] = {}
         for a in areas:
@@ -63,6 +70,50 @@ class OnDemandLegs:
 
     def _point(self, stop: int) -> Point:
         return (float(self.stops[stop, 0]), float(self.stops[stop, 1]))
+
+    def serves(self, point: Point) -> bool:
+        """Whether rides start and end at ``point`` (an area with vehicles holds it)."""
+        a = self._area(point)
+        return a is not None and bool(a.vehicles)
+
+    def explain(self, origin: Point, destination: Point, date: object, time_s: int, *,
+                arrive_by: bool) -> tuple[list[Note], tuple[float, str] | None]:
+        """The service's rules that keep rides out at ``time_s`` of ``date``: a time past
+        or beyond the booking horizon, sooner than the booking notice, outside the service
+        hours; and the next moment worth asking (seconds after the date's midnight, code)."""
+        area = next((a for a in self.areas if a.vehicles and (a.contains(origin)
+                                                               or a.contains(destination))),
+                    None)
+        if area is None or not isinstance(date, dt.date):
+            return [], None
+        notes: list[Note] = []
+        nxt: tuple[float, str] | None = None
+        if self.last_date is not None and date > (last := self.last_date()):
+            return [Note("beyond_horizon", f"rides can be booked up to {last.isoformat()}",
+                         {"last": last.isoformat()})], None
+        first = self.earliest(area.name, date) if self.earliest is not None else None
+        notice = area.booking.notice_min_s if area.booking is not None else 0.0
+        # leaving at a time: the pickup is then; arriving by it: some time before
+        pickup = time_s if not arrive_by else time_s - self.params.window_s
+        if first is not None and time_s < first - notice - NOW_GRACE_S:
+            return [Note("past", "the time asked for has passed: no on-demand ride is "
+                         "offered for it", at={"now": first - notice})], (first, "past")
+        if first is not None and notice > 0 and pickup < first - NOW_GRACE_S:
+            notes.append(Note("before_notice", f"rides in {area.name} must be booked "
+                              f"{notice / 60:g} minutes ahead", {"area": area.name},
+                              {"earliest": first}))
+            nxt = (first, "before_notice")
+        if area.hours is not None:
+            lo, hi = area.hours
+            out = time_s <= lo if arrive_by else not lo <= time_s < hi
+            if out:
+                notes.append(Note("outside_hours", f"on-demand rides in {area.name} run "
+                                  f"{clock_text(lo)}–{clock_text(hi)}",
+                                  {"area": area.name, "start": clock_text(lo),
+                                   "end": clock_text(hi)}))
+                start = lo if time_s < lo else lo + 86400
+                nxt = (max(start, nxt[0]) if nxt is not None else start, "outside_hours")
+        return notes, nxt
 
     # -- what the planner searches with -----------------------------------------------
     def access(self, origin: Point, date: object) -> list[StopLeg]:
@@ -150,6 +201,8 @@ class OnDemandLegs:
         area = self._area(a) or self._area(b)
         if area is None or not isinstance(date, dt.date):
             return None
+        if self.last_date is not None and date > self.last_date():
+            return None  # beyond the booking horizon: not bookable
         p = self.params
         first = self.earliest(area.name, date) if self.earliest is not None else None
         if first is not None:  # booking notice: no pickup before now + notice

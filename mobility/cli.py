@@ -260,7 +260,8 @@ def route(
                                   arrive_by=arrive_by, wheelchair=wheelchair,
                                   max_transfers=max_transfers,
                                   window_s=window * 60 if window is not None else None)
-            doc = plan_to_otp(result, planner.timetable, q.date, planner.tz)
+            doc = plan_to_otp(result, planner.timetable, q.date, planner.tz,
+                              time_s=q.time_s, names=planner.names)
     if as_json:
         sys.stderr.write(f"on-demand: {source.description}\n")
         sys.stdout.write(json.dumps(doc) + "\n")
@@ -280,6 +281,10 @@ def _print_itineraries(doc: dict, timezone: str) -> None:
 
     for m in doc.get("messages", []):
         out.print(f"[yellow]note:[/] {escape(m)}", highlight=False)
+    for e in doc.get("explanations", []):
+        out.print(f"[yellow]why ({e['code']}):[/] {escape(e['message'])}", highlight=False)
+    if doc.get("next"):
+        out.print(f"next worth asking: {escape(doc['next']['time'])}", highlight=False)
     if not doc["itineraries"]:
         out.print("no itinerary found")
         return

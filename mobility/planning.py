@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from mobility.place_names import LazyPlaceNames
 from mobility.region import Region
 from routing.errors import InputError, MobilityError, OutOfRegionError, ServiceDateError
 from routing.legs import OnDemandProvider, WalkLegs
@@ -30,6 +31,12 @@ class RegionPlanner:
         self.on_demand = on_demand  #: set before the first plan (the API's rides)
         #: an expired feed: dates outside its calendar use its timetable of the same weekday
         self.replay = replay
+
+    @cached_property
+    def names(self) -> LazyPlaceNames:
+        """Names places in plain words (on-demand legs' ends, bookings), built on first
+        use."""
+        return LazyPlaceNames(self.region)
 
     def street(self, mode: str) -> StreetRouter:
         return self._streets[mode]

@@ -59,6 +59,7 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
                               region.timezone, store, config=api_config(settings),
                               clock=clock(settings))
     planner.on_demand = ride_legs(planner, service)
+    service.names = planner.names  # bookings' ends named as the plans' rides
     if migrate:
         store.migrate()
         service.sync_fleet()
@@ -70,6 +71,7 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
     atlas = Atlas(region, tile_url=settings.tile_url, language=settings.language)
     if warm:  # in the background: the API answers meanwhile (map requests wait for it)
         threading.Thread(target=atlas.warm, name="atlas-warm", daemon=True).start()
+        threading.Thread(target=planner.names.warm, name="names-warm", daemon=True).start()
     sims = Simulations(region, settings.sim_dir, data=settings.data, cache=settings.cache,
                        language=atlas.language, currency=settings.currency)
     app = create_app(planner, service, region_name=region.name, atlas=atlas, simulator=sims)
@@ -89,7 +91,7 @@ def ride_legs(planner: RegionPlanner, service: BookingService) -> OnDemandLegs |
     tt = planner.region.timetable
     return OnDemandLegs(areas, service.travel, tt.stop_lat, tt.stop_lon,
                         planner.departures(), service.view, service.params,
-                        earliest=service.earliest_pickup_s)
+                        earliest=service.earliest_pickup_s, last_date=service.last_date)
 
 
 def _warm(planner: RegionPlanner, service: BookingService) -> None:

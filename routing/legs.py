@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -75,6 +75,19 @@ class RideOffer:
     terms: BookingTerms | None = None
 
 
+@dataclass(frozen=True)
+class Note:
+    """Why an answer is empty, late or partial, for people and machines: a ``code`` (e.g.
+    ``outside_hours``), an English ``message``, plain ``params`` and the times among them
+    (``at``: name -> seconds after the query's service-day midnight; the edge writes them
+    as local date-times)."""
+
+    code: str
+    message: str
+    params: dict[str, object] = field(default_factory=dict)
+    at: dict[str, float] = field(default_factory=dict)
+
+
 class OnDemandProvider(Protocol):
     """On-demand first and last miles to and from hub stops, quoted against live plans
     (implemented in ``dispatch``; the core only calls it)."""
@@ -104,6 +117,17 @@ class OnDemandProvider(Protocol):
                     earliest_pickup_s: float | None, latest_arrival_s: float | None,
                     wheelchair: bool) -> RideOffer | None:
         """A bookable door-to-door ride (both ends in one service area)."""
+        ...
+
+    def explain(self, origin: LatLon, destination: LatLon, date: object, time_s: int, *,
+                arrive_by: bool) -> tuple[list[Note], tuple[float, str] | None]:
+        """Why no ride may be offered at ``time_s`` of ``date`` between these places (the
+        service's hours, booking notice, the clock, the booking horizon), and the next
+        moment worth asking (seconds after the date's midnight, the note's code) or None."""
+        ...
+
+    def serves(self, point: LatLon) -> bool:
+        """Whether on-demand rides start and end at ``point``."""
         ...
 
 

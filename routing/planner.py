@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from routing._raptor import INF_T
-from routing.legs import OnDemandProvider, RideOffer, StopLeg, WalkLegs
+from routing.legs import Note, OnDemandProvider, RideOffer, StopLeg, WalkLegs
 from routing.raptor import RideLeg, SearchResult, TransitRouter, WalkLeg
 from routing.street_router import LatLon
 from routing.timetable import Timetable
@@ -68,6 +68,15 @@ class Itinerary:
     def walk_s(self) -> int:
         return sum(leg.end - leg.start for leg in self.legs if leg.mode == "WALK")
 
+    @property
+    def kind(self) -> str:
+        """``walk`` (walking only), ``transit`` (scheduled vehicles), ``on_demand`` (one
+        door-to-door ride) or ``on_demand_transit`` (a ride and scheduled vehicles)."""
+        ride = any(leg.mode == "ON_DEMAND" for leg in self.legs)
+        sched = any(leg.trip is not None for leg in self.legs)
+        return ("on_demand_transit" if ride and sched else "on_demand" if ride
+                else "transit" if sched else "walk")
+
     def key(self) -> tuple:
         """The trips taken: itineraries on the same trips are one option for a rider."""
         rides = tuple(leg.trip for leg in self.legs if leg.trip is not None)
@@ -108,8 +117,14 @@ def _merge(walk: list[StopLeg], rides: list[StopLeg], chosen: set[int]) -> list[
 
 @dataclass
 class PlanResult:
+    """Itineraries, English ``messages`` and ``notes`` saying why there are few, late or
+    none; ``next``: the next moment worth asking (seconds after the query's service-day
+    midnight, and the code of the note it answers), or None."""
+
     itineraries: list[Itinerary]
     messages: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    next: tuple[float, str] | None = None
 
 
 def route_mode(route_type: int) -> str:
@@ -139,6 +154,10 @@ def _rank(i: Itinerary, arrive_by: bool) -> tuple[int, int, int]:
 MAX_RANGE_ITINERARIES = 20
 #: a transfer must save at least this much time to be worth offering
 TRANSFER_PENALTY_S = 120
+#: results all this much later than asked (arrive-by: earlier) are worth a note
+LATE_S = 3600
+#: notes after which no on-demand ride is searched for (none can be booked at that time)
+_NO_RIDES = {"past", "beyond_horizon"}
 
 
 def _undominated(its: list[Itinerary], arrive_by: bool) -> list[Itinerary]:
@@ -207,21 +226,36 @@ class JourneyPlanner:
         walk = self.walk_stepfree if wheelchair else self.walk
         max_walk = self.max_walk_s if max_walk_s is None else max_walk_s
         messages: list[str] = []
+        notes: list[Note] = []
+        nxt: tuple[float, str] | None = None
         if wheelchair and not self.has_accessibility:
             messages.append("the timetable publishes no wheelchair accessibility "
                             "(no trip has wheelchair_accessible=1): no transit itinerary can "
                             "be promised step-free")
+            notes.append(Note("no_stepfree", "the timetable says nothing about step-free "
+                              "access: no bus or train can be promised step-free"))
+        if not self.tt.active_trips(date).any():
+            notes.append(Note("no_service", "no scheduled bus or train runs on this day"))
         acc = self._ends(origin, walk, max_walk, access=True)
         egr = self._ends(destination, walk, max_walk, access=False)
+        walkable = (bool(acc), bool(egr))
         if not acc and not isinstance(origin, int):
             messages.append(f"no stop within {max_walk // 60} minutes' walk of the origin")
         if not egr and not isinstance(destination, int):
             messages.append(f"no stop within {max_walk // 60} minutes' walk of the "
                             "destination")
+        # a stop is also a place at its coordinates: on-demand rides start and end there as
+        # beside it (stops and points plan alike)
+        a_pt, b_pt = self._point(origin), self._point(destination)
         od = None
-        if self.on_demand is not None:  # rides to and from hub stops, checked when used
-            # only where no stop is within walking distance: the first and last miles of
-            # the countryside, not a taxi beside the bus
+        rules: list[Note] = []
+        if self.on_demand is not None:
+            rules, nxt = self.on_demand.explain(a_pt, b_pt, ride_date or date, time_s,
+                                                arrive_by=arrive_by)
+        if self.on_demand is not None and not any(n.code in _NO_RIDES for n in rules):
+            # rides to and from hub stops, checked when used, only where no stop is within
+            # walking distance: the first and last miles of the countryside, not a taxi
+            # beside the bus
             od = _OnDemand(set(), set(), ride_date or date, time_s, arrive_by, wheelchair)
             if not isinstance(origin, int) and not acc:
                 acc = _merge(acc, self.on_demand.access(origin, date), od.acc)
@@ -255,25 +289,84 @@ class JourneyPlanner:
         if window_s is not None:
             pool = [it for it in pool if _in_window(it, time_s, window_s, arrive_by)]
         its = _undominated(pool, arrive_by)[:num_itineraries]
+        if od is not None:
+            ride = self._door_to_door(origin, destination, a_pt, b_pt, time_s, od)
+            if ride is not None:  # ranked among the others by arrival (arrive-by: leaving)
+                k = next((i for i, it in enumerate(its)
+                          if _rank(ride, arrive_by)[:2] < _rank(it, arrive_by)[:2]), len(its))
+                its.insert(k, ride)
         direct = self._direct_walk(origin, destination, walk, time_s, arrive_by)
         if direct is not None:
             its.append(direct)
-        if od is not None and not isinstance(origin, int) and not isinstance(destination, int):
-            assert self.on_demand is not None
-            offer = self.on_demand.ride_direct(
-                origin, destination, od.date,
-                earliest_pickup_s=None if arrive_by else time_s,
-                latest_arrival_s=time_s if arrive_by else None, wheelchair=wheelchair)
-            if offer is not None:  # door to door, when both ends lie in one service area
-                its.append(Itinerary([self._ride_leg_od(self._place(origin),
-                                                        self._place(destination), offer)]))
-        if od is not None and od.refused and not any(
-                leg.mode == "ON_DEMAND" for it in its for leg in it.legs):
+        rides = any(leg.mode == "ON_DEMAND" for it in its for leg in it.legs)
+        if od is not None and od.refused and not rides:
             messages.append(f"no on-demand ride could be booked for {od.refused} connection(s)"
                             " tried: the vehicles are taken or off shift at that time")
         if not its:
             messages.append("no itinerary found for this time; try another time or date")
-        return PlanResult(its, messages)
+        notes += self._why(its, rules, od, walkable, (origin, destination), max_walk, time_s,
+                           arrive_by, rides)
+        if rides and nxt is not None and nxt[1] != "past":
+            nxt = None
+        return PlanResult(its, messages, notes, nxt)
+
+    def _door_to_door(self, origin: Endpoint, destination: Endpoint, a: LatLon, b: LatLon,
+                      time_s: int, od: _OnDemand) -> Itinerary | None:
+        """The direct ride from the asked time (arrive-by: up to it), when both ends lie in
+        one service area; a stop end is picked up or dropped off at the stop."""
+        assert self.on_demand is not None
+        if not (self.on_demand.serves(a) and self.on_demand.serves(b)):
+            return None
+        od.tried += 1
+        offer = self.on_demand.ride_direct(
+            a, b, od.date, earliest_pickup_s=None if od.arrive_by else time_s,
+            latest_arrival_s=time_s if od.arrive_by else None, wheelchair=od.wheelchair)
+        if offer is None:
+            od.refused += 1
+            return None
+        pa = self._stop_place(origin) if isinstance(origin, int) else self._place(a)
+        pb = self._stop_place(destination) if isinstance(destination, int) else self._place(b)
+        return Itinerary([self._ride_leg_od(pa, pb, offer)])
+
+    def _why(self, its: list[Itinerary], rules: list[Note], od: _OnDemand | None,
+             walkable: tuple[bool, bool], ends: tuple[Endpoint, Endpoint], max_walk: int,
+             time_s: int, arrive_by: bool, rides: bool) -> list[Note]:
+        """Notes on the answer: the on-demand service's rules that kept rides out, ends
+        no stop or ride reaches, vehicles all taken, results far from the asked time."""
+        out: list[Note] = []
+        if not rides:
+            out += rules
+        elif any(n.code == "past" for n in rules):
+            out += [n for n in rules if n.code == "past"]
+        if not rules and od is not None and od.refused and not rides:
+            out.append(Note("vehicles_busy", f"no vehicle can take a ride at that time "
+                            f"({od.refused} of {od.tried} rides tried)",
+                            {"tried": od.tried}))
+        moved = [it for it in its if it.kind != "walk"]
+        if not moved:
+            for name, end, ok in zip(("origin", "destination"), ends, walkable, strict=True):
+                if isinstance(end, int) or ok:
+                    continue
+                served = self.on_demand is not None and self.on_demand.serves(end)
+                if not served:
+                    out.append(Note("outside_area", f"no on-demand service at the {name} and "
+                                    f"no stop within {max_walk // 60} minutes' walk",
+                                    {"end": name}))
+                elif not rules:
+                    out.append(Note("no_stop_nearby", f"no stop within {max_walk // 60} "
+                                    f"minutes' walk of the {name}",
+                                    {"end": name, "minutes": max_walk // 60}))
+        if moved:
+            late = (all(it.start > time_s + LATE_S for it in moved) if not arrive_by
+                    else all(it.end < time_s - LATE_S for it in moved))
+            if late:
+                first = (min(it.start for it in moved) if not arrive_by
+                         else max(it.end for it in moved))
+                out.append(Note("later_than_asked", "the first connection found "
+                                + ("leaves more than an hour after" if not arrive_by else
+                                   "arrives more than an hour before") + " the time asked",
+                                at={"first": first}))
+        return out
 
     # -- pieces -----------------------------------------------------------------------
     def _ends(self, end: Endpoint, walk: WalkLegs, max_walk: int, access: bool
@@ -375,6 +468,12 @@ class JourneyPlanner:
         return PlanLeg("ON_DEMAND", int(np.floor(offer.pickup_s)), int(np.ceil(offer.dropoff_s)),
                        a, b, offer.distance_m, np.array([[a.lat, a.lon], [b.lat, b.lon]]),
                        ride=offer)
+
+    def _point(self, end: Endpoint) -> LatLon:
+        """An endpoint's coordinates (a stop's own)."""
+        if isinstance(end, int):
+            return (float(self.tt.stop_lat[end]), float(self.tt.stop_lon[end]))
+        return end
 
     def _place(self, p: LatLon) -> Place:
         return Place("Origin/destination", float(p[0]), float(p[1]))

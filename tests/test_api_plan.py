@@ -15,7 +15,9 @@ def test_plan_answers_what_the_planner_answers(api, addison_planner) -> None:
     assert r.status_code == 200, r.text
     q_in = parse_plan_input(addison_planner, q["from"], q["to"], q["time"])
     own = addison_planner.plan(q_in.origin, q_in.destination, q_in.date, q_in.time_s)
-    direct = plan_to_otp(own, addison_planner.timetable, q_in.date, addison_planner.tz)
+    direct = plan_to_otp(own, addison_planner.timetable, q_in.date, addison_planner.tz,
+                         time_s=q_in.time_s, names=addison_planner.names)
+    assert r.json()["requested"] == "2016-03-03T08:00-05:00"
     assert r.json()["itineraries"] == direct["itineraries"]
     its = r.json()["itineraries"]
     assert its, "Middlebury -> Vergennes has a bus on the default date"

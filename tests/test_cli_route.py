@@ -111,7 +111,9 @@ def test_village_without_a_stop_gets_a_ride_on_the_command_line(served: Any) -> 
                          check=False)
     assert res.returncode == 0, res.stderr
     assert f"on-demand: quoted against the plans in sqlite:///{db} (6 rides booked" in res.stdout
-    assert "on-demand ride: Origin/destination → " in res.stdout
+    # the pickup named by its street and village, not "Origin/destination"
+    assert "on-demand ride: " in res.stdout and "Origin/destination" not in res.stdout
+    assert ", Cornwall → " in res.stdout
     res = subprocess.run([*args, "--no-on-demand"], capture_output=True, text=True,
                          timeout=300, env=env, check=False)
     assert res.returncode == 0, res.stderr
@@ -126,11 +128,11 @@ def test_without_a_store_rides_are_quoted_against_an_empty_fleet(addison: Region
     db = tmp_path / "none.db"
     res = CliRunner().invoke(cli, ["route", "--from", "43.9590,-73.2110", "--to",
                                    f"{VERGENNES[0]},{VERGENNES[1]}", "--at",
-                                   "2016-03-03T07:00", "--json"], env=_env(db))
+                                   tomorrow(7)[:16], "--json"], env=_env(db))
     assert res.exit_code == 0, res.output
     assert res.stderr == f"on-demand: quoted against an empty fleet (no store at {db})\n"
-    first = json.loads(res.stdout)["itineraries"][0]
-    assert [leg["mode"] for leg in first["legs"]][:2] == ["ON_DEMAND", "BUS"]
+    its = json.loads(res.stdout)["itineraries"]
+    assert any([leg["mode"] for leg in it["legs"]][:2] == ["ON_DEMAND", "BUS"] for it in its)
     assert not db.exists()
 
 

@@ -102,7 +102,9 @@ def test_plans_are_real_and_otp_shaped(name: str, planners: dict) -> None:
     for o, d, t in _random_points(planner.region, 40, seed=1):
         result = planner.plan(o, d, DATES[name], t)
         doc = plan_to_otp(result, planner.timetable, DATES[name], planner.tz)
-        assert set(doc) == {"itineraries", "messages"}
+        assert set(doc) == {"date", "requested", "itineraries", "messages", "explanations",
+                            "next"}
+        assert doc["date"] == DATES[name].isoformat() and doc["requested"] is None
         for it in doc["itineraries"]:
             _check_itinerary(it, planner, name, o, d)
             assert it["startTime"] >= (dt.datetime.combine(
@@ -186,7 +188,7 @@ def test_bad_inputs_are_clear(planners: dict) -> None:
     with pytest.raises(ServiceDateError, match="outside the feed's service dates"):
         planner.plan((44.0149, -73.1650), (44.1330, -73.0790),
                      *parse_time(planner, "2024-05-01T08:00"))
-    with pytest.raises(InputError, match="expected an ISO date-time"):
+    with pytest.raises(InputError, match="is not a valid date and time"):
         parse_time(planner, "tomorrow")
     assert parse_time(planner, "2016-03-03T08:00") == (dt.date(2016, 3, 3), 8 * 3600)
 

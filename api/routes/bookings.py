@@ -37,7 +37,8 @@ def booking_out(b: BookingView) -> BookingResponse:
         latest_dropoff=b.latest_dropoff, estimated_pickup=b.estimated_pickup,
         estimated_dropoff=b.estimated_dropoff, created_at=b.created_at,
         history=[StatusChange(status=s, at=at) for s, at in b.history],  # type: ignore[arg-type]
-        itinerary_id=b.itinerary_id,
+        itinerary_id=b.itinerary_id, origin_name=b.origin_name,
+        destination_name=b.destination_name,
         connection=None if c is None else Connection(
             drop_off_by=c.drop_off_by, estimated_dropoff=c.estimated_dropoff,
             status=c.status),  # type: ignore[arg-type]

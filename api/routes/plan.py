@@ -70,4 +70,5 @@ def plan_answer(planner: Planner, origin: str, destination: str, time: str | Non
     q = parse_plan_input(planner, origin, destination, time)
     result = planner.plan(q.origin, q.destination, q.date, q.time_s, arrive_by=arrive_by,
                           wheelchair=wheelchair, max_transfers=max_transfers)
-    return plan_to_otp(result, planner.timetable, q.date, planner.tz)
+    return plan_to_otp(result, planner.timetable, q.date, planner.tz, time_s=q.time_s,
+                       names=planner.names)

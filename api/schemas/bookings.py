@@ -131,6 +131,11 @@ class BookingResponse(Schema):
     no_show_from: dt.datetime | None = Field(None, description=(
         "from when the rider may be reported as not shown up: the pickup window's start "
         "(null unless confirmed)"))
+    origin_name: str | None = Field(
+        None, description="the pickup place in plain words (street and house number, or "
+                          "the named place or stop there), from the coordinates")
+    destination_name: str | None = Field(
+        None, description="the drop-off place in plain words, named as ``origin_name``")
 
 
 class BookingList(Schema):

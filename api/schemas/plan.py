@@ -77,6 +77,20 @@ class BookingInfo(Schema):
     notice_min: float | None = Field(None, description="minutes of notice the area asks for")
 
 
+class PickupPlace(Schema):
+    """Where exactly to wait for an on-demand ride, in plain words from the region's streets,
+    addresses and stops."""
+
+    name: str = Field(description="the place as a rider reads it: a stop's name, an address "
+                                  "(\"12 Main Street\") or a street and its village "
+                                  "(\"Wooster Road, Cornwall\")")
+    street: str | None = Field(description="the named street the place lies on")
+    house_number: str | None = Field(description="the house number of an address there")
+    near: str | None = Field(description="a stop or named place within about 150 m")
+    distance_m: float = Field(alias="distance_m", description=(
+        "metres from the point to what names it (the street or address; 0 for a stop)"))
+
+
 class PlanLeg(Schema):
     """One leg: a walk, a scheduled trip or an on-demand ride."""
 
@@ -90,6 +104,9 @@ class PlanLeg(Schema):
     to: PlanPlace
     leg_geometry: LegGeometry
     booking_info: BookingInfo | None = Field(None, description="ON_DEMAND legs only")
+    pickup_place: PickupPlace | None = Field(
+        None, description="ON_DEMAND legs only: where exactly to wait (``from.name`` and "
+                          "``to.name`` name the ride's ends the same way)")
     route_id: str | None = Field(None, description="scheduled legs only (as the rest below)")
     route_short_name: str | None = None
     route_long_name: str | None = None
@@ -103,9 +120,17 @@ class PlanLeg(Schema):
         None, description="stops passed between boarding and alighting")
 
 
+#: what an itinerary is made of
+Kind = Literal["walk", "transit", "on_demand", "on_demand_transit"]
+
+
 class PlanItinerary(Schema):
     """One way to make the journey."""
 
+    kind: Kind = Field(description="walk: walking only; transit: scheduled vehicles with "
+                                   "walks at the ends; on_demand: one door-to-door "
+                                   "on-demand ride; on_demand_transit: an on-demand ride and "
+                                   "scheduled vehicles")
     duration: int = Field(description="seconds from the first leg's start to the last's end")
     start_time: EpochMs
     end_time: EpochMs
@@ -117,8 +142,42 @@ class PlanItinerary(Schema):
     legs: list[PlanLeg]
 
 
-class PlanResponse(Schema):
-    """``itineraries`` in OTP's shape and ``messages`` saying why there are few or none."""
+#: why an answer has no, few or only distant itineraries (``Explanation.code``)
+ExplanationCode = Literal["outside_hours", "before_notice", "past", "beyond_horizon",
+                          "no_stepfree", "outside_area", "no_stop_nearby", "vehicles_busy",
+                          "no_service", "later_than_asked"]
 
+
+class Explanation(Schema):
+    """Why there is no (or only a distant) result, for an app to word in its language.
+
+    ``params`` by ``code``: ``outside_hours`` {area, start, end: "HH:MM"}; ``before_notice``
+    {area, earliest: local date-time}; ``past`` {now}; ``beyond_horizon`` {last:
+    YYYY-MM-DD}; ``no_stepfree`` {}; ``outside_area`` {end: origin|destination};
+    ``no_stop_nearby`` {end, minutes}; ``vehicles_busy`` {tried}; ``no_service`` {};
+    ``later_than_asked`` {first: local date-time}."""
+
+    code: ExplanationCode
+    message: str = Field(description="the same in English")
+    params: dict[str, str | int | float] = Field(description="the facts behind it (see above)")
+
+
+class NextSearch(Schema):
+    """The next moment worth searching (e.g. tomorrow's service start)."""
+
+    time: str = Field(description="local ISO date-time with its offset")
+    code: ExplanationCode = Field(description="the explanation it answers")
+
+
+class PlanResponse(Schema):
+    """``itineraries`` in OTP's shape, ``explanations`` (and English ``messages``) saying
+    why there are few or none, and the ``next`` moment worth searching."""
+
+    date: str | None = Field(None, description="the service date asked for, YYYY-MM-DD",
+                             pattern=r"^\d{4}-\d{2}-\d{2}$")
+    requested: str | None = Field(None, description="the moment asked for: local ISO "
+                                                    "date-time with its offset")
     itineraries: list[PlanItinerary]
     messages: list[str] = []
+    explanations: list[Explanation] = []
+    next: NextSearch | None = None

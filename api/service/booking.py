@@ -115,7 +115,7 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
         planned = d.planned(bid)
         rider = repo.rider(q.rider_id)
     # committed: the view from what was written, without reading it back
-    return booking_view(svc.timing, BookingRecord(b, q, planned, [first], rider)), True
+    return booking_view(svc.timing, BookingRecord(b, q, planned, [first], rider), svc.names), True
 
 
 def _ride(q: Quote) -> fair_use.Ride:

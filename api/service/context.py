@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from api.auth import Principal
 from api.config import ApiConfig
+from api.place_names import PlaceNamer
 from api.service.days import DayPlans
 from api.service.timing import Timing
 from api.service.views import BookingView
@@ -41,6 +42,8 @@ class Context(Protocol):
     def optimiser(self) -> Callable[..., Any]: ...
     @property
     def tz(self) -> Any: ...
+    @property
+    def names(self) -> PlaceNamer | None: ...
 
     def rider_for(self, repo: Repository | None, who: Principal, rider_id: str | None,
                   field: str = "riderId") -> str: ...

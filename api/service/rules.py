@@ -113,14 +113,20 @@ def _on_the_clock(timing: Timing, config: ApiConfig, moment: dt.datetime, field:
     m = timing.local(moment, field)
     now = timing.now()
     if m < now - dt.timedelta(seconds=config.past_grace_s):
-        raise InvalidRequestError(f"{field} {m.isoformat()} is in the past (now: "
-                                  f"{now.astimezone(timing.tz).isoformat(timespec='seconds')})",
+        local_now = now.astimezone(timing.tz)
+        raise InvalidRequestError(f"{field}: {_plain(m)} has already passed (it is now "
+                                  f"{_plain(local_now)}); choose a later time",
                                   field=field, code="time-in-past", title="Time in the past")
     if m > now + dt.timedelta(days=config.horizon_days):
         raise InvalidRequestError(f"rides can be booked at most {config.horizon_days} days "
                                   "ahead", field=field, code="time-too-far",
                                   title="Time too far ahead")
     return m
+
+
+def _plain(m: dt.datetime) -> str:
+    """A local moment in plain words: "08:00 on Tuesday 17 November 2026"."""
+    return f"{m:%H:%M} on {m:%A} {m.day} {m:%B %Y}"
 
 
 def _with_notice(timing: Timing, config: ApiConfig, area: ServiceArea, m: dt.datetime,
@@ -148,13 +154,15 @@ def _within_hours(area: ServiceArea, lo: float, hi: float, field: str) -> None:
                                   code="outside-service-hours", title="Outside service hours")
 
 
-def earliest_pickup_s(timing: Timing, area: ServiceArea | None, date: dt.date
-                      ) -> float | None:
+def earliest_pickup_s(timing: Timing, area: ServiceArea | None, date: dt.date) -> float:
     """The earliest pickup a rider can still book on ``date`` (now plus the area's booking
-    notice), as seconds after that day's midnight; None for past days (planning only:
-    nothing there is booked)."""
+    notice), as seconds after that day's midnight: beyond the day's end for a past day (no
+    ride is offered then), negative for a day after tomorrow's first hours."""
     now = timing.now()
-    if date < now.astimezone(timing.tz).date():
-        return None
     notice = area.booking.notice_min_s if area is not None and area.booking else 0.0
     return timing.seconds_on(date, now + dt.timedelta(seconds=notice))
+
+
+def last_bookable_date(timing: Timing, config: ApiConfig) -> dt.date:
+    """The last date rides can be booked for (the booking horizon)."""
+    return (timing.now() + dt.timedelta(days=config.horizon_days)).astimezone(timing.tz).date()

@@ -12,6 +12,7 @@ from typing import Any
 
 from api.auth import Principal
 from api.config import ApiConfig
+from api.place_names import PlaceNamer
 from api.service import (
     booking,
     callers,
@@ -83,6 +84,8 @@ class BookingService:
         self.days = DayPlans(store, builder(self.travel, self.params),
                              writer(self.timing.now))
         self.optimiser = optimiser or replanning.ChildProcessOptimiser()
+        #: names bookings' ends in plain words (handed in by the app's wiring)
+        self.names: PlaceNamer | None = None
 
     @property
     def tz(self) -> Any:
@@ -199,7 +202,7 @@ class BookingService:
             b = repo.booking(booking_id)
             if b is None or not self.may_see(who, b.rider_id):
                 raise not_found("booking", booking_id)
-            return booking_view(self.timing, repo.records([b])[0])
+            return booking_view(self.timing, repo.records([b])[0], self.names)
 
     def bookings(self, who: Principal, *, date: dt.date | None = None,
                  status: str | None = None, limit: int = 100) -> list[BookingView]:
@@ -207,10 +210,10 @@ class BookingService:
         with reading(self.store) as repo:
             found = repo.list_bookings(rider_id=None if who.staff else (who.rider_id or ""),
                                        date=date, status=status, limit=limit)
-            return [booking_view(self.timing, r) for r in repo.records(found)]
+            return [booking_view(self.timing, r, self.names) for r in repo.records(found)]
 
     def views(self, repo: Repository, bookings: Sequence[Any]) -> list[BookingView]:
-        return [booking_view(self.timing, r) for r in repo.records(bookings)]
+        return [booking_view(self.timing, r, self.names) for r in repo.records(bookings)]
 
     def manifest(self, who: Principal, vehicle_id: str, date: dt.date | None
                  ) -> ManifestView:
@@ -275,9 +278,13 @@ class BookingService:
         re-checks against the plans as stored)."""
         return nullcontext(self.days.current(area, date, PLANNER_MAX_AGE_S)[0])
 
-    def earliest_pickup_s(self, area: str, date: dt.date) -> float | None:
+    def earliest_pickup_s(self, area: str, date: dt.date) -> float:
         """The earliest pickup still bookable on ``date`` in ``area`` (seconds after its
-        midnight), or None for past days."""
+        midnight; beyond the day's end for a past day)."""
         return rules.earliest_pickup_s(self.timing, self.areas.get(area), date)
+
+    def last_date(self) -> dt.date:
+        """The last date rides can be booked for (the booking horizon)."""
+        return rules.last_bookable_date(self.timing, self.config)
 
 

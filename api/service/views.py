@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from api.place_names import PlaceNamer
 from api.service.stored_plans import promised
 from api.service.timing import Timing
 from api.store.models import Quote
@@ -68,6 +69,9 @@ class BookingView:
     note: str | None = None  #: the dispatcher's note for the driver
     #: from when a no-show may be reported (the pickup window's start; None unless confirmed)
     no_show_from: dt.datetime | None = None
+    #: the ends in plain words (from the coordinates, when the service has a namer)
+    origin_name: str | None = None
+    destination_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,10 @@ def quote_view(t: Timing, q: Quote) -> QuoteView:
         bool(q.wheelchairs), q.expires_at)
 
 
-def booking_view(t: Timing, r: BookingRecord) -> BookingView:
+def booking_view(t: Timing, r: BookingRecord, names: PlaceNamer | None = None
+                 ) -> BookingView:
+    """A booking as the service answers it; ``names`` names its ends (at view time: the
+    store keeps coordinates only)."""
     b, q, day = r.booking, r.quote, r.booking.service_date
     at = t.moment
     dropoff = r.planned.get("dropoff")
@@ -124,7 +131,9 @@ def booking_view(t: Timing, r: BookingRecord) -> BookingView:
         tuple((h.status, h.at) for h in r.history), b.itinerary_id,
         _connection(t, r, dropoff), r.rider.name if r.rider else None,
         r.rider.phone if r.rider else None, b.note,
-        pickup if b.status == "confirmed" else None)
+        pickup if b.status == "confirmed" else None,
+        names.name(q.origin_lat, q.origin_lon).name if names is not None else None,
+        names.name(q.dest_lat, q.dest_lon).name if names is not None else None)
 
 
 def _connection(t: Timing, r: BookingRecord, dropoff: float | None) -> ConnectionView | None:

@@ -66,6 +66,39 @@ _NOT_POI = {"yes", "no", "platform", "stop_position", "stop", "tram_stop", "bus_
 _ALSO = ("official_name", "alt_name", "short_name", "loc_name")
 
 
+def street_segments(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The named highways' shapes as straight pieces: (names, ``(k, 4)`` float64 rows of
+    lat0, lon0, lat1, lon1, ``(k,)`` index into names). One pass with node locations.
+
+    Raises
+    ------
+    FeedError
+        If pyosmium cannot read the extract.
+    """
+    names: dict[str, int] = {}
+    rows: list[tuple[float, float, float, float]] = []
+    owner: list[int] = []
+    try:
+        fp = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+        for obj in fp:
+            if not isinstance(obj, osmium.osm.Way):
+                continue
+            name = obj.tags.get("name")
+            if not name or "highway" not in obj.tags:
+                continue
+            k = names.setdefault(name, len(names))
+            locs = [(n.location.lat, n.location.lon) for n in obj.nodes if n.location.valid()]
+            for a, b in zip(locs, locs[1:], strict=False):
+                rows.append((*a, *b))
+                owner.append(k)
+    except RuntimeError as exc:
+        report = ValidationReport(str(path))
+        report.error(f"cannot read the extract's streets: {exc}", file=path.name)
+        raise FeedError(report) from None
+    return (list(names), np.array(rows, dtype=np.float64).reshape(-1, 4),
+            np.array(owner, dtype=np.int64))
+
+
 def named_places(path: Path, merge_m: float = 1500.0, number_first: bool = False
                  ) -> list[NamedPlace]:
     """What the extract names that a rider may search for, in one pass (pyosmium, with
