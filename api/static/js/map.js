@@ -93,6 +93,29 @@ export class MapView {
     this.loaded();
   }
 
+  /** The name of the stop within `maxM` metres of a point, or null: a place is named after a
+   *  stop only where one stands (never one a village away). */
+  stopNear(lat, lon, maxM = 150) {
+    const k = Math.cos((lat * Math.PI) / 180);
+    let best = null, bestD = Infinity;
+    for (const s of this.stopList || []) {
+      const d = (s.lat - lat) ** 2 + ((s.lon - lon) * k) ** 2;
+      if (d < bestD) { bestD = d; best = s; }
+    }
+    return best && Math.sqrt(bestD) * 111_195 <= maxM ? best.name : null;
+  }
+
+  /** On a phone the map may be folded away: unfold it (for picking a place or showing a
+   *  route) and bring it into view. */
+  reveal() {
+    if (!document.body.classList.contains("map-collapsed")) return;
+    document.body.classList.remove("map-collapsed");
+    for (const b of document.querySelectorAll("[aria-controls=map]")) b.setAttribute("aria-expanded", "true");
+    this.map.invalidateSize();
+    if (this.onReveal) this.onReveal();
+    this.map.getContainer().scrollIntoView({ block: "nearest" });
+  }
+
   /** The name of the stop nearest to a point: how riders and dispatchers name a place. */
   nearestStop(lat, lon) {
     const k = Math.cos((lat * Math.PI) / 180);
@@ -131,6 +154,7 @@ export class MapView {
 
   /** The next click on the map calls `done(lat, lon)`; null stops picking. */
   setPicking(done) {
+    if (done) this.reveal();
     this.picking = done;
     this.map.getContainer().classList.toggle("picking", Boolean(done));
   }
