@@ -209,7 +209,7 @@ export class RiderView {
     const res = this.answer;
     const its = this.itineraries;
     const said = Array.isArray(res.explanations) ? res.explanations : null;
-    const lines = said ? said.map((x) => this.explain(x)) : [];
+    const lines = said ? said.map((x) => this.explain(x)).filter(Boolean) : [];
     let next = res.next || null;
     if (!said && !its.length) { // a server without explanations: the service hours at least
       const guess = this.outsideHours();
@@ -230,7 +230,8 @@ export class RiderView {
     return nodes;
   }
 
-  /** One of the server's explanations in the interface language. */
+  /** One of the server's explanations in the interface language (null for a code this app
+   *  does not know). */
   explain(x) {
     const p = x.params || {};
     const area = this.areas && this.areas.find((a) => a.name === p.area);
@@ -246,7 +247,7 @@ export class RiderView {
       case "no_stop_nearby": return t("why.no_stop_nearby", { end: t(`end.${p.end}`), minutes: p.minutes });
       case "later_than_asked": return t("why.later_than_asked", { first: moment(p.first) });
       case "no_stepfree": case "vehicles_busy": case "no_service": return t(`why.${x.code}`);
-      default: return t("why.unknown");
+      default: return null; // a newer server's reason: "no connection" says enough
     }
   }
 
@@ -388,6 +389,7 @@ export class RiderView {
       this.notice = { index: i, text: t("booked.detail", {
         a: moment(w.start), b: clock(w.end), place: this.wherePickup(leg, k).place }) };
       this.msg.clear();
+      this.account.clear(); // the booking is the news now
       this.renderItineraries(); // the booked button, and the booking said at it
       const said = document.querySelector(`#itin-list > li[data-index="${i}"] .done`);
       said.focus({ preventScroll: true });
@@ -462,16 +464,16 @@ export class RiderView {
         me = null;
       }
     }
+    if (me) { // the account shows whole: name, key and bookings at once
+      document.getElementById("rider-who").textContent = me.name || me.riderId || me.role;
+      document.getElementById("rider-key-text").textContent = key;
+      await this.loadBookings();
+    }
     document.getElementById("rider-signed-out").hidden = Boolean(me);
     const open = this.ctx.region.openSignup;
     document.getElementById("signup-form").hidden = !open;
     document.getElementById("signup-closed").hidden = open;
     document.getElementById("rider-signed-in").hidden = !me;
-    if (me) {
-      document.getElementById("rider-who").textContent = me.name || me.riderId || me.role;
-      document.getElementById("rider-key-text").textContent = key;
-      await this.loadBookings();
-    }
     return me;
   }
 
