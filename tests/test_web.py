@@ -432,11 +432,7 @@ def test_a_rider_needs_no_mouse(page: Any, server: Server) -> None:
     pg.fill("#plan-time", tomorrow_input(10))  # the date picker's own keys vary by locale
     tab_to(pg, "#plan-form button[type=submit]")
     kb.press("Enter")
-    try:
-        pg.wait_for_selector("#itin-list > li", timeout=30_000)
-    except Exception:
-        print("DEBUG", pg.inner_text("#panel"), pg.input_value("#plan-time"))
-        raise
+    pg.wait_for_selector("#itin-list > li", timeout=30_000)
     assert pg.evaluate("document.activeElement.id") == "itin-title"  # results announced
     ends = pg.evaluate("window.mobility.views.rider.itineraries.map(i => i.endTime)")
     assert len(ends) >= 2 and ends == sorted(ends)  # the soonest arrival first
