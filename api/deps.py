@@ -72,9 +72,10 @@ class Simulator(Protocol):
     Jobs are plain dicts: ``id``, ``status``, ``progress``, ``variants``, ``error``…"""
 
     def start(self, area: str | None, vehicles: list[int], rate_per_hour: float,
-              seed: int) -> dict[str, Any]:
-        """Start a run in the background (one variant per fleet size); raises
-        MobilityError (with ``field``) for bad input."""
+              seed: int, language: str | None = None,
+              replanning: list[str] | None = None) -> dict[str, Any]:
+        """Start a run in the background (one variant per fleet size and re-planning mode),
+        its report in ``language``; raises MobilityError (with ``field``) for bad input."""
         ...
 
     def busy(self) -> bool:

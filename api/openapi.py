@@ -108,7 +108,9 @@ def _on_booking(pointer: str) -> dict[str, Link]:
                          "the vehicle's manifest (dispatchers, its driver)"),
             "Report": ("POST", _EVENTS, vehicle,
                        {"bookingId": f"$response.body#{pointer}/id"},
-                       "its driver reports on the ride")}
+                       "its driver reports on the ride"),
+            "Note": ("PATCH", _BOOKING, booking, None,
+                     "the dispatcher changes the note for the driver")}
 
 
 LINKS: dict[tuple[str, str, str], dict[str, Link]] = {

@@ -13,12 +13,13 @@ from dispatch.simulation import SimResult
 from dispatch.travel import TravelTimes
 
 
-def _stats(xs: list[float]) -> dict[str, float | None]:
+def _stats(xs: list[float], digits: int = 1) -> dict[str, float | None]:
     if not xs:
         return {"mean": None, "p50": None, "p95": None}
     a = np.asarray(xs, dtype=np.float64)
-    return {"mean": round(float(a.mean()), 1), "p50": round(float(np.median(a)), 1),
-            "p95": round(float(np.percentile(a, 95)), 1)}
+    return {"mean": round(float(a.mean()), digits),
+            "p50": round(float(np.median(a)), digits),
+            "p95": round(float(np.percentile(a, 95)), digits)}
 
 
 def legs(res: SimResult) -> dict[str, list[tuple[Point, Point, float, float, int]]]:
@@ -91,7 +92,7 @@ def compute_kpis(res: SimResult, travel: TravelTimes) -> dict[str, Any]:
         "wait_min": _stats(waits),
         "pickups_outside_window": late,
         "in_vehicle_min": _stats(ride),
-        "detour_factor": _stats(detour),
+        "detour_factor": _stats(detour, 2),  # a ratio: 1.29, not 1.3
         "pooling_rate": round(shared / pkm, 4) if pkm else 0.0,
         "mean_occupancy": round(pkm / driven, 4) if driven else 0.0,
         "seat_occupancy": round(pkm / seat_km, 4) if seat_km else 0.0,
@@ -106,5 +107,7 @@ def compute_kpis(res: SimResult, travel: TravelTimes) -> dict[str, Any]:
         "cost_per_served_trip": round(cost / len(served), 2) if served else None,
         "co2_kg": round(driven * sc.costs.co2_kg_per_km, 2),
         "vehicles": len(sc.vehicles),
+        "replanning": sc.replanning_mode,
+        "replans_adopted": sum(1 for r in res.replans if r.adopted),
         "replanning_saved_min": round(res.reoptimized_s / 60, 1),
     }

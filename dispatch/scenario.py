@@ -13,13 +13,21 @@ from dispatch.service_area import ServiceArea
 #: 06:00-22:00, a minibus with 7 seats besides the driver's and one wheelchair place
 
 
+#: the re-planning modes and the optimiser's objective of each: "keep_slack" minimises how
+#: late the stops come after each rider's earliest pickup (driving time only breaks ties),
+#: "save_km" minimises the distance driven; "off" never re-plans
+REPLANNING = {"keep_slack": "lateness", "save_km": "distance", "off": ""}
+
+
 @dataclass(frozen=True)
 class Costs:
-    """Operating costs (currency units) and the CO₂ factor of the vehicles."""
+    """Operating costs (in ``currency``, an ISO 4217 code) and the CO₂ factor of the
+    vehicles."""
 
     per_vehicle_hour: float = 35.0  #: driver and vehicle, per hour on shift
     per_km: float = 0.45
     co2_kg_per_km: float = 0.2  #: a diesel minibus ~0.2-0.3 kg/km
+    currency: str = "EUR"  #: what the money figures are counted in (a label, no conversion)
 
 
 @dataclass(frozen=True)
@@ -47,10 +55,27 @@ class Scenario:
     #: one result whatever the machine and its load
     reoptimize_every_s: float = 3600.0
     reoptimize_solutions: int = 50
+    #: what the hourly re-plan looks for (see :data:`REPLANNING`): "keep_slack" (every stop
+    #: as early as the promises allow, room for requests still to come), "save_km" (the
+    #: least driving) or "off"
+    replanning: str = "keep_slack"
 
     def __post_init__(self) -> None:
-        if self.reoptimize_every_s > 0 and self.reoptimize_solutions < 1:
+        if self.replanning not in REPLANNING:
+            raise ValueError(f"replanning must be one of {', '.join(REPLANNING)}, not "
+                             f"{self.replanning!r}")
+        if self.replans and self.reoptimize_solutions < 1:
             raise ValueError("re-planning needs a budget: reoptimize_solutions >= 1")
+
+    @property
+    def replans(self) -> bool:
+        """Whether the optimiser re-plans during the day."""
+        return self.replanning != "off" and self.reoptimize_every_s > 0
+
+    @property
+    def replanning_mode(self) -> str:
+        """The re-planning in force: ``replanning``, or "off" without an interval."""
+        return self.replanning if self.replans else "off"
 
     def with_fleet(self, n: int) -> Scenario:
         """The same scenario with ``n`` vehicles (copies of the first, ids ``v1``…)."""

@@ -12,6 +12,7 @@ of solutions (``Scenario.reoptimize_solutions``), never the clock.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,8 +20,8 @@ import numpy as np
 
 from dispatch.demand import Trip
 from dispatch.insertion import Dispatcher, NoOffer
-from dispatch.model import Point, Request
-from dispatch.scenario import Scenario
+from dispatch.model import BREAK_PREFIX, Point, Request
+from dispatch.scenario import REPLANNING, Scenario
 from dispatch.travel import CachedTravel, TravelTimes
 from routing.errors import MobilityError
 
@@ -48,7 +49,10 @@ class Outcome:
     trip: Trip
     status: str
     reason: str = ""
+    #: the vehicle that served the trip (or came for a no-show): from its visits, so a
+    #: booking a re-plan moved names the vehicle it moved to; until then the booking's
     vehicle: str = ""
+    booked_vehicle: str = ""  #: the vehicle chosen when the trip was booked
     window: tuple[float, float] = (0.0, 0.0)  #: promised pickup window
     pickup: float = 0.0
     dropoff: float = 0.0
@@ -64,6 +68,22 @@ class SimResult:
     visits: dict[str, list[Visit]] = field(default_factory=dict)
     requests: dict[str, Request] = field(default_factory=dict)
     reoptimized_s: float = 0.0  #: vehicle time the optimiser's re-planning saved
+    replans: list[Replan] = field(default_factory=list)
+    #: seconds each request took to answer (wall clock: a figure, never a budget)
+    request_s: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Replan:
+    """One re-plan of the day: when, how many bookings it had, whether its plans were
+    taken, the vehicle time that saved (s) and how long the optimiser took (wall clock:
+    a figure, never a budget)."""
+
+    at: float
+    bookings: int
+    adopted: bool
+    saved_s: float
+    seconds: float
 
 
 ProgressFn = Callable[[int, int], None]
@@ -78,19 +98,21 @@ def simulate(scenario: Scenario, trips: list[Trip], travel: TravelTimes,
     no_show = {t.id: bool(rng.random() < scenario.no_show) for t in order}
     sim = _Day(scenario, CachedTravel(travel), no_show)
     every = scenario.reoptimize_every_s
-    next_replan = scenario.hours[0] if every > 0 else INF
+    next_replan = scenario.hours[0] if scenario.replans else INF
     for k, trip in enumerate(order, 1):
         while trip.booked_at >= next_replan:  # re-plan on the hour, as a dispatcher would
             sim.advance(next_replan)
-            sim.saved += sim.d.reoptimize(time_limit_s=REPLAN_SAFETY_NET_S, descent_only=True,
-                                          solution_limit=scenario.reoptimize_solutions)
+            sim.replan(next_replan)
             next_replan += every
         sim.advance(trip.booked_at)
+        t0 = time.perf_counter()
         sim.request(trip)
+        sim.request_s.append(time.perf_counter() - t0)
         if progress is not None:
             progress(k, len(order))
     sim.advance(INF)
-    return SimResult(scenario, sim.outcomes, sim.visits, sim.requests, sim.saved)
+    return SimResult(scenario, sim.outcomes, sim.visits, sim.requests, sim.saved,
+                     sim.replans, sim.request_s)
 
 
 class _Day:
@@ -104,6 +126,21 @@ class _Day:
         self.requests: dict[str, Request] = {}
         self.load = {v.id: 0 for v in sc.vehicles}
         self.saved = 0.0
+        self.replans: list[Replan] = []
+        self.request_s: list[float] = []
+
+    def replan(self, at: float) -> None:
+        """The optimiser re-plans every booked ride by the scenario's objective."""
+        bookings = sum(1 for rid in self.d.requests if not rid.startswith(BREAK_PREFIX))
+        versions = {vid: p.version for vid, p in self.d.plans.items()}
+        t0 = time.perf_counter()
+        saved = self.d.reoptimize(time_limit_s=REPLAN_SAFETY_NET_S, descent_only=True,
+                                  solution_limit=self.sc.reoptimize_solutions,
+                                  objective=REPLANNING[self.sc.replanning])
+        seconds = time.perf_counter() - t0
+        adopted = versions != {vid: p.version for vid, p in self.d.plans.items()}
+        self.saved += saved
+        self.replans.append(Replan(at, bookings, adopted, saved, seconds))
 
     # -- requests ---------------------------------------------------------------------
     def request(self, trip: Trip) -> None:
@@ -130,6 +167,7 @@ class _Day:
         self.requests[trip.id] = req
         direct = float(self.travel.one_to_many(trip.origin, [trip.destination])[0])
         self.outcomes[trip.id] = Outcome(trip, "booked", vehicle=offer.vehicle,
+                                         booked_vehicle=offer.vehicle,
                                          window=req.pickup_window, direct_s=direct)
 
     def _reject(self, trip: Trip, reason: str) -> None:
@@ -162,6 +200,7 @@ class _Day:
         rid, kind = stop
         r = self.d.requests[rid]
         out = self.outcomes[rid]
+        out.vehicle = vid
         if kind == "pickup" and self.no_show[rid]:
             self.d.remove(rid)
             self.d.locate(vid, r.pickup, at + r.pickup_service)

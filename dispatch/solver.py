@@ -70,6 +70,13 @@ class SolverParams:
     ruin_cycles: int = 0
     #: also post ride limits as CP constraints (checked on every accepted move)
     hard_ride_constraint: bool = True
+    #: what a plan costs: "distance" (metres driven), or "lateness" — every stop's service
+    #: start after its request's earliest pickup, ``lateness_weight`` per second, plus the
+    #: seconds driven: plans that keep every vehicle free as early as the promises allow
+    #: (room for requests still to come). On four addison-vt days at 2, 3 and 4 vehicles
+    #: weight 1 served 1,096 riders, weights 10 and 100 1,087 and 1,086
+    objective: str = "distance"
+    lateness_weight: int = 1
     log: bool = False
 
 
@@ -221,7 +228,8 @@ def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
     n = len(points)
     # transit = service at the from-node + travel, ceil-scaled (conservative)
     transit = np.ceil((dur + service[:, None]) * scale - 1e-9).astype(np.int64)
-    cost = np.rint(dist * scale).astype(np.int64)
+    lateness = params.objective == "lateness"
+    cost = transit if lateness else np.rint(dist * scale).astype(np.int64)
     starts = list(range(n_veh))
     ends = list(range(n_veh, 2 * n_veh))
     manager = pywrapcp.RoutingIndexManager(n, n_veh, starts, ends)
@@ -278,6 +286,11 @@ def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
         tdim.SetPickupToDeliveryLimitFunctionForPair(lambda _a, _b, lim=lim: lim, i)
         if params.hard_ride_constraint:
             solver.Add(tdim.CumulVar(d) - tdim.CumulVar(p) <= lim)
+        if lateness and not r.id.startswith(BREAK_PREFIX):
+            # each stop's time after the earliest pickup (a constant offset for the drop-off)
+            at = int(np.ceil(r.pickup_window[0] * scale))
+            for node in (p, d):
+                tdim.SetCumulVarSoftUpperBound(node, at, params.lateness_weight)
     for k in range(n_veh):
         routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(k)))
         routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(k)))

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.table import Table
 from mobility.region import COMPILE_STEPS, Region, load_region
 from mobility.settings import Settings
 from routing.errors import MobilityError
+
+if TYPE_CHECKING:
+    from dispatch.scenario import Scenario
 
 app = typer.Typer(help="On-demand public transport for rural regions.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -444,26 +447,46 @@ def simulate(
     skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="skip (and list) "
                                                 "bad demand rows instead of stopping")] = False,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
+    replanning: Annotated[str | None, typer.Option(
+        "--replanning", help="hourly re-plan: keep_slack (stops as early as promised "
+        "allows), save_km (least driving) or off")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="report folder")] = Path(
         "simulation"),
+    language: Annotated[str | None, typer.Option(
+        "--language", help="of the report and plots: en or de (default: MOBILITY_LANGUAGE, "
+        "else German for German regions)")] = None,
     data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Simulate a day of on-demand service: KPIs and a report (HTML, plots, map).
 
-    Lists in --vehicles/--rate run every combination in parallel processes and print a
-    comparison."""
+    Vehicles are on shift for the service area's hours; costs are in the region's currency
+    (MOBILITY_CURRENCY or `currency` in region.toml). Lists in --vehicles/--rate run every
+    combination in parallel processes and print a comparison."""
+    from dataclasses import replace
+
     from rich.progress import MofNCompleteColumn
 
+    from dispatch.scenario import REPLANNING
     from mobility import sim
+    from mobility.sim.texts import money, report_language
 
     s = _settings(data, cache)
     ns = _numbers(vehicles, "--vehicles", int)
     rates = _numbers(rate, "--rate", float)
+    if language not in (None, "en", "de"):
+        _fail(f"--language must be en or de, not {language!r}")
     reg = _load(region, s, quiet=as_json)
+    lang = report_language(language or s.language, reg.config.country)
     with _errors():
         base = sim.load_scenario(reg, scenario, sim.Overrides(
             vehicles=ns[0] if len(ns) == 1 else None,
-            rate_per_hour=rates[0] if len(rates) == 1 else None, seed=seed, area=area))
+            rate_per_hour=rates[0] if len(rates) == 1 else None, seed=seed, area=area,
+            currency=s.currency))
+        if replanning is not None:
+            if replanning not in REPLANNING:
+                _fail(f"--replanning must be one of {', '.join(REPLANNING)}, not "
+                      f"{replanning!r}")
+            base = replace(base, replanning=replanning)
         scenarios = sim.variants(base, ns, rates)
         if len(scenarios) == 1:
             with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
@@ -471,7 +494,7 @@ def simulate(
                           transient=True, disable=as_json) as prog:
                 task = prog.add_task("sim", total=None)
                 r = sim.simulate_and_report(
-                    reg, base, out_dir, demand=demand, skip_bad=skip_bad_rows,
+                    reg, base, out_dir, demand=demand, skip_bad=skip_bad_rows, language=lang,
                     progress=lambda k, n: prog.update(task, completed=k, total=n))
             for n in r.notes:
                 if "skipped" in n:
@@ -479,7 +502,7 @@ def simulate(
             if as_json:
                 sys.stdout.write(_compact(r.kpis) + "\n")
                 return
-            _print_kpis(r.kpis)
+            _print_kpis(r.kpis, base)
             out.print(f"report: {out_dir / 'index.html'}")
             return
         with Progress(TextColumn("scenarios"), BarColumn(), MofNCompleteColumn(),
@@ -488,7 +511,8 @@ def simulate(
             task = prog.add_task("sweep", total=len(scenarios))
             results = sim.sweep(sim.RegionRef.of(reg, s.data, s.cache), scenarios, out_dir,
                                 min(s.workers, len(scenarios)), demand=demand,
-                                skip_bad=skip_bad_rows, done=lambda _: prog.advance(task))
+                                skip_bad=skip_bad_rows, language=lang,
+                                done=lambda _: prog.advance(task))
     rows = sim.comparison(results)
     if as_json:
         sys.stdout.write(_compact({"variants": results, "comparison": rows}) + "\n")
@@ -496,15 +520,21 @@ def simulate(
     from rich import box
 
     n_req = sorted({str(row["requests"]) for row in rows})
-    table = Table(title=f"Scenarios compared ({', '.join(n_req)} requests)", box=box.SIMPLE)
-    for col in ("vehicles", "rate/h", "served", "p95 wait", "pooling", "veh-km", "cost/trip"):
+    table = Table(title=f"Scenarios compared ({', '.join(n_req)} requests; vehicles on shift "
+                        f"{_shift(base)})", box=box.SIMPLE)
+    for col in ("vehicles", "rate/h", "served", "refused", "p95 wait", "pooling", "veh-km",
+                f"cost/trip ({base.costs.currency})"):
         table.add_column(col, justify="right")
     for row in rows:
         table.add_row(str(row["vehicles"]), f"{row['rate_per_hour']:g}",
-                      f"{100 * row['served_share']:.1f} %", f"{row['wait_p95_min']} min",
+                      f"{100 * row['served_share']:.1f} %",
+                      f"{row['refused']} ({100 * row['refused_share']:.1f} %)",
+                      f"{row['wait_p95_min']} min",
                       f"{100 * row['pooling_rate']:.1f} %", f"{row['vehicle_km']:,.0f}",
-                      str(row["cost_per_served_trip"]))
+                      money(row["cost_per_served_trip"], row["currency"]))
     out.print(table)
+    out.print("p95 wait: 95 % of the served rides waited at most this long after the requested "
+              "pickup time; refused requests have no wait.")
     out.print(f"reports: {out_dir}/<variant>/index.html")
 
 
@@ -512,24 +542,44 @@ def _compact(obj: object) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
 
-def _print_kpis(k: dict) -> None:  # type: ignore[type-arg]
-    table = Table(title="Simulated day", show_header=False)
-    table.add_row("requests", f"{k['requests']} ({k['served']} served, {k['no_shows']} "
-                              f"no-shows, {k['rejected']} rejected)")
-    reasons = ", ".join(f"{r} {n}" for r, n in k["rejected_by_reason"].items()) or "none"
-    table.add_row("rejected by reason", reasons)
+def _shift(sc: Scenario) -> str:
+    """The fleet's shift and whether it is the service area's hours."""
+    from routing.timebase import clock_text
+
+    start, end = sc.vehicles[0].shift
+    own = sc.area.hours is not None and (start, end) == tuple(sc.area.hours)
+    return f"{clock_text(start)}–{clock_text(end)}" + (" = the service area's hours" if own
+                                                       else "")
+
+
+def _print_kpis(k: dict, sc: Scenario) -> None:  # type: ignore[type-arg]
+    from mobility.sim.texts import factor, headline, money
+
+    h = headline(k)
+    cur = k["currency"]
+    table = Table(title=f"Simulated day (vehicles on shift {_shift(sc)})", show_header=False)
+    table.add_row("served", f"{h['served']} of {h['requests']} requests "
+                            f"({100 * h['served_share']:.1f} %)")
+    table.add_row("refused", f"{h['refused']} of {h['requests']} requests "
+                             f"({100 * h['refused_share']:.1f} %)")
+    for why, n in h["reasons"]:
+        table.add_row("", f"{n}: {why}")
+    table.add_row("no-shows", str(k["no_shows"]))
     w = k["wait_min"]
-    table.add_row("wait (min)", f"mean {w['mean']}, median {w['p50']}, p95 {w['p95']}")
+    table.add_row("wait (min)", f"median {w['p50']}, p95 {w['p95']}, mean {w['mean']} — "
+                                "after the requested pickup time, served rides only")
     table.add_row("in-vehicle (min)", f"mean {k['in_vehicle_min']['mean']}, p95 "
                                       f"{k['in_vehicle_min']['p95']}")
-    table.add_row("detour factor", f"mean {k['detour_factor']['mean']}, p95 "
-                                   f"{k['detour_factor']['p95']}")
+    d = k["detour_factor"]
+    table.add_row("detour factor", f"median {factor(d['p50'])}, p95 {factor(d['p95'])} — "
+                                   "time in the vehicle ÷ direct drive")
     table.add_row("pooling / occupancy", f"{100 * k['pooling_rate']:.1f} % / "
                                          f"{k['mean_occupancy']}")
     table.add_row("vehicle-km", f"{k['vehicle_km']:,} ({k['empty_km']:,} empty)")
     table.add_row("vehicle-hours", f"{k['vehicle_hours']} ({k['passengers_per_vehicle_hour']} "
                                    "passengers per vehicle-hour)")
-    table.add_row("cost", f"{k['cost']:,} ({k['cost_per_served_trip']} per served trip)")
+    table.add_row("cost", f"{money(k['cost'], cur)} ({money(k['cost_per_served_trip'], cur)} "
+                          "per served trip)")
     table.add_row("CO₂", f"{k['co2_kg']:,} kg")
     out.print(table)
 

@@ -21,6 +21,18 @@ PLACES_FILE = "places.geojson"
 _TZ_COUNTRY = {"Europe/Berlin": "DE", "Europe/Busingen": "DE"}
 
 
+#: a country's currency (ISO 3166 → ISO 4217) where it is not the euro
+_CURRENCY = {"US": "USD", "CA": "CAD", "GB": "GBP", "CH": "CHF", "LI": "CHF", "DK": "DKK",
+             "SE": "SEK", "NO": "NOK", "PL": "PLN", "CZ": "CZK", "HU": "HUF", "AU": "AUD",
+             "NZ": "NZD", "JP": "JPY"}
+DEFAULT_CURRENCY = "EUR"
+
+
+def currency_of(country: str) -> str:
+    """The currency of a country code (the euro for the euro area and unknown countries)."""
+    return _CURRENCY.get(country.upper(), DEFAULT_CURRENCY)
+
+
 def country_of(timezone: str | None) -> str:
     if not timezone:
         return ""
@@ -58,6 +70,9 @@ class RegionConfig:
     #: the gazetteer file and its named places (villages, towns, ...) for place search
     places_file: Path | None = None
     places: tuple[GazetteerPlace, ...] = ()
+    #: the currency of the simulations' money figures (``currency`` in region.toml, else
+    #: the country's); a label, not part of the cache key
+    currency: str = DEFAULT_CURRENCY
 
     def inputs(self) -> list[Path]:
         """The files whose content decides the compiled arrays."""
@@ -128,13 +143,14 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
     areas = (sorted(p for p in folder.glob("*.geojson") if p != places)
              if f.service_areas is None else [toml_path.parent / a for a in f.service_areas])
     area_names = [a.name for p in areas if p.exists() for a in read_service_areas(p)]
+    country = f.country if f.country is not None else country_of(f.timezone)
     return RegionConfig(
         name=f.name or folder.name,
         folder=folder,
         gtfs=tuple(gtfs),
         osm=osm,
         timezone=f.timezone,
-        country=f.country if f.country is not None else country_of(f.timezone),
+        country=country,
         default_date=f.default_date,
         service_area_files=tuple(areas),
         walk_speed=f.walk_speed,
@@ -142,6 +158,7 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         fleet=fleet(f.vehicles, area_names, str(toml_path)),
         places_file=places,
         places=read_gazetteer(places) if places is not None else (),
+        currency=f.currency or currency_of(country),
     )
 
 

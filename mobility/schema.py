@@ -89,6 +89,9 @@ def _file_names(v: Any) -> list[str]:
 
 
 ClockPair = Annotated[tuple[float, float], BeforeValidator(_clock_pair)]
+#: an ISO 4217 currency code such as "EUR" or "USD"
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$",
+                                description='an ISO 4217 currency code such as "EUR"')]
 LatLon = Annotated[tuple[float, float], BeforeValidator(_lat_lon)]
 Date = Annotated[dt.date, BeforeValidator(_date)]
 Zone = Annotated[str, BeforeValidator(_zone)]
@@ -153,6 +156,8 @@ class RegionFile(_Table):
     osm: str | None = Field(default=None, description="a file name")
     timezone: Zone | None = None
     country: str | None = Field(default=None, description="a country code such as \"US\"")
+    #: the money figures' currency (default: the country's, else EUR)
+    currency: Currency | None = None
     default_date: Date | None = None
     service_areas: list[str] | None = Field(default=None,
                                             description="a list of GeoJSON file names")
@@ -189,14 +194,17 @@ class RulesTable(_Table):
 
 
 class CostsTable(_Table):
-    """A scenario's ``[costs]``: per vehicle-hour on shift, per km, CO₂ per km."""
+    """A scenario's ``[costs]``: per vehicle-hour on shift, per km, CO₂ per km, and the
+    currency they are in (default: the region's)."""
 
     per_vehicle_hour: float = _range(_COSTS.per_vehicle_hour, 0, 1e6)
     per_km: float = _range(_COSTS.per_km, 0, 1e4)
     co2_kg_per_km: float = _range(_COSTS.co2_kg_per_km, 0, 10)
+    currency: Currency | None = None
 
-    def costs(self) -> Costs:
-        return Costs(self.per_vehicle_hour, self.per_km, self.co2_kg_per_km)
+    def costs(self, currency: str = _COSTS.currency) -> Costs:
+        return Costs(self.per_vehicle_hour, self.per_km, self.co2_kg_per_km,
+                     self.currency or currency)
 
 
 class ScenarioFile(_Table):

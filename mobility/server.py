@@ -71,7 +71,7 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
     if warm:  # in the background: the API answers meanwhile (map requests wait for it)
         threading.Thread(target=atlas.warm, name="atlas-warm", daemon=True).start()
     sims = Simulations(region, settings.sim_dir, data=settings.data, cache=settings.cache,
-                       language=atlas.language)
+                       language=atlas.language, currency=settings.currency)
     app = create_app(planner, service, region_name=region.name, atlas=atlas, simulator=sims)
     if warm:
         # what was built so far lives as long as the server: out of the garbage collector's

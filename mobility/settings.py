@@ -66,6 +66,10 @@ class Settings(BaseSettings):
                                  "default language (default: German for German regions)")
     open_signup: bool = Field(True, description="riders may create their own account in "
                                                 "the web app")
+    currency: str | None = Field(None, pattern="^[A-Z]{3}$", description="the currency of "
+                                 "simulations' costs, an ISO 4217 code (default: the "
+                                 "region's `currency`, else its country's: EUR, USD for the "
+                                 "US …)")
     sim_dir: Path = Field(default_factory=lambda: default_home() / "simulations",
                           description="where simulations started from the API "
                                              "keep their reports")

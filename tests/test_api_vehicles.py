@@ -86,6 +86,9 @@ def test_pickup_and_dropoff_events_follow_the_ride(api) -> None:
 
 def test_no_show_frees_the_seats(api) -> None:
     b = _booking_on_mid1(api)
+    early = _event(api, "mid-1", "no_show", "dispatcher", bookingId=b["id"])
+    assert early.status_code == 409 and early.json()["type"] == "/problems/no-show-too-early"
+    api.clock.set(dt.datetime.fromisoformat(b["pickupWindow"]["start"]))  # from then on
     r = _event(api, "mid-1", "no_show", "dispatcher", bookingId=b["id"])
     assert r.status_code == 201 and r.json()["bookingStatus"] == "no_show"
     assert _manifest(api, "mid-1")["stops"] == []

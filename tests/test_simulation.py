@@ -155,7 +155,7 @@ def test_same_kpis_alone_and_under_load(addison) -> None:  # type: ignore[no-unt
             p.wait()
             assert p.stdout is not None
             p.stdout.close()
-    assert alone.kpis["replanning_saved_min"] > 0  # the optimiser did re-plan the day
+    assert alone.kpis["replans_adopted"] > 0  # the optimiser did re-plan the day
     assert loaded.kpis == alone.kpis
 
     def outcomes(r):  # type: ignore[no-untyped-def]
@@ -235,13 +235,17 @@ def test_scenario_tables_are_checked_key_by_key(addison, tmp_path: Path) -> None
 
 def test_scenario_defaults_are_the_fleet_defaults(addison) -> None:  # type: ignore[no-untyped-def]
     """Without a file: the region's first area, its first vehicle's depot, 3 vehicles of 7
-    seats and 1 wheelchair place on shift for the hours, 06:00-22:00."""
+    seats and 1 wheelchair place on shift for the area's hours (those of its configured
+    fleet: 06:00-20:00 on addison-vt, not the library's 06:00-22:00), costs in US dollars."""
     sc = load_scenario(addison, None)
     (area,) = addison.service_areas
     assert sc.area.name == area.name and len(sc.vehicles) == 3
+    hours = (min(v.shift[0] for v in area.vehicles), max(v.shift[1] for v in area.vehicles))
+    assert hours == (6 * 3600.0, 20 * 3600.0) == area.hours
     assert {(v.seats, v.wheelchair_places, v.shift, v.start) for v in sc.vehicles} == {
-        (7, 1, (6 * 3600.0, 22 * 3600.0), area.vehicles[0].start)}
-    assert sc.hours == (6 * 3600.0, 22 * 3600.0) and sc.rules == DispatchParams()
+        (7, 1, hours, area.vehicles[0].start)}
+    assert sc.hours == hours and sc.rules == DispatchParams()
+    assert sc.costs.currency == "USD"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from api.deps import BookerDep, CallerDep, ServiceDep, rate_limited
+from api.deps import BookerDep, CallerDep, ServiceDep, StaffDep, rate_limited
 from api.routes.quotes import PROBLEM, latlon
 from api.schemas.bookings import (
     BookingList,
+    BookingPatch,
     BookingRequest,
     BookingResponse,
     Connection,
@@ -39,7 +40,9 @@ def booking_out(b: BookingView) -> BookingResponse:
         itinerary_id=b.itinerary_id,
         connection=None if c is None else Connection(
             drop_off_by=c.drop_off_by, estimated_dropoff=c.estimated_dropoff,
-            status=c.status))  # type: ignore[arg-type]
+            status=c.status),  # type: ignore[arg-type]
+        rider_name=b.rider_name, rider_phone=b.rider_phone, note=b.note,
+        no_show_from=b.no_show_from)
 
 
 @router.post("", response_model=BookingResponse | ItineraryBooking, status_code=201,
@@ -58,18 +61,20 @@ def create_booking(body: BookingRequest, who: BookerDep, svc: ServiceDep, respon
                    ) -> BookingResponse | ItineraryBooking:
     """Confirm the ride a quote offered — or, with ``itinerary``, every ON_DEMAND leg of a
     planned journey at once (all or none), each checked against the live plans. The
-    booking is stored before the answer is sent."""
+    booking is stored before the answer is sent. Dispatchers may add a ``note`` for the
+    driver (a rider's note: 403)."""
     if body.itinerary is not None:
         legs = [RideLegRequest(latlon(x.origin), latlon(x.destination),
                                (x.pickup_window.start, x.pickup_window.end),
                                (x.drop_off_window.start, x.drop_off_window.end),
                                x.passengers, x.wheelchair) for x in body.itinerary]
-        iid, made, created = svc.book_itinerary(who, legs, idempotency_key, body.rider_id)
+        iid, made, created = svc.book_itinerary(who, legs, idempotency_key, body.rider_id,
+                                                body.note)
         if not created:
             response.headers["Idempotent-Replayed"] = "true"
         return ItineraryBooking(itinerary_id=iid, bookings=[booking_out(b) for b in made])
     assert body.quote_id is not None
-    b, created = svc.book(who, body.quote_id, idempotency_key)
+    b, created = svc.book(who, body.quote_id, idempotency_key, body.note)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return booking_out(b)
@@ -81,7 +86,8 @@ def list_bookings(who: CallerDep, svc: ServiceDep,
                   status: Annotated[str | None, Query(max_length=16)] = None,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> BookingList:
     return BookingList(bookings=[booking_out(b) for b in svc.bookings(
-        who, date=date, status=status, limit=limit)])
+        who, date=date, status=status, limit=limit)],
+        now=svc.timing.now().astimezone(svc.tz))
 
 
 @router.get("/{booking_id}", response_model=BookingResponse, summary="A booking")
@@ -93,3 +99,14 @@ def get_booking(booking_id: str, who: CallerDep, svc: ServiceDep) -> BookingResp
                responses={409: {"description": "the ride started or ended", **PROBLEM}})
 def cancel_booking(booking_id: str, who: BookerDep, svc: ServiceDep) -> BookingResponse:
     return booking_out(svc.cancel(who, booking_id))
+
+
+@router.patch("/{booking_id}", response_model=BookingResponse,
+              summary="Change a booking's note for the driver",
+              responses={409: {"description": "the ride is over", **PROBLEM}})
+def update_booking(booking_id: str, body: BookingPatch, who: StaffDep, svc: ServiceDep
+                   ) -> BookingResponse:
+    """Set the note for the driver (``{"note": "…"}``; null or empty removes it) while the
+    ride is still to be driven (confirmed or on board; else 409 ``ride-finished``). The
+    driver reads it on the vehicle's manifest. Dispatchers only."""
+    return booking_out(svc.set_note(who, booking_id, body.note))

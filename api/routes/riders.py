@@ -3,13 +3,22 @@ everything stored about them, or has them forgotten."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from api.auth import new_id
 from api.deps import BookerDep, CallerDep, ServiceDep, SessionDep, StaffDep
-from api.problems import not_found
+from api.problems import Problem, not_found
 from api.routes.quotes import PROBLEM
-from api.schemas.riders import RiderExport, RiderForgotten, RiderRequest, RiderResponse
+from api.schemas.riders import (
+    RiderExport,
+    RiderForgotten,
+    RiderList,
+    RiderRequest,
+    RiderResponse,
+)
+from api.schemas.text import text_problem
 from api.store.models import Rider
 from api.store.repository import writing
 
@@ -27,6 +36,22 @@ def create_rider(body: RiderRequest, svc: ServiceDep, _: StaffDep) -> RiderRespo
     with writing(svc.store) as repo:  # committed before the answer: bookable at once
         repo.s.add(r)
     return _out(r)
+
+
+@router.get("", response_model=RiderList, summary="Find riders by name or phone number",
+            responses={403: {"description": "not a dispatcher's key", **PROBLEM}})
+def find_riders(who: StaffDep, svc: ServiceDep,
+                q: Annotated[str, Query(min_length=1, max_length=100, description=(
+                    "part of the name (any case, with or without accents; every word must "
+                    "be in the name) and/or of the phone number (its digits)"))],
+                limit: Annotated[int, Query(ge=1, le=50)] = 10) -> RiderList:
+    """The riders a caller may be, by name: a dispatcher finds a caller again instead of
+    creating a new rider for each call. At least 2 letters or 3 digits (422
+    ``query-too-short``). Dispatchers only (names and phone numbers)."""
+    problem = text_problem(q)
+    if problem is not None:
+        raise Problem(422, "validation", "Invalid request", f"q: {problem}", field="q")
+    return RiderList(riders=[_out(r) for r in svc.find_riders(who, q, limit)])
 
 
 @router.get("/{rider_id}", response_model=RiderResponse, summary="A rider")

@@ -21,12 +21,14 @@ _FILE = r"^[A-Za-z0-9_.-]{1,80}$"
              responses={409: {"description": "another simulation is running", **PROBLEM}})
 def start(body: SimulationRequest, sim: SimulatorDep, _: StaffDep) -> Simulation:
     """A simulated day on a service area with synthetic demand; several fleet sizes run
-    one after another and compare. Poll ``GET /api/v1/simulations/{id}``."""
+    one after another and compare. The report and plots are written in ``language`` (the
+    planner's interface language). Poll ``GET /api/v1/simulations/{id}``."""
     if sim.busy():
         raise Problem(409, "simulation-running", "A simulation is running", "one simulation "
                       "runs at a time; wait for it to finish")
     return Simulation(**sim.start(body.area, sorted(set(body.vehicles)), body.rate_per_hour,
-                                  body.seed))
+                                  body.seed, body.language,
+                                  list(dict.fromkeys(body.replanning))))
 
 
 @router.get("", response_model=SimulationList, summary="Recent simulations")

@@ -57,18 +57,22 @@ def manifest(vehicle_id: str, who: FleetDep, svc: ServiceDep,
             rider_name=st.rider_name, rider_phone=st.rider_phone, passengers=st.passengers,
             wheelchair=st.wheelchair, location=_point(st.location),
             planned_time=st.planned_time,
-            window=Window(start=st.window[0], end=st.window[1]) if st.window else None)
+            window=Window(start=st.window[0], end=st.window[1]) if st.window else None,
+            note=st.note)
             for st in m.stops])
 
 
 @router.post("/{vehicle_id}/events", response_model=VehicleEventResponse, status_code=201,
              summary="Report arrived, picked_up, dropped_off, no_show or position",
-             responses={409: {"description": "the event does not fit the booking's status",
-                              **PROBLEM}})
+             responses={409: {"description": "the event does not fit the booking's status, "
+                                             "or a no-show comes before the pickup window "
+                                             "(`/problems/no-show-too-early`)", **PROBLEM}})
 def vehicle_event(vehicle_id: str, body: VehicleEventRequest, who: FleetDep,
                   svc: ServiceDep) -> VehicleEventResponse:
     """Update the plan with what happened: a pickup done, a rider on board or delivered, a
-    no-show (the seats are freed), or where the vehicle is now."""
+    no-show (the seats are freed; only from the pickup window's start, else 409
+    ``no-show-too-early`` with ``noShowFrom``), or where the vehicle is now (only a
+    position report, an arrival, a pickup or a drop-off moves the vehicle)."""
     pos = (body.lat, body.lon) if body.lat is not None and body.lon is not None else None
     b, late = svc.event(who, vehicle_id, body.type, body.booking_id, body.time, pos)
     return VehicleEventResponse(vehicle_id=vehicle_id, type=body.type,

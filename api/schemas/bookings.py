@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, Strict, WithJsonSchema, model_validator
 
 from api.schemas.common import Input, LatLon, Schema, Window
+from api.store.models import NOTE_MAX
 
 Status = Literal["confirmed", "on_board", "completed", "cancelled", "no_show"]
 
@@ -71,12 +72,23 @@ class BookingRequest(Input):
     itinerary: list[RideLeg] | None = Field(None, min_length=1, max_length=4)
     rider_id: str | None = Field(None, min_length=1, max_length=32,
                                  description="dispatchers book itineraries for a rider")
+    note: str | None = Field(None, max_length=NOTE_MAX, description=(
+        "dispatchers only: a note for the driver, shown on the vehicle's manifest (one line, "
+        f"at most {NOTE_MAX} characters; empty: none)"))
 
     @model_validator(mode="after")
     def _one(self) -> BookingRequest:
         if (self.quote_id is None) == (self.itinerary is None):
             raise ValueError("give either quoteId or itinerary")
         return self
+
+
+class BookingPatch(Input):
+    """Change a booking: its note for the driver (dispatchers only)."""
+
+    note: str | None = Field(max_length=NOTE_MAX, description=(
+        f"the note for the driver (one line, at most {NOTE_MAX} characters); null or empty "
+        "removes it"))
 
 
 class StatusChange(Schema):
@@ -111,10 +123,20 @@ class BookingResponse(Schema):
     itinerary_id: str | None = None
     connection: Connection | None = Field(
         None, description="for a ride to a scheduled departure: whether it still makes it")
+    rider_name: str | None = Field(None, description=(
+        "the rider's name and phone, for the rider themself and staff (null once the rider "
+        "is forgotten or the ride anonymised)"))
+    rider_phone: str | None = None
+    note: str | None = Field(None, description="the dispatcher's note for the driver")
+    no_show_from: dt.datetime | None = Field(None, description=(
+        "from when the rider may be reported as not shown up: the pickup window's start "
+        "(null unless confirmed)"))
 
 
 class BookingList(Schema):
     bookings: list[BookingResponse]
+    now: dt.datetime | None = Field(None, description=(
+        "the service's clock when the list was read (compare with noShowFrom)"))
 
 
 class ItineraryBooking(Schema):

@@ -22,6 +22,10 @@ class RiderResponse(Schema):
     created_at: dt.datetime
 
 
+class RiderList(Schema):
+    riders: list[RiderResponse]
+
+
 class RiderExport(Schema):
     """Everything the store holds about a rider: each table's rows as stored (column names
     of the database; API keys without their hashes)."""

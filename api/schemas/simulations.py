@@ -8,6 +8,9 @@ from pydantic import Field
 
 from api.schemas.common import Input, Schema
 
+#: the hourly re-plan's objective (``dispatch.scenario.REPLANNING``)
+Replanning = Literal["keep_slack", "save_km", "off"]
+
 
 class SimulationRequest(Input):
     area: str | None = Field(None, max_length=200, description="service area name "
@@ -15,14 +18,25 @@ class SimulationRequest(Input):
     vehicles: list[int] = Field([3], min_length=1, max_length=6,
                                 description="fleet sizes: several compare variants")
     rate_per_hour: float = Field(10, gt=0, le=500, description="requests per hour")
-    seed: int = Field(1, ge=0, le=2**31)
+    seed: int = Field(1, ge=0, le=2**31, description="draws the synthetic requests: the "
+                      "same seed gives the same requests")
+    language: Literal["en", "de"] | None = Field(
+        None, description="of the report and its plots (the planner's interface language; "
+                          "default: the region's)")
+    replanning: list[Replanning] = Field(
+        ["keep_slack"], min_length=1, max_length=3,
+        description="the hourly re-plan: keep_slack (stops as early as the promises allow, "
+                    "free vehicles for requests still to come), save_km (least driving) or "
+                    "off; several compare, each with every fleet size")
 
 
 class Variant(Schema):
     label: str
     vehicles: int
+    replanning: Replanning = "keep_slack"
     status: Literal["queued", "running", "done", "failed"]
-    kpis: dict[str, Any] | None = None
+    kpis: dict[str, Any] | None = Field(None, description="dispatch.kpis.compute_kpis' "
+                                        "figures and the `currency` of the money ones")
     plots: dict[str, str] = Field(default_factory=dict, description="name → URL")
     report: str | None = None
 
@@ -37,6 +51,14 @@ class Simulation(Schema):
     created_at: str
     variants: list[Variant]
     error: str | None = None
+    error_code: Literal["invalid", "crashed", "interrupted"] | None = Field(
+        None, description="why it failed, for a translated message")
+    language: Literal["en", "de"] = Field("en", description="of the report and its plots")
+    currency: str | None = Field(None, description="of the costs (ISO 4217), once running")
+    shift: list[str] | None = Field(None, description="the vehicles' shift [HH:MM, HH:MM] "
+                                    "(the service area's hours), once running")
+    hours: list[str] | None = Field(None, description="when requests are made [HH:MM, "
+                                    "HH:MM], once running")
 
 
 class SimulationList(Schema):

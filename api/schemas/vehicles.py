@@ -35,6 +35,7 @@ class ManifestStop(Schema):
     location: LatLon
     planned_time: dt.datetime
     window: Window | None = None
+    note: str | None = Field(None, description="the dispatcher's note for the driver")
 
 
 class Manifest(Schema):

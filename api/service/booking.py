@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.auth import Principal, new_id
-from api.service import fair_use, rules
+from api.service import fair_use, notes, rules
 from api.service.context import Context
 from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
 from api.service.stored_plans import promised
@@ -50,10 +50,11 @@ def _replayed(repo: Repository, who: Principal, quote_id: str, key: str | None
     return b
 
 
-def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | None
-         ) -> tuple[BookingView, bool]:
-    """Book a quote: (the booking, whether it was created now). A retried request with the
-    same ``Idempotency-Key`` returns the booking made the first time.
+def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | None,
+         note: str | None = None) -> tuple[BookingView, bool]:
+    """Book a quote: (the booking, whether it was created now), with staff's ``note`` for
+    the driver. A retried request with the same ``Idempotency-Key`` returns the booking
+    made the first time.
 
     Raises
     ------
@@ -66,7 +67,10 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
         too many or overlapping bookings (:mod:`api.service.fair_use`).
     InvalidRequestError
         An idempotency key reused for another quote.
+    ForbiddenError
+        A note from a rider (notes for the driver are the dispatcher's).
     """
+    note = notes.checked(who, note)
     with reading(svc.store) as repo:
         done = _replayed(repo, who, quote_id, idempotency_key)
         if done is not None:
@@ -106,11 +110,12 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
         b = Booking(id=bid, quote_id=q.id, rider_id=q.rider_id, key_id=who.key_id,
                     idempotency_key=idempotency_key, area=q.area,
                     service_date=q.service_date, vehicle_id=offer.vehicle,
-                    status="confirmed", created_at=now, updated_at=now)
+                    status="confirmed", created_at=now, updated_at=now, note=note)
         first = repo.add_booking(b, who.role)
         planned = d.planned(bid)
+        rider = repo.rider(q.rider_id)
     # committed: the view from what was written, without reading it back
-    return booking_view(svc.timing, BookingRecord(b, q, planned, [first])), True
+    return booking_view(svc.timing, BookingRecord(b, q, planned, [first], rider)), True
 
 
 def _ride(q: Quote) -> fair_use.Ride:
@@ -154,10 +159,11 @@ def _checked_leg(svc: Context, k: int, leg: RideLegRequest) -> _Leg:
 
 
 def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
-                   idempotency_key: str | None, rider_id: str | None
-                   ) -> tuple[str, list[BookingView], bool]:
-    """Book every on-demand leg of a planned itinerary in one transaction: all or none.
-    Returns (itinerary id, bookings, created now).
+                   idempotency_key: str | None, rider_id: str | None,
+                   note: str | None = None) -> tuple[str, list[BookingView], bool]:
+    """Book every on-demand leg of a planned itinerary in one transaction: all or none,
+    each with staff's ``note`` for the driver. Returns (itinerary id, bookings, created
+    now).
 
     Raises
     ------
@@ -166,7 +172,10 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
     ConflictError
         A leg no vehicle can take any more (plan the journey again), or the rider would
         hold too many or overlapping bookings (:mod:`api.service.fair_use`).
+    ForbiddenError
+        A note from a rider.
     """
+    note = notes.checked(who, note)
     with reading(svc.store) as repo:
         rider = svc.rider_for(repo, who, rider_id)
         if idempotency_key is not None:
@@ -217,7 +226,8 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
                         idempotency_key=idempotency_key if k == 0 else None, area=area,
                         service_date=date, vehicle_id=offer.vehicle, status="confirmed",
                         created_at=now, updated_at=now, itinerary_id=iid,
-                        connection_by_s=x.dropoff[1] if bounded(x.dropoff[1]) else None)
+                        connection_by_s=x.dropoff[1] if bounded(x.dropoff[1]) else None,
+                        note=note)
             ch.repo.add_booking(b, who.role)
             made.append(b)
     with reading(svc.store) as repo:

@@ -32,7 +32,8 @@ def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
     InvalidRequestError
         A time far from now, or an event that does not fit its fields.
     ConflictError
-        An event that does not fit the booking's status (e.g. a drop-off before pickup).
+        An event that does not fit the booking's status (e.g. a drop-off before pickup), or
+        a no-show before the pickup window has started.
     """
     svc.own_vehicle(who, vehicle_id)
     now = svc.timing.now()
@@ -84,9 +85,10 @@ def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
             elif kind == "dropped_off":
                 d.dropped_off(b.id, secs)
                 repo.set_status(b, "completed", who.role, now)
-            else:  # no_show: the vehicle waited at the pickup
+            else:  # no_show: the seats are freed; where the vehicle is, only a position
+                # report tells (a dispatcher may record a no-show from the desk)
+                _no_show_due(svc, b.id, b.service_date, q.pickup_lo_s, min(moment, now))
                 d.remove(b.id)
-                d.locate(b.vehicle_id, (q.origin_lat, q.origin_lon), secs)
                 repo.set_status(b, "no_show", who.role, now)
         else:
             assert position is not None
@@ -101,3 +103,23 @@ def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
         return None, late
     with reading(svc.store) as repo:
         return svc.views(repo, [b])[0], late
+
+
+def _no_show_due(svc: Context, booking_id: str, date: dt.date, window_start_s: float,
+                 moment: dt.datetime) -> None:
+    """Refuse a no-show before the pickup window starts (by the service's clock, and by
+    the event's own time): until then the rider is not late.
+
+    Raises
+    ------
+    ConflictError
+        Saying from when a no-show may be reported.
+    """
+    start = svc.timing.moment(date, window_start_s)
+    if moment < start:
+        local = start.astimezone(svc.tz)
+        raise ConflictError(
+            f"too early for a no-show: the pickup window of booking {booking_id} starts at "
+            f"{local:%H:%M} on {local:%A %d %B %Y}; a rider can be reported as not shown up "
+            "only from then on", field="type", code="no-show-too-early",
+            title="Too early for a no-show", noShowFrom=local.isoformat())

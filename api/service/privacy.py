@@ -2,14 +2,17 @@
 rider while the statistics stay, and the retention period after which past rides lose their
 personal fields.
 
-Personal data in the store: a rider's name and phone (``riders``), their keys' labels
-(``api_keys``), the exact ends of their rides (``quotes``), the link of each ride to them
-(``rider_id`` and ``key_id`` of quotes and bookings, the client's ``Idempotency-Key``) and the
-positions drivers report at their addresses (``vehicle_events``, ``vehicle_states``).
+Personal data in the store: a rider's name and phone (``riders``, with their folded name and
+phone digits for the dispatcher's search), their keys' labels (``api_keys``), the exact ends
+of their rides (``quotes``), the link of each ride to them (``rider_id`` and ``key_id`` of
+quotes and bookings, the client's ``Idempotency-Key``), the dispatcher's notes for the driver
+(``bookings.note``) and the positions drivers report at their addresses (``vehicle_events``,
+``vehicle_states``).
 
 Anonymising a ride unlinks it from its rider (it then belongs to :data:`ANONYMOUS_RIDER`),
-keeps the exact great-circle distance of its ends (``quotes.direct_m``) and rounds the ends
-to a grid of :data:`GRID_DEG` (about 1 km: a village or a quarter, not a house); statuses,
+deletes its note for the driver, keeps the exact great-circle distance of its ends
+(``quotes.direct_m``) and rounds the ends to a grid of :data:`GRID_DEG` (about 1 km: a
+village or a quarter, not a house); statuses,
 passengers, times and plans stay, so trip counts, kilometres and times stay exact.
 """
 
@@ -194,7 +197,8 @@ def forget_rider(store: Store, timing: Timing, rider_id: str) -> Forgotten:
             s.execute(delete(Quote).where(Quote.id.in_(unbooked))
                       .execution_options(synchronize_session=False))
         s.execute(update(Booking).where(Booking.rider_id == rider_id)
-                  .values(rider_id=ANONYMOUS_RIDER, key_id=ANONYMOUS_KEY, idempotency_key=None)
+                  .values(rider_id=ANONYMOUS_RIDER, key_id=ANONYMOUS_KEY, idempotency_key=None,
+                          note=None)
                   .execution_options(synchronize_session=False))
         positions = _coarsen_near(s, ends, {b.id for b in bookings})
         revoked = _count(s.execute(update(ApiKey).where(ApiKey.rider_id == rider_id,
@@ -298,8 +302,10 @@ def apply_retention(store: Store, timing: Timing, days: int, *, dry_run: bool = 
         bookings = _count(s.execute(
             update(Booking).where(Booking.service_date < cutoff,
                                   or_(Booking.rider_id != ANONYMOUS_RIDER,
-                                      Booking.idempotency_key.is_not(None)))
-            .values(rider_id=ANONYMOUS_RIDER, key_id=ANONYMOUS_KEY, idempotency_key=None)
+                                      Booking.idempotency_key.is_not(None),
+                                      Booking.note.is_not(None)))
+            .values(rider_id=ANONYMOUS_RIDER, key_id=ANONYMOUS_KEY, idempotency_key=None,
+                    note=None)
             .execution_options(synchronize_session=False)))
         events = _coarsen_all(s, VehicleEvent, cutoff)
         states = _coarsen_all(s, VehicleState, cutoff)

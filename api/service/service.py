@@ -12,7 +12,16 @@ from typing import Any
 
 from api.auth import Principal
 from api.config import ApiConfig
-from api.service import booking, driving, privacy, quoting, replanning, rules
+from api.service import (
+    booking,
+    callers,
+    driving,
+    notes,
+    privacy,
+    quoting,
+    replanning,
+    rules,
+)
 from api.service.clock import Clock, SystemClock
 from api.service.days import DayPlans
 from api.service.errors import ForbiddenError, InvalidRequestError, not_found
@@ -26,7 +35,7 @@ from api.service.views import (
     booking_view,
 )
 from api.store import Store
-from api.store.models import VehicleRow
+from api.store.models import Rider, VehicleRow
 from api.store.repository import Repository, reading
 from dispatch.insertion import Dispatcher, DispatchParams
 from dispatch.model import Point
@@ -148,17 +157,26 @@ class BookingService:
         return quoting.quote(self, who, origin, destination, when, time_type, passengers,
                              wheelchair, rider_id)
 
-    def book(self, who: Principal, quote_id: str, idempotency_key: str | None
-             ) -> tuple[BookingView, bool]:
+    def book(self, who: Principal, quote_id: str, idempotency_key: str | None,
+             note: str | None = None) -> tuple[BookingView, bool]:
         """Book a quote: (the booking, whether it was made now)."""
-        return booking.book(self, who, quote_id, idempotency_key)
+        return booking.book(self, who, quote_id, idempotency_key, note)
 
     def book_itinerary(self, who: Principal, legs: Sequence[booking.RideLegRequest],
-                       idempotency_key: str | None, rider_id: str | None
-                       ) -> tuple[str, list[BookingView], bool]:
+                       idempotency_key: str | None, rider_id: str | None,
+                       note: str | None = None) -> tuple[str, list[BookingView], bool]:
         """Book every on-demand leg of an itinerary at once: (itinerary id, bookings, whether
         they were made now)."""
-        return booking.book_itinerary(self, who, legs, idempotency_key, rider_id)
+        return booking.book_itinerary(self, who, legs, idempotency_key, rider_id, note)
+
+    def set_note(self, who: Principal, booking_id: str, note: str | None) -> BookingView:
+        """Set or remove a booking's note for the driver (staff; see
+        :func:`api.service.notes.set_note`)."""
+        return notes.set_note(self, who, booking_id, note)
+
+    def find_riders(self, who: Principal, query: str, limit: int = 10) -> list[Rider]:
+        """Riders a dispatcher's search fits (see :func:`api.service.callers.find`)."""
+        return callers.find(self, who, query, limit)
 
     def cancel(self, who: Principal, booking_id: str) -> BookingView:
         return booking.cancel(self, who, booking_id)
@@ -223,7 +241,7 @@ class BookingService:
                 out.append(ManifestStopView(
                     st.seq, st.kind, b.id, r.name, r.phone, q.passengers, bool(q.wheelchairs),
                     (q.origin_lat, q.origin_lon) if pick else (q.dest_lat, q.dest_lon),
-                    at(day, st.planned_s), (at(day, lo), at(day, hi))))
+                    at(day, st.planned_s), (at(day, lo), at(day, hi)), b.note))
             state = repo.vehicle_state(vehicle_id, day)
             return ManifestView(vehicle_id, day, bool(state and state.late),
                                 (state.lat, state.lon) if state else None,

@@ -63,6 +63,11 @@ class BookingView:
     history: tuple[tuple[str, dt.datetime], ...]
     itinerary_id: str | None
     connection: ConnectionView | None
+    rider_name: str | None = None  #: None once the rider is forgotten (or the ride anonymised)
+    rider_phone: str | None = None
+    note: str | None = None  #: the dispatcher's note for the driver
+    #: from when a no-show may be reported (the pickup window's start; None unless confirmed)
+    no_show_from: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class ManifestStopView:
     location: Point
     planned_time: dt.datetime
     window: Window | None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,15 +113,18 @@ def booking_view(t: Timing, r: BookingRecord) -> BookingView:
     b, q, day = r.booking, r.quote, r.booking.service_date
     at = t.moment
     dropoff = r.planned.get("dropoff")
+    pickup = at(day, q.pickup_lo_s)
     return BookingView(
         b.id, b.quote_id, b.rider_id, b.status, b.area, b.vehicle_id,
         (q.origin_lat, q.origin_lon), (q.dest_lat, q.dest_lon), q.passengers,
-        bool(q.wheelchairs), (at(day, q.pickup_lo_s), at(day, q.pickup_hi_s)),
+        bool(q.wheelchairs), (pickup, at(day, q.pickup_hi_s)),
         at(day, promised(q, b.id).latest_dropoff),
         at(day, r.planned["pickup"]) if "pickup" in r.planned else None,
         at(day, dropoff) if dropoff is not None else None, b.created_at,
         tuple((h.status, h.at) for h in r.history), b.itinerary_id,
-        _connection(t, r, dropoff))
+        _connection(t, r, dropoff), r.rider.name if r.rider else None,
+        r.rider.phone if r.rider else None, b.note,
+        pickup if b.status == "confirmed" else None)
 
 
 def _connection(t: Timing, r: BookingRecord, dropoff: float | None) -> ConnectionView | None:

@@ -16,10 +16,14 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from api.store.search import digits, fold
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -54,6 +58,8 @@ class Base(DeclarativeBase):
 #: the rider that anonymised rides belong to (no name, no phone, no key: nobody's account;
 #: see ``api.service.privacy``)
 ANONYMOUS_RIDER = "r_anonymous"
+#: the longest note for the driver a booking holds (characters)
+NOTE_MAX = 300
 
 
 class Rider(Base):
@@ -64,6 +70,16 @@ class Rider(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: what a dispatcher's search matches (:mod:`api.store.search`), kept up to date from
+    #: the name and phone whenever a rider is written (a folded name may be longer)
+    search_name: Mapped[str | None] = mapped_column(Text)
+    phone_digits: Mapped[str | None] = mapped_column(String(40))
+
+
+@event.listens_for(Rider, "before_insert")
+@event.listens_for(Rider, "before_update")
+def _searchable(mapper: object, connection: object, rider: Rider) -> None:
+    rider.search_name, rider.phone_digits = fold(rider.name), digits(rider.phone)
 
 
 class ApiKey(Base):
@@ -153,6 +169,9 @@ class Booking(Base):
     #: makes its scheduled connection
     itinerary_id: Mapped[str | None] = mapped_column(String(32), index=True)
     connection_by_s: Mapped[float | None] = mapped_column(Float)
+    #: the dispatcher's note for the driver (personal data: removed when the rider is
+    #: forgotten or the ride's retention period ends)
+    note: Mapped[str | None] = mapped_column(String(NOTE_MAX))
 
 
 class BookingStatus(Base):

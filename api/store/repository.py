@@ -10,13 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.store.db import Store
 from api.store.models import (
+    ANONYMOUS_RIDER,
     Booking,
     BookingStatus,
     PlanStop,
@@ -28,6 +29,7 @@ from api.store.models import (
     VehicleRow,
     VehicleState,
 )
+from api.store.search import like_pattern
 
 ACTIVE = ("confirmed", "on_board")  #: bookings that are in a vehicle's plan
 
@@ -41,6 +43,8 @@ class BookingRecord:
     quote: Quote
     planned: dict[str, float] = field(default_factory=dict)
     history: list[BookingStatus] = field(default_factory=list)
+    #: the rider (None once forgotten: anonymous rides name nobody)
+    rider: Rider | None = None
 
 
 @dataclass
@@ -63,6 +67,18 @@ class Repository:
     # -- riders and vehicles ------------------------------------------------------------
     def rider(self, rider_id: str) -> Rider | None:
         return self.s.get(Rider, rider_id)
+
+    def find_riders(self, words: Sequence[str], phone_digits: str | None, limit: int
+                    ) -> list[Rider]:
+        """Riders whose folded name holds every one of ``words`` (folded already) and, with
+        ``phone_digits``, whose phone number holds those digits — by name; never the
+        anonymous rider."""
+        conds = [Rider.search_name.like(like_pattern(w), escape="\\") for w in words]
+        if phone_digits is not None:
+            conds.append(Rider.phone_digits.like(like_pattern(phone_digits), escape="\\"))
+        stmt = select(Rider).where(Rider.id != ANONYMOUS_RIDER, and_(*conds))
+        return list(self.s.execute(stmt.order_by(Rider.search_name, Rider.id).limit(limit)
+                                   ).scalars())
 
     def lock_rider(self, rider_id: str) -> None:
         """Hold the rider's row until the transaction ends (PostgreSQL: ``FOR UPDATE``;
@@ -127,6 +143,18 @@ class Repository:
         self.s.add(first)
         return first
 
+    def set_note(self, booking_id: str, note: str | None, statuses: Sequence[str],
+                 at: dt.datetime) -> bool:
+        """Set a booking's note for the driver if its status is one of ``statuses`` and it
+        is not anonymised (one statement: a status changing meanwhile is seen); whether it
+        was set."""
+        done = self.s.execute(update(Booking).where(Booking.id == booking_id,
+                                                    Booking.status.in_(statuses),
+                                                    Booking.rider_id != ANONYMOUS_RIDER)
+                              .values(note=note, updated_at=at)
+                              .execution_options(synchronize_session=False))
+        return bool(done.rowcount)  # type: ignore[attr-defined]
+
     def set_status(self, booking: Booking, status: str, by_role: str, at: dt.datetime
                    ) -> None:
         booking.status, booking.updated_at = status, at
@@ -155,11 +183,12 @@ class Repository:
                    Booking.service_date >= since)).all()]
 
     def records(self, bookings: Sequence[Booking]) -> list[BookingRecord]:
-        """Bookings with their quotes, planned times and histories: three queries for any
-        number of bookings."""
+        """Bookings with their quotes, riders, planned times and histories: four queries
+        for any number of bookings."""
         if not bookings:
             return []
         quotes = self.quotes(b.quote_id for b in bookings)
+        riders = self.riders(b.rider_id for b in bookings)
         ids = [b.id for b in bookings]
         planned: dict[tuple[str, dt.date], dict[str, float]] = {}
         for ps in self.s.execute(select(PlanStop).where(PlanStop.request_id.in_(ids))
@@ -170,7 +199,16 @@ class Repository:
                 BookingStatus.booking_id.in_(ids)).order_by(BookingStatus.id)).scalars():
             history.setdefault(h.booking_id, []).append(h)
         return [BookingRecord(b, quotes[b.quote_id], planned.get((b.id, b.service_date), {}),
-                              history.get(b.id, [])) for b in bookings]
+                              history.get(b.id, []), riders.get(b.rider_id))
+                for b in bookings]
+
+    def riders(self, ids: Iterable[str]) -> dict[str, Rider]:
+        """Riders by id (the anonymous rider is nobody: left out)."""
+        ids = set(ids) - {ANONYMOUS_RIDER}
+        if not ids:
+            return {}
+        return {r.id: r for r in self.s.execute(select(Rider).where(Rider.id.in_(ids))
+                                                ).scalars()}
 
     # -- a day's plans ----------------------------------------------------------------------
     def version(self, area: str, date: dt.date) -> int:

@@ -16,13 +16,17 @@ import os
 import secrets
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from dispatch.scenario import REPLANNING, Scenario
 from mobility.errors import RegionError
 from mobility.region import Region
-from mobility.sim.scenario import Overrides, load_scenario, variants
+from mobility.sim.scenario import Overrides, load_scenario
+from mobility.sim.texts import language_of
 from mobility.sim.variant import RegionRef, simulate_and_report
+from routing.timebase import clock_text
 
 #: what a job folder may serve (the report's own files)
 _FILES = {"index.html", "kpis.json", "trips.csv", "map.png", "waits.png", "occupancy.png",
@@ -35,13 +39,18 @@ class Simulations:
     """Start, follow and read planners' simulation runs of one region."""
 
     def __init__(self, region: Region, root: Path, *, data: Path, cache: Path,
-                 language: str = "en") -> None:
+                 language: str = "en", currency: str | None = None) -> None:
         self.region, self.root, self.data, self.cache = region, root, data, cache
-        self.language = language  #: of the plots
+        self.language = language  #: of the reports unless a run asks for another
+        self.currency = currency  #: of the costs (``MOBILITY_CURRENCY``; none: the region's)
         self._ctx = multiprocessing.get_context("spawn")  # a fresh interpreter per run
 
     def start(self, area: str | None, vehicles: list[int], rate_per_hour: float,
-              seed: int) -> dict[str, Any]:
+              seed: int, language: str | None = None,
+              replanning: list[str] | None = None) -> dict[str, Any]:
+        """Start a run: one variant per fleet size and re-planning mode (``replanning``:
+        keys of ``dispatch.scenario.REPLANNING``; none: the default); its report and plots
+        in ``language`` (the planner's interface language; none: the region's)."""
         names = [a.name for a in self.region.service_areas]
         if not names:
             raise RegionError(f"region {self.region.name} has no on-demand service area to "
@@ -51,15 +60,21 @@ class Simulations:
                               f"(known: {', '.join(names)})", field="area")
         if not vehicles or any(not 1 <= n <= 50 for n in vehicles):
             raise RegionError("vehicles must be fleet sizes from 1 to 50", field="vehicles")
+        modes = replanning or [Scenario.replanning]
+        if any(m not in REPLANNING for m in modes):
+            raise RegionError(f"replanning must be among {', '.join(REPLANNING)}",
+                              field="replanning")
         job_id = secrets.token_hex(8)
         folder = self.root / job_id
         folder.mkdir(parents=True, exist_ok=False)
         job = {"id": job_id, "status": "queued", "area": area or names[0],
                "rate_per_hour": rate_per_hour, "seed": seed, "progress": 0.0,
                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-               "variants": [{"label": f"{n}veh", "vehicles": n, "status": "queued"}
-                            for n in vehicles], "error": None, "pid": None,
-               "language": self.language}
+               "variants": [{"label": f"{n}veh" if len(modes) == 1 else f"{n}veh-{m}",
+                             "vehicles": n, "replanning": m, "status": "queued"}
+                            for n in vehicles for m in modes], "error": None, "error_code": None,
+               "pid": None, "language": language_of(language or self.language),
+               "currency": self.currency, "shift": None, "hours": None}
         _write(folder, job)
         ref = RegionRef.of(self.region, self.data, self.cache)
         p = self._ctx.Process(target=_run, args=(ref, folder), daemon=True)
@@ -102,8 +117,13 @@ def _run(ref: RegionRef, folder: Path) -> None:
         region = ref.load()
         todo = job["variants"]
         base = load_scenario(region, None, Overrides(
-            rate_per_hour=job["rate_per_hour"], seed=job["seed"], area=job["area"]))
-        scenarios = variants(base, [v["vehicles"] for v in todo], [])
+            rate_per_hour=job["rate_per_hour"], seed=job["seed"], area=job["area"],
+            currency=job.get("currency")))
+        _merge(folder, currency=base.costs.currency,
+               shift=[clock_text(t) for t in base.vehicles[0].shift],
+               hours=[clock_text(t) for t in base.hours])
+        scenarios = [replace(base.with_fleet(v["vehicles"]),
+                             replanning=v.get("replanning", base.replanning)) for v in todo]
         last = [0.0]
 
         def progress(i: int, k: int, n: int) -> None:
@@ -124,7 +144,8 @@ def _run(ref: RegionRef, folder: Path) -> None:
         _merge(folder, status="done", progress=1.0)
     except Exception as exc:  # recorded for the planner, who sees it in the app
         msg = str(exc) if isinstance(exc, RegionError) else f"{type(exc).__name__}: {exc}"
-        _merge(folder, status="failed", error=msg)
+        _merge(folder, status="failed", error=msg,
+               error_code="invalid" if isinstance(exc, RegionError) else "crashed")
         raise
 
 
@@ -135,7 +156,7 @@ def _checked(folder: Path, job: dict[str, Any]) -> dict[str, Any]:
             and not _alive(job.get("pid"), job.get("pid_start"))
             and (job.get("pid") is not None or time.time() - folder.stat().st_mtime > 30)):
         job = _merge(folder, status="failed", error="the run was interrupted (the "
-                     "server stopped); start it again")
+                     "server stopped); start it again", error_code="interrupted")
     return job
 
 
@@ -172,7 +193,7 @@ def _alive(pid: int | None, started: int | None) -> bool:
 
 def _public(job: dict[str, Any]) -> dict[str, Any]:
     """The job as the API shows it: plot and report URLs instead of the process id."""
-    out = {k: v for k, v in job.items() if k not in ("pid", "pid_start", "language")}
+    out = {k: v for k, v in job.items() if k not in ("pid", "pid_start")}
     variants = []
     for v in job["variants"]:
         v = dict(v)

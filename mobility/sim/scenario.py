@@ -31,11 +31,15 @@ class Overrides:
     rate_per_hour: float | None = None
     seed: int | None = None
     area: str | None = None
+    #: the costs' currency (``MOBILITY_CURRENCY``); a scenario file's ``costs.currency`` wins
+    currency: str | None = None
 
 
 def load_scenario(region: Region, path: Path | None, o: Overrides = Overrides()) -> Scenario:
     """The scenario of ``path`` (TOML; none: every default) on ``region`` with the
-    overrides applied; unset: the region's first service area and its fleet's depot there.
+    overrides applied; unset: the region's first service area and its fleet's depot there,
+    requests and shifts within the area's service hours (those of its configured fleet),
+    costs in the region's currency.
 
     Raises
     ------
@@ -57,12 +61,15 @@ def load_scenario(region: Region, path: Path | None, o: Overrides = Overrides())
     if not area.contains(depot):
         raise ScenarioError(f"{where}: 'fleet.depot' must be [lat, lon] inside the service "
                             f"area, not {list(depot)!r}")
-    fleet = default_fleet(f.fleet.vehicles, depot, f.fleet.shift or f.hours, f.fleet.seats,
+    # the area's own hours unless the scenario sets others (a planner's what-if)
+    hours = f.hours if "hours" in raw or area.hours is None else area.hours
+    fleet = default_fleet(f.fleet.vehicles, depot, f.fleet.shift or hours, f.fleet.seats,
                           f.fleet.wheelchair_places)
-    return Scenario(replace(area, vehicles=fleet), fleet, f.hours, f.rules.params(),
+    currency = o.currency or region.config.currency
+    return Scenario(replace(area, vehicles=fleet), fleet, hours, f.rules.params(),
                     notice_s=60 * f.notice_min, prebooked_share=f.prebooked_share,
-                    no_show=f.no_show, rate_per_hour=f.rate_per_hour, costs=f.costs.costs(),
-                    seed=f.seed)
+                    no_show=f.no_show, rate_per_hour=f.rate_per_hour,
+                    costs=f.costs.costs(currency), seed=f.seed)
 
 
 def variants(base: Scenario, vehicles: list[int], rates: list[float]) -> list[Scenario]:

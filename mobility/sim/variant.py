@@ -41,7 +41,8 @@ def simulate_and_report(region: Region, sc: Scenario, out: Path | None, *,
                         demand: Path | None = None, skip_bad: bool = False,
                         language: str = "en", progress: ProgressFn | None = None) -> Run:
     """Simulate ``sc`` on its demand (the ``demand`` file, or drawn by the scenario's seed)
-    and write its report into ``out`` (none: the KPIs only), plot texts in ``language``.
+    and write its report into ``out`` (none: the KPIs only) in ``language``; the KPIs carry
+    the ``currency`` of their money figures.
 
     Raises
     ------
@@ -50,6 +51,7 @@ def simulate_and_report(region: Region, sc: Scenario, out: Path | None, *,
     """
     trips, notes = demand_for(region, sc, demand, skip_bad)
     r = run(region, sc, trips, notes, progress)
+    r.kpis["currency"] = sc.costs.currency  # beside the money figures, wherever they go
     if out is not None:
         from mobility.sim.report import write_report  # matplotlib: only where reports are made
 

@@ -1,9 +1,20 @@
 // The dispatcher's view: vehicles with their manifests and positions, the day's bookings
-// with their status (cancel, no-show), and booking a ride for someone who phones in.
-import { api } from "./api.js";
+// with their riders, notes for the driver and status (cancel, no-show from the pickup
+// window's start), and booking a ride for someone who phones in — found again by name or
+// phone number when they called before.
+import { api, ApiError } from "./api.js";
 import { onLanguage, t } from "./i18n.js";
 import { clock, el, focusKey, localInput, restoreFocus } from "./format.js";
 import { PlaceField } from "./places.js";
+import { CallerSearch } from "./callers.js";
+
+const ANONYMOUS = "r_anonymous";
+const OPEN = ["confirmed", "on_board"]; // a note can change until the ride is over
+
+/** Digits of a phone number, and a name without case, accents or extra spaces: how a typed
+ *  caller is matched to a stored one (the API's search matches the same way). */
+const digitsOf = (s) => (s || "").replace(/\D/g, "");
+const folded = (s) => (s || "").normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
 
 export class DispatcherView {
   constructor(ctx, staff) {
@@ -14,6 +25,12 @@ export class DispatcherView {
     this.names = new Map(); // booking id → rider name, from the manifests
     this.rider = null; // the caller's rider record, reused while name and phone stay
     this.quote = null;
+    this.editing = null; // the booking whose note is being edited: not redrawn meanwhile
+    this.search = new CallerSearch((r) => this.known(r));
+    document.getElementById("caller-new").addEventListener("click", () => this.known(null));
+    for (const id of ["caller-name", "caller-phone"]) {
+      document.getElementById(id).addEventListener("input", () => this.showKnown());
+    }
     this.date = document.getElementById("disp-date");
     this.date.value = localInput(Date.now()).slice(0, 10);
     document.getElementById("caller-time").value = localInput(Date.now() + 2 * 3600e3 - (Date.now() % 900e3));
@@ -51,9 +68,10 @@ export class DispatcherView {
       this.names.clear();
       for (const m of manifests) for (const s of m.stops) if (s.bookingId) this.names.set(s.bookingId, s.riderName);
       this.renderVehicles(vehicles, manifests);
-      const { bookings } = await api("/api/v1/bookings", { who: "staff", query: { date, limit: 500 } });
+      const list = await api("/api/v1/bookings", { who: "staff", query: { date, limit: 500 } });
       if (mine !== this.seq) return;
-      this.renderBookings(bookings);
+      this.bookings = list;
+      if (!this.editing) this.renderBookings(list.bookings, list.now);
     } catch (e) {
       this.ctx.fail(e);
     }
@@ -79,14 +97,17 @@ export class DispatcherView {
         el("td", {}, s.riderName || ""),
         el("td", { class: "nowrap" }, s.riderPhone || ""),
         el("td", { class: "nowrap" }, s.window ? `${clock(s.window.start)}–${clock(s.window.end)}` : ""),
-        el("td", {}, s.passengers ? `${s.passengers}${s.wheelchair ? " ♿" : ""}` : "")));
+        el("td", {}, s.passengers ? `${s.passengers}${s.wheelchair ? " ♿" : ""}` : ""),
+        el("td", { class: "note" }, s.note || "")));
       return el("article", { class: "vehicle", dataset: { id: v.id } },
         el("h3", {}, t("vehicle.line", { id: v.id, area: v.area, seats: v.seats, a: v.shiftStart, b: v.shiftEnd })),
         el("p", { class: "hint" }, where, nextText, m.late ? ` · ${t("vehicle.late")}` : ""),
-        m.stops.length ? el("div", { class: "scroll" }, el("table", { class: "table manifest" },
+        // a wide manifest scrolls sideways in its own box, which the keyboard can reach
+        m.stops.length ? el("div", { class: "scroll", tabindex: 0, role: "region",
+          "aria-label": t("manifest.caption", { id: v.id }) }, el("table", { class: "table manifest" },
           el("caption", { class: "sr-only" }, t("manifest.caption", { id: v.id })),
           el("thead", {}, el("tr", {}, ["col.planned", "col.stop", "col.rider", "col.phone",
-            "col.window", "col.passengers"].map((k) => el("th", { scope: "col" }, t(k))))),
+            "col.window", "col.passengers", "col.note"].map((k) => el("th", { scope: "col" }, t(k))))),
           el("tbody", {}, rows)))
           : el("p", { class: "empty" }, t("vehicle.nostops")));
     }));
@@ -97,32 +118,94 @@ export class DispatcherView {
     }
   }
 
-  renderBookings(bookings) {
+  renderBookings(bookings, now) {
     const body = document.getElementById("booking-rows");
     const focused = focusKey(body);
     if (!bookings.length) {
       body.replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "empty" }, t("bookings.none"))));
       return;
     }
+    const serverNow = Date.parse(now); // the service's clock, not this browser's
     bookings.sort((a, b) => a.pickupWindow.start.localeCompare(b.pickupWindow.start));
     body.replaceChildren(...bookings.map((b) => {
-      const actions = el("td", { class: "actions" });
+      // one box per cell: on a phone a cell is its label and this box side by side
+      const cell = (key, attrs, ...children) => el("td", { "data-label": t(key), ...attrs },
+        el("div", { class: "cell" }, ...children));
+      const actions = el("div", { class: "actions" });
       if (b.status === "confirmed") {
-        actions.append(
-          el("button", { type: "button", class: "noshow", onclick: () => this.noShow(b) }, t("noshow")), " ",
-          el("button", { type: "button", class: "danger cancel", onclick: () => this.cancel(b) }, t("cancel")));
+        if (b.noShowFrom && Date.parse(b.noShowFrom) <= serverNow) {
+          actions.append(el("button", { type: "button", class: "noshow", onclick: () => this.noShow(b) }, t("noshow")));
+        } else if (b.noShowFrom) {
+          actions.append(el("span", { class: "hint noshow-later" }, t("noshow.from", { time: clock(b.noShowFrom) })));
+        }
+        actions.append(el("button", { type: "button", class: "danger cancel", onclick: () => this.cancel(b) }, t("cancel")));
       }
       return el("tr", { class: `booking status-${b.status}`, dataset: { id: b.id } },
-        el("td", {}, `${clock(b.pickupWindow.start)}–${clock(b.pickupWindow.end)}`),
-        el("td", {}, this.names.get(b.id) || b.riderId),
-        el("td", {}, el("button", { type: "button", class: "link route", title: t("itin.show"),
-          onclick: () => this.ctx.map.showRide(b) },
-        `${this.ctx.map.nearestStop(b.origin.lat, b.origin.lon)} → ${this.ctx.map.nearestStop(b.destination.lat, b.destination.lon)}`)),
-        el("td", {}, b.vehicleId),
-        el("td", {}, el("span", { class: "badge" }, t(`status.${b.status}`))),
-        actions);
+        cell("col.time", { class: "nowrap" }, `${clock(b.pickupWindow.start)}–${clock(b.pickupWindow.end)}`),
+        cell("col.rider", { class: "rider" }, this.riderCell(b)),
+        // the status and what can be done about it, side by side
+        cell("col.status", { class: "status-cell" }, el("span", { class: "badge" }, t(`status.${b.status}`)),
+          actions.childElementCount ? actions : ""),
+        cell("col.route", {}, el("button", { type: "button", class: "link route", title: t("itin.show"),
+          onclick: () => this.ctx.map.showRide(b) }, this.routeText(b))),
+        cell("col.note", { class: "note" }, this.noteCell(b)),
+        cell("col.vehicle", {}, b.vehicleId));
     }));
     restoreFocus(body, focused);
+  }
+
+  /** The rider's name and phone: from the booking (kept after it ends, until the rider is
+   *  forgotten), else from the manifests; an anonymised ride names nobody. */
+  riderCell(b) {
+    const name = b.riderName || this.names.get(b.id) || (b.riderId === ANONYMOUS ? t("rider.anonymous") : b.riderId);
+    return [el("span", { class: "name" }, name),
+      b.riderPhone ? el("span", { class: "phone nowrap" }, b.riderPhone) : ""];
+  }
+
+  /** Where from and to: the API's place names when it gives them, else the nearest stops. */
+  routeText(b) {
+    const from = b.originName || this.ctx.map.nearestStop(b.origin.lat, b.origin.lon);
+    const to = b.destinationName || this.ctx.map.nearestStop(b.destination.lat, b.destination.lon);
+    return `${from} → ${to}`;
+  }
+
+  noteCell(b) {
+    const text = el("span", { class: "note-text" }, b.note || "");
+    if (!OPEN.includes(b.status) || b.riderId === ANONYMOUS) return text;
+    return [text, " ", el("button", { type: "button", class: "link edit-note",
+      onclick: () => this.editNote(b) }, t(b.note ? "note.edit" : "note.add"))];
+  }
+
+  /** Edit a booking's note in place (the list is not redrawn meanwhile). */
+  editNote(b) {
+    const row = document.querySelector(`#booking-rows tr[data-id="${CSS.escape(b.id)}"]`);
+    const td = row && row.querySelector("td.note");
+    if (!td) return;
+    this.editing = b.id;
+    const id = `note-${b.id}`;
+    const input = el("input", { id, type: "text", maxlength: 300, autocomplete: "off", class: "note-input" });
+    input.value = b.note || "";
+    const done = () => { this.editing = null; this.load(); };
+    const form = el("form", { class: "note-form", novalidate: true },
+      el("label", { for: id, class: "sr-only" }, t("col.note")), input,
+      el("div", { class: "actions" },
+        el("button", { type: "submit", class: "primary save-note" }, t("note.save")),
+        el("button", { type: "button", class: "discard-note", onclick: done }, t("note.discard"))));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        await api(`/api/v1/bookings/${encodeURIComponent(b.id)}`, { method: "PATCH", who: "staff",
+          body: { note: input.value.trim() || null } });
+        this.ctx.status(t("note.saved"));
+        done();
+      } catch (e) {
+        this.ctx.fail(e);
+        input.focus();
+      }
+    });
+    form.addEventListener("keydown", (ev) => { if (ev.key === "Escape") done(); });
+    td.replaceChildren(form);
+    input.focus();
   }
 
   async noShow(b) {
@@ -133,7 +216,13 @@ export class DispatcherView {
       this.ctx.status(t("noshow.done"));
       await this.load();
     } catch (e) {
-      this.ctx.fail(e);
+      // too early: said in the interface's language, with the window's start
+      if (e instanceof ApiError && e.problem.noShowFrom) {
+        this.ctx.status(t("noshow.early", { time: clock(e.problem.noShowFrom) }), "error");
+      } else {
+        this.ctx.fail(e);
+      }
+      await this.load();
     }
   }
 
@@ -149,6 +238,48 @@ export class DispatcherView {
   }
 
   // -- booking for a caller ---------------------------------------------------------------------
+  /** A known caller chosen from the search (or none: a new caller). */
+  known(r) {
+    this.rider = r;
+    document.getElementById("caller-name").value = r ? r.name || "" : "";
+    document.getElementById("caller-phone").value = r ? r.phone || "" : "";
+    this.showKnown();
+    document.getElementById(r ? "caller-note" : "caller-find").focus();
+  }
+
+  /** Say whom the booking is for while the known caller's details stand. */
+  showKnown() {
+    const box = document.getElementById("caller-known");
+    const r = this.rider && this.same(this.rider) ? this.rider : null;
+    box.hidden = !r;
+    document.getElementById("caller-known-text").textContent = r
+      ? t("caller.known", { name: r.name }) : "";
+  }
+
+  /** Whether the form's name and phone are the rider's (as the search matches them). */
+  same(r) {
+    const name = document.getElementById("caller-name").value;
+    const phone = document.getElementById("caller-phone").value;
+    return folded(name) === folded(r.name) && digitsOf(phone) === digitsOf(r.phone);
+  }
+
+  /** The rider to book for: the one chosen, else a stored rider with this very name and
+   *  phone number (a caller not looked up is still not made twice), else a new one. */
+  async riderFor(who) {
+    if (this.rider && this.same(this.rider)) return this.rider;
+    const q = digitsOf(who.phone).length >= 3 ? who.phone : who.name;
+    let riders = [];
+    try {
+      ({ riders } = await api("/api/v1/riders", { who: "staff", query: { q, limit: 50 } }));
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 422) throw e; // too short to search by
+    }
+    const found = riders.find((r) => this.same(r));
+    if (found) return found;
+    const r = await api("/api/v1/riders", { method: "POST", who: "staff", body: who });
+    return { id: r.id, name: r.name, phone: r.phone };
+  }
+
   async offer() {
     const name = document.getElementById("caller-name");
     const phone = document.getElementById("caller-phone");
@@ -159,10 +290,8 @@ export class DispatcherView {
     if (!time) return this.ctx.error(t("error.time"), document.getElementById("caller-time"));
     const who = { name: name.value.trim(), phone: phone.value.trim() || null };
     try {
-      if (!this.rider || this.rider.name !== who.name || this.rider.phone !== who.phone) {
-        const r = await api("/api/v1/riders", { method: "POST", who: "staff", body: who });
-        this.rider = { id: r.id, ...who };
-      }
+      this.rider = await this.riderFor(who);
+      this.showKnown();
       this.quote = await api("/api/v1/quotes", { method: "POST", who: "staff", body: {
         origin: { lat: this.from.value.lat, lon: this.from.value.lon },
         destination: { lat: this.to.value.lat, lon: this.to.value.lon },
@@ -186,8 +315,11 @@ export class DispatcherView {
     const q = this.quote;
     if (!q) return;
     try {
-      const b = await api("/api/v1/bookings", { method: "POST", who: "staff", body: { quoteId: q.id },
+      const note = document.getElementById("caller-note").value.trim();
+      const b = await api("/api/v1/bookings", { method: "POST", who: "staff",
+        body: note ? { quoteId: q.id, note } : { quoteId: q.id },
         headers: { "Idempotency-Key": `quote-${q.id}` } });
+      document.getElementById("caller-note").value = "";
       const box = document.getElementById("caller-offer");
       box.replaceChildren(el("p", { class: "done" }, t("caller.done", {
         name: this.rider.name, a: clock(b.pickupWindow.start), b: clock(b.pickupWindow.end) })));
