@@ -106,7 +106,8 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first
-    mount_web(app, tile_url=atlas.info().get("tileUrl") if atlas is not None else None)
+    info = atlas.info() if atlas is not None else {}
+    mount_web(app, tile_url=info.get("tileUrl"), language=info.get("language", "en"))
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST", "DELETE"],

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.types import Scope
 
 log = logging.getLogger("mobility.api")
@@ -54,23 +54,38 @@ def content_policy(tile_url: str | None) -> str:
 
 
 class WebFiles(StaticFiles):
-    """Static files with the app's security headers."""
+    """Static files with the app's security headers; the page itself in the region's
+    language (``<html lang>``), so that its first screen is in that language before the
+    app has asked the API anything."""
 
-    def __init__(self, *, directory: Path, policy: str) -> None:
+    def __init__(self, *, directory: Path, policy: str, language: str = "en") -> None:
         super().__init__(directory=directory, html=True)
         self.policy = policy
+        self.language = language
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
+        if isinstance(response, FileResponse) and Path(response.path).name == "index.html":
+            response = self.page(Path(response.path), response.status_code)
         response.headers["Content-Security-Policy"] = self.policy
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
+    def page(self, path: Path, status: int) -> Response:
+        """index.html with the region's language; never cached (the language may change
+        with the operator's setting)."""
+        html = path.read_text(encoding="utf-8").replace(
+            '<html lang="en">', f'<html lang="{self.language}">', 1)
+        return Response(html, status, media_type="text/html",
+                        headers={"Cache-Control": "no-cache"})
 
-def mount_web(app: FastAPI, tile_url: str | None = None) -> None:
-    """Serve the web app at ``/`` (``index.html`` for the folder)."""
+
+def mount_web(app: FastAPI, tile_url: str | None = None, language: str = "en") -> None:
+    """Serve the web app at ``/`` (``index.html`` for the folder) in ``language``
+    ("de" or "en")."""
     problem = missing_map_library()
     if problem:  # `mobility serve` refuses to start; an app built in-process still has its API
         log.warning("%s", problem)
-    app.mount("/", WebFiles(directory=STATIC, policy=content_policy(tile_url)), name="web")
+    app.mount("/", WebFiles(directory=STATIC, policy=content_policy(tile_url),
+                            language=language), name="web")

@@ -17,9 +17,10 @@ _CACHE = "public, max-age=3600"
 
 @router.get("/region", response_model=RegionInfo, summary="The region served")
 def region(atlas: AtlasDep, svc: ServiceDep) -> RegionInfo:
-    """Name, bounds, time zone, the interface language for its riders, and an optional
-    tile URL (for deployments with internet; the base map needs none)."""
-    return RegionInfo(**atlas.info(), open_signup=svc.config.open_signup)
+    """Name, bounds, time zone, the interface language for its riders, an optional tile URL
+    (for deployments with internet; the base map needs none) and the service's clock now."""
+    now = svc.timing.now().astimezone(svc.timing.tz).isoformat(timespec="seconds")
+    return RegionInfo(**atlas.info(), open_signup=svc.config.open_signup, now=now)
 
 
 @router.get("/map/streets", summary="The street network as GeoJSON (major, minor, service)",

@@ -19,6 +19,8 @@ class RegionInfo(Schema):
     bounds: list[list[float]]
     stops: int
     open_signup: bool
+    now: str = Field(description="the service's clock now, local time with offset (ISO 8601): "
+                     "what the web app counts as now (e.g. to refuse a past time)")
 
 
 class PlaceOut(Schema):

@@ -107,3 +107,64 @@ export function restoreFocus(box, key) {
     row.focus();
   }
 }
+
+// -- the service's clock: "now" is the server's (tests and demos run it at a set moment) ----
+let skew = 0;
+
+/** Take the server's present moment (ISO text): `now()` follows its clock from here on. */
+export function setNow(iso) {
+  const ms = Date.parse(iso || "");
+  if (Number.isFinite(ms)) skew = ms - Date.now();
+}
+
+/** The present moment by the server's clock (epoch ms); the browser's until told. */
+export function now() {
+  return Date.now() + skew;
+}
+
+/** The region's date ("YYYY-MM-DD") of a moment (epoch ms or ISO text). */
+export function dateOf(when) {
+  return localInput(typeof when === "number" ? when : Date.parse(when)).slice(0, 10);
+}
+
+/** "Thu, Nov 26" for a moment, or null when it is today in the region. */
+export function dayUnlessToday(when) {
+  return dateOf(when) === dateOf(now()) ? null : day(when);
+}
+
+/** "06:00" today, or "Thu, Nov 26, 06:00" on another day. */
+export function moment(when) {
+  const d = dayUnlessToday(when);
+  return d ? `${d}, ${clock(when)}` : clock(when);
+}
+
+/** A local "YYYY-MM-DDTHH:MM" in the region as epoch ms (for comparisons and display). */
+export function localMs(text) {
+  const m = /^(\d{4,6})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(text || "");
+  if (!m) return NaN;
+  const guess = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  // the zone's offset at that moment: how far its wall clock is from UTC there
+  const offset = (ms) => Date.parse(`${localInput(ms)}:00Z`) - Math.floor(ms / 60e3) * 60e3;
+  const first = guess - offset(guess);
+  return guess - offset(first);
+}
+
+/** A button that works: disabled (a second press sends nothing), marked busy, saying so. */
+export function busy(button, on, text) {
+  if (!button) return;
+  if (on) {
+    if (button.dataset.idle === undefined) button.dataset.idle = button.textContent;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    button.classList.add("busy");
+    if (text) button.replaceChildren(el("span", { class: "spinner", "aria-hidden": "true" }), " ", text);
+  } else {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    button.classList.remove("busy");
+    if (button.dataset.idle !== undefined) {
+      button.textContent = button.dataset.i18n ? t(button.dataset.i18n) : button.dataset.idle;
+      delete button.dataset.idle;
+    }
+  }
+}

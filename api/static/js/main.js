@@ -1,15 +1,49 @@
 // The web app's entry: load the region, set the language, draw the map, wire the three views
 // (rider, dispatcher, planner) behind keyboard-operable tabs.
 import { api, ApiError } from "./api.js";
-import { language, setLanguage, t, tOwn } from "./i18n.js";
-import { setZone } from "./format.js";
+import { language, setLanguage, t } from "./i18n.js";
+import { busy, setNow, setZone } from "./format.js";
+import { problemText } from "./messages.js";
 import { MapView } from "./map.js";
+import { renderPlaces } from "./places.js";
 import { RiderView } from "./rider.js";
 import { StaffGate } from "./staff.js";
 import { DispatcherView } from "./dispatcher.js";
 import { PlannerView } from "./planner.js";
 
 const statusBox = document.getElementById("status");
+const PHONE = window.matchMedia("(max-width: 800px)");
+
+// The first screen, before the API answers (it may be slow): the page's language (the
+// server wrote the region's into <html lang>; a rider's own choice wins), the forms with
+// their fields, and the map folded away on a phone. Buttons wait, marked busy, until the
+// views are wired.
+const firstLanguage = localStorage.getItem("mobility.lang") || document.documentElement.lang || "en";
+setLanguage(firstLanguage);
+renderPlaces();
+document.getElementById("lang").value = language();
+const waiting = [...document.querySelectorAll("#view-rider button[type=submit]")];
+for (const b of waiting) busy(b, true, t("loading"));
+foldMap();
+document.addEventListener("submit", (ev) => ev.preventDefault()); // nothing leaves as a page load
+
+/** On a phone the map starts folded (the form comes first) unless the rider unfolded it. */
+function foldMap() {
+  const toggle = document.getElementById("map-toggle");
+  const set = (open) => {
+    document.body.classList.toggle("map-collapsed", !open);
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.textContent = t("map.toggle"); // its state is aria-expanded (and the map itself)
+  };
+  set(!PHONE.matches || localStorage.getItem("mobility.map") === "open");
+  toggle.addEventListener("click", () => {
+    const open = document.body.classList.contains("map-collapsed");
+    localStorage.setItem("mobility.map", open ? "open" : "closed");
+    set(open);
+    if (window.mobility) window.mobility.map.invalidate();
+  });
+  toggle.relabel = () => set(!document.body.classList.contains("map-collapsed"));
+}
 
 function status(text, kind = "info") {
   statusBox.textContent = text || "";
@@ -40,24 +74,20 @@ function fieldInput(field) {
   return null;
 }
 
-/** An API failure: the problem's detail (what to fix), or that the server is away. */
+/** An API failure in plain words (the app's own text for its problem type), at the field
+ *  to fix when it names one. */
 function fail(e) {
-  if (e instanceof ApiError && e.status === 0) return status(t("error.network"), "error");
-  if (e instanceof ApiError) {
-    // the API explains in English; other languages read their own text for its problem type
-    const slug = String(e.problem.type || "").split("/").pop();
-    const own = language() === "en" ? null : tOwn(`problem.${slug}`);
-    const input = e.problem.field ? fieldInput(e.problem.field) : null;
-    if (input) return error(own || e.message, input);
-    return status(own || e.message, "error");
-  }
-  console.error(e);
-  status(String(e), "error");
+  if (!(e instanceof ApiError)) console.error(e);
+  const input = e instanceof ApiError && e.problem.field ? fieldInput(e.problem.field) : null;
+  if (input) return error(problemText(e), input);
+  return status(problemText(e), "error");
 }
 
 async function start() {
+  status(t("loading"));
   const region = await api("/api/v1/region");
   setZone(region.timezone);
+  setNow(region.now);
   document.getElementById("region-name").textContent = region.name;
   document.title = `mobility · ${region.name}`;
 
@@ -65,12 +95,14 @@ async function start() {
   let current = "rider";
   const ctx = { map, region, status, error, fail, view: () => current };
   const staff = new StaffGate(ctx);
+  for (const b of waiting) busy(b, false);
   const views = {
     rider: new RiderView(ctx),
     dispatcher: new DispatcherView(ctx, staff),
     planner: new PlannerView(ctx, staff),
   };
-  // after the views made their markup, so that it is translated too
+  // after the views made their markup, so that it is translated too (a page served without
+  // the region's language, e.g. from another server, learns it here)
   const lang = localStorage.getItem("mobility.lang") || region.language;
   const select = document.getElementById("lang");
   select.value = lang;
@@ -78,11 +110,13 @@ async function start() {
   select.addEventListener("change", () => {
     localStorage.setItem("mobility.lang", select.value);
     setLanguage(select.value);
+    document.getElementById("map-toggle").relabel();
   });
   const tabs = [...document.querySelectorAll('[role="tab"]')];
 
   function open(name, focus = false) {
     if (views[current].hide) views[current].hide();
+    if (name !== current) status(""); // a message belongs to the view it is about
     current = name;
     for (const tab of tabs) {
       const on = tab.dataset.view === name;
@@ -107,12 +141,17 @@ async function start() {
       open(tabs[(next + tabs.length) % tabs.length].dataset.view, true);
     });
   }
+  map.onReveal = () => document.getElementById("map-toggle").relabel();
   await staff.check();
   const first = location.hash.slice(1);
   open(Object.hasOwn(views, first) ? first : "rider");
   window.mobility = { map, views, open }; // for the browser tests and the curious
+  status("");
   await map.load();
   document.body.dataset.ready = "true";
 }
 
-start().catch((e) => fail(e));
+start().catch((e) => {
+  for (const b of waiting) busy(b, false);
+  fail(e);
+});

@@ -30,7 +30,8 @@ export class MapView {
     this.ready = new Promise((resolve) => { this.loaded = resolve; });
     this.svg = L.svg({ padding: 0.5 });
     const [[s, w], [n, e]] = region.bounds;
-    this.map.fitBounds([[s, w], [n, e]]);
+    this.pendingFit = null;
+    this.fit([[s, w], [n, e]]);
     if (region.tileUrl) {
       L.tileLayer(region.tileUrl, { attribution: "© OpenStreetMap", maxZoom: 19 }).addTo(this.map);
     }
@@ -93,6 +94,29 @@ export class MapView {
     this.loaded();
   }
 
+  /** The name of the stop within `maxM` metres of a point, or null: a place is named after a
+   *  stop only where one stands (never one a village away). */
+  stopNear(lat, lon, maxM = 150) {
+    const k = Math.cos((lat * Math.PI) / 180);
+    let best = null, bestD = Infinity;
+    for (const s of this.stopList || []) {
+      const d = (s.lat - lat) ** 2 + ((s.lon - lon) * k) ** 2;
+      if (d < bestD) { bestD = d; best = s; }
+    }
+    return best && Math.sqrt(bestD) * 111_195 <= maxM ? best.name : null;
+  }
+
+  /** On a phone the map may be folded away: unfold it (for picking a place or showing a
+   *  route) and bring it into view. */
+  reveal() {
+    if (!document.body.classList.contains("map-collapsed")) return;
+    document.body.classList.remove("map-collapsed");
+    for (const b of document.querySelectorAll("[aria-controls=map]")) b.setAttribute("aria-expanded", "true");
+    this.invalidate();
+    if (this.onReveal) this.onReveal();
+    this.map.getContainer().scrollIntoView({ block: "nearest" });
+  }
+
   /** The name of the stop nearest to a point: how riders and dispatchers name a place. */
   nearestStop(lat, lon) {
     const k = Math.cos((lat * Math.PI) / 180);
@@ -115,7 +139,7 @@ export class MapView {
       L.circleMarker(p, { renderer: this.svg, radius: 9, color: "#fff", weight: 3, fillColor: color,
         fillOpacity: 1, className: `place place-${role}` }).bindTooltip(text(t(label))).addTo(this.route);
     }
-    this.map.fitBounds(L.latLngBounds([a, z]), { padding: [60, 60], maxZoom: 15 });
+    this.fit(L.latLngBounds([a, z]), { padding: [60, 60], maxZoom: 15 });
   }
 
   /** Zoom to the on-demand service areas (the dispatcher's working area). */
@@ -126,11 +150,12 @@ export class MapView {
     const b = L.featureGroup(layers).getBounds();
     // Leaflet ignores a new view while a zoom animation runs (e.g. the last ride's): wait
     if (this.map._animatingZoom) await new Promise((r) => this.map.once("zoomend", r));
-    if (b.isValid()) this.map.fitBounds(b, { padding: [20, 20] });
+    if (b.isValid()) this.fit(b, { padding: [20, 20] });
   }
 
   /** The next click on the map calls `done(lat, lon)`; null stops picking. */
   setPicking(done) {
+    if (done) this.reveal();
     this.picking = done;
     this.map.getContainer().classList.toggle("picking", Boolean(done));
   }
@@ -168,7 +193,7 @@ export class MapView {
       line.addTo(this.route);
     }
     this.map.getContainer().dataset.legs = String(it.legs.length);
-    if (all.length) this.map.fitBounds(L.latLngBounds(all), { padding: [40, 40], maxZoom: 15 });
+    if (all.length) this.fit(L.latLngBounds(all), { padding: [40, 40], maxZoom: 15 });
   }
 
   /** Vehicles as labelled markers: [{id, lat, lon, label}]. */
@@ -194,7 +219,21 @@ export class MapView {
     }
   }
 
+  /** Fit the view to `bounds`; a folded (unsized) map does it when it is unfolded. */
+  fit(bounds, opts = {}) {
+    const size = this.map.getContainer();
+    if (!size.offsetWidth || !size.offsetHeight) {
+      this.pendingFit = [bounds, opts];
+      // a centre meanwhile: place search ranks by it
+      if (!this.map._loaded) this.map.setView(L.latLngBounds(bounds).getCenter(), 10);
+      return;
+    }
+    this.pendingFit = null;
+    this.map.fitBounds(bounds, opts);
+  }
+
   invalidate() {
     this.map.invalidateSize();
+    if (this.pendingFit && this.map.getContainer().offsetWidth) this.fit(...this.pendingFit);
   }
 }

@@ -19,6 +19,14 @@ function render(box, role) {
     el("ul", { id: `${role}-list`, class: "suggest", role: "listbox", hidden: true }));
 }
 
+/** Every place field's markup, at once (the first screen, before the API answers): a field
+ *  made later keeps what was typed into it meanwhile. */
+export function renderPlaces() {
+  for (const box of document.querySelectorAll(".place[data-role]")) {
+    if (!box.querySelector("input")) render(box, box.dataset.role);
+  }
+}
+
 export class PlaceField {
   /** `role` names the field's DOM ids (`${role}-input`, `${role}-list`). */
   constructor(role, mapView, status, label) {
@@ -27,7 +35,8 @@ export class PlaceField {
     this.status = status;
     this.label = label; // () => the field's name for messages
     this.value = null; // {lat, lon, name, stopId}
-    render(document.querySelector(`.place[data-role="${role}"]`), role);
+    const box = document.querySelector(`.place[data-role="${role}"]`);
+    if (!box.querySelector("input")) render(box, role);
     this.input = document.getElementById(`${role}-input`);
     this.list = document.getElementById(`${role}-list`);
     this.button = document.querySelector(`[data-pick="${role}"]`);
