@@ -177,9 +177,15 @@ def test_rider_plans_books_and_cancels(page: Any, server: Server, staff_key: str
     pg.fill("#plan-time", tomorrow_input(8))
     pg.click("#plan-form button[type=submit]")
     pg.wait_for_selector("#itin-list > li", timeout=30_000)
-    first = pg.locator("#itin-list > li").first
+    # both ends lie in the service area: a door-to-door ride comes first, at the asked time
+    door = pg.locator("#itin-list > li").first
+    assert "door-to-door ride" in door.locator("h3").inner_text()
+    assert door.locator(".leg-item").count() == 1
+    # the ride to the bus is there too; chosen, it is drawn: the ride, then the bus
+    first = pg.locator("#itin-list > li", has=pg.locator(".leg-item.mode-bus")).first
     assert "On-demand ride" in first.inner_text() and "pickup between" in first.inner_text()
-    # the selected itinerary is drawn: an on-demand leg to the bus, then the bus
+    assert "ride + bus" in first.locator("h3").inner_text()
+    first.locator("button.show").click()
     assert pg.locator("path.leg-on_demand").count() >= 1
     assert pg.locator("path.leg-bus").count() >= 1
     assert pg.locator("path.leg-bus").first.is_visible()

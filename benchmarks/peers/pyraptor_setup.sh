@@ -48,15 +48,6 @@ command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)' \
   || die "pyraptor 1.3.10 needs Python >= 3.8"
 
-if [ ! -x "$VENV/bin/python" ]; then
-  rm -rf "$VENV"  # half-made venv
-  mkdir -p "$(dirname "$VENV")"
-  "$PYTHON" -m venv "$VENV" || die "could not create venv at $VENV (python3-venv missing?)"
-fi
-
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PKGS[@]}" \
-  || die "pip install into $VENV failed (is PyPI reachable?)"
-
-check || die "venv at $VENV installed but pyraptor does not import with the pinned versions"
-echo "pyraptor_setup: ready: $VENV"
-echo "$VENV/bin/python"
+source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+install_venv pyraptor_setup "is PyPI reachable?" \
+  "pyraptor does not import with the pinned versions"

@@ -48,15 +48,6 @@ if [ ! -f /usr/include/boost/graph/dijkstra_shortest_paths.hpp ]; then
   fi
 fi
 
-if [ ! -x "$VENV/bin/python" ]; then
-  rm -rf "$VENV"  # half-made venv
-  mkdir -p "$(dirname "$VENV")"
-  "$PYTHON" -m venv "$VENV" || die "could not create venv at $VENV (python3-venv missing?)"
-fi
-
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PKGS[@]}" \
-  || die "pip install into $VENV failed (is PyPI reachable? is a compiler there?)"
-
-check || die "venv at $VENV installed but ridepy's C++ dispatcher does not import"
-echo "ridepy_setup: ready: $VENV"
-echo "$VENV/bin/python"
+source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+install_venv ridepy_setup "is PyPI reachable? is a compiler there?" \
+  "ridepy's C++ dispatcher does not import"

@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { t } from "./i18n.js";
 import { el } from "./format.js";
+import { Combobox } from "./listbox.js";
 
 /** Enough to search by: 2 letters of a name or 3 digits of a phone number (as the API). */
 export function searchable(q) {
@@ -12,21 +13,19 @@ export function searchable(q) {
   return digits >= 3 || letters >= 2;
 }
 
-export class CallerSearch {
+export class CallerSearch extends Combobox {
   /** `onChoose(rider)` receives {id, name, phone}. */
   constructor(onChoose) {
-    this.input = document.getElementById("caller-find");
-    this.list = document.getElementById("caller-find-list");
+    super(document.getElementById("caller-find"), document.getElementById("caller-find-list"), "caller");
     this.onChoose = onChoose;
-    this.options = [];
-    this.active = -1;
-    this.seq = 0;
     this.input.addEventListener("input", () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.search(), 200);
     });
-    this.input.addEventListener("keydown", (ev) => this.key(ev));
-    this.input.addEventListener("blur", () => setTimeout(() => this.close(), 150));
+  }
+
+  searchable() {
+    return searchable(this.input.value.trim());
   }
 
   async search() {
@@ -55,32 +54,6 @@ export class CallerSearch {
       : [el("li", { role: "option", "aria-disabled": "true", "aria-selected": "false", class: "none" }, t("caller.none"))]));
     this.list.hidden = false;
     this.input.setAttribute("aria-expanded", "true");
-  }
-
-  close() {
-    this.list.hidden = true;
-    this.input.setAttribute("aria-expanded", "false");
-    this.input.removeAttribute("aria-activedescendant");
-  }
-
-  key(ev) {
-    const n = this.options.length;
-    if (this.list.hidden || !n) {
-      if (ev.key === "ArrowDown" && searchable(this.input.value.trim())) this.search();
-      if (ev.key === "Escape") this.close();
-      return;
-    }
-    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
-      ev.preventDefault();
-      this.active = (this.active + (ev.key === "ArrowDown" ? 1 : n - 1)) % n;
-      [...this.list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === this.active)));
-      this.input.setAttribute("aria-activedescendant", `caller-opt-${this.active}`);
-    } else if (ev.key === "Enter" && this.active >= 0) {
-      ev.preventDefault();
-      this.choose(this.active);
-    } else if (ev.key === "Escape") {
-      this.close();
-    }
   }
 
   choose(i) {

@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { t, has } from "./i18n.js";
 import { el } from "./format.js";
+import { Combobox } from "./listbox.js";
 
 /** The field's markup: label, combobox input, "On map" button, suggestion list. */
 function render(box, role) {
@@ -27,30 +28,24 @@ export function renderPlaces() {
   }
 }
 
-export class PlaceField {
+export class PlaceField extends Combobox {
   /** `role` names the field's DOM ids (`${role}-input`, `${role}-list`). */
   constructor(role, mapView, status, label) {
+    const box = document.querySelector(`.place[data-role="${role}"]`);
+    if (!box.querySelector("input")) render(box, role);
+    super(document.getElementById(`${role}-input`), document.getElementById(`${role}-list`), role);
     this.role = role;
     this.mapView = mapView;
     this.status = status;
     this.label = label; // () => the field's name for messages
     this.value = null; // {lat, lon, name, stopId}
-    const box = document.querySelector(`.place[data-role="${role}"]`);
-    if (!box.querySelector("input")) render(box, role);
-    this.input = document.getElementById(`${role}-input`);
-    this.list = document.getElementById(`${role}-list`);
     this.button = document.querySelector(`[data-pick="${role}"]`);
-    this.options = [];
-    this.active = -1;
     this.timer = null;
-    this.seq = 0;
     this.input.addEventListener("input", () => {
       this.value = null;
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.search(), 180);
     });
-    this.input.addEventListener("keydown", (ev) => this.key(ev));
-    this.input.addEventListener("blur", () => setTimeout(() => this.close(), 150));
     this.button.addEventListener("click", () => this.pickOnMap());
   }
 
@@ -80,31 +75,6 @@ export class PlaceField {
       p.near ? `, ${t("place.near", { stop: p.near })}` : ""].join("")))));
     this.list.hidden = places.length === 0;
     this.input.setAttribute("aria-expanded", String(places.length > 0));
-  }
-
-  close() {
-    this.list.hidden = true;
-    this.input.setAttribute("aria-expanded", "false");
-    this.input.removeAttribute("aria-activedescendant");
-  }
-
-  key(ev) {
-    if (this.list.hidden) {
-      if (ev.key === "ArrowDown" && this.input.value.trim()) this.search();
-      return;
-    }
-    const n = this.options.length;
-    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
-      ev.preventDefault();
-      this.active = (this.active + (ev.key === "ArrowDown" ? 1 : n - 1)) % n;
-      [...this.list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === this.active)));
-      this.input.setAttribute("aria-activedescendant", `${this.role}-opt-${this.active}`);
-    } else if (ev.key === "Enter" && this.active >= 0) {
-      ev.preventDefault();
-      this.choose(this.active);
-    } else if (ev.key === "Escape") {
-      this.close();
-    }
   }
 
   choose(i) {
