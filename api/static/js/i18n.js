@@ -214,6 +214,10 @@ const TEXTS = {
     "problem.window-spans-days": "Please check the times.",
     "problem.no-show-too-early": "Too early for “no-show”: only from the start of the pickup window.",
     "problem.query-too-short": "Please type at least 2 letters of the name or 3 digits of the phone number.",
+    // planner: demand notes (issue 16; sim.note.* match NOTES in mobility/sim/texts.py)
+    "sim.notes": "About the demand",
+    "sim.note.homes": "Homes: {buildings} mapped buildings and addresses and {streets} residential street segments in the area.",
+    "sim.note.row_skipped": "{file} line {line}, {column}: {problem} (row skipped).",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -436,6 +440,10 @@ const TEXTS = {
     "problem.store-read-only": "Der Server kann gerade nichts speichern; bitte später erneut versuchen.",
     "problem.window-order": "Bitte die Zeiten prüfen.", "problem.window-width": "Bitte die Zeiten prüfen.",
     "problem.window-spans-days": "Bitte die Zeiten prüfen.",
+    // planner: demand notes (issue 16; sim.note.* match NOTES in mobility/sim/texts.py)
+    "sim.notes": "Zur Nachfrage",
+    "sim.note.homes": "Wohnorte: {buildings} kartierte Gebäude und Adressen und {streets} Abschnitte von Wohnstraßen im Gebiet.",
+    "sim.note.row_skipped": "{file} Zeile {line}, {column}: {problem} (Zeile übersprungen).",
   },
 };
 
