@@ -71,6 +71,15 @@ def read_demand(path: Path, *, skip_bad: bool = False) -> tuple[list[Trip], list
         Listing every bad row (line numbers count the header as line 1), unless
         ``skip_bad``.
     """
+    trips, problems = read_demand_rows(path)
+    if problems and not skip_bad:
+        raise DemandError(path, problems)
+    return trips, [f"{path.name} line {n}, {c}: {m} (row skipped)" for n, c, m in problems]
+
+
+def read_demand_rows(path: Path) -> tuple[list[Trip], list[tuple[int, str, str]]]:
+    """The good rows of a demand file (see :func:`read_demand`) as trips, and every bad row
+    as (line, column, problem)."""
     try:
         f = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
@@ -118,10 +127,7 @@ def read_demand(path: Path, *, skip_bad: bool = False) -> tuple[list[Trip], list
                               (vals["destination_lat"], vals["destination_lon"]),
                               times.get("booked_at", times["time"]), int(pax_raw),
                               wc_raw in ("1", "true", "yes")))
-    if problems and not skip_bad:
-        raise DemandError(path, problems)
-    warnings = [f"{path.name} line {n}, {c}: {m} (row skipped)" for n, c, m in problems]
-    return trips, warnings
+    return trips, problems
 
 
 def synthetic_demand(homes: np.ndarray, home_weights: np.ndarray, hubs: np.ndarray,

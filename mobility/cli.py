@@ -502,8 +502,8 @@ def simulate(
                     reg, base, out_dir, demand=demand, skip_bad=skip_bad_rows, language=lang,
                     progress=lambda k, n: prog.update(task, completed=k, total=n))
             for n in r.notes:
-                if "skipped" in n:
-                    err.print(f"[yellow]warning:[/] {escape(n)}", highlight=False)
+                if n.code == "row_skipped":
+                    err.print(f"[yellow]warning:[/] {escape(n.text())}", highlight=False)
             if as_json:
                 sys.stdout.write(_compact(r.kpis) + "\n")
                 return

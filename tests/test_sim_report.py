@@ -5,6 +5,7 @@ scenario), and shifts within the service area's hours — on real addison-vt run
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from mobility.settings import Settings
 from mobility.sim import Overrides, ScenarioError, load_scenario, simulate_and_report
 from mobility.sim.jobs import Simulations
 from mobility.sim.report import figure_texts, figures
-from mobility.sim.texts import KPI, PLOT, REASONS, headline, money
+from mobility.sim.texts import KPI, NOTES, PLOT, REASONS, headline, money
 from tests import test_api_web
 from tests.api_helpers import key
 from tests.conftest import CACHE, DATA, ROOT
@@ -65,6 +66,16 @@ def test_kpi_words_are_the_same_in_report_web_app_and_readme() -> None:
     wait = KPI["en"]["wait"][1]
     assert ("wait = minutes between the requested pickup time and the actual pickup, served "
             "rides only; refused requests have no wait") in wait.lower()
+
+
+def test_demand_notes_are_worded_alike_in_report_and_web_app() -> None:
+    assert NOTES["en"].keys() == NOTES["de"].keys()
+    for lang in ("en", "de"):
+        js = _js_texts(lang)
+        assert {k.removeprefix("sim.note.") for k in js if k.startswith("sim.note.")} == \
+            NOTES[lang].keys()
+        for code, words in NOTES[lang].items():
+            assert js[f"sim.note.{code}"] == words, (lang, code)
 
 
 def test_currency_comes_from_the_country_the_region_the_setting_or_the_scenario(
@@ -146,6 +157,14 @@ def test_report_in_german_on_a_real_run(addison: Region, tmp_path: Path) -> None
     text = re.sub(r"<[^>]+>", " ", page.split("<body>", 1)[1])  # what a reader sees
     for word in ("served", "refused", "Key figures", "wait after"):
         assert word not in text, word
+    # the demand's note: where the homes came from, in German words and numbers
+    (homes,) = [n for n in r.notes if n.code == "homes"]
+    assert homes.params["buildings"] >= 1 and homes.params["streets"] > 100
+    said = NOTES["de"]["homes"].format(
+        buildings=f"{homes.params['buildings']:,}".replace(",", "."),
+        streets=f"{homes.params['streets']:,}".replace(",", "."))
+    assert said.startswith("Wohnorte: ") and html.escape(said) in page
+    assert str(homes) not in page and "Homes" not in text and "mapped" not in text, said
     # the plots: German texts, both axes labelled and ticked
     for name, fig in figures(addison, r, "de").items():
         tx = figure_texts(fig)
@@ -192,6 +211,10 @@ def test_the_api_reports_in_the_planners_language_and_the_set_currency(
         v["kpis"]
     page = web.get(v["report"]).text
     assert '<html lang="de">' in page and "Kennzahlen" in page and " EUR" in page
+    # the demand's notes: a code and its figures (the app words them), English text beside
+    (note,) = v["notes"]
+    assert note["code"] == "homes" and note["text"].startswith("Homes: ")
+    assert note["params"]["buildings"] > 0 and f"{note['params']['buildings']:,}" in note["text"]
 
 
 @pytest.mark.slow

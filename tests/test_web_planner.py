@@ -97,6 +97,14 @@ def _check_results(pg: Any, server: Server, job: dict[str, Any], lang: str) -> N
         why = li.get_attribute("data-reason")
         assert li.inner_text().endswith(f": {k['rejected_by_reason'][why]}")
         assert why not in li.inner_text()  # plain words, not the dispatcher's code
+    # the demand's notes, worded by the app in its language from their codes and figures
+    assert [n["code"] for n in v["notes"]] == ["homes"]
+    homes = box.locator('li[data-note="homes"]').inner_text()
+    streets = f'{v["notes"][0]["params"]["streets"]:,}'
+    if lang == "en":
+        assert homes == v["notes"][0]["text"] and streets in homes
+    else:
+        assert homes.startswith("Wohnorte: ") and streets.replace(",", ".") in homes
     # every KPI row: a name and a visible one-line explanation
     rows = box.locator("tr[data-kpi]")
     assert [rows.nth(i).get_attribute("data-kpi") for i in range(rows.count())] == KPI_ROWS

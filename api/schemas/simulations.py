@@ -30,6 +30,13 @@ class SimulationRequest(Input):
                     "off; several compare, each with every fleet size")
 
 
+class DemandNote(Schema):
+    code: str = Field(description="what the note says: `homes` (where the drawn trips "
+                      "start and end), `row_skipped` (a bad row of a demand file)")
+    params: dict[str, Any] = Field(default_factory=dict, description="its figures and names")
+    text: str = Field(description="the note in English (clients word `code` themselves)")
+
+
 class Variant(Schema):
     label: str
     vehicles: int
@@ -39,6 +46,8 @@ class Variant(Schema):
                                         "figures and the `currency` of the money ones")
     plots: dict[str, str] = Field(default_factory=dict, description="name → URL")
     report: str | None = None
+    notes: list[DemandNote] = Field(default_factory=list, description="on the day's "
+                                    "demand, once done")
 
 
 class Simulation(Schema):

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from dispatch.demand import Trip, read_demand, synthetic_demand
+from dispatch.demand import DemandError, Trip, read_demand_rows, synthetic_demand
 from dispatch.scenario import Scenario
 from dispatch.service_area import ServiceArea
 from mobility.planning import stop_departures
 from mobility.region import Region
+from mobility.sim.notes import Note
 from routing.streets import HIGHWAY_CLASSES
 
 #: street classes people live along (origin weights where buildings are not mapped)
@@ -21,9 +22,9 @@ RESIDENTIAL = ("residential", "living_street", "unclassified")
 
 
 def homes_of(region: Region, area: ServiceArea, buildings: np.ndarray | None = None
-             ) -> tuple[np.ndarray, np.ndarray, str]:
+             ) -> tuple[np.ndarray, np.ndarray, Note]:
     """Trip ends at home: mapped buildings and addresses inside the area (weight 1 each)
-    plus points along residential streets (weight: one per 100 m of street), and a line
+    plus points along residential streets (weight: one per 100 m of street), and a note
     saying what was found."""
     net = region.streets["car"]
     codes = [HIGHWAY_CLASSES.index(h) for h in RESIDENTIAL if h in HIGHWAY_CLASSES]
@@ -39,8 +40,7 @@ def homes_of(region: Region, area: ServiceArea, buildings: np.ndarray | None = N
         nb = int(keep.sum())
         pts = np.vstack([pts, buildings[keep]])
         w = np.concatenate([w, np.ones(nb)])
-    return pts, w, (f"homes: {nb} mapped buildings/addresses and {int(inside.sum())} "
-                    "residential street segments")
+    return pts, w, Note("homes", {"buildings": nb, "streets": int(inside.sum())})
 
 
 def hubs_of(region: Region, area: ServiceArea) -> tuple[np.ndarray, np.ndarray]:
@@ -55,9 +55,9 @@ def hubs_of(region: Region, area: ServiceArea) -> tuple[np.ndarray, np.ndarray]:
 
 def demand_for(region: Region, sc: Scenario, demand: Path | None = None,
                skip_bad: bool = False, buildings: np.ndarray | None = None
-               ) -> tuple[list[Trip], list[str]]:
+               ) -> tuple[list[Trip], list[Note]]:
     """The day's trips and notes on them: read from ``demand`` (bad rows skipped and
-    listed only with ``skip_bad``) or drawn for the area by the scenario's seed.
+    noted only with ``skip_bad``) or drawn for the area by the scenario's seed.
 
     Raises
     ------
@@ -65,7 +65,12 @@ def demand_for(region: Region, sc: Scenario, demand: Path | None = None,
         Listing every bad row of the file (line and column).
     """
     if demand is not None:
-        return read_demand(demand, skip_bad=skip_bad)
+        trips, problems = read_demand_rows(demand)
+        if problems and not skip_bad:
+            raise DemandError(demand, problems)
+        # the row's problem stays in the file checker's (English) words
+        return trips, [Note("row_skipped", {"file": demand.name, "line": n, "column": c,
+                                            "problem": m}) for n, c, m in problems]
     if buildings is None:
         from shapely.geometry import shape
 

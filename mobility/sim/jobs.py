@@ -139,7 +139,7 @@ def _run(ref: RegionRef, folder: Path) -> None:
             r = simulate_and_report(region, sc, folder / v["label"],
                                     language=job.get("language", "en"),
                                     progress=functools.partial(progress, i))
-            v.update(status="done", kpis=r.kpis)
+            v.update(status="done", kpis=r.kpis, notes=[n.as_json() for n in r.notes])
             _merge(folder, variants=todo, progress=round((i + 1) / len(todo), 3))
         _merge(folder, status="done", progress=1.0)
     except Exception as exc:  # recorded for the planner, who sees it in the app

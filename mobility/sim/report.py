@@ -323,7 +323,7 @@ def _page(region: Region, run: Run, k: dict[str, Any], lang: str, run_dir: Path)
         tx["costs"].format(per_hour=money(costs.per_vehicle_hour, cur, lang),
                            per_km=money(costs.per_km, cur, lang),
                            co2=num(costs.co2_kg_per_km)),
-        " ".join(run.notes)])
+        " ".join(n.text(lang) for n in run.notes)])
     head = kpi_texts(lang, cur)
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">

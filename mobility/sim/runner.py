@@ -12,6 +12,7 @@ from dispatch.scenario import Scenario
 from dispatch.simulation import ProgressFn, SimResult, simulate
 from dispatch.travel import StreetTravel
 from mobility.region import Region
+from mobility.sim.notes import Note
 from routing.street_router import StreetRouter
 
 
@@ -22,10 +23,10 @@ class Run:
     scenario: Scenario
     result: SimResult
     kpis: dict[str, Any]
-    notes: list[str]
+    notes: list[Note]
 
 
-def run(region: Region, sc: Scenario, trips: list[Trip], notes: list[str],
+def run(region: Region, sc: Scenario, trips: list[Trip], notes: list[Note],
         progress: ProgressFn | None = None) -> Run:
     """Simulate ``trips`` on the region's car network; ``progress(done, total)`` after each
     request."""

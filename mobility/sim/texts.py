@@ -232,6 +232,17 @@ REPORT: dict[str, dict[str, str]] = {
 }
 
 
+#: notes on the day's demand (mobility.sim.notes.Note: code → words with its params); the web
+#: app words them too (i18n.js, keys ``sim.note.<code>``)
+NOTES: dict[str, dict[str, str]] = {
+    "en": {"homes": "Homes: {buildings} mapped buildings and addresses and {streets} "
+                    "residential street segments in the area.",
+           "row_skipped": "{file} line {line}, {column}: {problem} (row skipped)."},
+    "de": {"homes": "Wohnorte: {buildings} kartierte Gebäude und Adressen und {streets} "
+                    "Abschnitte von Wohnstraßen im Gebiet.",
+           "row_skipped": "{file} Zeile {line}, {column}: {problem} (Zeile übersprungen)."},
+}
+
 #: countries whose planners read German (the web app's default there too)
 _GERMAN = {"DE", "AT", "LI"}
 

@@ -2,7 +2,7 @@
 // or a few to compare) and read the KPIs, plots and map of each variant. Served and refused
 // requests come first; every figure says what it means; money carries its currency.
 import { api } from "./api.js";
-import { language, onLanguage, t } from "./i18n.js";
+import { has, language, onLanguage, t } from "./i18n.js";
 import { el, num, percent } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -84,6 +84,15 @@ function variantName(v, modes = 1) {
 /** How many re-planning modes a run compares. */
 function modesOf(job) {
   return new Set(job.variants.map((v) => v.replanning || "keep_slack")).size;
+}
+
+/** A note on the day's demand in the interface language (its English text for a code
+ *  this app does not know); whole numbers as the language writes them, line numbers bare. */
+function noteText(n) {
+  if (!has(`sim.note.${n.code}`)) return n.text;
+  const vars = Object.fromEntries(Object.entries(n.params || {}).map(([k, x]) => [k,
+    Number.isInteger(x) && k !== "line" ? num(x, 0) : x]));
+  return t(`sim.note.${n.code}`, vars);
 }
 
 /** A figure's name with its one-line explanation shown beneath it. */
@@ -311,6 +320,8 @@ export class PlannerView {
       el("div", { class: "plots" }, plots.map((p) => el("figure", {},
         el("img", { src: v.plots[p], alt: t(`plot.${p}`), loading: "lazy" }),
         el("figcaption", {}, t(`plot.${p}`))))),
+      ...((v.notes || []).length ? [el("div", { class: "sim-notes" }, el("p", { class: "reasons-title" }, t("sim.notes")),
+        el("ul", {}, v.notes.map((n) => el("li", { dataset: { note: n.code } }, noteText(n)))))] : []),
       el("p", {}, el("a", { href: v.report, target: "_blank", rel: "noopener" }, t("sim.report"))));
   }
 }

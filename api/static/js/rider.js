@@ -173,6 +173,11 @@ export class RiderView {
       first.scrollIntoView({ block: "nearest" });
       button.scrollIntoView({ block: "nearest" });
     } catch (e) {
+      // the connections shown answered the search before, not this one: they go
+      this.answer = null;
+      this.itineraries = [];
+      this.renderItineraries();
+      this.ctx.map.clearRoute();
       this.msg.error(problemText(e), this.fieldOf(e));
     } finally {
       busy(button, false);
