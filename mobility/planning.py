@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from mobility.place_names import LazyPlaceNames
 from mobility.region import Region
 from routing.errors import InputError, MobilityError, OutOfRegionError, ServiceDateError
 from routing.legs import OnDemandProvider, WalkLegs
@@ -17,6 +17,9 @@ from routing.planner import Endpoint, JourneyPlanner, PlanResult
 from routing.raptor import TransitRouter
 from routing.street_router import LatLon, StreetRouter
 from routing.timetable import Timetable
+
+if TYPE_CHECKING:  # the namer's types live with the API: imported only when names are made
+    from mobility.place_names import LazyPlaceNames
 
 __all__ = ["InputError", "RegionPlanner", "stop_departures"]
 
@@ -36,6 +39,8 @@ class RegionPlanner:
     def names(self) -> LazyPlaceNames:
         """Names places in plain words (on-demand legs' ends, bookings), built on first
         use."""
+        from mobility.place_names import LazyPlaceNames
+
         return LazyPlaceNames(self.region)
 
     def street(self, mode: str) -> StreetRouter:
