@@ -107,8 +107,8 @@ def _on_booking(pointer: str) -> dict[str, Link]:
             "Manifest": ("GET", "/api/v1/vehicles/{vehicle_id}/manifest", vehicle, None,
                          "the vehicle's manifest (dispatchers, its driver)"),
             "Report": ("POST", _EVENTS, vehicle,
-                       {"bookingId": f"$response.body#{pointer}/id"},
-                       "its driver reports on the ride"),
+                       {"bookingId": f"$response.body#{pointer}/id", "type": "arrived"},
+                       "its driver reports arriving at the pickup"),
             "Note": ("PATCH", _BOOKING, booking, None,
                      "the dispatcher changes the note for the driver")}
 
