@@ -41,7 +41,7 @@ from dispatch.scenario import Scenario  # noqa: E402
 from dispatch.simulation import Outcome, SimResult, Visit, simulate  # noqa: E402
 from dispatch.travel import MatrixTravel  # noqa: E402
 from mobility.region import load_region  # noqa: E402
-from mobility.settings import default_data_dir  # noqa: E402
+from mobility.settings import Settings  # noqa: E402
 from mobility.sim import demand_for, load_scenario  # noqa: E402
 from mobility.sim.trips import trip_rows  # noqa: E402
 from routing.street_router import StreetRouter  # noqa: E402
@@ -170,8 +170,8 @@ def main() -> None:
     args = ap.parse_args()
     if not args.python.exists():
         sys.exit(f"{args.python} missing: run bash benchmarks/peers/ridepy_setup.sh first")
-    kw = {"cache_dir": args.cache} if args.cache else {}
-    region = load_region("addison-vt", data=default_data_dir(), **kw)
+    settings = Settings()  # MOBILITY_DATA, MOBILITY_CACHE, as the command line
+    region = load_region("addison-vt", data=settings.data, cache_dir=args.cache or settings.cache)
     base, trips = day(region, args.seed)
     depot = base.vehicles[0].start
     points = list(dict.fromkeys([depot] + [p for t in trips for p in (t.origin, t.destination)]))

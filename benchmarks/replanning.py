@@ -25,7 +25,7 @@ from _common import emit  # noqa: E402
 
 from dispatch.scenario import REPLANNING  # noqa: E402
 from mobility.region import load_region  # noqa: E402
-from mobility.settings import default_data_dir  # noqa: E402
+from mobility.settings import Settings  # noqa: E402
 from mobility.sim import demand_for, load_scenario, run  # noqa: E402
 
 MODES = ("off", "save_km", "keep_slack")
@@ -39,8 +39,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=None)
     args = ap.parse_args()
     fleets = [int(x) for x in args.fleets.split(",")]
-    kw = {"cache_dir": args.cache} if args.cache else {}
-    region = load_region("addison-vt", data=default_data_dir(), **kw)
+    settings = Settings()  # MOBILITY_DATA, MOBILITY_CACHE, as the command line
+    region = load_region("addison-vt", data=settings.data, cache_dir=args.cache or settings.cache)
     rows: list[dict] = []
     for seed in range(1, args.seeds + 1):
         base = replace(load_scenario(region, None), no_show=0.0, seed=seed)
