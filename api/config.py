@@ -32,6 +32,7 @@ class ApiConfig:
     rate_bookings: int = 20
     rate_plans: int = 120  #: per key, or per client address without one
     rate_signups: int = 10  #: per client address and hour
+    rate_signins: int = 20  #: sign-in code attempts per client address and hour
     #: addresses and networks of reverse proxies whose ``X-Forwarded-For`` is honoured
     trusted_proxies: tuple[str, ...] = ()
     # -- housekeeping (api.service.housekeeping): what is kept how long -------------------

@@ -68,20 +68,21 @@ class _TooLargeError(HTTPException):
 
 class Limits:
     """The API's rate limits (:mod:`api.ratelimit`), by name: ``quotes``, ``bookings`` and
-    ``plans`` per key and window (plans without a key per client address), ``signups`` per
-    client address and hour."""
+    ``plans`` per key and window (plans without a key per client address), ``signups`` and
+    ``signins`` (attempts with a sign-in code) per client address and hour."""
 
     def __init__(self, limiter: RateLimiter, config: ApiConfig) -> None:
         self.limiter = limiter
         self._threads = anyio.CapacityLimiter(4)  # store counts: short, waiting on I/O
         w = config.rate_window_s
         # requests in memory until a caller nears its limit (api.ratelimit: an exact count
-        # in the store would wait for SQLite's write lock, held by every booking); sign-ups,
-        # rare and writing anyway, exactly
+        # in the store would wait for SQLite's write lock, held by every booking); sign-ups
+        # and sign-ins, rare and writing anyway, exactly (a guesser gets no slack)
         self.limits = {"quotes": Limit("quotes", config.rate_quotes, w, batched=True),
                        "bookings": Limit("bookings", config.rate_bookings, w, batched=True),
                        "plans": Limit("plans", config.rate_plans, w, batched=True),
-                       "signups": Limit("signups", config.rate_signups, 3600)}
+                       "signups": Limit("signups", config.rate_signups, 3600),
+                       "signins": Limit("signins", config.rate_signins, 3600)}
 
     def check(self, name: str, caller: str) -> None:
         """Count a request; raise 429 with ``Retry-After`` when the caller is over the
@@ -105,6 +106,10 @@ class Limits:
             raise Problem(429, "too-many-signups", "Too many sign-ups", "too many accounts "
                           "were created from this address; try again later",
                           headers={"Retry-After": str(wait)})
+        if name == "signins":
+            raise Problem(429, "too-many-sign-ins", "Too many sign-in attempts",
+                          "too many codes were tried from this address; try again in "
+                          f"{wait} s", headers={"Retry-After": str(wait)})
         who = "address" if caller.startswith("a:") else "key"
         raise Problem(429, "too-many-requests", "Too many requests",
                       f"at most {limit.n} {name} per {limit.window_s} s per {who}; try again "

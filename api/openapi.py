@@ -86,6 +86,15 @@ RAISED: dict[tuple[str, str], dict[int, str]] = {
         409: DESCRIPTIONS[409], 503: DESCRIPTIONS[503],
         403: "sign-up is closed (`/problems/signup-closed`)",
         429: "too many sign-ups from this address; retry after `Retry-After` seconds"},
+    ("POST", "/api/v1/accounts/sign-in-codes"): {
+        403: "only a rider's key makes sign-in codes (`/problems/forbidden`)",
+        404: "the rider was forgotten meanwhile (`/problems/not-found`)"},
+    ("POST", "/api/v1/accounts/sign-in"): {
+        409: DESCRIPTIONS[409], 503: DESCRIPTIONS[503],
+        422: "the code is wrong, used, replaced or expired — which is not said "
+             "(`/problems/sign-in-code-invalid`) — or the body is invalid",
+        429: "too many attempts from this address; retry after `Retry-After` seconds "
+             "(`/problems/too-many-sign-ins`)"},
     ("POST", "/api/v1/simulations"): {
         409: "another simulation is running (`/problems/simulation-running`)"},
 }

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     rate_plans: int = Field(120, ge=0, description="journey plans per key, or per client "
                             "address without one, and window")
     rate_signups: int = Field(10, ge=0, description="sign-ups per client address and hour")
+    rate_signins: int = Field(20, ge=0, description="attempts to sign in with a code per "
+                              "client address and hour")
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="reverse proxies (addresses or networks, comma-"
         "separated) whose X-Forwarded-For is honoured; default none")

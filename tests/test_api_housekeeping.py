@@ -99,7 +99,8 @@ def test_settings_choose_how_long(api) -> None:  # type: ignore[no-untyped-def]
     keep_nothing = ApiConfig(keep_quotes_days=0, keep_idempotency_days=0,
                              keep_positions_days=0, keep_events_days=0)
     assert purge(api.store, now, keep_nothing) == {
-        "quotes": 2, "idempotency_keys": 1, "positions": 3, "events": 2, "rate_counts": 1}
+        "quotes": 2, "idempotency_keys": 1, "positions": 3, "events": 2, "rate_counts": 1,
+        "sign_in_codes": 0}
 
 
 def test_large_purges_go_in_batches(api, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

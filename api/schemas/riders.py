@@ -26,6 +26,10 @@ class RiderList(Schema):
     riders: list[RiderResponse]
 
 
+class SignInCodeExpiry(Schema):
+    expires_at: dt.datetime
+
+
 class RiderExport(Schema):
     """Everything the store holds about a rider: each table's rows as stored (column names
     of the database; API keys without their hashes)."""
@@ -34,6 +38,8 @@ class RiderExport(Schema):
     exported_at: dt.datetime
     tables: dict[str, list[dict[str, Any]]] = Field(description=(
         "riders, api_keys, quotes, bookings, booking_status, plan_stops, vehicle_events"))
+    sign_in_codes: list[SignInCodeExpiry] = Field(default_factory=list, description=(
+        "the rider's open sign-in codes: when each expires (never the code)"))
 
 
 class RiderForgotten(Schema):

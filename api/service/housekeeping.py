@@ -34,7 +34,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from api.config import ApiConfig
 from api.store import Store
 from api.store.faults import log_background_fault
-from api.store.models import Booking, Quote, RateCount, VehicleEvent
+from api.store.models import Booking, Quote, RateCount, SignInCode, VehicleEvent
 from api.store.repository import writing
 
 log = logging.getLogger("mobility.housekeeping")
@@ -108,10 +108,15 @@ def rate_windows(store: Store, now: dt.datetime, config: ApiConfig, dry_run: boo
         return int(s.execute(delete(RateCount).where(where)).rowcount or 0)  # type: ignore[attr-defined]
 
 
+def sign_in_codes(store: Store, now: dt.datetime, config: ApiConfig, dry_run: bool) -> int:
+    """Sign-in codes that have expired (used and replaced ones are deleted at once)."""
+    return _in_batches(store, SignInCode.id, SignInCode.expires_at <= now, dry_run)
+
+
 #: every step, in order (other kinds of data add theirs here)
 STEPS: dict[str, Step] = {"quotes": expired_quotes, "idempotency_keys": idempotency_keys,
                           "positions": positions, "events": events,
-                          "rate_counts": rate_windows}
+                          "rate_counts": rate_windows, "sign_in_codes": sign_in_codes}
 
 
 def purge(store: Store, now: dt.datetime, config: ApiConfig, *, dry_run: bool = False,

@@ -6,7 +6,8 @@ Personal data in the store: a rider's name and phone (``riders``, with their fol
 phone digits for the dispatcher's search), their keys' labels (``api_keys``), the exact ends
 of their rides (``quotes``), the link of each ride to them (``rider_id`` and ``key_id`` of
 quotes and bookings, the client's ``Idempotency-Key``), the dispatcher's notes for the driver
-(``bookings.note``) and the positions drivers report at their addresses (``vehicle_events``,
+(``bookings.note``), their open sign-in codes (``sign_in_codes``, hashed; deleted when the
+rider is forgotten) and the positions drivers report at their addresses (``vehicle_events``,
 ``vehicle_states``).
 
 Anonymising a ride unlinks it from its rider (it then belongs to :data:`ANONYMOUS_RIDER`),
@@ -43,6 +44,7 @@ from api.store.models import (
     PlanStop,
     Quote,
     Rider,
+    SignInCode,
     VehicleEvent,
     VehicleState,
 )
@@ -128,9 +130,16 @@ def export_rider(store: Store, timing: Timing, rider_id: str) -> dict[str, Any]:
             "plan_stops": PlanStop.request_id.in_(booked),
             "vehicle_events": VehicleEvent.booking_id.in_(booked)}
         tables = {name: _rows(s, name, wheres[name]) for name in EXPORTED}
+        now = timing.now()
+        codes = s.scalars(select(SignInCode.expires_at).where(
+            SignInCode.rider_id == rider_id, SignInCode.expires_at > now)
+            .order_by(SignInCode.expires_at))
+        # open sign-in codes by their expiry only: the code (or its hash) would sign in
+        open_codes = [{"expiresAt": _json(t)} for t in codes]
     for key in tables["api_keys"]:
         del key["key_hash"]  # a hash of the secret: of no use to anyone but an attacker
-    return {"riderId": rider_id, "exportedAt": _json(timing.now()), "tables": tables}
+    return {"riderId": rider_id, "exportedAt": _json(now), "tables": tables,
+            "signInCodes": open_codes}
 
 
 def _rows(s: Session, table_name: str, where: Any) -> list[dict[str, Any]]:
@@ -207,6 +216,8 @@ def forget_rider(store: Store, timing: Timing, rider_id: str) -> Forgotten:
                                    .execution_options(synchronize_session=False)))
         s.execute(update(ApiKey).where(ApiKey.rider_id == rider_id)
                   .values(rider_id=None, label=None)
+                  .execution_options(synchronize_session=False))
+        s.execute(delete(SignInCode).where(SignInCode.rider_id == rider_id)
                   .execution_options(synchronize_session=False))
         s.expunge(rider)
         s.execute(delete(Rider).where(Rider.id == rider_id)

@@ -252,3 +252,19 @@ class RateCount(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_end: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class SignInCode(Base):
+    """A short code that signs a rider in on another device (:mod:`api.service.sign_in`),
+    stored as the SHA-256 of its normalised text; deleted when used, replaced or forgotten,
+    purged by housekeeping once expired."""
+
+    __tablename__ = "sign_in_codes"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: not unique: two codes of 40 bits may (very rarely) meet; such a code then signs
+    #: nobody in
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    rider_id: Mapped[str] = mapped_column(ForeignKey("riders.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: indexed: housekeeping deletes expired codes
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
