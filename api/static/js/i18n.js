@@ -218,6 +218,16 @@ const TEXTS = {
     "sim.notes": "About the demand",
     "sim.note.homes": "Homes: {buildings} mapped buildings and addresses and {streets} residential street segments in the area.",
     "sim.note.row_skipped": "{file} line {line}, {column}: {problem} (row skipped).",
+    // rider: sign-in code for another device (issue 16)
+    "code.make": "Sign in on another device", "busy.code": "Making a code…",
+    "code.yours": "Your sign-in code",
+    "code.expiry": "It works once, until {time} (10 minutes).",
+    "code.howto": "On the other device, open this app, go to “My account” and type the code under “Have a code from your other device?”.",
+    "code.have": "Have a code from your other device?", "code.signin": "Sign in with the code",
+    "code.empty": "Please type the code from your other device.",
+    "code.done": "Signed in as {name} on this device.",
+    "problem.sign-in-code-invalid": "This code is not valid or has expired: ask for a new one on your other device.",
+    "problem.too-many-sign-ins": "Too many codes were tried from here; please try again later.",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -444,6 +454,16 @@ const TEXTS = {
     "sim.notes": "Zur Nachfrage",
     "sim.note.homes": "Wohnorte: {buildings} kartierte Gebäude und Adressen und {streets} Abschnitte von Wohnstraßen im Gebiet.",
     "sim.note.row_skipped": "{file} Zeile {line}, {column}: {problem} (Zeile übersprungen).",
+    // rider: sign-in code for another device (issue 16)
+    "code.make": "Auf einem anderen Gerät anmelden", "busy.code": "Code wird erstellt …",
+    "code.yours": "Ihr Anmelde-Code",
+    "code.expiry": "Er gilt einmal, bis {time} Uhr (10 Minuten).",
+    "code.howto": "Auf dem anderen Gerät diese App öffnen, „Mein Konto“ wählen und den Code unter „Code von Ihrem anderen Gerät?“ eingeben.",
+    "code.have": "Code von Ihrem anderen Gerät?", "code.signin": "Mit dem Code anmelden",
+    "code.empty": "Bitte den Code von Ihrem anderen Gerät eingeben.",
+    "code.done": "Auf diesem Gerät angemeldet als {name}.",
+    "problem.sign-in-code-invalid": "Dieser Code gilt nicht oder ist abgelaufen: Bitte auf dem anderen Gerät einen neuen anfordern.",
+    "problem.too-many-sign-ins": "Von hier wurden zu viele Codes versucht; bitte später erneut versuchen.",
   },
 };
 

@@ -10,6 +10,7 @@ import {
 } from "./format.js";
 import { MessageBox, problemText } from "./messages.js";
 import { PlaceField } from "./places.js";
+import { SignInCodes } from "./signincode.js";
 
 /** A first result this much after the asked time is "next possible", not "at that time". */
 const FAR_MS = 60 * 60e3;
@@ -81,6 +82,7 @@ export class RiderView {
       this.renderItineraries();
       this.loadBookings();
     });
+    this.codes = new SignInCodes(this);
     this.refreshAccount();
     this.loadService();
   }
@@ -453,6 +455,7 @@ export class RiderView {
 
   signOut() {
     setKey("rider", null);
+    this.codes.reset();
     this.refreshAccount();
     this.renderItineraries();
     this.account.show(t("signedout"), { kind: "ok", focus: true });
