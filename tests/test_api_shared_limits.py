@@ -97,6 +97,17 @@ def test_bookings_over_two_servers_stop_at_exactly_the_limit(pair: Pair) -> None
         assert 0 < int(r.headers["Retry-After"]) <= 3600
 
 
+def _late_admissions_bounded(codes: list[int], limit: int) -> bool:
+    """The last 10 requests (the shared count long past the limit) are refused, but for at
+    most a quarter of the limit: which of B's two processes accepts a new connection is
+    the kernel's choice, and a process seeing the caller for the first time in the window
+    admits up to a quarter of the limit before the store tells it (api.ratelimit's
+    documented price of batching). Only one process can be new that late: A and B have
+    each had ten turns by then, so at least one of B's processes has counted."""
+    late = [c for c in codes[-10:] if c != 429]
+    return len(late) <= limit // 4
+
+
 def test_quotes_over_two_servers_stop_near_the_limit(pair: Pair) -> None:
     """Quotes are counted like plans (in memory until a caller nears the limit): 30
     quotes of one key alternating between the servers pass at most a quarter of the limit
@@ -108,7 +119,7 @@ def test_quotes_over_two_servers_stop_near_the_limit(pair: Pair) -> None:
              for k, url in enumerate(pair.each(30))]
     answered = sum(c != 429 for c in codes)
     assert QUOTES <= answered <= QUOTES + 3 * (QUOTES // 4), codes
-    assert codes[-10:] == [429] * 10, codes
+    assert _late_admissions_bounded(codes, QUOTES), codes
 
 
 def test_anonymous_plans_over_three_processes_stop_at_the_limit(pair: Pair) -> None:
@@ -120,7 +131,7 @@ def test_anonymous_plans_over_three_processes_stop_at_the_limit(pair: Pair) -> N
              for url in pair.each(30)]
     assert set(codes) == {200, 429}, codes
     assert PLANS <= codes.count(200) <= PLANS + 3 * (PLANS // 4), codes
-    assert codes[-10:] == [429] * 10, codes
+    assert _late_admissions_bounded(codes, PLANS), codes
 
 
 def test_sign_ups_count_once_and_forged_addresses_do_not_help(pair: Pair) -> None:
