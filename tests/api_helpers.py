@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.auth import create_key
@@ -112,3 +114,17 @@ class ApiUnderTest:
                       headers={"Idempotency-Key": idem} if idem else None)
         assert b.status_code == 201, b.text
         return q.json(), b.json()
+
+
+def wait_simulation(client: Any, sim_id: str, headers: dict[str, str],
+                    timeout: float = 240) -> dict[str, Any]:
+    """Poll a simulation (``client``: a TestClient or httpx client) until it is done or
+    failed; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    job: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/simulations/{sim_id}", headers=headers).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.5)
+    raise AssertionError(f"simulation {sim_id} did not finish: {job}")

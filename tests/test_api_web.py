@@ -12,7 +12,6 @@ import math
 import os
 import re
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from mobility.atlas import Atlas, fold
 from mobility.region import Region
 from mobility.sim.jobs import Simulations
 from routing.geo import local_metres
-from tests.api_helpers import BRISTOL, VERGENNES, key
+from tests.api_helpers import BRISTOL, VERGENNES, key, wait_simulation
 from tests.conftest import CACHE, DATA, booking_service
 
 
@@ -302,17 +301,6 @@ def test_the_app_is_served_at_the_root(web: TestClient) -> None:
 
 
 # -- simulations -----------------------------------------------------------------------------
-def _wait(c: TestClient, sim_id: str, headers: dict[str, str], timeout: float = 180
-          ) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = c.get(f"/api/v1/simulations/{sim_id}", headers=headers).json()
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.5)
-    raise AssertionError(f"simulation {sim_id} did not finish: {job}")
-
-
 @pytest.mark.slow
 def test_a_simulation_runs_in_the_background(web: TestClient, addison: Region) -> None:
     staff = {"Authorization": f"Bearer {key(_store(web), 'dispatcher')}"}
@@ -324,7 +312,7 @@ def test_a_simulation_runs_in_the_background(web: TestClient, addison: Region) -
     # one at a time
     busy = web.post("/api/v1/simulations", headers=staff, json={"vehicles": [2]})
     assert busy.status_code == 409
-    done = _wait(web, job["id"], staff)
+    done = wait_simulation(web, job["id"], staff)
     assert done["status"] == "done" and done["progress"] == 1.0, done
     v = done["variants"][0]
     k = v["kpis"]
@@ -377,7 +365,7 @@ def test_an_interrupted_simulation_is_marked_failed(web: TestClient) -> None:
     sims = web.app.state.simulator  # type: ignore[attr-defined]
     pid = json.loads((sims.root / job["id"] / "job.json").read_text())["pid"]
     os.kill(pid, signal.SIGKILL)
-    done = _wait(web, job["id"], staff)
+    done = wait_simulation(web, job["id"], staff)
     assert done["status"] == "failed" and "interrupted" in done["error"]
     assert not math.isnan(done["progress"])
 

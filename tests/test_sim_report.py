@@ -11,9 +11,7 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,7 +25,7 @@ from mobility.sim.jobs import Simulations
 from mobility.sim.report import figure_texts, figures
 from mobility.sim.texts import KPI, NOTES, PLOT, REASONS, headline, money
 from tests import test_api_web
-from tests.api_helpers import key
+from tests.api_helpers import key, wait_simulation
 from tests.conftest import CACHE, DATA, ROOT
 
 web = test_api_web.web  # the API over addison-vt with a simulator (a fixture)
@@ -180,16 +178,6 @@ def test_report_in_german_on_a_real_run(addison: Region, tmp_path: Path) -> None
     assert by_hour["xlabel"] == [PLOT["de"]["hour"]]
 
 
-def _wait(c: TestClient, sim_id: str, headers: dict[str, str]) -> dict[str, Any]:
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = c.get(f"/api/v1/simulations/{sim_id}", headers=headers).json()
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.5)
-    raise AssertionError(f"simulation {sim_id} did not finish")
-
-
 @pytest.mark.slow
 def test_the_api_reports_in_the_planners_language_and_the_set_currency(
         web: TestClient, addison: Region, tmp_path: Path) -> None:
@@ -202,7 +190,7 @@ def test_the_api_reports_in_the_planners_language_and_the_set_currency(
     r = web.post("/api/v1/simulations", headers=staff,
                  json={"vehicles": [1], "ratePerHour": 2, "seed": 3, "language": "de"})
     assert r.status_code == 202 and r.json()["language"] == "de"
-    job = _wait(web, r.json()["id"], staff)
+    job = wait_simulation(web, r.json()["id"], staff)
     assert job["status"] == "done", job
     assert job["shift"] == ["06:00", "20:00"] == job["hours"] and job["currency"] == "EUR"
     v = job["variants"][0]
@@ -254,7 +242,7 @@ def test_the_planner_compares_re_planning_modes_through_the_api(
     assert r.status_code == 202, r.text
     assert [(v["label"], v["replanning"]) for v in r.json()["variants"]] == \
         [("1veh-keep_slack", "keep_slack"), ("1veh-off", "off")]
-    job = _wait(web, r.json()["id"], staff)
+    job = wait_simulation(web, r.json()["id"], staff)
     assert job["status"] == "done", job
     slack, off = (v["kpis"] for v in job["variants"])
     assert (slack["replanning"], off["replanning"]) == ("keep_slack", "off")

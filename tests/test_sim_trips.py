@@ -45,12 +45,17 @@ def _rules(sc: Scenario) -> Rules:
     return Rules(r.alpha, r.beta, r.boarding_s, r.alighting_s, v.seats, v.wheelchair_places)
 
 
+def _written(addison, r, tmp_path: Path) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """The day's trips.csv as written for the planner, read back as rows."""
+    path = write_trips(tmp_path / "trips.csv", r.result, addison.timezone, addison.default_date)
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def test_trips_csv_checks_out_against_the_visits(addison, day, tmp_path: Path  # type: ignore[no-untyped-def]
                                                  ) -> None:
     sc, r = day
-    path = write_trips(tmp_path / "trips.csv", r.result, addison.timezone, addison.default_date)
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = _written(addison, r, tmp_path)
     assert tuple(rows[0]) == COLUMNS and len(rows) == r.kpis["requests"]
     for row in rows:
         for c in TIMES:
@@ -86,9 +91,7 @@ def test_checker_catches_a_broken_promise(addison, day, tmp_path: Path  # type: 
                                           ) -> None:
     """A pickup moved out of its window, and a ride stretched past its limit, are found."""
     sc, r = day
-    path = write_trips(tmp_path / "trips.csv", r.result, addison.timezone, addison.default_date)
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = _written(addison, r, tmp_path)
     visits = _visits(r.result, addison.default_date, addison.timezone)
     row = next(x for x in rows if x["status"] == "served")
     late = [{**x, "window_end": x["window_start"]} if x is row else x for x in rows]
