@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,23 @@ def _no_traceback(caplog: pytest.LogCaptureFixture) -> list[str]:
     assert all(r.exc_info is None and r.levelno < logging.ERROR for r in mine), [
         r.getMessage() for r in mine]
     return [r.getMessage() for r in mine]
+
+
+def _book_until_full(book: Callable[[int], Any], attempts: range, booked: list[str],
+                     full: list[int]) -> None:
+    """Book ``book(k)`` for each attempt until the store refused three writes as full (503
+    ``store-full`` with ``Retry-After``); every other answer is a booking or a refusal."""
+    for k in attempts:
+        r = book(k)
+        assert r.status_code in (201, 409, 503), r.text
+        if r.status_code == 201:
+            booked.append(r.json()["id"])
+        elif r.status_code == 503:
+            assert r.json()["type"] == "/problems/store-full", r.text
+            assert int(r.headers["Retry-After"]) >= 1
+            full.append(k)
+            if len(full) >= 3:
+                return
 
 
 def test_a_read_only_sqlite_file_answers_503(tmp_path: Path, addison, addison_planner,  # type: ignore[no-untyped-def]
@@ -131,20 +149,13 @@ def test_a_full_sqlite_file_answers_503_and_recovers(tmp_path: Path, addison,  #
     booked, full = [], []
     with TestClient(create_app(addison_planner, svc, region_name=addison.name),
                     raise_server_exceptions=False) as c:
-        for k in range(60):
+        def book(k: int) -> Any:
             body = ride(PLACES[k % 5], PLACES[(k + 1) % 5], tomorrow(7 + k % 11, 5 * (k % 12)))
             q = c.post("/api/v1/quotes", headers=h, json=body)
-            r = (c.post("/api/v1/bookings", headers=h, json={"quoteId": q.json()["id"]})
-                 if q.status_code == 201 else q)
-            assert r.status_code in (201, 409, 503), r.text
-            if r.status_code == 201:
-                booked.append(r.json()["id"])
-            elif r.status_code == 503:
-                assert r.json()["type"] == "/problems/store-full", r.text
-                assert int(r.headers["Retry-After"]) >= 1
-                full.append(r)
-                if len(full) >= 3:
-                    break
+            return (c.post("/api/v1/bookings", headers=h, json={"quoteId": q.json()["id"]})
+                    if q.status_code == 201 else q)
+
+        _book_until_full(book, range(60), booked, full)
         assert full, "the capped database never filled"
         assert booked, "nothing was booked before the file was full"
         with store.session() as s:
@@ -367,17 +378,7 @@ def test_a_full_disk_answers_503_until_there_is_room(tmp_path: Path, addison) ->
                 while True:  # every block of the disk
                     f.write(b"\0" * 65536)
                     f.flush()
-            for k in range(3, 200):
-                r = book(k)
-                assert r.status_code in (201, 409, 503), r.text
-                if r.status_code == 201:
-                    booked.append(r.json()["id"])
-                elif r.status_code == 503:
-                    assert r.json()["type"] == "/problems/store-full", r.text
-                    assert int(r.headers["Retry-After"]) >= 1
-                    full.append(k)
-                    if len(full) >= 3:
-                        break
+            _book_until_full(book, range(3, 200), booked, full)
             assert full, "the full disk never refused a write"
             filler.unlink()
             q = c.post("/api/v1/quotes", headers=h, json=ride(MIDDLEBURY, WEYBRIDGE,
