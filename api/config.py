@@ -16,6 +16,7 @@ class ApiConfig:
     horizon_days: int = 14  #: rides can be booked this far ahead
     past_grace_s: int = 300  #: "now" requests may lag the server clock this much
     open_signup: bool = True  #: riders may create their own account (``POST /accounts``)
+    language: str = "en"  #: riders' messages when they chose none (the region's language)
     #: threads answering requests at once; the rest queue (CPU-bound work in more threads
     #: than cores only takes turns at Python's lock, and the tail latency grows)
     threads: int = 2

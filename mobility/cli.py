@@ -789,7 +789,8 @@ def _timing(s: Settings):  # type: ignore[no-untyped-def]
         tz = resolve_region(s.region, s.data).timezone or "Etc/GMT+12"
     except MobilityError:
         tz = "Etc/GMT+12"
-    return Timing(tz, RunningClock(s.clock_start) if s.clock_start else SystemClock())
+    return Timing(tz, RunningClock(s.clock_start, s.clock_speed) if s.clock_start
+                  else SystemClock())
 
 
 @riders.command("export")

@@ -48,7 +48,8 @@ def api_config(s: Settings) -> ApiConfig:
 
 def clock(s: Settings) -> Clock:
     """The service's clock: the machine's, or one started at ``MOBILITY_CLOCK_START``."""
-    return RunningClock(s.clock_start) if s.clock_start is not None else SystemClock()
+    return (RunningClock(s.clock_start, s.clock_speed) if s.clock_start is not None
+            else SystemClock())
 
 
 def build(region: Region, settings: Settings, *, migrate: bool = True,

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
         None, description="start the service's clock at this moment (ISO 8601 with offset) "
                           "instead of the machine's time; it then runs at the real pace (for "
                           "tests, demonstrations and training on a fixed day)")
+    clock_speed: float = Field(1.0, gt=0, le=1000, description="how many times faster than "
+                               "real time the clock started at `clock_start` runs (a service "
+                               "day's digital twin: 10)")
 
     # -- fair use, rate limits, proxies (api.service.fair_use, api.ratelimit, api.proxies) --
     max_bookings_per_day: int = Field(4, ge=0, le=1000, description="journeys a rider may "

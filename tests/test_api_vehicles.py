@@ -209,3 +209,27 @@ def test_times_at_the_ends_of_the_calendar_are_refused(api) -> None:  # type: ig
             "origin": {"lat": 44.0153, "lon": -73.1673},
             "destination": {"lat": 44.0450, "lon": -73.2050}, "time": t})
         assert q.status_code == 422, q.text
+
+
+def test_an_event_sent_twice_is_applied_once(api) -> None:
+    """A driver's device re-sends its offline queue: the same eventId changes nothing the
+    second time (200, applied false), where without it the pickup would be refused as a
+    status conflict; another vehicle's event may use the same id."""
+    b = _booking_on_mid1(api)
+    body = {"bookingId": b["id"], "time": b["estimatedPickup"], "eventId": "dev1-0001"}
+    first = _event(api, "mid-1", "picked_up", **body)
+    assert first.status_code == 201 and first.json()["applied"] is True
+    again = _event(api, "mid-1", "picked_up", **body)
+    assert again.status_code == 200, again.text
+    assert again.json()["applied"] is False and again.json()["bookingStatus"] == "on_board"
+    got = api.get(f"/api/v1/bookings/{b['id']}", "rider").json()
+    assert [h["status"] for h in got["history"]] == ["confirmed", "on_board"]
+    # without an id, the same report is a new event: refused, it does not fit the status
+    assert _event(api, "mid-1", "picked_up", bookingId=b["id"]).status_code == 409
+    # a position with the same id on another vehicle is that vehicle's own event
+    other = _event(api, "mid-2", "position", "dispatcher", lat=MIDDLEBURY[0],
+                   lon=MIDDLEBURY[1], eventId="dev1-0001")
+    assert other.status_code == 201 and other.json()["applied"] is True
+    bad = _event(api, "mid-1", "position", lat=MIDDLEBURY[0], lon=MIDDLEBURY[1],
+                 eventId="has space")
+    assert bad.status_code == 422

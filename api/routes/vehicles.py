@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import FleetDep, ServiceDep
 from api.routes.quotes import PROBLEM
@@ -68,13 +68,19 @@ def manifest(vehicle_id: str, who: FleetDep, svc: ServiceDep,
                                              "or a no-show comes before the pickup window "
                                              "(`/problems/no-show-too-early`)", **PROBLEM}})
 def vehicle_event(vehicle_id: str, body: VehicleEventRequest, who: FleetDep,
-                  svc: ServiceDep) -> VehicleEventResponse:
+                  svc: ServiceDep, response: Response) -> VehicleEventResponse:
     """Update the plan with what happened: a pickup done, a rider on board or delivered, a
     no-show (the seats are freed; only from the pickup window's start, else 409
     ``no-show-too-early`` with ``noShowFrom``), or where the vehicle is now (only a
-    position report, an arrival, a pickup or a drop-off moves the vehicle)."""
+    position report, an arrival, a pickup or a drop-off moves the vehicle). An event whose
+    ``eventId`` the vehicle sent before is not applied again: 200 with ``applied`` false
+    and how things stand now."""
     pos = (body.lat, body.lon) if body.lat is not None and body.lon is not None else None
-    b, late = svc.event(who, vehicle_id, body.type, body.booking_id, body.time, pos)
+    b, late, applied = svc.event(who, vehicle_id, body.type, body.booking_id, body.time, pos,
+                                 body.event_id)
+    if not applied:
+        response.status_code = 200
     return VehicleEventResponse(vehicle_id=vehicle_id, type=body.type,
                                 booking_id=b.id if b else None,
-                                booking_status=b.status if b else None, late=late)
+                                booking_status=b.status if b else None, late=late,
+                                applied=applied)

@@ -54,6 +54,11 @@ class VehicleEventRequest(Input):
                                      description="when it happened (default: now)")
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
+    event_id: str | None = Field(None, min_length=1, max_length=64,
+                                 pattern=r"^[A-Za-z0-9_.:-]+$",
+                                 description="the device's own id for the event: an id the "
+                                             "vehicle sent before is not applied again (a "
+                                             "driver's app re-sending its offline queue)")
 
     @model_validator(mode="after")
     def _needs(self) -> VehicleEventRequest:
@@ -70,3 +75,5 @@ class VehicleEventResponse(Schema):
     booking_id: str | None
     booking_status: str | None
     late: bool
+    applied: bool = Field(True, description="false: an event with this eventId was applied "
+                                            "before, and nothing changed now")

@@ -7,8 +7,10 @@ import datetime as dt
 
 from api.auth import Principal
 from api.service.context import Context
+from api.service.days import DayChange
 from api.service.errors import ConflictError, InvalidRequestError, NotFoundError, not_found
 from api.service.views import BookingView
+from api.store.models import Booking
 from api.store.repository import reading
 from dispatch.model import Point
 
@@ -20,10 +22,12 @@ MAX_SKEW = dt.timedelta(days=2)
 
 
 def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
-          booking_id: str | None, when: dt.datetime | None, position: Point | None
-          ) -> tuple[BookingView | None, bool]:
+          booking_id: str | None, when: dt.datetime | None, position: Point | None,
+          event_id: str | None = None) -> tuple[BookingView | None, bool, bool]:
     """Apply a driver's report; returns (the booking concerned, whether the vehicle now
-    runs late).
+    runs late, whether it was applied now). An ``event_id`` the vehicle sent before (a
+    device re-sending its offline queue) is not applied again: the answer then says how
+    things stand, with ``applied`` false.
 
     Raises
     ------
@@ -64,45 +68,58 @@ def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
     secs = svc.timing.seconds_on(date, moment)
     with svc.days.change(v.area, date) as ch:
         d, repo = ch.dispatcher, ch.repo
-        if b is not None:
-            b = repo.booking(b.id)
-            assert b is not None
-            if b.status not in NEEDS[kind]:
-                raise ConflictError(f"{kind} for booking {b.id}, which is "
-                               f"{b.status.replace('_', ' ')} (expected "
-                               f"{' or '.join(NEEDS[kind])})", field="type",
-                               code="wrong-status", title="Event does not fit the booking")
-            q = repo.quote(b.quote_id)
-            assert q is not None
-            if kind == "arrived":
-                at = ((q.origin_lat, q.origin_lon) if b.status == "confirmed"
-                      else (q.dest_lat, q.dest_lon))
-                d.locate(b.vehicle_id, at, secs)
-            elif kind == "picked_up":
-                d.picked_up(b.id, secs)
-                b.picked_up_s = secs
-                repo.set_status(b, "on_board", who.role, now)
-            elif kind == "dropped_off":
-                d.dropped_off(b.id, secs)
-                repo.set_status(b, "completed", who.role, now)
-            else:  # no_show: the seats are freed; where the vehicle is, only a position
-                # report tells (a dispatcher may record a no-show from the desk)
-                _no_show_due(svc, b.id, b.service_date, q.pickup_lo_s, min(moment, now))
-                d.remove(b.id)
-                repo.set_status(b, "no_show", who.role, now)
+        if event_id is not None and repo.has_event(vehicle_id, event_id):
+            replayed = True
         else:
-            assert position is not None
-            d.locate(vehicle_id, position, secs)
-        ch.changed.add(vehicle_id)
-        repo.add_event(vehicle_id=vehicle_id, service_date=date, type=kind,
-                       booking_id=booking_id, lat=position[0] if position else None,
-                       lon=position[1] if position else None, time_s=secs,
-                       at=moment.astimezone(dt.UTC), received_at=now, key_id=who.key_id)
+            replayed = False
+            _apply(svc, who, ch, v.id, kind, b, position, secs, moment, now)
+            repo.add_event(vehicle_id=vehicle_id, service_date=date, type=kind,
+                           booking_id=booking_id, lat=position[0] if position else None,
+                           lon=position[1] if position else None, time_s=secs,
+                           at=moment.astimezone(dt.UTC), received_at=now, key_id=who.key_id,
+                           event_id=event_id)
         late = d.is_late(vehicle_id)
     if b is None:
-        return None, late
+        return None, late, not replayed
     with reading(svc.store) as repo:
-        return svc.views(repo, [b])[0], late
+        return svc.views(repo, [repo.booking(b.id)])[0], late, not replayed
+
+
+def _apply(svc: Context, who: Principal, ch: DayChange, vehicle_id: str, kind: str,
+           b: Booking | None, position: Point | None, secs: float, moment: dt.datetime,
+           now: dt.datetime) -> None:
+    """Change the day's plans (and the booking's status) as an event tells."""
+    d, repo = ch.dispatcher, ch.repo
+    if b is not None:
+        b = repo.booking(b.id)
+        assert b is not None
+        if b.status not in NEEDS[kind]:
+            raise ConflictError(f"{kind} for booking {b.id}, which is "
+                           f"{b.status.replace('_', ' ')} (expected "
+                           f"{' or '.join(NEEDS[kind])})", field="type",
+                           code="wrong-status", title="Event does not fit the booking")
+        q = repo.quote(b.quote_id)
+        assert q is not None
+        if kind == "arrived":
+            at = ((q.origin_lat, q.origin_lon) if b.status == "confirmed"
+                  else (q.dest_lat, q.dest_lon))
+            d.locate(b.vehicle_id, at, secs)
+        elif kind == "picked_up":
+            d.picked_up(b.id, secs)
+            b.picked_up_s = secs
+            repo.set_status(b, "on_board", who.role, now)
+        elif kind == "dropped_off":
+            d.dropped_off(b.id, secs)
+            repo.set_status(b, "completed", who.role, now)
+        else:  # no_show: the seats are freed; where the vehicle is, only a position
+            # report tells (a dispatcher may record a no-show from the desk)
+            _no_show_due(svc, b.id, b.service_date, q.pickup_lo_s, min(moment, now))
+            d.remove(b.id)
+            repo.set_status(b, "no_show", who.role, now)
+    else:
+        assert position is not None
+        d.locate(vehicle_id, position, secs)
+    ch.changed.add(vehicle_id)
 
 
 def _no_show_due(svc: Context, booking_id: str, date: dt.date, window_start_s: float,

@@ -185,11 +185,12 @@ class BookingService:
         return booking.cancel(self, who, booking_id)
 
     def event(self, who: Principal, vehicle_id: str, kind: str, booking_id: str | None,
-              when: dt.datetime | None, position: Point | None
-              ) -> tuple[BookingView | None, bool]:
+              when: dt.datetime | None, position: Point | None, event_id: str | None = None
+              ) -> tuple[BookingView | None, bool, bool]:
         """Apply what a driver reported: (the booking concerned, whether the vehicle now
-        runs late)."""
-        return driving.event(self, who, vehicle_id, kind, booking_id, when, position)
+        runs late, whether it was applied now: false for an ``event_id`` sent before)."""
+        return driving.event(self, who, vehicle_id, kind, booking_id, when, position,
+                             event_id)
 
     def replan(self, area: str, date: dt.date, time_limit_s: float, solution_limit: int = 0
                ) -> tuple[float, list[str]]:

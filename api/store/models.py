@@ -74,6 +74,13 @@ class Rider(Base):
     #: the name and phone whenever a rider is written (a folded name may be longer)
     search_name: Mapped[str | None] = mapped_column(Text)
     phone_digits: Mapped[str | None] = mapped_column(String(40))
+    #: how the rider is told of their rides (:mod:`api.service.outbox`): an e-mail address
+    #: (personal data, like the phone), the language of the messages (``de``/``en``; None:
+    #: the region's) and the channels chosen, comma-separated from ``app``, ``email``,
+    #: ``sms`` (in-app messages always; e-mail and SMS need an address or a phone)
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str | None] = mapped_column(String(5))
+    channels: Mapped[str] = mapped_column(String(40), default="app", server_default="app")
 
 
 @event.listens_for(Rider, "before_insert")
@@ -172,6 +179,11 @@ class Booking(Base):
     #: the dispatcher's note for the driver (personal data: removed when the rider is
     #: forgotten or the ride's retention period ends)
     note: Mapped[str | None] = mapped_column(String(NOTE_MAX))
+    #: the standing order this ride is an occurrence of (None: booked on its own)
+    standing_order_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    #: the pickup estimate (seconds after the service day's midnight) the rider was last
+    #: told because the vehicle runs late (None: never told of a delay)
+    told_pickup_s: Mapped[float | None] = mapped_column(Float)
 
 
 class BookingStatus(Base):
@@ -240,6 +252,12 @@ class VehicleEvent(Base):
     #: indexed: housekeeping deletes events by age
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     key_id: Mapped[str] = mapped_column(String(16))
+    #: the id the driver's device gave the event (a device queues events while offline
+    #: and may send one twice): an event is applied once per vehicle and id
+    event_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("vehicle_id", "event_id",
+                                       name="uq_vehicle_events_vehicle_id_event_id"),)
 
 
 class RateCount(Base):
@@ -268,3 +286,79 @@ class SignInCode(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     #: indexed: housekeeping deletes expired codes
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Notification(Base):
+    """A message to a rider in the outbox (:mod:`api.service.outbox`): written in the same
+    transaction as what it tells of, sent later by the outbox's worker, once. ``dedupe``
+    names the occasion (e.g. ``reminder:<booking>``) and channel: an occasion is told once
+    per channel however often it is noticed. Holds no address: the rider's e-mail and
+    phone are read when sending (a forgotten rider's messages are deleted with them)."""
+
+    __tablename__ = "notifications"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rider_id: Mapped[str] = mapped_column(ForeignKey("riders.id"), index=True)
+    booking_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    standing_order_id: Mapped[str | None] = mapped_column(String(32))
+    #: confirmed, reminder, on_the_way, late, changed, cancelled, no_show,
+    #: standing_not_served, standing_booked …
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(8))  #: app, email or sms
+    dedupe: Mapped[str] = mapped_column(String(160), unique=True)
+    #: the template's values as JSON (times as ISO text in the region's zone, place names)
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    language: Mapped[str] = mapped_column(String(5))
+    #: pending, sending, sent, failed (gave up after retries), dropped (no address)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: indexed: the worker takes what is due
+    next_try_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    #: a worker holds the message until then (another takes it over after a crash)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  #: in-app: seen
+    last_error: Mapped[str | None] = mapped_column(String(200))  #: never personal data
+
+
+class StandingOrder(Base):
+    """The same ride on chosen weekdays over a date range (:mod:`api.service.standing`):
+    each occurrence is booked when it enters the booking horizon."""
+
+    __tablename__ = "standing_orders"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rider_id: Mapped[str] = mapped_column(ForeignKey("riders.id"), index=True)
+    key_id: Mapped[str] = mapped_column(String(16))  #: who made it (a rider or staff key)
+    area: Mapped[str] = mapped_column(String(100))
+    origin_lat: Mapped[float] = mapped_column(Float)
+    origin_lon: Mapped[float] = mapped_column(Float)
+    dest_lat: Mapped[float] = mapped_column(Float)
+    dest_lon: Mapped[float] = mapped_column(Float)
+    #: ISO weekdays, 1 = Monday … 7 = Sunday, comma-separated ("1,3,5")
+    weekdays: Mapped[str] = mapped_column(String(20))
+    time_s: Mapped[float] = mapped_column(Float)  #: seconds after the day's midnight
+    time_type: Mapped[str] = mapped_column(String(10))  #: departure or arrival
+    first_date: Mapped[dt.date] = mapped_column(Date)
+    last_date: Mapped[dt.date] = mapped_column(Date)
+    passengers: Mapped[int] = mapped_column(Integer, default=1)
+    wheelchairs: Mapped[int] = mapped_column(Integer, default=0)
+    skip_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(String(NOTE_MAX))
+    status: Mapped[str] = mapped_column(String(10), default="active")  #: active, cancelled
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class StandingOccurrence(Base):
+    """One date of a standing order: booked (with its booking), not served (with the
+    reason the rider was told), skipped (a holiday) or cancelled by the rider."""
+
+    __tablename__ = "standing_occurrences"
+    __table_args__ = (UniqueConstraint("order_id", "service_date"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("standing_orders.id"), index=True)
+    service_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(12))  #: booked, not_served, skipped, cancelled
+    booking_id: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

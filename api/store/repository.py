@@ -269,6 +269,12 @@ class Repository:
         st.ready_s, st.late, st.updated_at = float(ready_s), late, at
         self.s.add(st)
 
+    def has_event(self, vehicle: str, event_id: str) -> bool:
+        """Whether the vehicle's device sent an event with this id before."""
+        return self.s.execute(select(VehicleEvent.id).where(
+            VehicleEvent.vehicle_id == vehicle, VehicleEvent.event_id == event_id)
+        ).first() is not None
+
     def add_event(self, **values: Any) -> None:
         self.s.add(VehicleEvent(**values))
 
