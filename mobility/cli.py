@@ -460,13 +460,45 @@ def simulate(
     language: Annotated[str | None, typer.Option(
         "--language", help="of the report and plots: en or de (default: MOBILITY_LANGUAGE, "
         "else German for German regions)")] = None,
+    live: Annotated[str | None, typer.Option(
+        "--live", help="run a service day as a digital twin against this server (URL), or "
+        "'local' to start one on REGION")] = None,
+    keys: Annotated[Path | None, typer.Option(
+        "--keys", help="--live: a JSON file {\"dispatcher\": KEY, \"drivers\": {VEHICLE: "
+        "KEY}}")] = None,
+    staff_key: Annotated[str | None, typer.Option(
+        "--staff-key", help="--live: a dispatcher's key (drivers use it too)")] = None,
+    hours: Annotated[str, typer.Option("--hours", help="--live: the hours riders ask for, "
+                                                      "server time")] = "07:00-19:00",
+    standing: Annotated[int, typer.Option("--standing", help="--live: standing orders made "
+                                                            "at the start")] = 5,
+    drop: Annotated[float, typer.Option("--drop", help="--live: the share of drivers' "
+                                                      "requests losing the connection")] = 0.1,
+    speed: Annotated[float | None, typer.Option(
+        "--speed", help="--live: the server clock's speed (default: measured; 'local': "
+        "120)")] = None,
+    store: Annotated[str, typer.Option(
+        "--store", help="--live local: sqlite, postgresql (a private schema in "
+        "127.0.0.1:5432/test) or a postgresql:// URL")] = "sqlite",
     data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Simulate a day of on-demand service: KPIs and a report (HTML, plots, map).
 
     Vehicles are on shift for the service area's hours; costs are in the region's currency
     (MOBILITY_CURRENCY or `currency` in region.toml). Lists in --vehicles/--rate run every
-    combination in parallel processes and print a comparison."""
+    combination in parallel processes and print a comparison.
+
+    With --live, a service day runs as a digital twin against a real server instead:
+    simulated riders book and drivers drive through its HTTP API at the server's time; the
+    end checks every promise kept or told, every notification sent once, every driver's
+    event applied once (exit code 1 when not)."""
+    if live is not None:
+        _twin(live, region, keys=keys, staff_key=staff_key, hours=hours, rate=rate,
+              standing=standing, seed=seed, drop=drop, speed=speed, store=store,
+              as_json=as_json, data=data, cache=cache,
+              other={"--scenario": scenario, "--vehicles": vehicles, "--area": area,
+                     "--demand": demand, "--replanning": replanning, "--language": language})
+        return
     from dataclasses import replace
 
     from rich.progress import MofNCompleteColumn
@@ -541,6 +573,34 @@ def simulate(
     out.print("p95 wait: 95 % of the served rides waited at most this long after the requested "
               "pickup time; refused requests have no wait.")
     out.print(f"reports: {out_dir}/<variant>/index.html")
+
+
+def _twin(live: str, region: str | None, *, keys: Path | None, staff_key: str | None,
+          hours: str, rate: str | None, standing: int, seed: int | None, drop: float,
+          speed: float | None, store: str, as_json: bool, data: Path | None,
+          cache: Path | None, other: dict[str, object]) -> None:
+    """``simulate --live``: the service-day twin (:mod:`mobility.twin`)."""
+    from mobility.twin import cli as twin_cli
+
+    given = [k for k, v in other.items() if v is not None]
+    if given:
+        _fail(f"--live runs the service-day twin: {', '.join(given)} do not apply to it")
+    rates = _numbers(rate, "--rate", float) or [10.0]
+    if len(rates) > 1:
+        _fail("--live takes one --rate")
+    try:
+        code = twin_cli.run(live=live, region=region or "addison-vt", keys=keys,
+                            staff_key=staff_key, hours=hours, rate=rates[0],
+                            standing=standing, seed=1 if seed is None else seed, drop=drop,
+                            speed=speed, store=store, as_json=as_json, out=out, err=err,
+                            data=data, cache=cache)
+    except twin_cli.UsageError as exc:
+        _fail(str(exc))
+        return
+    except (RuntimeError, OSError) as exc:  # the server refused us, or could not start
+        _fail(str(exc), code=3)
+        return
+    raise typer.Exit(code)
 
 
 def _compact(obj: object) -> str:

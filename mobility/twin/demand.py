@@ -1,0 +1,134 @@
+"""The twin's riders' wishes, drawn as the planner's simulation draws them
+(:func:`dispatch.demand.synthetic_demand`: a Poisson day following the rural profile,
+between homes and hubs), from what the server shows over HTTP: homes along its minor
+streets inside the service area, hubs at its stops weighted by their departures, and, for
+riders planning a journey onwards by bus, the stops outside the area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+from dispatch.demand import Trip, synthetic_demand
+from mobility.twin.api import Api
+
+#: one home per this many metres of minor street (as the simulation's homes)
+HOME_SPACING_M = 100.0
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where the twin's trips start and end (``[lat, lon]`` rows) and their weights."""
+
+    area: str
+    homes: np.ndarray
+    home_weights: np.ndarray
+    hubs: np.ndarray
+    hub_weights: np.ndarray
+    #: stops beyond the area with departures: destinations of journeys planned onwards
+    beyond: np.ndarray
+    #: where a vehicle can be: on a street
+    streets: StreetPoints | None = None
+
+
+class StreetPoints:
+    """The streets' points, for positions as a GPS on the road gives them (the twin's
+    vehicles move in straight lines between stops, which may cross fields)."""
+
+    def __init__(self, pts: np.ndarray) -> None:
+        from scipy.spatial import cKDTree
+
+        self.pts = pts
+        self.k = float(np.cos(np.radians(pts[:, 0].mean()))) if len(pts) else 1.0
+        self.tree = cKDTree(np.c_[pts[:, 0], pts[:, 1] * self.k]) if len(pts) else None
+
+    def nearest(self, lat: float, lon: float) -> tuple[float, float]:
+        if self.tree is None:
+            return (lat, lon)
+        _, i = self.tree.query((lat, lon * self.k))
+        return (float(self.pts[i, 0]), float(self.pts[i, 1]))
+
+
+async def load_places(api: Api) -> Places:
+    """The first service area with vehicles and its homes and hubs, as the server maps
+    them.
+
+    Raises
+    ------
+    RuntimeError
+        The server offers no service area, or one without homes or hubs.
+    """
+    areas = await api.get("/api/v1/service-areas")
+    streets = await api.get("/api/v1/map/streets")
+    stops = await api.get("/api/v1/map/stops")
+    for r, what in ((areas, "service areas"), (streets, "street map"), (stops, "stops")):
+        if not r.ok:
+            raise RuntimeError(f"the server's {what} answered {r.status}")
+    feats = areas.body["features"]
+    if not feats:
+        raise RuntimeError("the server has no on-demand service area")
+    feature = feats[0]
+    area = shape(feature["geometry"])
+    shapely.prepare(area)
+    homes, weights = _homes(streets.body, area)
+    roads = StreetPoints(_vertices(streets.body))
+    pts, deps = _stops(stops.body)
+    inside = shapely.contains_xy(area, pts[:, 1], pts[:, 0])
+    busy = deps > 0
+    hubs, hub_w = pts[inside & busy], deps[inside & busy].astype(np.float64)
+    if len(homes) == 0 or len(hubs) == 0:
+        raise RuntimeError("the service area holds no homes or no stops with departures")
+    name = str((feature.get("properties") or {}).get("name") or "area")
+    return Places(name, homes, weights, hubs, hub_w, pts[~inside & busy], roads)
+
+
+def _homes(streets: dict[str, Any], area: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Midpoints of the minor streets' segments inside the area, weighted by length."""
+    mids: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    for f in streets.get("features", []):
+        if (f.get("properties") or {}).get("class") != "minor":
+            continue
+        for line in f["geometry"]["coordinates"]:
+            xy = np.asarray(line, dtype=np.float64).reshape(-1, 2)  # lon, lat
+            a, b = xy[:-1], xy[1:]
+            mid = (a + b) / 2
+            # metres on a small patch of the earth (as a rural road's segments are)
+            k = np.cos(np.radians(mid[:, 1]))
+            mids.append(mid)
+            lengths.append(np.hypot((b[:, 0] - a[:, 0]) * k, b[:, 1] - a[:, 1]) * 111_320.0)
+    if not mids:
+        return np.zeros((0, 2)), np.zeros(0)
+    lonlat, w = np.concatenate(mids), np.concatenate(lengths)
+    keep = shapely.contains_xy(area, lonlat[:, 0], lonlat[:, 1]) & (w > 0)
+    return lonlat[keep][:, ::-1].copy(), w[keep] / HOME_SPACING_M
+
+
+def _vertices(streets: dict[str, Any]) -> np.ndarray:
+    """Every point of every street line, as ``[lat, lon]`` rows."""
+    parts = [np.asarray(line, dtype=np.float64).reshape(-1, 2)
+             for f in streets.get("features", []) for line in f["geometry"]["coordinates"]]
+    return (np.concatenate(parts)[:, ::-1].copy() if parts else np.zeros((0, 2)))
+
+
+def _stops(doc: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    feats = doc.get("features", [])
+    pts = np.array([[f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]]
+                    for f in feats], dtype=np.float64).reshape(-1, 2)
+    deps = np.array([int((f.get("properties") or {}).get("departures") or 0) for f in feats])
+    return pts, deps
+
+
+def draw_trips(places: Places, hours: tuple[float, float], rate_per_hour: float,
+               rng: np.random.Generator, *, prebooked_share: float = 0.3,
+               notice_s: float = 3600.0) -> list[Trip]:
+    """A day of wishes over ``hours`` (seconds after midnight, server time): ``time`` is the
+    pickup wished for, ``booked_at`` when the rider asks (before the twin's first hour: at
+    its start)."""
+    return synthetic_demand(places.homes, places.home_weights, places.hubs,
+                            places.hub_weights, hours, rate_per_hour, prebooked_share,
+                            notice_s, rng)

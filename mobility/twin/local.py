@@ -1,0 +1,205 @@
+"""A real server for the twin on this machine: ``mobility serve`` as a child process over a
+fresh store (a temporary SQLite file, or a private schema in a PostgreSQL database), its
+clock started early on the morning of the region's default date (a day its timetable
+serves) and running ``speed`` times faster, sending its e-mail and SMS to the twin's own
+receivers, with a dispatcher key and a driver key per vehicle made by ``mobility keys
+create``."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from mobility.config import resolve_region
+from mobility.settings import Settings
+from mobility.twin.sinks import Sinks, free_port
+
+#: the PostgreSQL database a private schema is made in (``--store postgresql``)
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+#: a server started takes about this long (wall seconds) before it answers: its clock is
+#: started this much earlier (in server time: times the speed) than the twin's first hour
+STARTUP_WALL_S = 40.0
+
+
+@dataclass
+class LocalServer:
+    """A running server: its URL, keys, store and log."""
+
+    url: str
+    staff_key: str
+    driver_keys: dict[str, str]
+    store: str  #: "sqlite" or "postgresql"
+    speed: float
+    clock_start: dt.datetime
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        """SIGTERM to its process group; SIGKILL when it does not go."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+
+def server_env(*, db_url: str, clock_start: dt.datetime, speed: float,
+               sinks: Sinks | None, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The server's settings for a twin: its store and clock, no fair-use caps or rate
+    limits (the twin's riders all come from one address), quotes that live long enough at
+    this speed, background work looking often enough, messages to the twin's receivers."""
+    env = dict(os.environ if base is None else base)
+    env.update({
+        "MOBILITY_DB_URL": db_url, "MOBILITY_CLOCK_START": clock_start.isoformat(),
+        "MOBILITY_CLOCK_SPEED": f"{speed:g}",
+        "MOBILITY_MAX_BOOKINGS_PER_DAY": "0", "MOBILITY_MAX_BOOKINGS": "0",
+        "MOBILITY_REFUSE_OVERLAPPING": "false", "MOBILITY_RATE_QUOTES": "0",
+        "MOBILITY_RATE_BOOKINGS": "0", "MOBILITY_RATE_PLANS": "0",
+        "MOBILITY_RATE_SIGNUPS": "0",
+        # a quote lives 5 minutes of the service's clock: at 120x, 2.5 s — enough for the
+        # twin's rider, who books at once, but not for a slow answer: 30 minutes
+        "MOBILITY_QUOTE_TTL_S": "1800",
+        # the outbox's worker polls on the wall clock: every half second, so that at this
+        # speed a message still leaves within a minute or two of the service's clock
+        "MOBILITY_NOTIFY_INTERVAL_S": "0.5",
+        # the late watch and the standing orders' booker count the service's clock
+        "MOBILITY_LATE_INTERVAL_S": "60", "MOBILITY_STANDING_INTERVAL_S": "300",
+        "MOBILITY_PURGE_INTERVAL_S": "0",
+    })
+    if sinks is not None:
+        env.update(sinks.env())
+    return env
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    out = subprocess.run([sys.executable, "-m", "mobility", *args], env=env,
+                         capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError(f"mobility {' '.join(args[:2])} failed: {out.stderr[-2000:]}")
+    return out.stdout
+
+
+def pg_schema(base: str = PG_DEFAULT) -> str:
+    """A fresh schema in ``base``'s database: the store's URL using it."""
+    import psycopg
+
+    name = "twin_" + secrets.token_hex(6)
+    with psycopg.connect(base, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{name}"
+
+
+def drop_pg_schema(url: str) -> None:
+    import psycopg
+
+    base, name = url.split("options=-csearch_path%3D")
+    with psycopg.connect(base.rstrip("?&"), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+@contextlib.contextmanager
+def local_server(region: str = "addison-vt", *, speed: float = 60.0,
+                 first_hour_s: float = 7 * 3600.0, store: str = "sqlite",
+                 sinks: Sinks | None = None, workdir: Path | None = None,
+                 data: Path | None = None, cache: Path | None = None,
+                 timeout_s: float = 300.0) -> Iterator[LocalServer]:
+    """Start ``mobility serve REGION`` for a twin whose day starts at ``first_hour_s``
+    (seconds after midnight) on the region's default date; ``store`` is ``sqlite``,
+    ``postgresql`` (a private schema in :data:`PG_DEFAULT`) or a ``postgresql://`` URL
+    whose database gets the private schema. Stopped (and its store removed) on leaving.
+
+    Raises
+    ------
+    RuntimeError
+        The region has no default date or time zone, a key could not be made, or the
+        server did not start.
+    """
+    given = {k: v for k, v in (("data", data), ("cache", cache)) if v is not None}
+    s = Settings(**given)  # type: ignore[arg-type]  # the rest from the environment
+    cfg = resolve_region(region, s.data)
+    if cfg.default_date is None or cfg.timezone is None:
+        raise RuntimeError(f"{region}: the twin needs the region's default_date and timezone")
+    tz = ZoneInfo(cfg.timezone)
+    lead = max(3600.0, STARTUP_WALL_S * speed)
+    midnight = dt.datetime.combine(cfg.default_date, dt.time(), tz)
+    start = (midnight.astimezone(dt.UTC)
+             + dt.timedelta(seconds=max(0.0, first_hour_s - lead))).astimezone(tz)
+    folder = Path(tempfile.mkdtemp(prefix="mobility-twin-", dir=workdir))
+    kind = "sqlite" if store == "sqlite" else "postgresql"
+    db_url = (f"sqlite:///{folder / 'twin.db'}" if store == "sqlite" else
+              pg_schema(PG_DEFAULT if store == "postgresql" else store))
+    env = server_env(db_url=db_url, clock_start=start, speed=speed, sinks=sinks)
+    env["MOBILITY_DATA"], env["MOBILITY_CACHE"] = str(s.data), str(s.cache)
+    srv = LocalServer("", "", {}, kind, speed, start, folder / "server.log", env=env)
+    keep = True
+    try:
+        srv.staff_key = json.loads(_cli(env, "keys", "create", "--role", "dispatcher",
+                                        "--label", "twin", "--json"))["key"]
+        makers = {v.id: subprocess.Popen(
+            [sys.executable, "-m", "mobility", "keys", "create", "--role", "driver",
+             "--vehicle", v.id, "--label", "twin", "--json"], env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True) for _, v in cfg.fleet}
+        for vid, p in makers.items():
+            out, err = p.communicate(timeout=300)
+            if p.returncode != 0:
+                raise RuntimeError(f"mobility keys create (driver {vid}) failed: {err[-2000:]}")
+            srv.driver_keys[vid] = json.loads(out)["key"]
+        port = free_port()
+        srv.url = f"http://127.0.0.1:{port}"
+        with srv.log.open("ab") as log:
+            srv.proc = subprocess.Popen(
+                [sys.executable, "-m", "mobility", "serve", region, "--port", str(port),
+                 "--no-access-log"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        _wait_healthy(srv, timeout_s)
+        yield srv
+    except BaseException:
+        keep = True  # the server's log stays for a look
+        raise
+    else:
+        keep = False
+    finally:
+        srv.stop()
+        if kind == "postgresql":
+            with contextlib.suppress(Exception):
+                drop_pg_schema(db_url)
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait_healthy(srv: LocalServer, timeout_s: float) -> None:
+    assert srv.proc is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if srv.proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {srv.proc.returncode}:\n"
+                               f"{srv.log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(srv.url + "/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the server did not answer in time:\n"
+                       + srv.log.read_text(errors="replace")[-3000:])
