@@ -30,7 +30,7 @@ class UsageError(ValueError):
 
 def parse_hours(text: str) -> tuple[float, float]:
     """``HH:MM-HH:MM`` as seconds after midnight."""
-    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+    m = re.fullmatch(r"\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*", text)
     if not m:
         raise UsageError(f"--hours must look like 07:00-19:00, not {text!r}")
     h0, m0, h1, m1 = map(int, m.groups())

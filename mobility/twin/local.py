@@ -33,7 +33,7 @@ from mobility.twin.sinks import Sinks, free_port
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 #: a server started takes about this long (wall seconds) before it answers: its clock is
 #: started this much earlier (in server time: times the speed) than the twin's first hour
-STARTUP_WALL_S = 40.0
+STARTUP_WALL_S = 60.0
 
 
 @dataclass
@@ -123,11 +123,14 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
                  first_hour_s: float = 7 * 3600.0, store: str = "sqlite",
                  sinks: Sinks | None = None, workdir: Path | None = None,
                  data: Path | None = None, cache: Path | None = None,
-                 timeout_s: float = 300.0) -> Iterator[LocalServer]:
+                 timeout_s: float = 300.0, lead_wall_s: float = STARTUP_WALL_S
+                 ) -> Iterator[LocalServer]:
     """Start ``mobility serve REGION`` for a twin whose day starts at ``first_hour_s``
     (seconds after midnight) on the region's default date; ``store`` is ``sqlite``,
     ``postgresql`` (a private schema in :data:`PG_DEFAULT`) or a ``postgresql://`` URL
-    whose database gets the private schema. Stopped (and its store removed) on leaving.
+    whose database gets the private schema. Its clock starts ``lead_wall_s`` (times the
+    speed, at least an hour) before the first hour: the server's start takes that long.
+    Stopped (and its store removed) on leaving.
 
     Raises
     ------
@@ -141,7 +144,7 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
     if cfg.default_date is None or cfg.timezone is None:
         raise RuntimeError(f"{region}: the twin needs the region's default_date and timezone")
     tz = ZoneInfo(cfg.timezone)
-    lead = max(3600.0, STARTUP_WALL_S * speed)
+    lead = max(3600.0, lead_wall_s * speed)
     midnight = dt.datetime.combine(cfg.default_date, dt.time(), tz)
     start = (midnight.astimezone(dt.UTC)
              + dt.timedelta(seconds=max(0.0, first_hour_s - lead))).astimezone(tz)

@@ -53,8 +53,9 @@ def table(f: dict[str, Any]) -> Table:
                                 f"{_v(f['eta_update_p50_s'], ' s')} ({f['eta_samples']} "
                                 f"reports watched, {f['eta_timeouts']} not seen; "
                                 f"{f['eta_from']})"),
-        ("running late", f"{_v(f['late_alerts'])} late alerts, {_v(f['moved_rides'])} rides "
-                         f"moved, {_v(f['connection_alerts'])} connections missed"),
+        ("running late", NA if f["late_alerts"] is None else
+         f"{f['late_alerts']} late alerts, {f['moved_rides']} rides moved, "
+         f"{f['connection_alerts']} connections missed"),
         ("server errors (5xx)", str(f["server_errors"])),
     ]
     if f["not_available"]:
