@@ -21,8 +21,6 @@ from mobility.twin.demand import Places
 LEAD_MIN = (15.0, 45.0)
 #: the earliest pickup worth asking for, after the moment of asking (server seconds)
 MIN_NOTICE_S = 600.0
-#: a planned journey is taken when its ride starts within this of the wish (server seconds)
-PLAN_SLACK_S = 5400.0
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,8 @@ async def _quote_and_book(ctx: Context, rider: Rider, trip: Trip, wish: dt.datet
 async def _journey(ctx: Context, rider: Rider, trip: Trip, wish: dt.datetime, places: Places,
                    rng: np.random.Generator) -> list[str]:
     """Plan from the trip's start to a stop beyond the area; book the first itinerary
-    whose on-demand legs are all bookable, as the plan gives them."""
+    whose on-demand legs are all bookable, as the plan gives them, and whose ride starts
+    within the twin's hours (rural buses are few: the ride may be hours after the wish)."""
     to = places.beyond[rng.integers(len(places.beyond))]
     p = await ctx.api.get("/api/v1/plan", rider.key or ctx.staff_key,
                           **{"from": f"{trip.origin[0]:.6f},{trip.origin[1]:.6f}",
@@ -138,14 +137,14 @@ async def _journey(ctx: Context, rider: Rider, trip: Trip, wish: dt.datetime, pl
     ctx.riders.planned += 1
     if not p.ok:
         return []
-    latest_ms = (wish.timestamp() + PLAN_SLACK_S) * 1000
+    latest_ms = ctx.moment(ctx.opts.hours[1]).timestamp() * 1000
     for it in p.body.get("itineraries", []):
         rides = [leg for leg in it.get("legs", []) if leg.get("mode") == "ON_DEMAND"]
         if not rides or not all((leg.get("bookingInfo") or {}).get("bookable")
                                 for leg in rides):
             continue
         if rides[0]["bookingInfo"]["pickupWindow"]["start"] > latest_ms:
-            continue  # a ride hours later: the rider would rather take a plain ride
+            continue  # after the twin's day
         legs = [{k: leg["bookingInfo"][k] for k in ("origin", "destination", "pickupWindow",
                                                    "dropOffWindow")} for leg in rides]
         b = await ctx.api.post("/api/v1/bookings", rider.key or ctx.staff_key,
