@@ -188,12 +188,15 @@ function render() {
   renderStops($("d-stops"), view);
 }
 
+/** How many reports wait (positions not counted: one more every 15 s on duty would only
+ *  make noise; the next replaces it anyway). Said only when it changes. */
 function renderQueue() {
   const box = $("d-queue");
-  const n = state.queue ? state.queue.pending().length : 0;
+  const n = state.queue ? state.queue.pending().filter((e) => e.type !== "position").length : 0;
   box.dataset.pending = String(n);
-  const text = n === 0 ? t("driver.queue.none") : n === 1 ? t("driver.queue.1") : t("driver.queue.n", { n });
-  $("d-queue-text").textContent = navigator.onLine ? text : `${t("driver.offline")} ${text}`;
+  let text = n === 0 ? t("driver.queue.none") : n === 1 ? t("driver.queue.1") : t("driver.queue.n", { n });
+  if (!navigator.onLine) text = `${t("driver.offline")} ${text}`;
+  if ($("d-queue-text").textContent !== text) $("d-queue-text").textContent = text;
   box.classList.toggle("waiting", n > 0);
   $("d-send").hidden = n === 0;
 }
