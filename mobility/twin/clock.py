@@ -21,6 +21,9 @@ class ServerClock:
             raise ValueError("the clock's speed must be positive")
         self.start, self.speed = start, float(speed)
         self.wall0 = time.monotonic() if wall0 is None else wall0
+        #: how late the twin woke up after each sleep (server seconds): a loop too busy for
+        #: this speed shows here
+        self.lags: list[float] = []
 
     def now(self) -> dt.datetime:
         """The server's time now (in the zone ``start`` was given in)."""
@@ -38,6 +41,8 @@ class ServerClock:
         wait = self.wall_until(moment)
         if wait > 0:
             await asyncio.sleep(wait)
+            if len(self.lags) < 1_000_000:
+                self.lags.append(max(0.0, -self.wall_until(moment)) * self.speed)
 
     async def sleep(self, server_seconds: float) -> None:
         if server_seconds > 0:

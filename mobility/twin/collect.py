@@ -207,6 +207,8 @@ async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None
         "never_picked_up": sum(b.late_s is None for b in broken),
         "late_told": sum(b.told for b in broken),
         "broken_promises_unreported": sum(not b.told for b in broken),
+        # which (booking, seconds after the window's end; None: never picked up)
+        "unreported": [[b.booking_id, b.late_s] for b in broken if not b.told],
         "notifications_sent": (counts.get("sent", 0) if box is not None else
                                len(every) + len(received)) if notifying else None,
         "notifications_by_status": counts or None,
@@ -239,6 +241,7 @@ async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None
         "connection_alerts": (sum(k == "connection_missed" for k, _ in watch.alerts)
                               if alerts else None),
         "moved_rides": sum(a == "moved" for a in watch.alerts.values()) if alerts else None,
+        "twin_lag_p95_s": _round(checks.percentile(ctx.clock.lags, 95)),
         "server_errors": len(api.tally.server_errors),
         "not_available": missing,
     }

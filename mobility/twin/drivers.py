@@ -86,8 +86,9 @@ class Driver:
                         return
                     await clock.sleep(MANIFEST_EVERY_S)
                     continue
-                if await self.drive_to(stops[0]):
-                    await self.serve(stops[0])
+                arrived = await self.drive_to(stops[0])
+                if arrived is not None:
+                    await self.serve(stops[0], arrived)
         finally:
             self.finished = True
 
@@ -131,50 +132,50 @@ class Driver:
         stops = await self.stops()
         return stops is not None and (not stops or stops[0].key != nxt.key)
 
-    async def drive_to(self, nxt: Stop) -> bool:
-        """Drive to ``nxt``; False when the manifest's next stop changed on the way (the
-        driver stops where they are and follows the new plan)."""
+    async def drive_to(self, nxt: Stop) -> dt.datetime | None:
+        """Drive to ``nxt``: the moment of arrival, or None when the manifest's next stop
+        changed on the way (the driver stops where they are and follows the new plan).
+        Reports and the arrival carry the simulation's own moments, not the moment the
+        twin's loop got round to them: at 120x a wall millisecond is 0.12 s."""
         clock = self.ctx.clock
         if metres(self.pos, nxt.at) < 30:
             self.pos = nxt.at
-            return True
+            return clock.now()
         depart, drive = self._drive_plan(nxt)
         while clock.now() < depart:  # waiting to leave: the plan may change meanwhile
             await clock.sleep_until(min(depart, clock.now()
                                         + dt.timedelta(seconds=MANIFEST_EVERY_S)))
             if clock.now() >= self.end:
-                return False
+                return None
             if clock.now() < depart and await self._changed(nxt):
-                return False
+                return None
         late = self.rng.random() < self.ctx.opts.late_share
         factor = float(self.rng.uniform(*(LATE if late else ON_TIME)))
         hold = drive * max(0.0, factor - 1.0)
         moving = drive * min(1.0, factor)
         self.ctx.drivers.legs += 1
         self.ctx.drivers.late_legs += late
-        start, origin = clock.now(), self.pos
+        start, origin = max(depart, clock.now() - dt.timedelta(seconds=1)), self.pos
         arrive = start + dt.timedelta(seconds=hold + moving)
-        last_check = start
+        tick, last_check = start, start
         while True:
-            now = clock.now()
-            if now >= arrive:
+            tick += dt.timedelta(seconds=POSITION_EVERY_S)
+            if tick >= arrive:
                 break
-            await clock.sleep_until(min(arrive, now + dt.timedelta(seconds=POSITION_EVERY_S)))
-            now = clock.now()
-            if now >= arrive:
-                break
-            gone = (now - start).total_seconds() - hold
+            await clock.sleep_until(tick)
+            gone = (tick - start).total_seconds() - hold
             f = min(1.0, max(0.0, gone / moving)) if moving > 0 else 1.0
             self.pos = (origin[0] + (nxt.at[0] - origin[0]) * f,
                         origin[1] + (nxt.at[1] - origin[1]) * f)
-            await self._report(now)
-            if (now - last_check).total_seconds() >= MANIFEST_EVERY_S:
-                last_check = now
+            await self._report(tick)
+            if (tick - last_check).total_seconds() >= MANIFEST_EVERY_S:
+                last_check = tick
                 if await self._changed(nxt):
                     self.ctx.drivers.moved_away += 1
-                    return False
+                    return None
+        await clock.sleep_until(arrive)
         self.pos = nxt.at
-        return True
+        return arrive
 
     async def _report(self, now: dt.datetime) -> None:
         """A position report; some are watched until the rider's estimate shows them."""
@@ -187,8 +188,7 @@ class Driver:
             if target is not None:
                 seen = await eta.before(self.ctx, target)
                 if seen is not None:
-                    ev.at = self.ctx.clock.now()
-                    ev.on_reply = eta.probe(self.ctx, target, ev.at.replace(microsecond=0),
+                    ev.on_reply = eta.probe(self.ctx, target, now.replace(microsecond=0),
                                             seen, self.probes)
         self.device.send(ev)
 
@@ -200,29 +200,28 @@ class Driver:
         self.device.send(Event(self.device.new_id(kind), kind, at, booking_id=booking_id,
                                position=self.pos))
 
-    async def serve(self, st: Stop) -> None:
-        """At the stop: arrived, then picked up (from the window's start) or a no-show,
-        or dropped off."""
+    async def serve(self, st: Stop, arrived: dt.datetime) -> None:
+        """At the stop since ``arrived``: then picked up (from the window's start) or a
+        no-show, or dropped off."""
         clock = self.ctx.clock
-        self._event("arrived", st.booking_id, clock.now())
+        self._event("arrived", st.booking_id, arrived)
         if st.kind == "dropoff":
-            await clock.sleep(ALIGHT_S)
-            self._event("dropped_off", st.booking_id, clock.now())
+            left = arrived + dt.timedelta(seconds=ALIGHT_S)
+            await clock.sleep_until(left)
+            self._event("dropped_off", st.booking_id, left)
             self.ctx.drivers.dropoffs += 1
             self.done.add(st.key)
             return
-        opens = st.window[0] if st.window else clock.now()
-        await clock.sleep_until(opens)
+        boarded = max(arrived, st.window[0]) if st.window else arrived
+        await clock.sleep_until(boarded)
         if self.rng.random() < self.ctx.opts.no_show_share:
-            await clock.sleep_until(max(clock.now(), opens) + dt.timedelta(
-                minutes=float(self.rng.uniform(*NO_SHOW_AFTER_MIN))))
-            self._event("no_show", st.booking_id, clock.now())
+            gave_up = boarded + dt.timedelta(minutes=float(self.rng.uniform(*NO_SHOW_AFTER_MIN)))
+            await clock.sleep_until(gave_up)
+            self._event("no_show", st.booking_id, gave_up)
             self.ctx.drivers.no_shows += 1
             self.done.update({st.key, (st.booking_id, "dropoff")})
             return
-        boarded = clock.now()
         self._event("picked_up", st.booking_id, boarded)
         self.ctx.drivers.pickups[st.booking_id] = boarded.replace(microsecond=0)
         self.done.add(st.key)
-        await clock.sleep(BOARD_S)
-
+        await clock.sleep_until(boarded + dt.timedelta(seconds=BOARD_S))

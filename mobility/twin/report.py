@@ -57,6 +57,8 @@ def table(f: dict[str, Any]) -> Table:
          f"{f['late_alerts']} late alerts, {f['moved_rides']} rides moved, "
          f"{f['connection_alerts']} connections missed"),
         ("server errors (5xx)", str(f["server_errors"])),
+        ("twin's lag", f"p95 {_v(f['twin_lag_p95_s'], ' s')} of server time behind its "
+                       "schedule (a loop too busy for the speed)"),
     ]
     if f["not_available"]:
         rows.append((NA, ", ".join(f["not_available"])))
