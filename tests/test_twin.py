@@ -273,13 +273,15 @@ def _assert_day(f: dict[str, object]) -> None:
     assert f["server_errors"] == 0, f
     assert isinstance(f["bookings"], int) and f["bookings"] >= 3, f
     assert isinstance(f["picked_up"], int) and f["picked_up"] >= 1, f
-    assert f["broken_promises_unreported"] == 0, f
+    unavailable = f["not_available"]
+    assert isinstance(unavailable, list)
+    if not {"inbox", "alerts"} & set(unavailable):
+        assert f["broken_promises_unreported"] == 0, f
+    # (a server that cannot tell riders of a delay leaves every late pickup unreported)
     # the devices lost connections, re-sent, sometimes twice: each event applied once
     assert isinstance(f["events_dropped"], int) and f["events_dropped"] > 0, f
     assert isinstance(f["events_resent"], int) and f["events_resent"] > 0, f
     assert f["events_applied_twice"] == 0, f
-    unavailable = f["not_available"]
-    assert isinstance(unavailable, list)
     if "inbox" not in unavailable:
         assert f["duplicate_notifications"] == 0, f
         assert isinstance(f["notifications_sent"], int) and f["notifications_sent"] > 0, f
