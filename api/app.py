@@ -40,6 +40,7 @@ from api.routes import (
 )
 from api.service import BookingService
 from api.service.housekeeping import Housekeeper
+from api.service.notify import Notifier
 from api.service.privacy import keep_retention
 from api.web import mount_web
 
@@ -53,13 +54,14 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
                simulator: Simulator | None = None) -> FastAPI:
     """The HTTP API over a journey planner and a booking service (with its store), and the
     web app at ``/``; with ``atlas`` the map and place search, with ``simulator`` planners'
-    simulations. While the app runs, two daemon threads flush rate-limit counts to the
-    store and purge it (every ``config.purge_interval_s``); the service's optimiser process
-    stops with the app."""
+    simulations. While the app runs, daemon threads flush rate-limit counts to the store,
+    purge it (every ``config.purge_interval_s``) and send riders' notifications (every
+    ``config.notify_interval_s``); the service's optimiser process stops with the app."""
     config = config or service.config
     # rate limits shared by every process over the store, on the service's clock
     limiter = RateLimiter(service.store, service.timing.now)
     housekeeper = Housekeeper(service.store, config, service.timing.now)
+    notifier = Notifier(service, config)  # the outbox: messages to riders, never in a request
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +70,9 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
             keep_retention(service.store, service.timing, config.retention_days))
         limiter.start()
         housekeeper.start()
+        notifier.start()
         yield
+        notifier.stop()
         housekeeper.stop()
         limiter.stop()
         if retention is not None:
@@ -84,6 +88,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     app.state.simulator = simulator
     app.state.limits = Limits(limiter, config)
     app.state.housekeeper = housekeeper
+    app.state.notifier = notifier
     install(app)
 
     @app.exception_handler(IntegrityError)

@@ -3,6 +3,7 @@ become one FastAPI app."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -43,7 +44,22 @@ def api_config(s: Settings) -> ApiConfig:
                      keep_quotes_days=s.keep_quotes_days,
                      keep_idempotency_days=s.keep_idempotency_days,
                      keep_positions_days=s.keep_positions_days,
-                     keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s)
+                     keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s,
+                     **notify_config(s))
+
+
+def notify_config(s: Settings) -> dict[str, Any]:
+    """The notification settings of :class:`ApiConfig` (the outbox's worker, e-mail, SMS)."""
+    return {"notify_interval_s": s.notify_interval_s,
+            "notify_max_attempts": s.notify_max_attempts,
+            "reminder_minutes": s.reminder_minutes,
+            "keep_notifications_days": s.keep_notifications_days,
+            "smtp_host": s.smtp_host, "smtp_port": s.smtp_port, "smtp_user": s.smtp_user,
+            "smtp_password": (s.smtp_password.get_secret_value()
+                              if s.smtp_password is not None else None),
+            "smtp_from": s.smtp_from, "smtp_starttls": s.smtp_starttls,
+            "sms_url": s.sms_url, "sms_body": s.sms_body,
+            "sms_headers": tuple(sorted(s.sms_headers.items()))}
 
 
 def clock(s: Settings) -> Clock:
@@ -71,6 +87,8 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
     from mobility.sim.jobs import Simulations
 
     atlas = Atlas(region, tile_url=settings.tile_url, language=settings.language)
+    # riders who chose no language are told in the region's (the web app's default)
+    service.config = dataclasses.replace(service.config, language=atlas.language)
     if warm:  # in the background: the API answers meanwhile (map requests wait for it)
         threading.Thread(target=atlas.warm, name="atlas-warm", daemon=True).start()
         threading.Thread(target=planner.names.warm, name="names-warm", daemon=True).start()

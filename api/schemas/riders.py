@@ -37,7 +37,8 @@ class RiderExport(Schema):
     rider_id: str
     exported_at: dt.datetime
     tables: dict[str, list[dict[str, Any]]] = Field(description=(
-        "riders, api_keys, quotes, bookings, booking_status, plan_stops, vehicle_events"))
+        "riders, api_keys, quotes, bookings, booking_status, plan_stops, vehicle_events, "
+        "notifications"))
     sign_in_codes: list[SignInCodeExpiry] = Field(default_factory=list, description=(
         "the rider's open sign-in codes: when each expires (never the code)"))
 

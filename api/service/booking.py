@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.auth import Principal, new_id
-from api.service import fair_use, notes, rules
+from api.service import fair_use, notes, occasions, rules
 from api.service.context import Context
 from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
 from api.service.stored_plans import promised
@@ -112,6 +112,7 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
                     service_date=q.service_date, vehicle_id=offer.vehicle,
                     status="confirmed", created_at=now, updated_at=now, note=note)
         first = repo.add_booking(b, who.role)
+        occasions.tell(svc, repo, "confirmed", b, q)
         planned = d.planned(bid)
         rider = repo.rider(q.rider_id)
     # committed: the view from what was written, without reading it back
@@ -229,6 +230,9 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
                         connection_by_s=x.dropoff[1] if bounded(x.dropoff[1]) else None,
                         note=note)
             ch.repo.add_booking(b, who.role)
+            q = ch.repo.quote(qid)
+            assert q is not None
+            occasions.tell(svc, ch.repo, "confirmed", b, q)  # one per ride: each a pickup
             made.append(b)
     with reading(svc.store) as repo:
         return iid, svc.views(repo, made), True
@@ -255,6 +259,10 @@ def cancel(svc: Context, who: Principal, booking_id: str) -> BookingView:
             ch.dispatcher.remove(b.id)
             ch.changed.add(b.vehicle_id)
             ch.repo.set_status(b, "cancelled", who.role, svc.timing.now())
+            if who.staff:  # riders know what they cancel themselves
+                q = ch.repo.quote(b.quote_id)
+                assert q is not None
+                occasions.tell(svc, ch.repo, "cancelled", b, q, by="operator")
         elif b.status != "cancelled":
             raise ConflictError(f"booking {booking_id} is {b.status.replace('_', ' ')}: only a "
                            "ride not yet started can be cancelled", field="id",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from api.auth import Principal
+from api.service import occasions
 from api.service.context import Context
 from api.service.days import DayChange
 from api.service.errors import ConflictError, InvalidRequestError, NotFoundError, not_found
@@ -73,6 +74,8 @@ def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
         else:
             replayed = False
             _apply(svc, who, ch, v.id, kind, b, position, secs, moment, now)
+            if kind != "position":  # the vehicle is at a stop: its next may be a pickup
+                occasions.on_the_way(svc, ch, v.id, secs)
             repo.add_event(vehicle_id=vehicle_id, service_date=date, type=kind,
                            booking_id=booking_id, lat=position[0] if position else None,
                            lon=position[1] if position else None, time_s=secs,
@@ -116,6 +119,7 @@ def _apply(svc: Context, who: Principal, ch: DayChange, vehicle_id: str, kind: s
             _no_show_due(svc, b.id, b.service_date, q.pickup_lo_s, min(moment, now))
             d.remove(b.id)
             repo.set_status(b, "no_show", who.role, now)
+            occasions.tell(svc, repo, "no_show", b, q)
     else:
         assert position is not None
         d.locate(vehicle_id, position, secs)

@@ -7,8 +7,10 @@ phone digits for the dispatcher's search), their keys' labels (``api_keys``), th
 of their rides (``quotes``), the link of each ride to them (``rider_id`` and ``key_id`` of
 quotes and bookings, the client's ``Idempotency-Key``), the dispatcher's notes for the driver
 (``bookings.note``), their open sign-in codes (``sign_in_codes``, hashed; deleted when the
-rider is forgotten) and the positions drivers report at their addresses (``vehicle_events``,
-``vehicle_states``).
+rider is forgotten), their e-mail address, the messages they were sent (``notifications``:
+place names and times; deleted when the rider is forgotten, else by housekeeping after
+``keep_notifications_days``) and the positions drivers report at their addresses
+(``vehicle_events``, ``vehicle_states``).
 
 Anonymising a ride unlinks it from its rider (it then belongs to :data:`ANONYMOUS_RIDER`),
 deletes its note for the driver, keeps the exact great-circle distance of its ends
@@ -41,6 +43,7 @@ from api.store.models import (
     Base,
     Booking,
     BookingStatus,
+    Notification,
     PlanStop,
     Quote,
     Rider,
@@ -64,7 +67,7 @@ NEAR_M = 250.0
 RETENTION_DAYS = 90
 #: the tables an export lists, in this order (what each row says is in the README)
 EXPORTED = ("riders", "api_keys", "quotes", "bookings", "booking_status", "plan_stops",
-            "vehicle_events")
+            "vehicle_events", "notifications")
 _BATCH = 1000
 _EARTH_M = 6_371_008.8
 
@@ -90,10 +93,11 @@ class Retained:
     bookings: int
     events: int
     states: int
+    notifications: int = 0  #: messages about those rides, deleted
 
     @property
     def total(self) -> int:
-        return self.quotes + self.bookings + self.events + self.states
+        return self.quotes + self.bookings + self.events + self.states + self.notifications
 
 
 def coarse(x: float) -> float:
@@ -128,7 +132,8 @@ def export_rider(store: Store, timing: Timing, rider_id: str) -> dict[str, Any]:
             "quotes": Quote.rider_id == rider_id, "bookings": Booking.rider_id == rider_id,
             "booking_status": BookingStatus.booking_id.in_(booked),
             "plan_stops": PlanStop.request_id.in_(booked),
-            "vehicle_events": VehicleEvent.booking_id.in_(booked)}
+            "vehicle_events": VehicleEvent.booking_id.in_(booked),
+            "notifications": Notification.rider_id == rider_id}
         tables = {name: _rows(s, name, wheres[name]) for name in EXPORTED}
         now = timing.now()
         codes = s.scalars(select(SignInCode.expires_at).where(
@@ -219,6 +224,9 @@ def forget_rider(store: Store, timing: Timing, rider_id: str) -> Forgotten:
                   .execution_options(synchronize_session=False))
         s.execute(delete(SignInCode).where(SignInCode.rider_id == rider_id)
                   .execution_options(synchronize_session=False))
+        # messages to the rider tell of their rides by place and time: they go with them
+        s.execute(delete(Notification).where(Notification.rider_id == rider_id)
+                  .execution_options(synchronize_session=False))
         s.expunge(rider)
         s.execute(delete(Rider).where(Rider.id == rider_id)
                   .execution_options(synchronize_session=False))
@@ -287,7 +295,8 @@ def apply_retention(store: Store, timing: Timing, days: int, *, dry_run: bool = 
     """Anonymise every ride whose service day lies more than ``days`` days back (whatever
     its status: its day is over), in one transaction; with ``dry_run`` count only. Offers
     never booked are anonymised alike; drivers' reports and vehicles' states of those days
-    are coarsened. Rides anonymised already are not touched again.
+    are coarsened; messages to riders about those rides are deleted. Rides anonymised
+    already are not touched again.
 
     Raises
     ------
@@ -320,9 +329,13 @@ def apply_retention(store: Store, timing: Timing, days: int, *, dry_run: bool = 
             .execution_options(synchronize_session=False)))
         events = _coarsen_all(s, VehicleEvent, cutoff)
         states = _coarsen_all(s, VehicleState, cutoff)
+        told = _count(s.execute(  # messages about the rides name their places and times
+            delete(Notification).where(Notification.booking_id.in_(
+                select(Booking.id).where(Booking.service_date < cutoff)))
+            .execution_options(synchronize_session=False)))
         if dry_run:
             tx.rollback()
-    return Retained(cutoff, quotes, bookings, events, states)
+    return Retained(cutoff, quotes, bookings, events, states, told)
 
 
 def _rounded(col: Any) -> Any:
@@ -356,8 +369,9 @@ async def keep_retention(store: Store, timing: Timing, days: int, every_s: float
             done = await anyio.to_thread.run_sync(apply_retention, store, timing, days)
             if done.total:
                 log.info("retention: rides of service days before %s anonymised (%d quotes, "
-                         "%d bookings, %d events, %d vehicle states)", done.cutoff,
-                         done.quotes, done.bookings, done.events, done.states)
+                         "%d bookings, %d events, %d vehicle states, %d notifications)",
+                         done.cutoff, done.quotes, done.bookings, done.events, done.states,
+                         done.notifications)
         except Exception as exc:  # noqa: BLE001 - a background task must go on
             log.warning("retention failed, retrying in %.0f s: %s", every_s,
                         str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
