@@ -27,6 +27,7 @@ from api.routes import (
     accounts,
     bookings,
     health,
+    notifications,
     plan,
     plans,
     quotes,
@@ -107,7 +108,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     install_store_faults(app)  # unreachable, busy, read-only or full: 503
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
-              atlas_routes, accounts, simulations):
+              atlas_routes, accounts, simulations, notifications):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first
@@ -115,7 +116,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     mount_web(app, tile_url=info.get("tileUrl"), language=info.get("language", "en"))
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
-                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(InternalErrors)  # a bug's 500 leaves the connection open
