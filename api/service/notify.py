@@ -129,7 +129,7 @@ class Notifier:
                 q = repo.quote(b.quote_id) if b is not None else None
                 if b is None or q is None or b.status != "confirmed":
                     continue  # cancelled meanwhile
-                if occasions.tell(self.svc, repo, "reminder", b, q):
+                if occasions.tell(self.svc, repo, "reminder", b, q, at=now):
                     added += 1
                     log.info("reminder queued for booking %s", bid)
         return added

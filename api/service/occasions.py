@@ -51,12 +51,13 @@ def ride_params(svc: Context, b: Booking, q: Quote) -> dict[str, Any]:
 
 
 def tell(svc: Context, repo: Repository, kind: str, b: Booking, q: Quote, *,
-         occasion: str | None = None, **extra: Any) -> int:
+         occasion: str | None = None, at: dt.datetime | None = None, **extra: Any) -> int:
     """Queue a message about booking ``b`` (occasion: the booking, unless given) in the
-    caller's transaction; the rows added."""
+    caller's transaction, as of ``at`` (default: now); the rows added."""
     return outbox.enqueue(repo, rider_id=b.rider_id, kind=kind, occasion=occasion or b.id,
-                          at=svc.timing.now(), params={**ride_params(svc, b, q), **extra},
-                          booking_id=b.id, default_language=svc.config.language)
+                          at=at or svc.timing.now(),
+                          params={**ride_params(svc, b, q), **extra}, booking_id=b.id,
+                          default_language=svc.config.language)
 
 
 def on_the_way(svc: Context, ch: DayChange, vehicle_id: str, secs: float) -> int:
