@@ -228,6 +228,16 @@ const TEXTS = {
     "code.done": "Signed in as {name} on this device.",
     "problem.sign-in-code-invalid": "This code is not valid or has expired: ask for a new one on your other device.",
     "problem.too-many-sign-ins": "Too many codes were tried from here; please try again later.",
+    // rider: messages and how they are told (issue 18)
+    "inbox.title": "Messages", "inbox.unread": "{n} new", "inbox.none": "No messages yet.",
+    "notify.title": "How we tell you about your rides", "notify.channels": "Tell me",
+    "notify.app": "here in the app (always)", "notify.email": "by e-mail",
+    "notify.sms": "by text message (SMS)", "notify.address": "E-mail address",
+    "notify.language": "Language of the messages", "notify.language.default": "the service's language",
+    "notify.save": "Save", "busy.save": "Saving…", "notify.saved": "Saved: this is how we tell you about your rides from now on.",
+    "problem.invalid-email": "Please check the e-mail address (written like name@example.org).",
+    "problem.channel-needs-address": "To be told by e-mail, please enter your e-mail address.",
+    "problem.channel-needs-phone": "Text messages need a phone number on your account: please ask the dispatcher to add one.",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -464,6 +474,16 @@ const TEXTS = {
     "code.done": "Auf diesem Gerät angemeldet als {name}.",
     "problem.sign-in-code-invalid": "Dieser Code gilt nicht oder ist abgelaufen: Bitte auf dem anderen Gerät einen neuen anfordern.",
     "problem.too-many-sign-ins": "Von hier wurden zu viele Codes versucht; bitte später erneut versuchen.",
+    // rider: messages and how they are told (issue 18)
+    "inbox.title": "Nachrichten", "inbox.unread": "{n} neu", "inbox.none": "Noch keine Nachrichten.",
+    "notify.title": "Wie wir Sie über Ihre Fahrten informieren", "notify.channels": "Benachrichtigen",
+    "notify.app": "hier in der App (immer)", "notify.email": "per E-Mail",
+    "notify.sms": "per SMS", "notify.address": "E-Mail-Adresse",
+    "notify.language": "Sprache der Nachrichten", "notify.language.default": "Sprache des Angebots",
+    "notify.save": "Speichern", "busy.save": "Wird gespeichert…", "notify.saved": "Gespeichert: So informieren wir Sie ab jetzt über Ihre Fahrten.",
+    "problem.invalid-email": "Bitte die E-Mail-Adresse prüfen (geschrieben wie name@beispiel.de).",
+    "problem.channel-needs-address": "Für Nachrichten per E-Mail bitte Ihre E-Mail-Adresse eingeben.",
+    "problem.channel-needs-phone": "Für SMS braucht Ihr Konto eine Telefonnummer: Bitte die Disposition, eine einzutragen.",
   },
 };
 

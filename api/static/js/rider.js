@@ -11,6 +11,7 @@ import {
 import { MessageBox, problemText } from "./messages.js";
 import { PlaceField } from "./places.js";
 import { SignInCodes } from "./signincode.js";
+import { Inbox } from "./inbox.js";
 
 /** A first result this much after the asked time is "next possible", not "at that time". */
 const FAR_MS = 60 * 60e3;
@@ -83,6 +84,7 @@ export class RiderView {
       this.loadBookings();
     });
     this.codes = new SignInCodes(this);
+    this.inbox = new Inbox(this);
     this.refreshAccount();
     this.loadService();
   }
@@ -402,6 +404,7 @@ export class RiderView {
       said.focus({ preventScroll: true });
       said.scrollIntoView({ block: "nearest" });
       this.loadBookings();
+      this.inbox.load(); // the confirmation
     } catch (e) {
       busy(button, false);
       this.msg.error(problemText(e));
@@ -482,6 +485,7 @@ export class RiderView {
     document.getElementById("signup-form").hidden = !open;
     document.getElementById("signup-closed").hidden = open;
     document.getElementById("rider-signed-in").hidden = !me;
+    this.inbox.signedIn(Boolean(me));
     return me;
   }
 
