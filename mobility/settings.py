@@ -133,7 +133,8 @@ class Settings(BaseSettings):
     sms_body: str = Field(SMS_BODY, min_length=1, max_length=4000, description="the POST's "
                           "body: `{to}` and `{text}` are replaced by the number and the "
                           "message, JSON-escaped")
-    sms_headers: dict[str, str] = Field(default_factory=dict, description="extra headers of "
+    sms_headers: dict[str, str] = Field(default_factory=dict, repr=False,
+                                        description="extra headers of "
                                         "the POST as a JSON object, e.g. "
                                         '{"Authorization": "Bearer …"}')
     reminder_minutes: int = Field(30, ge=0, le=24 * 60, description="riders are reminded "

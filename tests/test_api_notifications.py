@@ -389,3 +389,57 @@ def test_region_language_is_the_default(addison, addison_planner, addison_travel
                       ).status_code == 201
         subject = c.get(N, headers=h).json()["notifications"][0]["subject"]
     assert subject.startswith("Fahrt gebucht" if language == "de" else "Ride booked")
+
+
+# -- settings ------------------------------------------------------------------------------------
+def test_settings_reach_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``MOBILITY_SMTP_*``, ``MOBILITY_SMS_*`` (headers as a JSON object), the reminder and
+    the worker's settings end up in the API's settings; the password and the gateway's
+    headers are never shown by ``repr``; a sender is needed with a server, and the body
+    template must hold both placeholders."""
+    from mobility.server import api_config
+    from mobility.settings import Settings
+
+    env = {"MOBILITY_SMTP_HOST": "smtp.example.org", "MOBILITY_SMTP_PORT": "465",
+           "MOBILITY_SMTP_USER": "rufbus", "MOBILITY_SMTP_PASSWORD": "pw-s3cret",
+           "MOBILITY_SMTP_FROM": "rufbus@example.org", "MOBILITY_SMTP_STARTTLS": "false",
+           "MOBILITY_SMS_URL": "https://sms.example.org/v1/send",
+           "MOBILITY_SMS_BODY": '{"number": "{to}", "message": "{text}"}',
+           "MOBILITY_SMS_HEADERS": '{"Authorization": "Bearer tok-s3cret"}',
+           "MOBILITY_REMINDER_MINUTES": "45", "MOBILITY_NOTIFY_INTERVAL_S": "2",
+           "MOBILITY_NOTIFY_MAX_ATTEMPTS": "4", "MOBILITY_KEEP_NOTIFICATIONS_DAYS": "30"}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    cfg = api_config(Settings())  # type: ignore[call-arg]
+    assert (cfg.smtp_host, cfg.smtp_port, cfg.smtp_user, cfg.smtp_password, cfg.smtp_from,
+            cfg.smtp_starttls) == ("smtp.example.org", 465, "rufbus", "pw-s3cret",
+                                   "rufbus@example.org", False)
+    assert (cfg.sms_url, cfg.sms_body, cfg.sms_headers) == (
+        "https://sms.example.org/v1/send", env["MOBILITY_SMS_BODY"],
+        (("Authorization", "Bearer tok-s3cret"),))
+    assert (cfg.reminder_minutes, cfg.notify_interval_s, cfg.notify_max_attempts,
+            cfg.keep_notifications_days) == (45, 2.0, 4, 30.0)
+    assert "s3cret" not in repr(cfg) and "s3cret" not in repr(Settings())  # type: ignore[call-arg]
+    assert ApiConfig().sms_body == Settings.model_fields["sms_body"].default == \
+        '{"to": "{to}", "text": "{text}"}'  # the API's default as the settings'
+    for name, value, problem in (("MOBILITY_SMTP_FROM", "", "smtp_from"),
+                                 ("MOBILITY_SMS_BODY", '{"to": "{to}"}', "{text}"),
+                                 ("MOBILITY_SMS_URL", "ftp://x", "http")):
+        with monkeypatch.context() as m:
+            m.setenv(name, value)
+            with pytest.raises(ValueError, match=problem):
+                Settings()  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(("language", "expect"), [(None, "en"), ("de", "de")])
+def test_the_server_tells_in_the_regions_language(addison, tmp_path, language: str | None,  # type: ignore[no-untyped-def]
+                                                  expect: str) -> None:
+    """``mobility serve`` sets the riders' default language to the region's (English for
+    addison-vt), or to ``MOBILITY_LANGUAGE``."""
+    from mobility.server import build
+    from mobility.settings import Settings
+
+    app = build(addison, Settings(db_url=f"sqlite:///{tmp_path / 'm.db'}",  # type: ignore[call-arg]
+                                  language=language, notify_interval_s=0), warm=False)
+    assert app.state.service.config.language == expect
+    assert app.state.notifier.config.language == expect
