@@ -25,7 +25,7 @@ from api.service.context import Context
 from api.service.days import DayChange
 from api.store.models import Booking, Quote
 from api.store.repository import Repository
-from dispatch.model import BREAK_PREFIX
+from dispatch.model import BREAK_PREFIX, Point
 
 #: "on its way" only for a pickup planned this soon after the driver's report (a vehicle
 #: whose next stop is hours away is waiting, not on its way)
@@ -41,22 +41,30 @@ def place(svc: Context, lat: float, lon: float) -> str:
     return f"{lat:.4f}, {lon:.4f}"
 
 
-def ride_params(svc: Context, b: Booking, q: Quote) -> dict[str, Any]:
+def ends(svc: Context, origin: Point, destination: Point) -> dict[str, str]:
+    """A ride's ends by name (callers holding a day's lock name them before taking it:
+    the namer's first call builds its index)."""
+    return {"origin": place(svc, *origin), "destination": place(svc, *destination)}
+
+
+def ride_params(svc: Context, b: Booking, q: Quote, named: dict[str, str] | None = None
+                ) -> dict[str, Any]:
     """What every message about a ride says: the promised pickup window and the ends."""
     at = svc.timing.moment
     return {"pickupStart": at(b.service_date, q.pickup_lo_s).isoformat(),
             "pickupEnd": at(b.service_date, q.pickup_hi_s).isoformat(),
-            "origin": place(svc, q.origin_lat, q.origin_lon),
-            "destination": place(svc, q.dest_lat, q.dest_lon)}
+            **(named or ends(svc, (q.origin_lat, q.origin_lon), (q.dest_lat, q.dest_lon)))}
 
 
 def tell(svc: Context, repo: Repository, kind: str, b: Booking, q: Quote, *,
-         occasion: str | None = None, at: dt.datetime | None = None, **extra: Any) -> int:
+         occasion: str | None = None, at: dt.datetime | None = None,
+         named: dict[str, str] | None = None, **extra: Any) -> int:
     """Queue a message about booking ``b`` (occasion: the booking, unless given) in the
-    caller's transaction, as of ``at`` (default: now); the rows added."""
+    caller's transaction, as of ``at`` (default: now), its ends ``named`` already or named
+    here; the rows added."""
     return outbox.enqueue(repo, rider_id=b.rider_id, kind=kind, occasion=occasion or b.id,
                           at=at or svc.timing.now(),
-                          params={**ride_params(svc, b, q), **extra}, booking_id=b.id,
+                          params={**ride_params(svc, b, q, named), **extra}, booking_id=b.id,
                           default_language=svc.config.language)
 
 
