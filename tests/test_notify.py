@@ -386,3 +386,18 @@ def test_logs_name_no_one(world: World, caplog: pytest.LogCaptureFixture) -> Non
     assert [s for s in secrets if s in logged] == []
     stored = " ".join(str(r.last_error) for r in world.rows())
     assert [s for s in secrets if s in stored] == []
+
+
+def test_a_message_deleted_while_claimed(world: World) -> None:
+    """The rider is forgotten (their messages deleted) between the claim and the send:
+    nothing is sent and the worker goes on."""
+    world.tell(world.rider(channels="sms"))
+    nid = world.row("sms").id
+    with Gateway() as gw:
+        n = world.notifier(sms_url=gw.url)
+        lease = n._claim(nid, NOW)
+        assert lease is not None and n._claim(nid, NOW) is None  # held
+        with writing(world.store) as repo:
+            repo.s.execute(Notification.__table__.delete())
+        assert n._send(nid, NOW, lease) == "dropped"
+        assert n.run_once() == {"reminders": 0} and gw.requests == []

@@ -174,7 +174,8 @@ class Notifier:
         """Send a claimed message; its outcome: sent, dropped, failed or retry."""
         with reading(self.store) as repo:
             n = repo.s.get(Notification, nid)
-            assert n is not None
+            if n is None:  # deleted meanwhile (its rider forgotten): nothing to send
+                return "dropped"
             rider = repo.rider(n.rider_id)
             kind, channel, attempts = n.kind, n.channel, n.attempts
             language = (rider.language if rider else None) or n.language

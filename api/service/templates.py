@@ -15,7 +15,6 @@ from typing import Any
 
 from api.service.outbox import KINDS
 
-LANGUAGES = ("en", "de")
 _UNKNOWN = "?"
 _WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
              "de": ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So.")}
