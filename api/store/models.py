@@ -329,6 +329,9 @@ class StandingOrder(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     rider_id: Mapped[str] = mapped_column(ForeignKey("riders.id"), index=True)
     key_id: Mapped[str] = mapped_column(String(16))  #: who made it (a rider or staff key)
+    #: the role that made it: ``rider`` (its rides count under the rider's fair use, as
+    #: their own bookings do) or ``dispatcher``/``admin`` (exempt, as staff's bookings are)
+    by_role: Mapped[str] = mapped_column(String(16), default="rider")
     area: Mapped[str] = mapped_column(String(100))
     origin_lat: Mapped[float] = mapped_column(Float)
     origin_lon: Mapped[float] = mapped_column(Float)
@@ -351,14 +354,23 @@ class StandingOrder(Base):
 
 class StandingOccurrence(Base):
     """One date of a standing order: booked (with its booking), not served (with the
-    reason the rider was told), skipped (a holiday) or cancelled by the rider."""
+    reason the rider was told), skipped (a holiday) or cancelled by the rider — or pending
+    while a booker books it (the row is written first: the unique date guards against
+    booking it twice)."""
 
     __tablename__ = "standing_occurrences"
     __table_args__ = (UniqueConstraint("order_id", "service_date"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("standing_orders.id"), index=True)
     service_date: Mapped[dt.date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(12))  #: booked, not_served, skipped, cancelled
+    #: pending, booked, not_served, skipped, cancelled
+    status: Mapped[str] = mapped_column(String(12))
     booking_id: Mapped[str | None] = mapped_column(String(32))
-    reason: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(200))  #: in plain words (English)
+    #: the reason's short code: the refusal's problem code (``outside-service-hours``,
+    #: ``no-vehicle-available`` …) or ``holiday``; apps word it in their own language
+    code: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the status was last written; a pending occurrence is its booker's until a
+    #: lease after this (then another booker takes it over: a crash leaves nothing stuck)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("rider_id", sa.String(length=32), nullable=False),
         sa.Column("key_id", sa.String(length=16), nullable=False),
+        sa.Column("by_role", sa.String(length=16), nullable=False),
         sa.Column("area", sa.String(length=100), nullable=False),
         sa.Column("origin_lat", sa.Float(), nullable=False),
         sa.Column("origin_lon", sa.Float(), nullable=False),
@@ -76,7 +77,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("booking_id", sa.String(length=32), nullable=True),
         sa.Column("reason", sa.String(length=200), nullable=True),
+        sa.Column("code", sa.String(length=40), nullable=True),
         sa.Column("created_at", UTC, nullable=False),
+        sa.Column("updated_at", UTC, nullable=True),
         sa.ForeignKeyConstraint(["order_id"], ["standing_orders.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("order_id", "service_date"))
