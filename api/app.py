@@ -33,6 +33,7 @@ from api.routes import (
     riders,
     service_areas,
     simulations,
+    standing_orders,
     vehicles,
 )
 from api.routes import (
@@ -41,6 +42,7 @@ from api.routes import (
 from api.service import BookingService
 from api.service.housekeeping import Housekeeper
 from api.service.privacy import keep_retention
+from api.service.standing import StandingBooker
 from api.web import mount_web
 
 DESCRIPTION = """Journeys by walking and scheduled transit (OpenTripPlanner's plan shape) and
@@ -53,13 +55,14 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
                simulator: Simulator | None = None) -> FastAPI:
     """The HTTP API over a journey planner and a booking service (with its store), and the
     web app at ``/``; with ``atlas`` the map and place search, with ``simulator`` planners'
-    simulations. While the app runs, two daemon threads flush rate-limit counts to the
-    store and purge it (every ``config.purge_interval_s``); the service's optimiser process
-    stops with the app."""
+    simulations. While the app runs, daemon threads flush rate-limit counts to the store,
+    purge it (every ``config.purge_interval_s``) and book standing orders' dates (every
+    ``config.standing_interval_s``); the service's optimiser process stops with the app."""
     config = config or service.config
     # rate limits shared by every process over the store, on the service's clock
     limiter = RateLimiter(service.store, service.timing.now)
     housekeeper = Housekeeper(service.store, config, service.timing.now)
+    booker = StandingBooker(service, config.standing_interval_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +71,9 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
             keep_retention(service.store, service.timing, config.retention_days))
         limiter.start()
         housekeeper.start()
+        booker.start()
         yield
+        booker.stop()
         housekeeper.stop()
         limiter.stop()
         if retention is not None:
@@ -84,6 +89,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     app.state.simulator = simulator
     app.state.limits = Limits(limiter, config)
     app.state.housekeeper = housekeeper
+    app.state.standing_booker = booker
     install(app)
 
     @app.exception_handler(IntegrityError)
@@ -102,7 +108,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     install_store_faults(app)  # unreachable, busy, read-only or full: 503
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
-              atlas_routes, accounts, simulations):
+              atlas_routes, accounts, simulations, standing_orders):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first

@@ -42,3 +42,6 @@ class ApiConfig:
     keep_positions_days: float = 30  #: drivers' position reports
     keep_events_days: float = 90  #: drivers' other reports (arrived, picked up, …)
     purge_interval_s: int = 3600  #: how often a server purges (0: only ``mobility purge``)
+    # -- standing orders (api.service.standing) ------------------------------------------
+    #: how often a server books standing orders' dates entering the horizon (0: never)
+    standing_interval_s: int = 300

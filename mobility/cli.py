@@ -832,7 +832,8 @@ def riders_forget(
         f = forget_rider(st, _timing(s), rider_id)
     done = {"riderId": f.rider_id, "forgottenAt": f.at.isoformat(timespec="seconds"),
             "bookingsAnonymised": f.bookings, "quotesDeleted": f.quotes_deleted,
-            "keysRevoked": f.keys_revoked, "positionsCoarsened": f.positions}
+            "keysRevoked": f.keys_revoked, "positionsCoarsened": f.positions,
+            "standingOrdersDeleted": f.standing_orders}
     if as_json:
         sys.stdout.write(json.dumps(done) + "\n")
         return
