@@ -22,6 +22,7 @@ from dispatch.ondemand_legs import OnDemandLegs
 from dispatch.travel import StreetTravel
 from mobility.access_log import log_config
 from mobility.planning import RegionPlanner
+from mobility.public_holidays import calendar, code_for
 from mobility.region import Region, load_region
 from mobility.settings import Settings
 
@@ -43,7 +44,8 @@ def api_config(s: Settings) -> ApiConfig:
                      keep_quotes_days=s.keep_quotes_days,
                      keep_idempotency_days=s.keep_idempotency_days,
                      keep_positions_days=s.keep_positions_days,
-                     keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s)
+                     keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s,
+                     standing_interval_s=s.standing_interval_s)
 
 
 def clock(s: Settings) -> Clock:
@@ -62,6 +64,7 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
                               clock=clock(settings))
     planner.on_demand = ride_legs(planner, service)
     service.names = planner.names  # bookings' ends named as the plans' rides
+    service.holiday = calendar(code_for(settings.holidays, region.config))  # standing orders
     if migrate:
         store.migrate()
         service.sync_fleet()

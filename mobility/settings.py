@@ -116,6 +116,15 @@ class Settings(BaseSettings):
     purge_interval_s: int = Field(3600, ge=0, le=7 * 86_400, description="how often a "
                                   "server purges the store (0: only `mobility purge`)")
 
+    # -- standing orders (api.service.standing) ---------------------------------------------
+    standing_interval_s: int = Field(300, ge=0, le=86_400, description="how often a server "
+                                     "books the standing orders' dates that enter the "
+                                     "booking horizon (0: never)")
+    holidays: str | None = Field(None, pattern=r"^([A-Za-z]{2}(-[A-Za-z0-9]{1,3})?|none)$",
+                                 description="the public holidays standing orders skip: a "
+                                 "country with an optional subdivision (US-VT, DE-BW) or none; "
+                                 "default: the region's `holidays`, else its country's")
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, v: Any) -> Any:
