@@ -861,14 +861,14 @@ def riders_retention(
         r = apply_retention(st, _timing(s), period, dry_run=dry_run)
     done = {"cutoff": r.cutoff.isoformat(), "days": period, "dryRun": dry_run,
             "quotes": r.quotes, "bookings": r.bookings, "events": r.events,
-            "vehicleStates": r.states}
+            "vehicleStates": r.states, "standingOrders": r.orders}
     if as_json:
         sys.stdout.write(json.dumps(done) + "\n")
         return
     verb = "would anonymise" if dry_run else "anonymised"
     out.print(f"rides of service days before {r.cutoff}: {verb} {r.quotes} quote(s), "
-              f"{r.bookings} booking(s), {r.events} event(s), {r.states} vehicle state(s)",
-              highlight=False)
+              f"{r.bookings} booking(s), {r.events} event(s), {r.states} vehicle state(s); "
+              f"standing orders over: {r.orders}", highlight=False)
 
 
 @app.command()

@@ -8,6 +8,7 @@ County)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections import Counter
@@ -396,3 +397,78 @@ def test_privacy_export_and_forget(svc: Any, store: Any) -> None:
         assert s.scalar(select(func.count()).select_from(StandingOccurrence)) == 0
         assert s.scalar(select(func.count()).select_from(Booking).where(
             Booking.standing_order_id.is_not(None))) == 0
+
+
+def test_holiday_calendars_by_setting_and_region(addison: Any) -> None:
+    from pydantic import ValidationError
+
+    from mobility.errors import RegionError
+    from mobility.public_holidays import code_for
+    from mobility.settings import Settings
+
+    cfg = addison.config
+    assert cfg.holidays == "US-VT" and code_for(None, cfg) == "US-VT"
+    vt = calendar(code_for(None, cfg))
+    assert vt is not None
+    assert vt(dt.date(2026, 3, 3)) == "Town Meeting Day"  # Vermont's own
+    assert vt(dt.date(2026, 11, 26)) == "Thanksgiving Day"
+    assert vt(dt.date(2026, 11, 24)) is None
+    us = calendar(code_for("us", cfg))  # the setting wins; the country's holidays only
+    assert us is not None and us(dt.date(2026, 3, 3)) is None
+    assert us(dt.date(2026, 12, 25)) == "Christmas Day"
+    assert code_for("none", cfg) is None and calendar(None) is None
+    de = calendar("DE-BW")
+    assert de is not None and de(dt.date(2026, 1, 6)) == "Epiphany"  # English names
+    assert code_for(None, dataclasses.replace(cfg, holidays=None, country="DE")) == "DE"
+    for bad in ("XX", "US-ZZ"):
+        with pytest.raises(RegionError, match="MOBILITY_HOLIDAYS"):
+            calendar(bad)
+    with pytest.raises(ValidationError):
+        Settings(holidays="US_VT")  # type: ignore[call-arg]
+
+
+def test_the_booker_runs_once_per_interval_across_processes(addison: Any,
+                                                            addison_travel: Any,
+                                                            store: Any) -> None:
+    """Each interval of the service's clock is booked by one server process: the first to
+    claim it; the next interval by whoever comes first again."""
+    from api.service.standing import StandingBooker
+
+    a = booking_service(addison, addison_travel, store)
+    b = booking_service(addison, addison_travel, store)
+    o = a.create_standing_order(_rider(store), _order(first_date=dt.date(2026, 12, 9)))
+    first, second = StandingBooker(a, 300), StandingBooker(b, 300)
+    assert first.tick() is not None and second.tick() is None  # one window, one booker
+    for s in (a, b):
+        _clock(s).set(dt.datetime(2026, 11, 30, 6, 0, tzinfo=ADDISON_TZ))
+    done = second.tick()
+    assert done is not None and done.booked == 2 and first.tick() is None
+    assert StandingBooker(a, 0).tick() is None  # switched off
+    assert sorted(_rows(store, o.id)) == [dt.date(2026, 12, 9), dt.date(2026, 12, 11)]
+
+
+def test_retention_deletes_orders_that_are_over(svc: Any, store: Any) -> None:
+    from api.service.privacy import apply_retention
+
+    rider = _rider(store)
+    ended = svc.create_standing_order(rider, _order(last_date=dt.date(2026, 11, 27)))
+    cancelled = svc.create_standing_order(rider, _order(time="12:00"))
+    svc.cancel_standing_order(rider, cancelled.id)
+    running = svc.create_standing_order(rider, _order(time="15:00",
+                                                      last_date=dt.date(2027, 6, 30)))
+    # 24 February 2027: rides before 26 November are anonymised, the series cancelled on
+    # 24 November goes, the one whose last ride is on 27 November stays
+    _clock(svc).set(dt.datetime(2027, 2, 24, 12, 0, tzinfo=ADDISON_TZ))
+    early = apply_retention(store, svc.timing, 90, dry_run=True)
+    assert early.cutoff == dt.date(2026, 11, 26) and early.orders == 1
+    _clock(svc).set(dt.datetime(2027, 3, 1, 12, 0, tzinfo=ADDISON_TZ))
+    dry = apply_retention(store, svc.timing, 90, dry_run=True)
+    assert dry.cutoff == dt.date(2026, 12, 1) and dry.orders == 2
+    assert apply_retention(store, svc.timing, 90).orders == 2
+    with store.snapshot() as s:
+        assert list(s.scalars(select(StandingOrder.id))) == [running.id]
+        left = set(s.scalars(select(StandingOccurrence.order_id)))
+        assert left == {running.id}
+        assert s.scalar(select(func.count()).select_from(Booking).where(
+            Booking.standing_order_id.in_([ended.id, cancelled.id]))) == 0
+    assert apply_retention(store, svc.timing, 90).orders == 0

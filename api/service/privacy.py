@@ -95,10 +95,12 @@ class Retained:
     bookings: int
     events: int
     states: int
+    #: standing orders that ended (or were cancelled) before the cutoff, deleted
+    orders: int = 0
 
     @property
     def total(self) -> int:
-        return self.quotes + self.bookings + self.events + self.states
+        return self.quotes + self.bookings + self.events + self.states + self.orders
 
 
 def coarse(x: float) -> float:
@@ -313,7 +315,8 @@ def apply_retention(store: Store, timing: Timing, days: int, *, dry_run: bool = 
     """Anonymise every ride whose service day lies more than ``days`` days back (whatever
     its status: its day is over), in one transaction; with ``dry_run`` count only. Offers
     never booked are anonymised alike; drivers' reports and vehicles' states of those days
-    are coarsened. Rides anonymised already are not touched again.
+    are coarsened; standing orders over by then are deleted. Rides anonymised already are
+    not touched again.
 
     Raises
     ------
@@ -346,9 +349,28 @@ def apply_retention(store: Store, timing: Timing, days: int, *, dry_run: bool = 
             .execution_options(synchronize_session=False)))
         events = _coarsen_all(s, VehicleEvent, cutoff)
         states = _coarsen_all(s, VehicleState, cutoff)
+        orders = _expire_standing_orders(s, cutoff)
         if dry_run:
             tx.rollback()
-    return Retained(cutoff, quotes, bookings, events, states)
+    return Retained(cutoff, quotes, bookings, events, states, orders)
+
+
+def _expire_standing_orders(s: Session, cutoff: dt.date) -> int:
+    """Delete standing orders over before ``cutoff`` (their last date, or the day they were
+    cancelled) with their dates: an order holds a rider's exact ends, and its rides are
+    anonymised like any other."""
+    over = StandingOrder.last_date < cutoff
+    cancelled = StandingOrder.cancelled_at < dt.datetime.combine(cutoff, dt.time(), dt.UTC)
+    orders = list(s.scalars(select(StandingOrder.id).where(or_(over, cancelled))))
+    if not orders:
+        return 0
+    s.execute(update(Booking).where(Booking.standing_order_id.in_(orders))
+              .values(standing_order_id=None).execution_options(synchronize_session=False))
+    s.execute(delete(StandingOccurrence).where(StandingOccurrence.order_id.in_(orders))
+              .execution_options(synchronize_session=False))
+    s.execute(delete(StandingOrder).where(StandingOrder.id.in_(orders))
+              .execution_options(synchronize_session=False))
+    return len(orders)
 
 
 def _rounded(col: Any) -> Any:
