@@ -25,6 +25,7 @@ from mobility.planning import RegionPlanner
 from mobility.public_holidays import calendar, code_for
 from mobility.region import Region, load_region
 from mobility.settings import Settings
+from routing.street_router import StreetRouter
 
 log = logging.getLogger("mobility.server")
 #: set by ``mobility serve`` for its worker processes
@@ -54,17 +55,27 @@ def clock(s: Settings) -> Clock:
             else SystemClock())
 
 
+def booking_service(region: Region, settings: Settings, store: Store,
+                    car: StreetRouter | None = None, **kw: Any) -> BookingService:
+    """The on-demand service of a loaded region over ``store``, with the settings' rules,
+    clock and public holidays (which standing orders skip); ``car``: the region's car
+    router when the caller has one already."""
+    service = BookingService(region.service_areas,
+                             StreetTravel(car or StreetRouter(region.streets["car"])),
+                             region.timezone, store, config=api_config(settings),
+                             clock=clock(settings), **kw)
+    service.holiday = calendar(code_for(settings.holidays, region.config))
+    return service
+
+
 def build(region: Region, settings: Settings, *, migrate: bool = True,
           warm: bool = True) -> FastAPI:
     """The app of a loaded region over the store at ``settings.db_url``."""
     store = Store(settings.db_url)
     planner = RegionPlanner(region, replay=settings.replay_feed)
-    service = BookingService(region.service_areas, StreetTravel(planner.street("car")),
-                              region.timezone, store, config=api_config(settings),
-                              clock=clock(settings))
+    service = booking_service(region, settings, store, planner.street("car"))
     planner.on_demand = ride_legs(planner, service)
     service.names = planner.names  # bookings' ends named as the plans' rides
-    service.holiday = calendar(code_for(settings.holidays, region.config))  # standing orders
     if migrate:
         store.migrate()
         service.sync_fleet()

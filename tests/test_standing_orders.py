@@ -472,3 +472,61 @@ def test_retention_deletes_orders_that_are_over(svc: Any, store: Any) -> None:
         assert s.scalar(select(func.count()).select_from(Booking).where(
             Booking.standing_order_id.in_([ended.id, cancelled.id]))) == 0
     assert apply_retention(store, svc.timing, 90).orders == 0
+
+
+@pytest.mark.slow
+def test_the_command_line_adds_lists_and_cancels(tmp_path: Any) -> None:
+    """``mobility standing add|list|cancel`` as real processes over an SQLite store, on
+    the tests' clock: what it books, lists and cancels; clear errors, exit code 2."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import CACHE, DATA
+
+    env = {**os.environ, "MOBILITY_DB_URL": f"sqlite:///{tmp_path / 'm.db'}",
+           "MOBILITY_CLOCK_START": NOW.isoformat(), "MOBILITY_DATA": str(DATA),
+           "MOBILITY_CACHE": str(CACHE)}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "mobility", *args], capture_output=True,
+                              text=True, timeout=300, check=False, env=env)
+
+    made = cli("keys", "create", "--role", "rider", "--name", "Dora Dialyse", "--json")
+    rider = json.loads(made.stdout)["riderId"]
+    ride = ["--rider", rider, "--from", f"{MIDDLEBURY[0]},{MIDDLEBURY[1]}", "--to",
+            f"{EAST_MIDDLEBURY[0]},{EAST_MIDDLEBURY[1]}", "--time", "07:30"]
+    add = cli("standing", "add", *ride, "--days", "mon,wed,fri", "--first", "2026-11-25",
+              "--last", "2026-12-15", "--note", "rings twice", "--json")
+    assert add.returncode == 0, add.stderr
+    o = json.loads(add.stdout)
+    booked = [x["date"] for x in o["occurrences"] if x["status"] == "booked"]
+    assert booked == [d.isoformat() for d in _expected(MWF, FIRST, LAST, NOW)]
+    listed = json.loads(cli("standing", "list", "--json").stdout)["standingOrders"]
+    assert [(x["id"], x["booked"], x["nextBooked"]) for x in listed] == [
+        (o["id"], 6, "2026-11-25")]
+    one = cli("standing", "cancel", o["id"], "--date", "2026-11-30", "--json")
+    assert one.returncode == 0, one.stderr
+    assert {x["date"]: x["status"] for x in json.loads(one.stdout)["occurrences"]}[
+        "2026-11-30"] == "cancelled"
+    every = cli("standing", "cancel", o["id"], "--json")
+    assert json.loads(every.stdout)["status"] == "cancelled"
+    assert json.loads(cli("standing", "list", "--json").stdout)["standingOrders"] == []
+    gone = json.loads(cli("standing", "list", "--all", "--json").stdout)["standingOrders"]
+    assert [(x["status"], x["booked"], x["cancelled"]) for x in gone] == [
+        ("cancelled", 0, 6)]
+    for args, says in [
+        (("standing", "add", *ride, "--days", "mon,xyz", "--first", "2026-11-25",
+          "--last", "2026-12-15"), "'xyz' is not a weekday"),
+        (("standing", "add", *ride, "--days", "mon", "--first", "2026-12-15", "--last",
+          "2026-11-25"), "is before firstDate"),
+        (("standing", "add", *ride, "--days", "mon", "--first", "someday", "--last",
+          "2026-11-25"), "'someday' is not a date"),
+        (("standing", "add", *ride[2:], "--rider", "r_nobody", "--days", "mon", "--first",
+          "2026-11-25", "--last", "2026-12-15"), "no rider 'r_nobody'"),
+        (("standing", "cancel", "so_nothing"), "no standing order with id 'so_nothing'"),
+    ]:
+        res = cli(*args)
+        assert res.returncode == 2, res.stdout
+        assert says in res.stderr and "Traceback" not in res.stderr
