@@ -11,6 +11,7 @@ import {
 import { MessageBox, problemText } from "./messages.js";
 import { PlaceField } from "./places.js";
 import { SignInCodes } from "./signincode.js";
+import { StandingOrders } from "./standing.js";
 
 /** A first result this much after the asked time is "next possible", not "at that time". */
 const FAR_MS = 60 * 60e3;
@@ -83,6 +84,8 @@ export class RiderView {
       this.loadBookings();
     });
     this.codes = new SignInCodes(this);
+    this.standing = new StandingOrders({ prefix: "rs", who: "rider", time: this.time,
+      rider: null, ride: (msg) => this.standingRide(msg) });
     this.refreshAccount();
     this.loadService();
   }
@@ -482,7 +485,26 @@ export class RiderView {
     document.getElementById("signup-form").hidden = !open;
     document.getElementById("signup-closed").hidden = open;
     document.getElementById("rider-signed-in").hidden = !me;
+    document.getElementById("standing-card").hidden = !me;
+    if (me) await this.standing.load();
     return me;
+  }
+
+  /** The ride of the form as a regular ride asks for it (its time of day), or null when
+   *  something is missing (said in `msg`, at the field). */
+  standingRide(msg) {
+    const from = this.from.value, to = this.to.value;
+    const m = /T(\d\d:\d\d)$/.exec(this.time.value || "");
+    const miss = (text, input) => { msg.error(text, input); return null; };
+    if (!from) return miss(t("error.pick", { what: t("from") }), this.from.input);
+    if (!to) return miss(t("error.pick", { what: t("to") }), this.to.input);
+    if (!m) return miss(t("error.time"), this.time);
+    return {
+      origin: { lat: from.lat, lon: from.lon }, destination: { lat: to.lat, lon: to.lon },
+      time: m[1], timeType: document.querySelector('input[name="timeType"]:checked').value,
+      passengers: Number(document.getElementById("plan-passengers").value) || 1,
+      wheelchair: document.getElementById("plan-wheelchair").checked,
+    };
   }
 
   async loadBookings() {
