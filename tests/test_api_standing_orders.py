@@ -190,7 +190,9 @@ def test_unknown_orders_and_dates(api: ApiUnderTest) -> None:
     _problem(api.delete(f"{URL}/so_nothing", "dispatcher"), 404, "not-found")
     _problem(api.get(f"{URL}/{'x' * 33}", "rider"), 422, "validation")
     base = f"{URL}/{o['id']}/occurrences"
-    _problem(api.delete(f"{base}/2026-12-01", "rider"), 404, "not-found")  # a Tuesday
+    tuesday = _problem(api.delete(f"{base}/2026-12-01", "rider"), 404, "not-found")
+    assert tuesday["detail"] == (f"2026-12-01 is not a date of standing order {o['id']} "
+                                 "(Monday, Wednesday, Friday from 2026-11-25 to 2026-12-15)")
     _problem(api.delete(f"{base}/2027-01-04", "rider"), 404, "not-found")  # after the last
     _problem(api.delete(f"{base}/2026-13-01", "rider"), 422, "validation")
     _problem(api.delete(f"{base}/tomorrow", "rider"), 422, "validation")

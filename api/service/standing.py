@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 
 from api.auth import Principal, new_id
 from api.service import booking, notes, rules
-from api.service.errors import ConflictError, InvalidRequestError, not_found
+from api.service.errors import ConflictError, InvalidRequestError, NotFoundError, not_found
 from api.service.standing_booker import (
     Holiday,
     Report,
@@ -317,7 +317,11 @@ def cancel_occurrence(svc: StandingContext, who: Principal, order_id: str, date:
     with reading(svc.store) as repo:
         o = _order(repo, svc, who, order_id)
     if not (o.first_date <= date <= o.last_date and date.isoweekday() in weekdays(o)):
-        raise not_found("date of the standing order", date.isoformat(), "date")
+        days = ", ".join(dt.date(2024, 1, d).strftime("%A") for d in weekdays(o))
+        raise NotFoundError(f"{date.isoformat()} is not a date of standing order {order_id} "
+                            f"({days} from {o.first_date.isoformat()} to "
+                            f"{o.last_date.isoformat()})", field="date",
+                            title="date not found")
     if date < svc.timing.today():
         raise ConflictError(f"{date.isoformat()} has passed", field="date",
                             code="date-in-past", title="Date in the past")
