@@ -1,6 +1,7 @@
 """the ride itself: drivers' events carry their device's id (applied once), riders choose how
 they are told (e-mail, language, channels), an outbox of notifications, standing orders and
-their occurrences, and what a late rider was told
+their occurrences, what a late rider was told, when each vehicle last reported and the
+dispatcher's alerts of rides running late
 
 Revision ID: 0007_the_ride
 Revises: 0006_sign_in_codes
@@ -96,9 +97,35 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("event_id", sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint("uq_vehicle_events_vehicle_id_event_id",
                                           ["vehicle_id", "event_id"])
+    # live times and running late (api.service.lateness)
+    with op.batch_alter_table("vehicle_states", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reported_at", UTC, nullable=True))
+    op.create_table(
+        "late_alerts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("area", sa.String(length=100), nullable=False),
+        sa.Column("service_date", sa.Date(), nullable=False),
+        sa.Column("booking_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("vehicle_id", sa.String(length=64), nullable=False),
+        sa.Column("to_vehicle", sa.String(length=64), nullable=True),
+        sa.Column("pickup_s", sa.Float(), nullable=True),
+        sa.Column("dropoff_s", sa.Float(), nullable=True),
+        sa.Column("action", sa.String(length=10), nullable=False),
+        sa.Column("next_s", sa.Float(), nullable=True),
+        sa.Column("next_text", sa.String(length=200), nullable=True),
+        sa.Column("noticed_at", UTC, nullable=False),
+        sa.Column("updated_at", UTC, nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("booking_id", "kind"))
+    op.create_index("ix_late_alerts_day", "late_alerts", ["service_date", "area"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_late_alerts_day", table_name="late_alerts")
+    op.drop_table("late_alerts")
+    with op.batch_alter_table("vehicle_states", schema=None) as batch_op:
+        batch_op.drop_column("reported_at")
     with op.batch_alter_table("vehicle_events", schema=None) as batch_op:
         batch_op.drop_constraint("uq_vehicle_events_vehicle_id_event_id", type_="unique")
         batch_op.drop_column("event_id")
