@@ -16,6 +16,7 @@ from api.schemas.bookings import (
     BookingResponse,
     Connection,
     ItineraryBooking,
+    Live,
     StatusChange,
 )
 from api.schemas.common import LatLon, Window
@@ -43,7 +44,10 @@ def booking_out(b: BookingView) -> BookingResponse:
             drop_off_by=c.drop_off_by, estimated_dropoff=c.estimated_dropoff,
             status=c.status),  # type: ignore[arg-type]
         rider_name=b.rider_name, rider_phone=b.rider_phone, note=b.note,
-        no_show_from=b.no_show_from)
+        no_show_from=b.no_show_from, live=None if b.live is None else Live(
+            estimated_pickup=b.live.estimated_pickup,
+            estimated_dropoff=b.live.estimated_dropoff, reported_at=b.live.reported_at,
+            late=b.live.late))
 
 
 @router.post("", response_model=BookingResponse | ItineraryBooking, status_code=201,

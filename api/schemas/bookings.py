@@ -102,6 +102,18 @@ class Connection(Schema):
     status: Literal["on_time", "missed"]
 
 
+class Live(Schema):
+    estimated_pickup: dt.datetime | None = Field(description=(
+        "the pickup now expected, from the vehicle's last report (null once on board); "
+        "never before now while the pickup is still to come"))
+    estimated_dropoff: dt.datetime | None = None
+    reported_at: dt.datetime = Field(description="when the vehicle last reported where it "
+                                                 "is")
+    late: bool = Field(description="the estimate breaks the promise: a pickup after its "
+                                   "window, or (on board) a drop-off after the latest "
+                                   "promised")
+
+
 class BookingResponse(Schema):
     id: str
     quote_id: str
@@ -136,6 +148,9 @@ class BookingResponse(Schema):
                           "the named place or stop there), from the coordinates")
     destination_name: str | None = Field(
         None, description="the drop-off place in plain words, named as ``origin_name``")
+    live: Live | None = Field(None, description=(
+        "the current estimates from the vehicle's last report (null when it has not "
+        "reported that day, or the ride is over)"))
 
 
 class BookingList(Schema):
