@@ -17,6 +17,7 @@ from api.service import (
     booking,
     callers,
     driving,
+    live,
     notes,
     privacy,
     quoting,
@@ -24,6 +25,7 @@ from api.service import (
     rules,
 )
 from api.service.clock import Clock, SystemClock
+from api.service.connections import Connections
 from api.service.days import DayPlans
 from api.service.errors import ForbiddenError, InvalidRequestError, not_found
 from api.service.stored_plans import builder, promised, writer
@@ -86,6 +88,9 @@ class BookingService:
         self.optimiser = optimiser or replanning.ChildProcessOptimiser()
         #: names bookings' ends in plain words (handed in by the app's wiring)
         self.names: PlaceNamer | None = None
+        #: the timetable's departures, for a ride that will miss its connection (handed in
+        #: by the app's wiring from the journey planner)
+        self.connections: Connections | None = None
 
     @property
     def tz(self) -> Any:
@@ -251,6 +256,16 @@ class BookingService:
                                 (state.lat, state.lon) if state else None,
                                 tuple(b.id for b, _, _ in rows if b.status == "on_board"),
                                 tuple(out))
+
+    def live_fleet(self, who: Principal, date: dt.date | None = None
+                   ) -> list[live.VehicleLiveView]:
+        """Each vehicle's last report and next stops of a day (default today; a driver
+        sees their own vehicle only)."""
+        return live.fleet(self, who, date or self.timing.today())
+
+    def alerts(self, date: dt.date | None = None) -> list[live.AlertView]:
+        """The rides of a day (default today) found running late, and what was done."""
+        return live.alerts(self, date or self.timing.today())
 
     def own_vehicle(self, who: Principal, vehicle_id: str) -> None:
         """Drivers see their own vehicle only (another's is "not found")."""
