@@ -72,7 +72,10 @@ def create_booking(body: BookingRequest, who: BookerDep, svc: ServiceDep, respon
         legs = [RideLegRequest(latlon(x.origin), latlon(x.destination),
                                (x.pickup_window.start, x.pickup_window.end),
                                (x.drop_off_window.start, x.drop_off_window.end),
-                               x.passengers, x.wheelchair) for x in body.itinerary]
+                               x.passengers, x.wheelchair,
+                               (x.connection.trip_id, x.connection.stop_id)
+                               if x.connection is not None else None)
+                for x in body.itinerary]
         iid, made, created = svc.book_itinerary(who, legs, idempotency_key, body.rider_id,
                                                 body.note)
         if not created:

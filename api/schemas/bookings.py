@@ -50,6 +50,14 @@ class OpenRideWindow(Input):
     end: Moment | None = None
 
 
+class ConnectionRef(Input):
+    """The scheduled trip an on-demand ride feeds: the plan's next leg (``tripId``, and
+    ``from.stopId`` where it is boarded)."""
+
+    trip_id: str = Field(min_length=1, max_length=200)
+    stop_id: str = Field(min_length=1, max_length=200)
+
+
 class RideLeg(Input):
     """An ON_DEMAND leg of a planned itinerary: ``origin``, ``destination``,
     ``pickupWindow`` and ``dropOffWindow`` as the plan's ``bookingInfo`` gives them (epoch
@@ -63,6 +71,9 @@ class RideLeg(Input):
                     "whether it still does)")
     passengers: int = Field(1, ge=1, le=20)
     wheelchair: bool = False
+    connection: ConnectionRef | None = Field(None, description=(
+        "the scheduled trip the ride is to make (the plan's next leg): should the ride "
+        "run so late that it misses it, the rider is offered that line's next departure"))
 
 
 class BookingRequest(Input):

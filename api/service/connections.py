@@ -2,14 +2,14 @@
 
 A ride booked as a leg of a planned journey (``Booking.connection_by_s``) drops its rider at
 a stop by a deadline: the scheduled departure it was planned for leaves a transfer time
-later. The store keeps the deadline, not the departure; the departure is found again in the
-timetable: the first one from the stops at the ride's drop-off at or after the deadline.
-When the vehicle runs so late that the drop-off comes after the deadline, the offer is the
-next departure of the same route (and headsign) from there that the rider can still make,
-with the same transfer time. The journey beyond that stop is not planned again: riders see
-the next bus or train of their line.
+later. The booking names that trip and its stop when the client said them (the web app
+does: the plan's next leg); else the departure is found again in the timetable as the
+first one from the stops at the ride's drop-off at or after the deadline. When the vehicle
+runs so late that the drop-off comes after the deadline, the offer is the next departure of
+the same route (and headsign) from that stop that the rider can still make, with the same
+transfer time. The journey beyond that stop is not planned again: riders are offered the
+next bus or train of their line.
 """
-
 from __future__ import annotations
 
 import datetime as dt
@@ -80,24 +80,57 @@ class Connections:
                         zip(tt.departure[idx[ok]].tolist(), trips[ok].tolist(), strict=True)]
         return sorted(out)
 
-    def next_after(self, date: dt.date, point: Point, deadline_s: float, dropoff_s: float
+    def next_after(self, date: dt.date, point: Point, deadline_s: float, dropoff_s: float,
+                   trip_id: str | None = None, stop_id: str | None = None
                    ) -> Departure | None:
         """The next connection for a ride to ``point`` that was to arrive by
-        ``deadline_s`` and now arrives at ``dropoff_s`` (see the module), or None: no stop
-        there, no departure after the deadline, or none of that route later that day."""
-        stops = self.stops_at(point)
-        deps = self.departures(stops, date)
-        planned = next((d for d in deps if d[0] >= deadline_s), None)
-        if planned is None:
-            return None
-        gap = planned[0] - deadline_s  # the transfer time the plan kept
+        ``deadline_s`` and now arrives at ``dropoff_s``, or None (no stop there, no
+        departure of the line later that day).
+
+        The planned connection is ``trip_id`` boarded at ``stop_id`` when the booking
+        names them; else the departures from the stops at ``point`` leaving first at or
+        after the deadline (several lines may leave at once: the earliest next departure
+        of any of them is offered). The next one is of the same route and headsign, no
+        sooner after the new drop-off than the plan's transfer time."""
         tt = self.tt
-        sign = str(tt.trip_headsign[planned[2]])
-        later = [d for d in deps if d[1] == planned[1] and d[0] > planned[0]
-                 and d[0] >= dropoff_s + gap]
-        same = [d for d in later if str(tt.trip_headsign[d[2]]) == sign]
-        if not (same or later):
+        planned = self._planned(date, trip_id, stop_id)
+        if planned is not None:
+            stops = np.array([planned[3]])
+            deps = self.departures(stops, date)
+            firsts = [planned]
+        else:
+            stops = self.stops_at(point)
+            deps = self.departures(stops, date)
+            first = next((d[0] for d in deps if d[0] >= deadline_s), None)
+            if first is None:
+                return None
+            firsts = [d for d in deps if d[0] == first]
+        best: tuple[float, int, int, int] | None = None
+        for dep, route, trip, _ in firsts:
+            gap = dep - deadline_s  # the transfer time the plan kept
+            sign = str(tt.trip_headsign[trip])
+            later = [d for d in deps if d[1] == route and d[0] > dep
+                     and d[0] >= dropoff_s + gap]
+            same = [d for d in later if str(tt.trip_headsign[d[2]]) == sign] or later
+            if same and (best is None or same[0][0] < best[0]):
+                best = same[0]
+        if best is None:
             return None
-        t, route, trip, stop = (same or later)[0]
+        t, route, trip, stop = best
         name = str(tt.route_short_name[route]) or str(tt.route_long_name[route])
         return Departure(str(tt.stop_name[stop]), name, str(tt.trip_headsign[trip]), t)
+
+    def _planned(self, date: dt.date, trip_id: str | None, stop_id: str | None
+                 ) -> tuple[float, int, int, int] | None:
+        """The booked connection's departure (as :meth:`departures` gives them), if the
+        timetable runs that trip on ``date`` and boards it at that stop."""
+        if trip_id is None or stop_id is None:
+            return None
+        tt = self.tt
+        trips = np.flatnonzero(tt.trip_id == trip_id)
+        stops = np.flatnonzero(tt.stop_id == stop_id)
+        if not len(trips) or not len(stops):
+            return None
+        trip, stop = int(trips[0]), int(stops[0])
+        return next((d for d in self.departures(stops[:1], date) if d[2] == trip
+                     and d[3] == stop), None)

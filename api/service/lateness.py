@@ -218,7 +218,8 @@ def _tell_missed(svc: Context, repo: Repository, area: str, date: dt.date, b: Bo
     same line from that stop (if any); the alert's action."""
     assert b.connection_by_s is not None
     nxt = (svc.connections.next_after(date, (q.dest_lat, q.dest_lon), b.connection_by_s,
-                                      drop) if svc.connections is not None else None)
+                                      drop, b.connection_trip_id, b.connection_stop_id)
+           if svc.connections is not None else None)
     at = svc.timing.moment
     added = outbox.enqueue(
         repo, rider_id=b.rider_id, kind="connection_missed", occasion=b.id, at=now,

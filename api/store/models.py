@@ -176,6 +176,11 @@ class Booking(Base):
     #: makes its scheduled connection
     itinerary_id: Mapped[str | None] = mapped_column(String(32), index=True)
     connection_by_s: Mapped[float | None] = mapped_column(Float)
+    #: the scheduled trip that connection is and the stop it is boarded at (GTFS ids, as
+    #: the plan gave them; None when the client did not say): a missed connection is
+    #: offered the next departure of the same line from there
+    connection_trip_id: Mapped[str | None] = mapped_column(String(200))
+    connection_stop_id: Mapped[str | None] = mapped_column(String(200))
     #: the dispatcher's note for the driver (personal data: removed when the rider is
     #: forgotten or the ride's retention period ends)
     note: Mapped[str | None] = mapped_column(String(NOTE_MAX))

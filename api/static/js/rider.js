@@ -383,10 +383,14 @@ export class RiderView {
     const wheelchair = document.getElementById("plan-wheelchair").checked;
     // bookingInfo holds each leg as the booking takes it (windows in epoch ms; an open end null)
     const rides = it.legs.map((l, k) => [l, k]).filter(([l]) => l.mode === "ON_DEMAND");
-    const legs = rides.map(([{ bookingInfo: b }]) => ({
-      origin: b.origin, destination: b.destination,
-      pickupWindow: b.pickupWindow, dropOffWindow: b.dropOffWindow, passengers, wheelchair,
-    }));
+    const legs = rides.map(([{ bookingInfo: b }, k]) => {
+      // the bus or train the ride feeds: should the ride run late, its line's next departure
+      const next = it.legs[k + 1];
+      const feeds = b.dropOffWindow.end != null && next && next.tripId && next.from.stopId;
+      return { origin: b.origin, destination: b.destination,
+        pickupWindow: b.pickupWindow, dropOffWindow: b.dropOffWindow, passengers, wheelchair,
+        ...(feeds ? { connection: { tripId: next.tripId, stopId: next.from.stopId } } : {}) };
+    });
     try {
       await api("/api/v1/bookings", { method: "POST", who: "rider", body: { itinerary: legs },
         headers: { "Idempotency-Key": this.keys[i] } });

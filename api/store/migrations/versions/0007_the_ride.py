@@ -87,6 +87,10 @@ def upgrade() -> None:
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("standing_order_id", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("told_pickup_s", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("connection_trip_id", sa.String(length=200),
+                                      nullable=True))
+        batch_op.add_column(sa.Column("connection_stop_id", sa.String(length=200),
+                                      nullable=True))
         batch_op.create_index("ix_bookings_standing_order_id", ["standing_order_id"])
     with op.batch_alter_table("riders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("email", sa.String(length=254), nullable=True))
@@ -135,6 +139,8 @@ def downgrade() -> None:
         batch_op.drop_column("email")
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.drop_index("ix_bookings_standing_order_id")
+        batch_op.drop_column("connection_stop_id")
+        batch_op.drop_column("connection_trip_id")
         batch_op.drop_column("told_pickup_s")
         batch_op.drop_column("standing_order_id")
     op.drop_table("standing_occurrences")
