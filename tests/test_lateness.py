@@ -271,7 +271,7 @@ def test_a_missed_connection_offers_the_next_departure(addison, tmp_path) -> Non
         msgs = dict(outbox(api, b["id"]))
         assert set(msgs) == {"late", "connection_missed"}
         offered = msgs["connection_missed"]["next"]
-        assert offered and offered == missed["next"] and missed["nextText"]
+        assert offered and offered == missed["next"]
         # the timetable itself: the line's departures from that stop on the replayed day
         planner = app.state.planner
         tt = planner.timetable
@@ -296,7 +296,9 @@ def test_a_missed_connection_offers_the_next_departure(addison, tmp_path) -> Non
                       and d >= drop + gap)
         assert same, "no later bus of the line that day"
         assert epoch(offered) == same[0]
-        assert bus["routeShortName"] in missed["nextText"]
+        assert (missed["nextRoute"], missed["nextStop"]) == (bus["routeShortName"],
+                                                             bus["from"]["name"])
+        assert msgs["connection_missed"]["nextRoute"] == bus["routeShortName"]
         # a client that did not name the bus: the lines leaving first after the deadline
         # from that stop (here several at once), the earliest next departure of any
         by_s, drop_s = by - midnight, drop - midnight

@@ -29,4 +29,5 @@ def list_alerts(_: StaffDep, svc: ServiceDep,
         estimated_pickup=a.estimated_pickup, estimated_dropoff=a.estimated_dropoff,
         drop_off_by=a.drop_off_by, minutes_late=a.minutes_late,
         action=a.action, to_vehicle=a.to_vehicle, next=a.next,  # type: ignore[arg-type]
-        next_text=a.next_text, noticed_at=a.noticed_at) for a in svc.alerts(date)])
+        next_route=a.next_route, next_headsign=a.next_headsign, next_stop=a.next_stop,
+        noticed_at=a.noticed_at) for a in svc.alerts(date)])

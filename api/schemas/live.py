@@ -54,7 +54,9 @@ class Alert(Schema):
     to_vehicle: str | None = Field(None, description="moved: the vehicle taking the ride")
     next: dt.datetime | None = Field(None, description=(
         "connection_missed: the next departure of the same line from that stop"))
-    next_text: str | None = Field(None, description="its route, headsign and stop")
+    next_route: str | None = Field(None, description="its route's short (else long) name")
+    next_headsign: str | None = None
+    next_stop: str | None = Field(None, description="the stop's name")
     noticed_at: dt.datetime
 
 

@@ -34,11 +34,6 @@ class Departure:
     headsign: str
     departure_s: float  #: seconds after the service day's midnight
 
-    def text(self) -> str:
-        """Route, headsign and stop in plain words (no personal data)."""
-        where = f"{self.route} to {self.headsign}" if self.headsign else self.route
-        return f"{where} from {self.stop_name}"[:200]
-
 
 class Connections:
     """Departures of a compiled timetable; ``table_date`` maps a service date to the

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from api.service import outbox
+from api.service.connections import Departure
 from api.service.context import Context
 from api.service.days import DayChange
 from api.service.stored_plans import promised
@@ -227,20 +228,20 @@ def _tell_missed(svc: Context, repo: Repository, area: str, date: dt.date, b: Bo
                 "estimatedDropoff": at(date, drop).isoformat(),
                 "next": at(date, nxt.departure_s).isoformat() if nxt is not None else "",
                 "nextRoute": nxt.route if nxt is not None else "",
+                "nextHeadsign": nxt.headsign if nxt is not None else "",
                 "nextStop": nxt.stop_name if nxt is not None else ""},
         booking_id=b.id, default_language=svc.config.language)
     old = repo.s.execute(select(LateAlert.action).where(
         LateAlert.booking_id == b.id, LateAlert.kind == "connection_missed")).scalar()
     action = "told" if added > 0 or old == "told" else "none"
     _alert(repo, area, date, b.id, "connection_missed", vehicle, action, pick, drop, now,
-           nxt=(nxt.departure_s, nxt.text()) if nxt is not None else None)
+           nxt=nxt)
     return action
 
 
 def _alert(repo: Repository, area: str, date: dt.date, booking_id: str, kind: str,
            vehicle: str, action: str, pick: float | None, drop: float | None,
-           now: dt.datetime, *, to: str | None = None,
-           nxt: tuple[float, str] | None = None) -> None:
+           now: dt.datetime, *, to: str | None = None, nxt: Departure | None = None) -> None:
     """Write (or bring up to date) the dispatcher's alert of a ride."""
     row = repo.s.execute(select(LateAlert).where(LateAlert.booking_id == booking_id,
                                                  LateAlert.kind == kind)).scalar_one_or_none()
@@ -250,8 +251,11 @@ def _alert(repo: Repository, area: str, date: dt.date, booking_id: str, kind: st
         repo.s.add(row)
     row.vehicle_id, row.to_vehicle, row.action = vehicle, to, action
     row.pickup_s, row.dropoff_s, row.updated_at = pick, drop, now
-    if nxt is not None or kind == "connection_missed":
-        row.next_s, row.next_text = nxt if nxt is not None else (None, None)
+    if kind == "connection_missed":
+        row.next_s = nxt.departure_s if nxt is not None else None
+        row.next_route = nxt.route[:200] if nxt is not None else None
+        row.next_headsign = nxt.headsign[:200] if nxt is not None else None
+        row.next_stop = nxt.stop_name[:200] if nxt is not None else None
 
 
 def check_area(svc: Context, area: str, now: dt.datetime) -> list[Finding]:

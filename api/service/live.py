@@ -56,7 +56,9 @@ class AlertView:
     action: str
     to_vehicle: str | None
     next: dt.datetime | None
-    next_text: str | None
+    next_route: str | None
+    next_headsign: str | None
+    next_stop: str | None
     noticed_at: dt.datetime
 
 
@@ -117,5 +119,5 @@ def alerts(svc: Context, date: dt.date) -> list[AlertView]:
             at(date, a.dropoff_s) if a.dropoff_s is not None else None,
             at(date, by) if by is not None else None, max(0, math.ceil(over / 60 - 1e-9)),
             a.action, a.to_vehicle, at(date, a.next_s) if a.next_s is not None else None,
-            a.next_text, a.noticed_at.astimezone(svc.tz)))
+            a.next_route, a.next_headsign, a.next_stop, a.noticed_at.astimezone(svc.tz)))
     return out

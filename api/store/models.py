@@ -395,8 +395,11 @@ class LateAlert(Base):
     pickup_s: Mapped[float | None] = mapped_column(Float)
     dropoff_s: Mapped[float | None] = mapped_column(Float)
     action: Mapped[str] = mapped_column(String(10))  #: moved, told or none
-    #: the next departure offered for a missed connection, and its route and stop in words
+    #: the next departure offered for a missed connection: when, its route's short name
+    #: (else long name), headsign and stop name (from the timetable)
     next_s: Mapped[float | None] = mapped_column(Float)
-    next_text: Mapped[str | None] = mapped_column(String(200))
+    next_route: Mapped[str | None] = mapped_column(String(200))
+    next_headsign: Mapped[str | None] = mapped_column(String(200))
+    next_stop: Mapped[str | None] = mapped_column(String(200))
     noticed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
