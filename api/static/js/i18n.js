@@ -228,6 +228,17 @@ const TEXTS = {
     "code.done": "Signed in as {name} on this device.",
     "problem.sign-in-code-invalid": "This code is not valid or has expired: ask for a new one on your other device.",
     "problem.too-many-sign-ins": "Too many codes were tried from here; please try again later.",
+    // live arrival times and running late (issue 18)
+    "live.pickup": "Pickup now expected at {time}", "live.dropoff": "Drop-off now expected at {time}",
+    "live.late": "running {n} min late", "live.reported": "vehicle reported at {time}",
+    "live.vehicle": "{id}, reported at {time}",
+    "alerts.title": "Running late", "alerts.none": "No ride is running late.",
+    "alert.late": "Pickup {window} ({who}): {n} min late with {vehicle}, expected at {time}",
+    "alert.missed": "{who}: connection (drop-off by {by}) missed by {n} min with {vehicle}, drop-off expected at {time}",
+    "alert.next": "next departure {time}: {line}", "alert.nonext": "no later departure that day",
+    "alert.line": "{route} to {headsign} from {stop}", "alert.line.plain": "{route} from {stop}",
+    "alert.action.moved": "moved to {vehicle}", "alert.action.told": "rider told",
+    "alert.action.none": "nobody told",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -464,6 +475,17 @@ const TEXTS = {
     "code.done": "Auf diesem Gerät angemeldet als {name}.",
     "problem.sign-in-code-invalid": "Dieser Code gilt nicht oder ist abgelaufen: Bitte auf dem anderen Gerät einen neuen anfordern.",
     "problem.too-many-sign-ins": "Von hier wurden zu viele Codes versucht; bitte später erneut versuchen.",
+    // live arrival times and running late (issue 18)
+    "live.pickup": "Abholung jetzt gegen {time} Uhr erwartet", "live.dropoff": "Ankunft jetzt gegen {time} Uhr erwartet",
+    "live.late": "{n} Min. Verspätung", "live.reported": "Fahrzeug gemeldet um {time} Uhr",
+    "live.vehicle": "{id}, gemeldet um {time} Uhr",
+    "alerts.title": "Verspätungen", "alerts.none": "Keine Fahrt ist verspätet.",
+    "alert.late": "Abholung {window} ({who}): {n} Min. verspätet mit {vehicle}, erwartet um {time} Uhr",
+    "alert.missed": "{who}: Anschluss (Ankunft bis {by} Uhr) um {n} Min. verpasst mit {vehicle}, Ankunft erwartet um {time} Uhr",
+    "alert.next": "nächste Abfahrt {time} Uhr: {line}", "alert.nonext": "an diesem Tag keine spätere Abfahrt",
+    "alert.line": "{route} Richtung {headsign} ab {stop}", "alert.line.plain": "{route} ab {stop}",
+    "alert.action.moved": "übertragen auf {vehicle}", "alert.action.told": "Fahrgast informiert",
+    "alert.action.none": "niemand informiert",
   },
 };
 
