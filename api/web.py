@@ -4,6 +4,7 @@ in a checkout) served at ``/``; no CDN, no build server at run time."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 from pathlib import Path
@@ -11,12 +12,20 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.types import Scope
 
 log = logging.getLogger("mobility.api")
 STATIC = Path(__file__).resolve().parent / "static"
 MAP_FILES = ("leaflet.js", "leaflet.css")  # what index.html loads from vendor/leaflet
+#: pages at a path of their own (the folder's page is index.html): the driver's view
+PAGES = {"driver": "driver.html"}
+#: the driver view's service worker: at the root, so that it may control /driver
+WORKER = "sw.js"
+#: where sw.js names its cache's version (a digest of the app's files, put in when served)
+WORKER_VERSION = "__VERSION__"
+#: types not every system's MIME table knows
+TYPES = {".webmanifest": "application/manifest+json"}
 
 
 def missing_map_library(static: Path = STATIC) -> str | None:
@@ -50,7 +59,20 @@ def content_policy(tile_url: str | None) -> str:
         tiles = f" {u.scheme}://{u.netloc.replace('{s}', '*')}"
     return ("default-src 'self'; script-src 'self'; connect-src 'self'; "
             f"img-src 'self' data: blob:{tiles}; style-src 'self' 'unsafe-inline'; "
+            "worker-src 'self'; manifest-src 'self'; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def app_version(static: Path = STATIC, language: str = "en") -> str:
+    """A digest of the app's own files (its vendored libraries aside) and its language:
+    the driver view's service worker names its cache with it, so that any change to the
+    app, once served, replaces what phones keep."""
+    h = hashlib.sha256(language.encode())
+    for f in sorted(static.rglob("*")):
+        rel = f.relative_to(static)
+        if f.is_file() and rel.parts[0] != "vendor":
+            h.update(rel.as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 class WebFiles(StaticFiles):
@@ -64,26 +86,43 @@ class WebFiles(StaticFiles):
         self.language = language
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        if isinstance(response, FileResponse) and Path(response.path).name == "index.html":
-            response = self.page(Path(response.path), response.status_code)
+        if path in PAGES and scope["path"].endswith("/"):  # its links are relative to /
+            return RedirectResponse(f"../{path}", 308)
+        response = await super().get_response(PAGES.get(path, path), scope)
+        if isinstance(response, FileResponse):
+            file = Path(response.path)
+            if file.suffix == ".html":
+                response = self.page(file, response.status_code)
+            elif file.name == WORKER and file.parent == Path(str(self.directory)).resolve():
+                response = self.worker(file, response.status_code)
+            elif file.suffix in TYPES:
+                response.headers["Content-Type"] = TYPES[file.suffix]
         response.headers["Content-Security-Policy"] = self.policy
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
     def page(self, path: Path, status: int) -> Response:
-        """index.html with the region's language; never cached (the language may change
-        with the operator's setting)."""
+        """A page (index.html, driver.html) with the region's language; never cached (the
+        language may change with the operator's setting)."""
         html = path.read_text(encoding="utf-8").replace(
             '<html lang="en">', f'<html lang="{self.language}">', 1)
         return Response(html, status, media_type="text/html",
                         headers={"Cache-Control": "no-cache"})
 
+    def worker(self, path: Path, status: int) -> Response:
+        """The service worker with the app's version in its cache's name; never cached,
+        so that phones learn of a new version at their next visit."""
+        code = path.read_text(encoding="utf-8").replace(
+            WORKER_VERSION, app_version(path.parent, self.language), 1)
+        return Response(code, status, media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache"})
+
 
 def mount_web(app: FastAPI, tile_url: str | None = None, language: str = "en") -> None:
-    """Serve the web app at ``/`` (``index.html`` for the folder) in ``language``
-    ("de" or "en")."""
+    """Serve the web app at ``/`` (``index.html`` for the folder; the driver's view at
+    ``/driver``, with its manifest ``/driver.webmanifest`` and service worker ``/sw.js``)
+    in ``language`` ("de" or "en")."""
     problem = missing_map_library()
     if problem:  # `mobility serve` refuses to start; an app built in-process still has its API
         log.warning("%s", problem)

@@ -1,7 +1,8 @@
 """The web app's interface texts (api/static/js/i18n.js) against their uses in the scripts and
-the page (api/static/js, api/static/index.html): every key used exists in English and German,
-both languages have the same keys, and no key is left unused. No browser needed: the texts are
-read by ``node`` (the object literal printed as JSON), the uses by regular expressions.
+the pages (api/static/js, api/static/index.html and driver.html): every key used exists in
+English and German, both languages have the same keys, and no key is left unused. No browser
+needed: the texts are read by ``node`` (the object literal printed as JSON), the uses by
+regular expressions.
 
 A use is static (``t("key")``, ``has``/``tOwn``, a ternary inside ``t(…)``, ``data-i18n``,
 ``data-i18n-attr``, or a key's literal in a list of keys the code passes to ``t``) or dynamic:
@@ -22,6 +23,7 @@ from tests.conftest import ROOT
 
 JS = ROOT / "api" / "static" / "js"
 HTML = ROOT / "api" / "static" / "index.html"
+PAGES = (HTML, ROOT / "api" / "static" / "driver.html")  # the app's and the driver's
 NODE = shutil.which("node")
 
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
@@ -47,7 +49,7 @@ def texts() -> dict[str, dict[str, str]]:
 
 
 def sources() -> dict[str, str]:
-    files = sorted(p for p in JS.glob("*.js") if p.name != "i18n.js") + [HTML]
+    files = sorted(p for p in JS.glob("*.js") if p.name != "i18n.js") + list(PAGES)
     return {p.name: p.read_text(encoding="utf-8") for p in files}
 
 
@@ -120,3 +122,15 @@ def test_the_checks_would_see_an_unused_or_a_missing_key() -> None:
     assert call_literals(src) + ATTR.findall(src) == ["one.key", "two.key", "three"]
     assert call_literals('t(s === "queued" ? "sim.queued" : "sim.running")') == [
         "sim.queued", "sim.running"]
+
+
+def test_the_driver_page_is_read() -> None:
+    """driver.html's texts count as uses (its sign-in heading is named there only), and
+    the driver's scripts' dynamic keys have texts (stop kinds, reports done)."""
+    uses = static_uses()
+    assert uses["driver.signin.title"] == {"driver.html"}
+    assert {"driver.kind.", "driver.done.", "driver.position."} <= dynamic_prefixes()
+    for kind in ("pickup", "dropoff", "break"):
+        assert f"driver.kind.{kind}" in texts()["de"]
+    for report in ("arrived", "picked_up", "no_show", "dropped_off"):
+        assert f"driver.done.{report}" in texts()["de"]

@@ -75,7 +75,7 @@ def manifest(vehicle_id: str, who: FleetDep, svc: ServiceDep,
             wheelchair=st.wheelchair, location=_point(st.location),
             planned_time=st.planned_time,
             window=Window(start=st.window[0], end=st.window[1]) if st.window else None,
-            note=st.note)
+            note=st.note, place_name=st.place_name)
             for st in m.stops])
 
 

@@ -36,6 +36,9 @@ class ManifestStop(Schema):
     planned_time: dt.datetime
     window: Window | None = None
     note: str | None = Field(None, description="the dispatcher's note for the driver")
+    place_name: str | None = Field(None, description="the stop in plain words (its street "
+                                                     "or a place beside it, as bookings' "
+                                                     "ends are named)")
 
 
 class Manifest(Schema):

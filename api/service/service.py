@@ -238,19 +238,21 @@ class BookingService:
             for st in repo.plan_stops(day, vehicle=vehicle_id):
                 if st.request not in info:  # a break: one entry at its start
                     if st.kind == "pickup":
+                        depot = (v.depot_lat, v.depot_lon)
                         out.append(ManifestStopView(st.seq, "break", None, None, None, 0,
-                                                    False, (v.depot_lat, v.depot_lon),
-                                                    at(day, st.planned_s), None))
+                                                    False, depot, at(day, st.planned_s), None,
+                                                    place_name=self.place_name(depot)))
                     continue
                 b, q, r = info[st.request]
                 pick = st.kind == "pickup"
                 lo, hi = ((q.pickup_lo_s, q.pickup_hi_s) if pick else
                           (max(q.dropoff_lo_s, q.pickup_lo_s),
                            promised(q, b.id).latest_dropoff))
+                where = (q.origin_lat, q.origin_lon) if pick else (q.dest_lat, q.dest_lon)
                 out.append(ManifestStopView(
                     st.seq, st.kind, b.id, r.name, r.phone, q.passengers, bool(q.wheelchairs),
-                    (q.origin_lat, q.origin_lon) if pick else (q.dest_lat, q.dest_lon),
-                    at(day, st.planned_s), (at(day, lo), at(day, hi)), b.note))
+                    where, at(day, st.planned_s), (at(day, lo), at(day, hi)), b.note,
+                    self.place_name(where)))
             state = repo.vehicle_state(vehicle_id, day)
             return ManifestView(vehicle_id, day, bool(state and state.late),
                                 (state.lat, state.lon) if state else None,
@@ -266,6 +268,10 @@ class BookingService:
     def alerts(self, date: dt.date | None = None) -> list[live.AlertView]:
         """The rides of a day (default today) found running late, and what was done."""
         return live.alerts(self, date or self.timing.today())
+
+    def place_name(self, at: Point) -> str | None:
+        """A place in plain words (as bookings' ends are named), or None without a namer."""
+        return self.names.name(at[0], at[1]).name if self.names is not None else None
 
     def own_vehicle(self, who: Principal, vehicle_id: str) -> None:
         """Drivers see their own vehicle only (another's is "not found")."""

@@ -104,6 +104,8 @@ class ManifestStopView:
     planned_time: dt.datetime
     window: Window | None
     note: str | None = None
+    #: the stop in plain words (from its coordinates, when the service has a namer)
+    place_name: str | None = None
 
 
 @dataclass(frozen=True)
