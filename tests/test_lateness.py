@@ -311,3 +311,34 @@ def test_a_missed_connection_offers_the_next_departure(addison, tmp_path) -> Non
         assert guess is not None
         assert guess.departure_s == min(d for d, r in firsts if r in lines and d > t0
                                         and d >= drop_s + t0 - by_s)
+
+
+def test_the_server_looks_by_itself_on_the_service_clock(addison, addison_planner,  # type: ignore[no-untyped-def]
+                                                         addison_travel, store) -> None:
+    """A server with ``late_interval_s`` 30 looks without being asked once its clock has
+    moved on by that much: mid-1 reported from Weybridge at 08:50, in time for its 09:00
+    pickup, then fell silent; at 09:30 the watch re-times its plan from now and tells the
+    rider (nobody can reach the pickup inside its window any more)."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from api import ApiConfig, create_app
+    from tests.api_helpers import ApiUnderTest
+    from tests.conftest import UNLIMITED, booking_service
+
+    svc = booking_service(addison, addison_travel, store,
+                          config=ApiConfig(**{**UNLIMITED, "late_interval_s": 30}))  # type: ignore[arg-type]
+    with TestClient(create_app(addison_planner, svc, region_name=addison.name)) as c:
+        api = ApiUnderTest(c, store, svc)
+        _, a = api.book("rider", ride(MIDDLEBURY, WEYBRIDGE, tomorrow(9)))
+        api.clock.set(at(8, 50))
+        report(api, "mid-1", WEYBRIDGE, role="driver")
+        assert outbox(api, a["id"]) == []
+        api.clock.set(at(9, 30))
+        deadline = time.monotonic() + 10
+        while not outbox(api, a["id"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ((kind, params),) = outbox(api, a["id"])
+        expect = at(9, 30).timestamp() + drive(api, WEYBRIDGE, MIDDLEBURY)
+        assert kind == "late" and abs(epoch(params["estimatedPickup"]) - expect) <= 1
