@@ -46,6 +46,7 @@ def api_config(s: Settings) -> ApiConfig:
                      keep_idempotency_days=s.keep_idempotency_days,
                      keep_positions_days=s.keep_positions_days,
                      keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s,
+                     late_tolerance_s=s.late_tolerance_s, late_interval_s=s.late_interval_s,
                      standing_interval_s=s.standing_interval_s)
 
 

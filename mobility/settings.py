@@ -116,6 +116,14 @@ class Settings(BaseSettings):
     purge_interval_s: int = Field(3600, ge=0, le=7 * 86_400, description="how often a "
                                   "server purges the store (0: only `mobility purge`)")
 
+    # -- running late (api.service.lateness) ------------------------------------------------
+    late_tolerance_s: float = Field(120, ge=0, le=3600, description="a pickup estimated "
+                                    "later than its promised window's end by more than this "
+                                    "many seconds is late: the ride is moved to another "
+                                    "vehicle, or the rider told the new estimate")
+    late_interval_s: float = Field(30, ge=0, le=3600, description="how often (seconds of "
+                                   "the service's clock) a server looks for rides running "
+                                   "late besides after each driver's report (0: only then)")
     # -- standing orders (api.service.standing) ---------------------------------------------
     standing_interval_s: int = Field(300, ge=0, le=86_400, description="how often a server "
                                      "books the standing orders' dates that enter the "

@@ -17,6 +17,7 @@ from api.service import (
     booking,
     callers,
     driving,
+    live,
     notes,
     privacy,
     quoting,
@@ -25,6 +26,7 @@ from api.service import (
     standing,
 )
 from api.service.clock import Clock, SystemClock
+from api.service.connections import Connections
 from api.service.days import DayPlans
 from api.service.errors import ForbiddenError, InvalidRequestError, not_found
 from api.service.stored_plans import builder, promised, writer
@@ -87,6 +89,9 @@ class BookingService:
         self.optimiser = optimiser or replanning.ChildProcessOptimiser()
         #: names bookings' ends in plain words (handed in by the app's wiring)
         self.names: PlaceNamer | None = None
+        #: the timetable's departures, for a ride that will miss its connection (handed in
+        #: by the app's wiring from the journey planner)
+        self.connections: Connections | None = None
         #: the region's public holidays, which standing orders skip (handed in by the app's
         #: wiring from ``MOBILITY_HOLIDAYS``; None: no holidays)
         self.holiday: standing.Holiday | None = None
@@ -257,6 +262,16 @@ class BookingService:
                                 (state.lat, state.lon) if state else None,
                                 tuple(b.id for b, _, _ in rows if b.status == "on_board"),
                                 tuple(out))
+
+    def live_fleet(self, who: Principal, date: dt.date | None = None
+                   ) -> list[live.VehicleLiveView]:
+        """Each vehicle's last report and next stops of a day (default today; a driver
+        sees their own vehicle only)."""
+        return live.fleet(self, who, date or self.timing.today())
+
+    def alerts(self, date: dt.date | None = None) -> list[live.AlertView]:
+        """The rides of a day (default today) found running late, and what was done."""
+        return live.alerts(self, date or self.timing.today())
 
     def place_name(self, at: Point) -> str | None:
         """A place in plain words (as bookings' ends are named), or None without a namer."""

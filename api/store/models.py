@@ -176,6 +176,11 @@ class Booking(Base):
     #: makes its scheduled connection
     itinerary_id: Mapped[str | None] = mapped_column(String(32), index=True)
     connection_by_s: Mapped[float | None] = mapped_column(Float)
+    #: the scheduled trip that connection is and the stop it is boarded at (GTFS ids, as
+    #: the plan gave them; None when the client did not say): a missed connection is
+    #: offered the next departure of the same line from there
+    connection_trip_id: Mapped[str | None] = mapped_column(String(200))
+    connection_stop_id: Mapped[str | None] = mapped_column(String(200))
     #: the dispatcher's note for the driver (personal data: removed when the rider is
     #: forgotten or the ride's retention period ends)
     note: Mapped[str | None] = mapped_column(String(NOTE_MAX))
@@ -234,6 +239,10 @@ class VehicleState(Base):
     ready_s: Mapped[float] = mapped_column(Float)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the driver last reported where the vehicle is (a position, an arrival, a pickup
+    #: or a drop-off; the event's own time): ``updated_at`` also moves when a plan is only
+    #: re-timed (a booking, or :mod:`api.service.lateness` re-timing a silent vehicle)
+    reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class VehicleEvent(Base):
@@ -374,3 +383,35 @@ class StandingOccurrence(Base):
     #: when the status was last written; a pending occurrence is its booker's until a
     #: lease after this (then another booker takes it over: a crash leaves nothing stuck)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class LateAlert(Base):
+    """What the dispatcher is shown of a ride running late (:mod:`api.service.lateness`):
+    a pickup expected after its promised window (``late``) or a drop-off after the
+    scheduled connection it was booked to make (``connection_missed``), with the latest
+    estimate and what was done (``moved`` to another vehicle, the rider ``told``, or
+    ``none``). One row per booking and kind, kept up to date; no personal data."""
+
+    __tablename__ = "late_alerts"
+    __table_args__ = (UniqueConstraint("booking_id", "kind"),
+                      Index("ix_late_alerts_day", "service_date", "area"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    area: Mapped[str] = mapped_column(String(100))
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    booking_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(20))  #: late or connection_missed
+    #: the vehicle running late, and where the ride went (action ``moved``)
+    vehicle_id: Mapped[str] = mapped_column(String(64))
+    to_vehicle: Mapped[str | None] = mapped_column(String(64))
+    #: the estimates when last noticed (seconds after the service day's midnight)
+    pickup_s: Mapped[float | None] = mapped_column(Float)
+    dropoff_s: Mapped[float | None] = mapped_column(Float)
+    action: Mapped[str] = mapped_column(String(10))  #: moved, told or none
+    #: the next departure offered for a missed connection: when, its route's short name
+    #: (else long name), headsign and stop name (from the timetable)
+    next_s: Mapped[float | None] = mapped_column(Float)
+    next_route: Mapped[str | None] = mapped_column(String(200))
+    next_headsign: Mapped[str | None] = mapped_column(String(200))
+    next_stop: Mapped[str | None] = mapped_column(String(200))
+    noticed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

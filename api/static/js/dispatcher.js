@@ -7,6 +7,7 @@ import { onLanguage, t } from "./i18n.js";
 import { clock, el, focusKey, localInput, restoreFocus } from "./format.js";
 import { PlaceField } from "./places.js";
 import { CallerSearch } from "./callers.js";
+import { LiveFleet } from "./live.js";
 import { StandingOrders } from "./standing.js";
 
 const ANONYMOUS = "r_anonymous";
@@ -28,6 +29,7 @@ export class DispatcherView {
     this.quote = null;
     this.editing = null; // the booking whose note is being edited: not redrawn meanwhile
     this.search = new CallerSearch((r) => this.known(r));
+    this.live = new LiveFleet(ctx, (id) => this.names.get(id) || null);
     this.standing = new StandingOrders({ prefix: "cs", who: "staff",
       time: document.getElementById("caller-time"), ride: (msg) => this.standingRide(msg),
       rider: () => this.standingRider() });
@@ -38,11 +40,14 @@ export class DispatcherView {
     this.date = document.getElementById("disp-date");
     this.date.value = localInput(Date.now()).slice(0, 10);
     document.getElementById("caller-time").value = localInput(Date.now() + 2 * 3600e3 - (Date.now() % 900e3));
-    this.date.addEventListener("change", () => this.load());
+    this.date.addEventListener("change", () => { this.load(); if (this.active && staff.me) this.live.start(this.date.value); });
     document.getElementById("disp-refresh").addEventListener("click", () => this.load());
     document.getElementById("caller-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.offer(); });
     onLanguage(() => { if (this.active && staff.me) this.load(); });
-    staff.onChange((ok) => { if (ok && this.active) this.load(); });
+    staff.onChange((ok) => {
+      if (ok && this.active) { this.load(); this.live.start(this.date.value); }
+      if (!ok) this.live.stop();
+    });
   }
 
   show() {
@@ -50,13 +55,15 @@ export class DispatcherView {
     this.ctx.map.clearRoute();
     this.ctx.map.fitAreas();
     if (this.staff.me) this.load();
-    // live enough for a dispatch desk: bookings and positions every 30 s
+    // live enough for a dispatch desk: bookings every 30 s, vehicles and alerts every 15 s
     this.timer = setInterval(() => { if (this.staff.me) this.load(); }, 30_000);
+    if (this.staff.me) this.live.start(this.date.value);
   }
 
   hide() {
     this.active = false;
     clearInterval(this.timer);
+    this.live.stop();
     this.ctx.map.fleet.clearLayers();
   }
 
@@ -84,12 +91,9 @@ export class DispatcherView {
   renderVehicles(vehicles, manifests) {
     const box = document.getElementById("vehicle-list");
     const focused = focusKey(box);
-    const marks = [];
     const stops = [];
     box.replaceChildren(...vehicles.map((v, i) => {
       const m = manifests[i];
-      const pos = m.position || v.depot;
-      marks.push({ id: v.id, lat: pos.lat, lon: pos.lon, label: v.id });
       stops.push(...m.stops.filter((s) => s.kind !== "break").map((s) => ({ ...s, vehicleId: v.id })));
       const where = m.position ? t("vehicle.position") : t("vehicle.depot");
       const next = m.stops.find((s) => Date.parse(s.plannedTime) >= Date.now());
@@ -117,8 +121,9 @@ export class DispatcherView {
     }));
     restoreFocus(box, focused);
     if (this.active) {
-      this.ctx.map.showVehicles(marks);
+      this.ctx.map.fleet.clearLayers();
       this.ctx.map.showStops(stops);
+      this.live.setFleet(vehicles); // where each is now: the live picture moves them
     }
   }
 
