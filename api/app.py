@@ -25,6 +25,7 @@ from api.proxies import ForwardedFor, TrustedProxies
 from api.ratelimit import RateLimiter
 from api.routes import (
     accounts,
+    alerts,
     bookings,
     health,
     notifications,
@@ -34,15 +35,19 @@ from api.routes import (
     riders,
     service_areas,
     simulations,
+    standing_orders,
     vehicles,
 )
 from api.routes import (
     atlas as atlas_routes,
 )
 from api.service import BookingService
+from api.service.connections import Connections
 from api.service.housekeeping import Housekeeper
+from api.service.lateness import LateWatch
 from api.service.notify import Notifier
 from api.service.privacy import keep_retention
+from api.service.standing import StandingBooker
 from api.web import mount_web
 
 DESCRIPTION = """Journeys by walking and scheduled transit (OpenTripPlanner's plan shape) and
@@ -56,12 +61,19 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     """The HTTP API over a journey planner and a booking service (with its store), and the
     web app at ``/``; with ``atlas`` the map and place search, with ``simulator`` planners'
     simulations. While the app runs, daemon threads flush rate-limit counts to the store,
-    purge it (every ``config.purge_interval_s``) and send riders' notifications (every
+    purge it (every ``config.purge_interval_s``), look for rides running late (every
+    ``config.late_interval_s``), book standing orders' dates (every
+    ``config.standing_interval_s``) and send riders' notifications (every
     ``config.notify_interval_s``); the service's optimiser process stops with the app."""
     config = config or service.config
     # rate limits shared by every process over the store, on the service's clock
     limiter = RateLimiter(service.store, service.timing.now)
     housekeeper = Housekeeper(service.store, config, service.timing.now)
+    if service.connections is None:  # missed connections: the next departure from there
+        service.connections = Connections(planner.timetable,
+                                          getattr(planner, "timetable_date", None))
+    late_watch = LateWatch(service)
+    booker = StandingBooker(service, config.standing_interval_s)
     notifier = Notifier(service, config)  # the outbox: messages to riders, never in a request
 
     @asynccontextmanager
@@ -71,9 +83,13 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
             keep_retention(service.store, service.timing, config.retention_days))
         limiter.start()
         housekeeper.start()
+        late_watch.start()
+        booker.start()
         notifier.start()
         yield
         notifier.stop()
+        booker.stop()
+        late_watch.stop()
         housekeeper.stop()
         limiter.stop()
         if retention is not None:
@@ -89,6 +105,8 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     app.state.simulator = simulator
     app.state.limits = Limits(limiter, config)
     app.state.housekeeper = housekeeper
+    app.state.late_watch = late_watch
+    app.state.standing_booker = booker
     app.state.notifier = notifier
     install(app)
 
@@ -108,7 +126,8 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     install_store_faults(app)  # unreachable, busy, read-only or full: 503
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
-              atlas_routes, accounts, simulations, notifications):
+              atlas_routes, accounts, simulations, alerts, standing_orders,
+              notifications):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first

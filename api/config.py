@@ -46,6 +46,14 @@ class ApiConfig:
     keep_positions_days: float = 30  #: drivers' position reports
     keep_events_days: float = 90  #: drivers' other reports (arrived, picked up, …)
     purge_interval_s: int = 3600  #: how often a server purges (0: only ``mobility purge``)
+    # -- running late (api.service.lateness) --------------------------------------------
+    #: a pickup estimated later than its promised window's end by more than this is late
+    late_tolerance_s: float = 120
+    #: how often a server looks for rides running late (0: only after drivers' reports)
+    late_interval_s: float = 30
+    # -- standing orders (api.service.standing) ------------------------------------------
+    #: how often a server books standing orders' dates entering the horizon (0: never)
+    standing_interval_s: int = 300
     # -- notifications (api.service.notify): the outbox's worker and its channels ---------
     notify_interval_s: float = 5.0  #: how often a server's worker looks (0: no worker)
     notify_max_attempts: int = 6  #: sending attempts before a message is given up

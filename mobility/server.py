@@ -22,9 +22,12 @@ from api.service import Clock, RunningClock, SystemClock
 from dispatch.ondemand_legs import OnDemandLegs
 from dispatch.travel import StreetTravel
 from mobility.access_log import log_config
+from mobility.atlas import region_language
 from mobility.planning import RegionPlanner
+from mobility.public_holidays import calendar, code_for
 from mobility.region import Region, load_region
 from mobility.settings import Settings
+from routing.street_router import StreetRouter
 
 log = logging.getLogger("mobility.server")
 #: set by ``mobility serve`` for its worker processes
@@ -45,7 +48,8 @@ def api_config(s: Settings) -> ApiConfig:
                      keep_idempotency_days=s.keep_idempotency_days,
                      keep_positions_days=s.keep_positions_days,
                      keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s,
-                     **notify_config(s))
+                     late_tolerance_s=s.late_tolerance_s, late_interval_s=s.late_interval_s,
+                     standing_interval_s=s.standing_interval_s, **notify_config(s))
 
 
 def notify_config(s: Settings) -> dict[str, Any]:
@@ -68,14 +72,27 @@ def clock(s: Settings) -> Clock:
             else SystemClock())
 
 
+def booking_service(region: Region, settings: Settings, store: Store,
+                    car: StreetRouter | None = None, **kw: Any) -> BookingService:
+    """The on-demand service of a loaded region over ``store``, with the settings' rules,
+    clock and public holidays (which standing orders skip); ``car``: the region's car
+    router when the caller has one already."""
+    # riders who chose no language are told in the region's (the web app's default)
+    config = dataclasses.replace(api_config(settings),
+                                 language=region_language(region, settings.language))
+    service = BookingService(region.service_areas,
+                             StreetTravel(car or StreetRouter(region.streets["car"])),
+                             region.timezone, store, config=config, clock=clock(settings), **kw)
+    service.holiday = calendar(code_for(settings.holidays, region.config))
+    return service
+
+
 def build(region: Region, settings: Settings, *, migrate: bool = True,
           warm: bool = True) -> FastAPI:
     """The app of a loaded region over the store at ``settings.db_url``."""
     store = Store(settings.db_url)
     planner = RegionPlanner(region, replay=settings.replay_feed)
-    service = BookingService(region.service_areas, StreetTravel(planner.street("car")),
-                              region.timezone, store, config=api_config(settings),
-                              clock=clock(settings))
+    service = booking_service(region, settings, store, planner.street("car"))
     planner.on_demand = ride_legs(planner, service)
     service.names = planner.names  # bookings' ends named as the plans' rides
     if migrate:
@@ -87,8 +104,6 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
     from mobility.sim.jobs import Simulations
 
     atlas = Atlas(region, tile_url=settings.tile_url, language=settings.language)
-    # riders who chose no language are told in the region's (the web app's default)
-    service.config = dataclasses.replace(service.config, language=atlas.language)
     if warm:  # in the background: the API answers meanwhile (map requests wait for it)
         threading.Thread(target=atlas.warm, name="atlas-warm", daemon=True).start()
         threading.Thread(target=planner.names.warm, name="names-warm", daemon=True).start()

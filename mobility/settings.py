@@ -147,6 +147,23 @@ class Settings(BaseSettings):
                                            "riders are deleted this long after they were "
                                            "queued")
 
+    # -- running late (api.service.lateness) ------------------------------------------------
+    late_tolerance_s: float = Field(120, ge=0, le=3600, description="a pickup estimated "
+                                    "later than its promised window's end by more than this "
+                                    "many seconds is late: the ride is moved to another "
+                                    "vehicle, or the rider told the new estimate")
+    late_interval_s: float = Field(30, ge=0, le=3600, description="how often (seconds of "
+                                   "the service's clock) a server looks for rides running "
+                                   "late besides after each driver's report (0: only then)")
+    # -- standing orders (api.service.standing) ---------------------------------------------
+    standing_interval_s: int = Field(300, ge=0, le=86_400, description="how often a server "
+                                     "books the standing orders' dates that enter the "
+                                     "booking horizon (0: never)")
+    holidays: str | None = Field(None, pattern=r"^([A-Za-z]{2}(-[A-Za-z0-9]{1,3})?|none)$",
+                                 description="the public holidays standing orders skip: a "
+                                 "country with an optional subdivision (US-VT, DE-BW) or none; "
+                                 "default: the region's `holidays`, else its country's")
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, v: Any) -> Any:

@@ -111,6 +111,10 @@ def test_export_holds_every_row_stored_about_the_rider(api) -> None:  # type: ig
         "booking_status": _raw(api.store, "booking_status", f"booking_id IN ({in_ids})"),
         "plan_stops": _raw(api.store, "plan_stops", f"request_id IN ({in_ids})"),
         "vehicle_events": _raw(api.store, "vehicle_events", f"booking_id IN ({in_ids})"),
+        "standing_orders": _raw(api.store, "standing_orders", "rider_id = :r", r=rid),
+        "standing_occurrences": _raw(api.store, "standing_occurrences", "order_id IN "
+                                     "(SELECT id FROM standing_orders WHERE rider_id = :r)",
+                                     r=rid),
         "notifications": _raw(api.store, "notifications", "rider_id = :r", r=rid)}
     assert list(tables) == list(stored)
     for row in stored["api_keys"]:
@@ -191,7 +195,8 @@ def test_forgetting_a_rider_leaves_no_trace_and_keeps_the_statistics(api) -> Non
     assert r.headers["cache-control"] == "no-store"
     assert r.json() == {"riderId": rid, "forgottenAt": r.json()["forgottenAt"],
                         "bookingsAnonymised": 3, "quotesDeleted": 1, "keysRevoked": 1,
-                        "positionsCoarsened": 4}  # 3 events + the vehicle state
+                        "positionsCoarsened": 4,  # 3 events + the vehicle state
+                        "standingOrdersDeleted": 0}
     at = dt.datetime.fromisoformat(r.json()["forgottenAt"])
     assert at == NOW + dt.timedelta(hours=1)  # the service's clock
     assert _scan(api.store, texts, coords) == []

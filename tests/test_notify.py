@@ -54,7 +54,8 @@ PARAMS: dict[str, dict[str, Any]] = {
                             "code": "no vehicle in time"},
     "connection_missed": {"dropOffBy": "2026-11-25T09:40:00-05:00",
                           "estimatedDropoff": "2026-11-25T09:52:00-05:00",
-                          "next": "2026-11-25T10:40:00-05:00"},
+                          "next": "2026-11-25T10:40:00-05:00", "nextRoute": "4",
+                          "nextHeadsign": "Burlington", "nextStop": "Merchants Row"},
 }
 NAME, EMAIL, PHONE = "Erika Muster", "erika.muster@example.org", "+49 170 1234567"
 
@@ -75,7 +76,7 @@ def test_every_kind_renders_in_both_languages(kind: str, language: str) -> None:
     if "date" in PARAMS[kind] or kind in ("confirmed", "reminder", "changed", "cancelled",
                                           "no_show"):
         assert ("Mi., 25.11." if language == "de" else "Wed 25 Nov") in subject + text
-    for place in ("origin", "destination"):
+    for place in ("origin", "destination", "nextHeadsign", "nextStop"):
         if place in PARAMS[kind]:
             assert PARAMS[kind][place] in text
     if language == "de":
@@ -94,8 +95,13 @@ def test_templates_are_robust() -> None:
     assert "plan your journey again" in render("connection_missed", "en", {
         **PARAMS["connection_missed"], "next": ""})[1]
     de = render("standing_not_served", "de", {**PARAMS["standing_not_served"],
-                                              "code": "capacity"})[1]
+                                              "code": "no-capacity"})[1]
     assert "genug Plätze" in de and "vehicle" not in de
+    assert "Feiertag" in render("standing_not_served", "de", {
+        **PARAMS["standing_not_served"], "code": "holiday"})[1]
+    assert render("connection_missed", "en", {**PARAMS["connection_missed"], "nextRoute": "",
+                                              "nextHeadsign": "", "nextStop": ""})[1].endswith(
+        "Next connection: at 10:40.")
     assert "nicht stattfinden." in render("standing_not_served", "de", {
         **PARAMS["standing_not_served"], "code": "something-new"})[1]
     assert render("confirmed", "fr", PARAMS["confirmed"]) == render("confirmed", "en",

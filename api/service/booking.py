@@ -35,6 +35,8 @@ class RideLegRequest:
     dropoff_window: tuple[dt.datetime, dt.datetime | None]
     passengers: int = 1
     wheelchair: bool = False
+    #: the scheduled trip the ride feeds and the stop it is boarded at (GTFS ids)
+    connection: tuple[str, str] | None = None
 
 
 def _replayed(repo: Repository, who: Principal, quote_id: str, key: str | None
@@ -231,6 +233,8 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
                         created_at=now, updated_at=now, itinerary_id=iid,
                         connection_by_s=x.dropoff[1] if bounded(x.dropoff[1]) else None,
                         note=note)
+            if b.connection_by_s is not None and x.leg.connection is not None:
+                b.connection_trip_id, b.connection_stop_id = x.leg.connection
             ch.repo.add_booking(b, who.role)
             q = ch.repo.quote(qid)
             assert q is not None

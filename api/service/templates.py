@@ -22,13 +22,20 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 #: why a standing order's date cannot be served, in German, by the reason's code (the
 #: English reason is plain words already); an unknown code leaves the reason out
 _REASONS_DE = {
-    "no-vehicle-in-time": "es ist kein Fahrzeug frei", "vehicles-busy": "es ist kein "
-    "Fahrzeug frei", "quote-stale": "es ist kein Fahrzeug frei", "no-offer": "es ist kein "
-    "Fahrzeug frei", "capacity": "kein Fahrzeug hat genug Plätze frei",
-    "outside-shift": "zu dieser Zeit fährt kein Fahrzeug", "outside-service-hours": "zu "
-    "dieser Zeit fährt kein Fahrzeug", "outside-hours": "zu dieser Zeit fährt kein Fahrzeug",
+    "no-vehicle-available": "es ist kein Fahrzeug frei",
+    "no-vehicle-in-time": "es ist kein Fahrzeug frei",
+    "no-offer": "es ist kein Fahrzeug frei",
+    "quote-stale": "es ist kein Fahrzeug frei",
+    "no-capacity": "kein Fahrzeug hat genug Plätze frei",
+    "capacity": "kein Fahrzeug hat genug Plätze frei",
+    "outside-service-hours": "zu dieser Zeit fährt kein Fahrzeug",
+    "outside-shift": "zu dieser Zeit fährt kein Fahrzeug",
     "ride-time-limit": "die Strecke ist für eine Fahrt zu lang",
-    "booking-notice": "die Buchung kam zu kurzfristig"}
+    "booking-notice": "die Buchung kam zu kurzfristig",
+    "holiday": "an diesem Tag ist Feiertag",
+    "too-many-bookings": "Sie haben schon so viele Fahrten gebucht wie möglich",
+    "overlapping-booking": "zu dieser Zeit haben Sie schon eine Fahrt gebucht",
+    "outside-service-area": "der Ort liegt außerhalb des Bediengebiets"}
 
 
 def _moment(value: Any) -> dt.datetime | None:
@@ -73,6 +80,19 @@ class _Words:
     def text(self, key: str) -> str:
         v = self.p.get(key)
         return " ".join(str(v).split()) if v not in (None, "") else _UNKNOWN
+
+
+def _line(w: _Words, toward: str, stop: str) -> str:
+    """The next connection's line (``toward``: how the language says its headsign) and
+    stop, as far as they are known ("" without), each followed by a space."""
+    out = ""
+    if w.p.get("nextRoute"):
+        out += w.text("nextRoute") + " "
+        if w.p.get("nextHeadsign"):
+            out += toward.format(headsign=w.text("nextHeadsign"))
+    if w.p.get("nextStop"):
+        out += stop.format(stop=w.text("nextStop"))
+    return out
 
 
 def _en(kind: str, w: _Words) -> tuple[str, str]:
@@ -123,7 +143,8 @@ def _en(kind: str, w: _Words) -> tuple[str, str]:
                 "us.")
     # connection_missed
     nxt = w.time("next") if _moment(w.p.get("next")) is not None else None
-    then = (f"Next connection: {nxt}." if nxt is not None
+    line = _line(w, "to {headsign} ", "from {stop} ")
+    then = (f"Next connection: {line}at {nxt}." if nxt is not None
             else "Please plan your journey again or call us.")
     return ("Your connection is at risk",
             f"Your ride will miss its connection: drop-off now at about "
@@ -183,7 +204,8 @@ def _de(kind: str, w: _Words) -> tuple[str, str]:
                 f"Ihre Regelfahrt am {d} kann nicht stattfinden{said}. Bitte rufen Sie uns "
                 "an.")
     nxt = w.time("next") if _moment(w.p.get("next")) is not None else None
-    then = (f"Nächster Anschluss: {nxt} Uhr." if nxt is not None
+    line = _line(w, "Richtung {headsign} ", "ab {stop} ")
+    then = (f"Nächster Anschluss: {line}um {nxt} Uhr." if nxt is not None
             else "Bitte planen Sie die Reise neu oder rufen Sie uns an.")
     return ("Ihr Anschluss ist gefährdet",
             f"Ihre Fahrt verpasst den Anschluss: Ankunft jetzt gegen "
