@@ -58,10 +58,12 @@ def booking(api: Any, bid: str, role: str = "rider") -> dict[str, Any]:
 
 
 def outbox(api: Any, bid: str) -> list[tuple[str, dict[str, str]]]:
-    """The booking's messages in the outbox: (kind, params)."""
+    """The booking's messages about running late in the outbox: (kind, params) — not its
+    confirmation nor "on its way" (test_api_notifications.py)."""
     with api.store.snapshot() as s:
-        rows = s.execute(select(Notification).where(Notification.booking_id == bid)
-                         .order_by(Notification.created_at, Notification.id)).scalars()
+        rows = s.execute(select(Notification).where(
+            Notification.booking_id == bid, Notification.kind.in_(("late", "connection_missed")))
+            .order_by(Notification.created_at, Notification.id)).scalars()
         return [(n.kind, json.loads(n.params)) for n in rows]
 
 
