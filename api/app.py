@@ -25,22 +25,29 @@ from api.proxies import ForwardedFor, TrustedProxies
 from api.ratelimit import RateLimiter
 from api.routes import (
     accounts,
+    alerts,
     bookings,
     health,
+    notifications,
     plan,
     plans,
     quotes,
     riders,
     service_areas,
     simulations,
+    standing_orders,
     vehicles,
 )
 from api.routes import (
     atlas as atlas_routes,
 )
 from api.service import BookingService
+from api.service.connections import Connections
 from api.service.housekeeping import Housekeeper
+from api.service.lateness import LateWatch
+from api.service.notify import Notifier
 from api.service.privacy import keep_retention
+from api.service.standing import StandingBooker
 from api.web import mount_web
 
 DESCRIPTION = """Journeys by walking and scheduled transit (OpenTripPlanner's plan shape) and
@@ -53,13 +60,21 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
                simulator: Simulator | None = None) -> FastAPI:
     """The HTTP API over a journey planner and a booking service (with its store), and the
     web app at ``/``; with ``atlas`` the map and place search, with ``simulator`` planners'
-    simulations. While the app runs, two daemon threads flush rate-limit counts to the
-    store and purge it (every ``config.purge_interval_s``); the service's optimiser process
-    stops with the app."""
+    simulations. While the app runs, daemon threads flush rate-limit counts to the store,
+    purge it (every ``config.purge_interval_s``), look for rides running late (every
+    ``config.late_interval_s``), book standing orders' dates (every
+    ``config.standing_interval_s``) and send riders' notifications (every
+    ``config.notify_interval_s``); the service's optimiser process stops with the app."""
     config = config or service.config
     # rate limits shared by every process over the store, on the service's clock
     limiter = RateLimiter(service.store, service.timing.now)
     housekeeper = Housekeeper(service.store, config, service.timing.now)
+    if service.connections is None:  # missed connections: the next departure from there
+        service.connections = Connections(planner.timetable,
+                                          getattr(planner, "timetable_date", None))
+    late_watch = LateWatch(service)
+    booker = StandingBooker(service, config.standing_interval_s)
+    notifier = Notifier(service, config)  # the outbox: messages to riders, never in a request
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +83,13 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
             keep_retention(service.store, service.timing, config.retention_days))
         limiter.start()
         housekeeper.start()
+        late_watch.start()
+        booker.start()
+        notifier.start()
         yield
+        notifier.stop()
+        booker.stop()
+        late_watch.stop()
         housekeeper.stop()
         limiter.stop()
         if retention is not None:
@@ -84,6 +105,9 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     app.state.simulator = simulator
     app.state.limits = Limits(limiter, config)
     app.state.housekeeper = housekeeper
+    app.state.late_watch = late_watch
+    app.state.standing_booker = booker
+    app.state.notifier = notifier
     install(app)
 
     @app.exception_handler(IntegrityError)
@@ -102,7 +126,8 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     install_store_faults(app)  # unreachable, busy, read-only or full: 503
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
-              atlas_routes, accounts, simulations):
+              atlas_routes, accounts, simulations, alerts, standing_orders,
+              notifications):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first
@@ -110,7 +135,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     mount_web(app, tile_url=info.get("tileUrl"), language=info.get("language", "en"))
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
-                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(InternalErrors)  # a bug's 500 leaves the connection open

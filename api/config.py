@@ -3,7 +3,11 @@ fills it from its settings)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+#: the SMS gateway's default request body: ``{to}`` and ``{text}`` are replaced by the
+#: rider's number and the message, JSON-escaped
+SMS_BODY = '{"to": "{to}", "text": "{text}"}'
 
 
 @dataclass(frozen=True)
@@ -42,3 +46,26 @@ class ApiConfig:
     keep_positions_days: float = 30  #: drivers' position reports
     keep_events_days: float = 90  #: drivers' other reports (arrived, picked up, …)
     purge_interval_s: int = 3600  #: how often a server purges (0: only ``mobility purge``)
+    # -- running late (api.service.lateness) --------------------------------------------
+    #: a pickup estimated later than its promised window's end by more than this is late
+    late_tolerance_s: float = 120
+    #: how often a server looks for rides running late (0: only after drivers' reports)
+    late_interval_s: float = 30
+    # -- standing orders (api.service.standing) ------------------------------------------
+    #: how often a server books standing orders' dates entering the horizon (0: never)
+    standing_interval_s: int = 300
+    # -- notifications (api.service.notify): the outbox's worker and its channels ---------
+    notify_interval_s: float = 5.0  #: how often a server's worker looks (0: no worker)
+    notify_max_attempts: int = 6  #: sending attempts before a message is given up
+    reminder_minutes: int = 30  #: riders are reminded this long before their pickup window
+    keep_notifications_days: float = 90  #: messages are deleted this long after queued
+    smtp_host: str | None = None  #: None: no e-mail is sent (e-mails are dropped)
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str | None = None  #: the sender's address
+    smtp_starttls: bool = True
+    sms_url: str | None = None  #: the SMS gateway (POST); None: no SMS is sent
+    sms_body: str = SMS_BODY
+    #: extra request headers for the gateway (e.g. its ``Authorization``)
+    sms_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)

@@ -95,6 +95,8 @@ RAISED: dict[tuple[str, str], dict[int, str]] = {
              "(`/problems/sign-in-code-invalid`) — or the body is invalid",
         429: "too many attempts from this address; retry after `Retry-After` seconds "
              "(`/problems/too-many-sign-ins`)"},
+    ("GET", "/api/v1/notifications"): {
+        404: "no rider with that `riderId`, or not yours (`/problems/not-found`)"},
     ("POST", "/api/v1/simulations"): {
         409: "another simulation is running (`/problems/simulation-running`)"},
 }

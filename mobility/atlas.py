@@ -46,6 +46,12 @@ _SAME_AREA_M = 5000.0
 _NOT_CENTRES = ("motorway", "motorway_link", "service", "track")
 
 
+def region_language(region: Region, language: str | None = None) -> str:
+    """The language of a region's web app and riders' messages: ``language`` if set, else
+    German for regions in DE/AT/LI, English elsewhere."""
+    return language or ("de" if region.config.country in _GERMAN else "en")
+
+
 @dataclass(frozen=True)
 class Place:
     """One search hit: a settlement or area, a stop, a street, an address or a named
@@ -69,7 +75,7 @@ class Atlas:
                  language: str | None = None) -> None:
         self.region = region
         self.tile_url = tile_url
-        self.language = language or ("de" if region.config.country in _GERMAN else "en")
+        self.language = region_language(region, language)
         self._lock = threading.Lock()
 
     def info(self) -> dict[str, Any]:

@@ -892,7 +892,8 @@ def riders_forget(
         f = forget_rider(st, _timing(s), rider_id)
     done = {"riderId": f.rider_id, "forgottenAt": f.at.isoformat(timespec="seconds"),
             "bookingsAnonymised": f.bookings, "quotesDeleted": f.quotes_deleted,
-            "keysRevoked": f.keys_revoked, "positionsCoarsened": f.positions}
+            "keysRevoked": f.keys_revoked, "positionsCoarsened": f.positions,
+            "standingOrdersDeleted": f.standing_orders}
     if as_json:
         sys.stdout.write(json.dumps(done) + "\n")
         return
@@ -920,14 +921,205 @@ def riders_retention(
         r = apply_retention(st, _timing(s), period, dry_run=dry_run)
     done = {"cutoff": r.cutoff.isoformat(), "days": period, "dryRun": dry_run,
             "quotes": r.quotes, "bookings": r.bookings, "events": r.events,
-            "vehicleStates": r.states}
+            "vehicleStates": r.states, "standingOrders": r.orders,
+            "notifications": r.notifications}
     if as_json:
         sys.stdout.write(json.dumps(done) + "\n")
         return
     verb = "would anonymise" if dry_run else "anonymised"
     out.print(f"rides of service days before {r.cutoff}: {verb} {r.quotes} quote(s), "
-              f"{r.bookings} booking(s), {r.events} event(s), {r.states} vehicle state(s)",
+              f"{r.bookings} booking(s), {r.events} event(s), {r.states} vehicle state(s), "
+              f"{r.notifications} notification(s); standing orders over: {r.orders}",
               highlight=False)
+
+
+standing = typer.Typer(help="Standing orders: list, add, cancel (as the API's "
+                        "/api/v1/standing-orders).", no_args_is_help=True)
+app.add_typer(standing, name="standing")
+#: weekdays as the command line takes them (ISO numbers work too)
+_DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+_DAY_NAMES = {v: k.capitalize() for k, v in _DAYS.items()}
+
+
+def _weekdays(text: str) -> tuple[int, ...]:
+    """"mon,wed,fri" or "1,3,5" as ISO weekdays."""
+    out = []
+    for part in (p.strip().lower() for p in text.split(",")):
+        day = _DAYS.get(part[:3]) if part[:3] in _DAYS else (
+            int(part) if part.isdigit() and 1 <= int(part) <= 7 else None)
+        if day is None:
+            _fail(f"--days: {part!r} is not a weekday (mon … sun, or 1 = Monday … 7)")
+            raise AssertionError("unreachable")
+        out.append(day)
+    return tuple(sorted(set(out)))
+
+
+def _date(text: str, option: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option}: {text!r} is not a date (YYYY-MM-DD)")
+
+
+def _standing_service(s: Settings):  # type: ignore[no-untyped-def]
+    """The region's booking service over the store (its fleet written), as a server has
+    it: cancelling and booking change the vehicles' plans."""
+    from api.service.replanning import in_process
+    from mobility.server import booking_service
+
+    region = _load(None, s, quiet=True)
+    svc = booking_service(region, s, _store(), optimiser=in_process)
+    svc.sync_fleet()
+    return svc
+
+
+#: who the command line acts as: the operator (staff: exempt from riders' fair use)
+_OPERATOR = ("cli", "admin")
+
+
+def _order_doc(o: Any) -> dict[str, Any]:
+    return {"id": o.id, "riderId": o.rider_id, "status": o.status,
+            "weekdays": list(o.weekdays), "time": o.time, "timeType": o.time_type,
+            "firstDate": o.first_date.isoformat(), "lastDate": o.last_date.isoformat(),
+            "origin": list(o.origin), "destination": list(o.destination),
+            "passengers": o.passengers, "wheelchair": o.wheelchair,
+            "skipHolidays": o.skip_holidays,
+            "occurrences": [{"date": x.date.isoformat(), "status": x.status,
+                             "bookingId": x.booking_id, "reason": x.reason, "code": x.code}
+                            for x in o.occurrences]}
+
+
+def _print_dates(o: Any) -> None:
+    table = Table(title=f"standing order {o.id} ({o.status})")
+    for col in ("date", "status", "booking", "reason"):
+        table.add_column(col)
+    for x in o.occurrences:
+        table.add_row(f"{_DAY_NAMES[x.date.isoweekday()]} {x.date.isoformat()}",
+                      x.status.replace("_", " "), x.booking_id or "", x.reason or "")
+    out.print(table)
+
+
+@standing.command("list")
+def standing_list(
+    rider: Annotated[str | None, typer.Option(help="one rider's orders")] = None,
+    every: Annotated[bool, typer.Option("--all", help="cancelled orders too")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Standing orders, newest first, with how many dates were booked or not served and
+    the next one booked."""
+    from sqlalchemy import select
+
+    from api.store.models import StandingOccurrence, StandingOrder
+
+    s = _settings(None, None)
+    today = _timing(s).today()
+    st = _store()
+    with st.snapshot() as sess:
+        stmt = select(StandingOrder).order_by(StandingOrder.created_at.desc())
+        if rider is not None:
+            stmt = stmt.where(StandingOrder.rider_id == rider)
+        if not every:
+            stmt = stmt.where(StandingOrder.status == "active")
+        orders = list(sess.execute(stmt).scalars())
+        dates: dict[str, list[Any]] = {}
+        for r in sess.execute(select(StandingOccurrence).where(
+                StandingOccurrence.order_id.in_([o.id for o in orders]))
+                .order_by(StandingOccurrence.service_date)).scalars():
+            dates.setdefault(r.order_id, []).append(r)
+    rows = []
+    for o in orders:
+        occ = dates.get(o.id, [])
+        count = {k: sum(1 for r in occ if r.status == k) for k in
+                 ("booked", "not_served", "skipped", "cancelled")}
+        upcoming = [r.service_date for r in occ if r.status == "booked"
+                    and r.service_date >= today]
+        minutes = int(o.time_s) // 60
+        rows.append({"id": o.id, "riderId": o.rider_id, "status": o.status,
+                     "weekdays": [int(d) for d in o.weekdays.split(",")],
+                     "time": f"{minutes // 60:02d}:{minutes % 60:02d}",
+                     "timeType": o.time_type, "firstDate": o.first_date.isoformat(),
+                     "lastDate": o.last_date.isoformat(), **count,
+                     "nextBooked": upcoming[0].isoformat() if upcoming else None})
+    if as_json:
+        sys.stdout.write(json.dumps({"standingOrders": rows}) + "\n")
+        return
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    for col in ("rider", "status", "days", "time", "dates", "booked", "not served",
+                "next"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"], r["riderId"], r["status"],
+                      ",".join(_DAY_NAMES[d] for d in r["weekdays"]),
+                      r["time"] if r["timeType"] == "departure" else f"arrive {r['time']}",
+                      f"{r['firstDate']} – {r['lastDate']}", str(r["booked"]),
+                      str(r["not_served"]), r["nextBooked"] or "")
+    out.print(table)
+
+
+@standing.command("add")
+def standing_add(
+    rider: Annotated[str, typer.Option(help="the rider's id (mobility keys list, or the "
+                                       "dispatcher's caller search)")],
+    origin: Annotated[str, typer.Option("--from", help="LAT,LON")],
+    destination: Annotated[str, typer.Option("--to", help="LAT,LON")],
+    days: Annotated[str, typer.Option(help="weekdays: mon,wed,fri (or 1,3,5)")],
+    time: Annotated[str, typer.Option(help="HH:MM, local time")],
+    first: Annotated[str, typer.Option(help="the first date, YYYY-MM-DD")],
+    last: Annotated[str, typer.Option(help="the last date, YYYY-MM-DD (at most a year)")],
+    arrive: Annotated[bool, typer.Option("--arrive", help="arrive by --time (default: "
+                                         "picked up from it)")] = False,
+    passengers: Annotated[int, typer.Option(min=1, max=20)] = 1,
+    wheelchair: bool = False,
+    on_holidays: Annotated[bool, typer.Option("--on-holidays", help="ride on public "
+                                              "holidays too")] = False,
+    note: Annotated[str | None, typer.Option(help="a note for the driver")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Order the same ride on chosen weekdays for a rider (as a dispatcher does); the dates
+    already within the booking horizon are booked at once, the rest by the server as they
+    come. Prints the dates."""
+    from api.auth import Principal
+    from api.service.standing import OrderRequest
+
+    s = _settings(None, None)
+    request = OrderRequest(_latlon(origin, "--from"), _latlon(destination, "--to"),
+                           _weekdays(days), time, "arrival" if arrive else "departure",
+                           _date(first, "--first"), _date(last, "--last"), passengers,
+                           wheelchair, not on_holidays, note, rider)
+    svc = _standing_service(s)
+    with _errors():
+        o = svc.create_standing_order(Principal(*_OPERATOR), request)
+    if as_json:
+        sys.stdout.write(json.dumps(_order_doc(o)) + "\n")
+        return
+    _print_dates(o)
+
+
+@standing.command("cancel")
+def standing_cancel(
+    order_id: Annotated[str, typer.Argument(help="the order's id (standing list)")],
+    date: Annotated[str | None, typer.Option(help="cancel only this date (YYYY-MM-DD)")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cancel a standing order (its bookings still to be driven are cancelled), or with
+    --date one of its dates."""
+    from api.auth import Principal
+
+    s = _settings(None, None)
+    day = _date(date, "--date") if date is not None else None
+    svc = _standing_service(s)
+    who = Principal(*_OPERATOR)
+    with _errors():
+        o = (svc.cancel_standing_order(who, order_id) if day is None
+             else svc.cancel_standing_date(who, order_id, day))
+    if as_json:
+        sys.stdout.write(json.dumps(_order_doc(o)) + "\n")
+        return
+    _print_dates(o)
 
 
 @app.command()

@@ -73,6 +73,9 @@ class RegionConfig:
     #: the currency of the simulations' money figures (``currency`` in region.toml, else
     #: the country's); a label, not part of the cache key
     currency: str = DEFAULT_CURRENCY
+    #: public holidays standing orders skip (``holidays`` in region.toml, e.g. "US-VT";
+    #: None: the country's nationwide ones)
+    holidays: str | None = None
 
     def inputs(self) -> list[Path]:
         """The files whose content decides the compiled arrays."""
@@ -159,6 +162,7 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         places_file=places,
         places=read_gazetteer(places) if places is not None else (),
         currency=f.currency or currency_of(country),
+        holidays=f.holidays,
     )
 
 

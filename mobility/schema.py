@@ -156,6 +156,10 @@ class RegionFile(_Table):
     osm: str | None = Field(default=None, description="a file name")
     timezone: Zone | None = None
     country: str | None = Field(default=None, description="a country code such as \"US\"")
+    #: public holidays standing orders skip: a country with an optional subdivision
+    #: (default: the country's nationwide holidays)
+    holidays: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$",
+                                 description='a country and subdivision such as "US-VT"')
     #: the money figures' currency (default: the country's, else EUR)
     currency: Currency | None = None
     default_date: Date | None = None

@@ -3,6 +3,7 @@ become one FastAPI app."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -21,9 +22,12 @@ from api.service import Clock, RunningClock, SystemClock
 from dispatch.ondemand_legs import OnDemandLegs
 from dispatch.travel import StreetTravel
 from mobility.access_log import log_config
+from mobility.atlas import region_language
 from mobility.planning import RegionPlanner
+from mobility.public_holidays import calendar, code_for
 from mobility.region import Region, load_region
 from mobility.settings import Settings
+from routing.street_router import StreetRouter
 
 log = logging.getLogger("mobility.server")
 #: set by ``mobility serve`` for its worker processes
@@ -43,7 +47,23 @@ def api_config(s: Settings) -> ApiConfig:
                      keep_quotes_days=s.keep_quotes_days,
                      keep_idempotency_days=s.keep_idempotency_days,
                      keep_positions_days=s.keep_positions_days,
-                     keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s)
+                     keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s,
+                     late_tolerance_s=s.late_tolerance_s, late_interval_s=s.late_interval_s,
+                     standing_interval_s=s.standing_interval_s, **notify_config(s))
+
+
+def notify_config(s: Settings) -> dict[str, Any]:
+    """The notification settings of :class:`ApiConfig` (the outbox's worker, e-mail, SMS)."""
+    return {"notify_interval_s": s.notify_interval_s,
+            "notify_max_attempts": s.notify_max_attempts,
+            "reminder_minutes": s.reminder_minutes,
+            "keep_notifications_days": s.keep_notifications_days,
+            "smtp_host": s.smtp_host, "smtp_port": s.smtp_port, "smtp_user": s.smtp_user,
+            "smtp_password": (s.smtp_password.get_secret_value()
+                              if s.smtp_password is not None else None),
+            "smtp_from": s.smtp_from, "smtp_starttls": s.smtp_starttls,
+            "sms_url": s.sms_url, "sms_body": s.sms_body,
+            "sms_headers": tuple(sorted(s.sms_headers.items()))}
 
 
 def clock(s: Settings) -> Clock:
@@ -52,14 +72,27 @@ def clock(s: Settings) -> Clock:
             else SystemClock())
 
 
+def booking_service(region: Region, settings: Settings, store: Store,
+                    car: StreetRouter | None = None, **kw: Any) -> BookingService:
+    """The on-demand service of a loaded region over ``store``, with the settings' rules,
+    clock and public holidays (which standing orders skip); ``car``: the region's car
+    router when the caller has one already."""
+    # riders who chose no language are told in the region's (the web app's default)
+    config = dataclasses.replace(api_config(settings),
+                                 language=region_language(region, settings.language))
+    service = BookingService(region.service_areas,
+                             StreetTravel(car or StreetRouter(region.streets["car"])),
+                             region.timezone, store, config=config, clock=clock(settings), **kw)
+    service.holiday = calendar(code_for(settings.holidays, region.config))
+    return service
+
+
 def build(region: Region, settings: Settings, *, migrate: bool = True,
           warm: bool = True) -> FastAPI:
     """The app of a loaded region over the store at ``settings.db_url``."""
     store = Store(settings.db_url)
     planner = RegionPlanner(region, replay=settings.replay_feed)
-    service = BookingService(region.service_areas, StreetTravel(planner.street("car")),
-                              region.timezone, store, config=api_config(settings),
-                              clock=clock(settings))
+    service = booking_service(region, settings, store, planner.street("car"))
     planner.on_demand = ride_legs(planner, service)
     service.names = planner.names  # bookings' ends named as the plans' rides
     if migrate:

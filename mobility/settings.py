@@ -10,10 +10,12 @@ import ipaddress
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _REPO = Path(__file__).resolve().parent.parent
+#: the SMS gateway's default body (as ``api.config.SMS_BODY``: the CLI imports no API)
+SMS_BODY = '{"to": "{to}", "text": "{text}"}'
 
 
 def default_data_dir() -> Path:
@@ -115,6 +117,52 @@ class Settings(BaseSettings):
                                     "are deleted after this")
     purge_interval_s: int = Field(3600, ge=0, le=7 * 86_400, description="how often a "
                                   "server purges the store (0: only `mobility purge`)")
+    # -- notifications (api.service.notify) ---------------------------------------------------
+    smtp_host: str | None = Field(None, description="the SMTP server e-mails to riders go "
+                                  "through (none: no e-mail is sent)")
+    smtp_port: int = Field(587, ge=1, le=65535, description="its port (465: TLS from the "
+                           "start; else plain, with STARTTLS unless switched off)")
+    smtp_user: str | None = Field(None, description="user name to log in (none: no login)")
+    smtp_password: SecretStr | None = Field(None, description="password to log in")
+    smtp_from: str | None = Field(None, max_length=254, description="the sender's address "
+                                  "(needed with `smtp_host`)")
+    smtp_starttls: bool = Field(True, description="switch to TLS with STARTTLS before "
+                                "logging in and sending")
+    sms_url: str | None = Field(None, description="the SMS gateway's URL: each text message "
+                                "is one POST to it (none: no SMS is sent)")
+    sms_body: str = Field(SMS_BODY, min_length=1, max_length=4000, description="the POST's "
+                          "body: `{to}` and `{text}` are replaced by the number and the "
+                          "message, JSON-escaped")
+    sms_headers: dict[str, str] = Field(default_factory=dict, repr=False,
+                                        description="extra headers of "
+                                        "the POST as a JSON object, e.g. "
+                                        '{"Authorization": "Bearer …"}')
+    reminder_minutes: int = Field(30, ge=0, le=24 * 60, description="riders are reminded "
+                                  "this many minutes before their pickup window (0: never)")
+    notify_interval_s: float = Field(5.0, ge=0, le=3600, description="how often a server "
+                                     "sends what the outbox holds (0: never)")
+    notify_max_attempts: int = Field(6, ge=1, le=50, description="attempts to send a "
+                                     "message before it is given up")
+    keep_notifications_days: float = Field(90, ge=0, le=3650, description="messages to "
+                                           "riders are deleted this long after they were "
+                                           "queued")
+
+    # -- running late (api.service.lateness) ------------------------------------------------
+    late_tolerance_s: float = Field(120, ge=0, le=3600, description="a pickup estimated "
+                                    "later than its promised window's end by more than this "
+                                    "many seconds is late: the ride is moved to another "
+                                    "vehicle, or the rider told the new estimate")
+    late_interval_s: float = Field(30, ge=0, le=3600, description="how often (seconds of "
+                                   "the service's clock) a server looks for rides running "
+                                   "late besides after each driver's report (0: only then)")
+    # -- standing orders (api.service.standing) ---------------------------------------------
+    standing_interval_s: int = Field(300, ge=0, le=86_400, description="how often a server "
+                                     "books the standing orders' dates that enter the "
+                                     "booking horizon (0: never)")
+    holidays: str | None = Field(None, pattern=r"^([A-Za-z]{2}(-[A-Za-z0-9]{1,3})?|none)$",
+                                 description="the public holidays standing orders skip: a "
+                                 "country with an optional subdivision (US-VT, DE-BW) or none; "
+                                 "default: the region's `holidays`, else its country's")
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -128,6 +176,28 @@ class Settings(BaseSettings):
                 raise ValueError(f"trusted_proxies: {x!r} is not an IP address or network "
                                  "(e.g. 127.0.0.1,10.0.0.0/8)") from None
         return v
+
+    @field_validator("sms_url")
+    @classmethod
+    def _sms_url(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("http://", "https://")):
+            raise ValueError(f"sms_url must be an http(s) URL, not {v!r}")
+        return v
+
+    @field_validator("sms_body")
+    @classmethod
+    def _sms_body(cls, v: str) -> str:
+        if "{text}" not in v or "{to}" not in v:
+            raise ValueError("sms_body must hold {to} and {text} (where the number and the "
+                             "message go)")
+        return v
+
+    @model_validator(mode="after")
+    def _sender(self) -> Settings:
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("smtp_from (MOBILITY_SMTP_FROM) is needed with smtp_host: the "
+                             "address e-mails to riders come from")
+        return self
 
     @field_validator("db_url")
     @classmethod

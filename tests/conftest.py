@@ -113,10 +113,14 @@ def addison_atlas(addison: Region):  # type: ignore[no-untyped-def]
     return Atlas(addison)
 
 
-#: the tests' booking service has no fair-use caps, no rate limits but the sign-ups' and no
-#: purging, unless a test sets them (many tests fill a day with one rider's key)
+#: the tests' booking service has no fair-use caps, no rate limits but the sign-ups', no
+#: purging, no background booking of standing orders (tests run the booker themselves),
+#: looks for late rides only after drivers' reports (or when a test calls
+#: ``LateWatch.check``) and no notification worker (tests call its rounds themselves),
+#: unless a test sets them (many tests fill a day with one rider's key)
 UNLIMITED = {"max_bookings_per_day": 0, "max_bookings": 0, "refuse_overlapping": False,
-             "rate_quotes": 0, "rate_bookings": 0, "rate_plans": 0, "purge_interval_s": 0}
+             "rate_quotes": 0, "rate_bookings": 0, "rate_plans": 0, "purge_interval_s": 0,
+             "late_interval_s": 0, "standing_interval_s": 0, "notify_interval_s": 0}
 
 
 @pytest.fixture()

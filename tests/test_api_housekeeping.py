@@ -83,8 +83,10 @@ def test_what_is_purged_when(api) -> None:  # type: ignore[no-untyped-def]
         b = s.get(Booking, made["booking"])
         assert b is not None and b.idempotency_key is None and b.status == "completed"
     assert at(30.9) == none and at(31.2) == {**none, "positions": 3}
-    assert at(91.2, dry_run=True) == {**none, "events": 2}
-    assert at(91.2) == {**none, "events": 2}
+    # the booking's confirmation (an in-app message) goes 90 days after it was queued
+    assert at(89.9) == none
+    assert at(91.2, dry_run=True) == {**none, "events": 2, "notifications": 1}
+    assert at(91.2) == {**none, "events": 2, "notifications": 1}
     assert _count(api.store, VehicleEvent) == 0
     # what a report needs stays with the booking
     r = api.get(f"/api/v1/bookings/{made['booking']}", "rider")
@@ -97,10 +99,11 @@ def test_settings_choose_how_long(api) -> None:  # type: ignore[no-untyped-def]
     _traffic(api)
     now = api.clock.now() + dt.timedelta(hours=1)
     keep_nothing = ApiConfig(keep_quotes_days=0, keep_idempotency_days=0,
-                             keep_positions_days=0, keep_events_days=0)
+                             keep_positions_days=0, keep_events_days=0,
+                             keep_notifications_days=0)
     assert purge(api.store, now, keep_nothing) == {
         "quotes": 2, "idempotency_keys": 1, "positions": 3, "events": 2, "rate_counts": 1,
-        "sign_in_codes": 0}
+        "sign_in_codes": 0, "notifications": 1}
 
 
 def test_large_purges_go_in_batches(api, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

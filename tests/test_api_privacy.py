@@ -110,7 +110,12 @@ def test_export_holds_every_row_stored_about_the_rider(api) -> None:  # type: ig
         "bookings": _raw(api.store, "bookings", "rider_id = :r", r=rid),
         "booking_status": _raw(api.store, "booking_status", f"booking_id IN ({in_ids})"),
         "plan_stops": _raw(api.store, "plan_stops", f"request_id IN ({in_ids})"),
-        "vehicle_events": _raw(api.store, "vehicle_events", f"booking_id IN ({in_ids})")}
+        "vehicle_events": _raw(api.store, "vehicle_events", f"booking_id IN ({in_ids})"),
+        "standing_orders": _raw(api.store, "standing_orders", "rider_id = :r", r=rid),
+        "standing_occurrences": _raw(api.store, "standing_occurrences", "order_id IN "
+                                     "(SELECT id FROM standing_orders WHERE rider_id = :r)",
+                                     r=rid),
+        "notifications": _raw(api.store, "notifications", "rider_id = :r", r=rid)}
     assert list(tables) == list(stored)
     for row in stored["api_keys"]:
         del row["key_hash"]  # never exported
@@ -123,6 +128,9 @@ def test_export_holds_every_row_stored_about_the_rider(api) -> None:  # type: ig
     assert len(tables["quotes"]) == 4 and len(tables["booking_status"]) == 7
     assert [e["type"] for e in tables["vehicle_events"]] == ["picked_up", "dropped_off"]
     assert [b["idempotency_key"] for b in tables["bookings"]].count(IDEM) == 1
+    # each booking's confirmation in the app; her own cancellations told her nothing
+    assert sorted((n["kind"], n["channel"], n["booking_id"]) for n in tables[
+        "notifications"]) == sorted(("confirmed", "app", b) for b in ids)
     assert "key_hash" not in r.text and api.keys["rider"].split("_", 2)[2] not in r.text
     assert h["max"]["id"] not in r.text and "Max Mustermann" not in r.text
     # staff see the same; nobody else does
@@ -187,7 +195,8 @@ def test_forgetting_a_rider_leaves_no_trace_and_keeps_the_statistics(api) -> Non
     assert r.headers["cache-control"] == "no-store"
     assert r.json() == {"riderId": rid, "forgottenAt": r.json()["forgottenAt"],
                         "bookingsAnonymised": 3, "quotesDeleted": 1, "keysRevoked": 1,
-                        "positionsCoarsened": 4}  # 3 events + the vehicle state
+                        "positionsCoarsened": 4,  # 3 events + the vehicle state
+                        "standingOrdersDeleted": 0}
     at = dt.datetime.fromisoformat(r.json()["forgottenAt"])
     assert at == NOW + dt.timedelta(hours=1)  # the service's clock
     assert _scan(api.store, texts, coords) == []
@@ -279,6 +288,7 @@ def test_retention_anonymises_past_rides_by_itself(api) -> None:  # type: ignore
     api.clock.advance(86400)
     dry = apply_retention(api.store, timing, 90, dry_run=True)
     assert (dry.quotes, dry.bookings) == (5, 4) and dry.events == 3 and dry.states >= 1
+    assert dry.notifications == 4  # the four bookings' confirmations
     assert len(api.get(f"/api/v1/riders/{rid}/export", "rider").json()["tables"][
         "bookings"]) == 3  # a dry run changes nothing
     done = apply_retention(api.store, timing, 90)
@@ -292,6 +302,7 @@ def test_retention_anonymises_past_rides_by_itself(api) -> None:  # type: ignore
     tables = api.get(f"/api/v1/riders/{rid}/export", "rider").json()["tables"]
     assert tables["riders"][0]["name"] == NAME  # the account stays
     assert tables["bookings"] == tables["quotes"] == tables["vehicle_events"] == []
+    assert tables["notifications"] == []
     assert api.get("/api/v1/bookings", "rider").json()["bookings"] == []
     with pytest.raises(ValueError):
         apply_retention(api.store, timing, 0)

@@ -183,10 +183,12 @@ def test_stateful_no_server_errors(api) -> None:  # type: ignore[no-untyped-def]
     schema = schemathesis.openapi.from_asgi("/openapi.json", api.client.app).include(
         path_regex=r"^/api/v1/(quotes|bookings|riders|vehicles/\{vehicle_id\}/)").exclude(
         method="GET", path=["/api/v1/bookings", "/api/v1/riders/{rider_id}",
-                            "/api/v1/riders/{rider_id}/export"]).exclude(
-        # a rider's data, not a ride's life (test_api_privacy.py; the stateless test above
-        # calls them too)
-        method="DELETE", path=["/api/v1/riders/{rider_id}"])
+                            "/api/v1/riders/{rider_id}/export",
+                            "/api/v1/riders/{rider_id}/notifications"]).exclude(
+        # a rider's data, not a ride's life (test_api_privacy.py, test_api_notifications.py;
+        # the stateless test above calls them too)
+        method=["DELETE", "PUT"], path=["/api/v1/riders/{rider_id}",
+                                        "/api/v1/riders/{rider_id}/notifications"])
     schema.hooks.register_hook_with_name(_realistic(api.rider_id()), "before_generate_body")
     seen: dict[str, set[int]] = {}
     legs: set[str] = set()  # bookings made as an itinerary's legs

@@ -302,7 +302,8 @@ def test_sigkill_during_a_booking_burst_loses_nothing(tmp_path: Path, addison) -
     try:
         h = {"Authorization": f"Bearer {keys['rider']['key']}"}
         for bid in answered:
-            r = httpx.get(f"{srv2.url}/api/v1/bookings/{bid}", headers=h)
+            # generous: the first views after a restart wait for the place names' index
+            r = httpx.get(f"{srv2.url}/api/v1/bookings/{bid}", headers=h, timeout=60)
             assert r.status_code == 200 and r.json()["status"] == "confirmed"
             assert r.json()["estimatedPickup"] is not None
         day = dt.datetime.fromisoformat(tomorrow(9)).date().isoformat()

@@ -16,6 +16,7 @@ from api.schemas.bookings import (
     BookingResponse,
     Connection,
     ItineraryBooking,
+    Live,
     StatusChange,
 )
 from api.schemas.common import LatLon, Window
@@ -43,7 +44,10 @@ def booking_out(b: BookingView) -> BookingResponse:
             drop_off_by=c.drop_off_by, estimated_dropoff=c.estimated_dropoff,
             status=c.status),  # type: ignore[arg-type]
         rider_name=b.rider_name, rider_phone=b.rider_phone, note=b.note,
-        no_show_from=b.no_show_from)
+        no_show_from=b.no_show_from, live=None if b.live is None else Live(
+            estimated_pickup=b.live.estimated_pickup,
+            estimated_dropoff=b.live.estimated_dropoff, reported_at=b.live.reported_at,
+            late=b.live.late))
 
 
 @router.post("", response_model=BookingResponse | ItineraryBooking, status_code=201,
@@ -68,7 +72,10 @@ def create_booking(body: BookingRequest, who: BookerDep, svc: ServiceDep, respon
         legs = [RideLegRequest(latlon(x.origin), latlon(x.destination),
                                (x.pickup_window.start, x.pickup_window.end),
                                (x.drop_off_window.start, x.drop_off_window.end),
-                               x.passengers, x.wheelchair) for x in body.itinerary]
+                               x.passengers, x.wheelchair,
+                               (x.connection.trip_id, x.connection.stop_id)
+                               if x.connection is not None else None)
+                for x in body.itinerary]
         iid, made, created = svc.book_itinerary(who, legs, idempotency_key, body.rider_id,
                                                 body.note)
         if not created:

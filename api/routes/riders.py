@@ -88,4 +88,5 @@ def forget_rider(rider_id: str, who: BookerDep, svc: ServiceDep, response: Respo
     f = svc.forget_rider(who, rider_id)
     return RiderForgotten(rider_id=f.rider_id, forgotten_at=f.at,
                           bookings_anonymised=f.bookings, quotes_deleted=f.quotes_deleted,
-                          keys_revoked=f.keys_revoked, positions_coarsened=f.positions)
+                          keys_revoked=f.keys_revoked, positions_coarsened=f.positions,
+                          standing_orders_deleted=f.standing_orders)

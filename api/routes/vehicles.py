@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import FleetDep, ServiceDep
 from api.routes.quotes import PROBLEM
 from api.schemas.common import LatLon, Window
+from api.schemas.live import LiveFleet, LiveVehicle, NextStop
 from api.schemas.vehicles import (
     Manifest,
     ManifestStop,
@@ -39,6 +40,22 @@ def list_vehicles(who: FleetDep, svc: ServiceDep) -> VehicleList:
                         shift_start=clock_text(v.shift_start_s),
                         shift_end=clock_text(v.shift_end_s))
         for v in rows if who.role != "driver" or who.vehicle_id == v.id])
+
+
+@router.get("/live", response_model=LiveFleet, summary="Vehicles as last reported")
+def live_fleet(who: FleetDep, svc: ServiceDep,
+               date: Annotated[dt.date | None, Query(description="service date (default: "
+                                                                "today)")] = None
+               ) -> LiveFleet:
+    """Each vehicle's last reported position and time, whether it runs late, and the stops
+    ahead with their planned times (re-timed from each report): the dispatcher's map moves
+    a vehicle between reports along them. A driver sees their own vehicle only."""
+    return LiveFleet(now=svc.timing.now().astimezone(svc.tz), vehicles=[LiveVehicle(
+        id=v.id, position=_point(v.position) if v.position else None,
+        reported_at=v.reported_at, ready_at=v.ready_at, late=v.late,
+        next=[NextStop(booking_id=s.booking_id, kind=s.kind,  # type: ignore[arg-type]
+                       location=_point(s.location), planned_time=s.planned_time)
+              for s in v.next]) for v in svc.live_fleet(who, date)])
 
 
 @router.get("/{vehicle_id}/manifest", response_model=Manifest,

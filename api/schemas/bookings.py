@@ -50,6 +50,14 @@ class OpenRideWindow(Input):
     end: Moment | None = None
 
 
+class ConnectionRef(Input):
+    """The scheduled trip an on-demand ride feeds: the plan's next leg (``tripId``, and
+    ``from.stopId`` where it is boarded)."""
+
+    trip_id: str = Field(min_length=1, max_length=200)
+    stop_id: str = Field(min_length=1, max_length=200)
+
+
 class RideLeg(Input):
     """An ON_DEMAND leg of a planned itinerary: ``origin``, ``destination``,
     ``pickupWindow`` and ``dropOffWindow`` as the plan's ``bookingInfo`` gives them (epoch
@@ -63,6 +71,9 @@ class RideLeg(Input):
                     "whether it still does)")
     passengers: int = Field(1, ge=1, le=20)
     wheelchair: bool = False
+    connection: ConnectionRef | None = Field(None, description=(
+        "the scheduled trip the ride is to make (the plan's next leg): should the ride "
+        "run so late that it misses it, the rider is offered that line's next departure"))
 
 
 class BookingRequest(Input):
@@ -102,6 +113,18 @@ class Connection(Schema):
     status: Literal["on_time", "missed"]
 
 
+class Live(Schema):
+    estimated_pickup: dt.datetime | None = Field(description=(
+        "the pickup now expected, from the vehicle's last report (null once on board); "
+        "never before now while the pickup is still to come"))
+    estimated_dropoff: dt.datetime | None = None
+    reported_at: dt.datetime = Field(description="when the vehicle last reported where it "
+                                                 "is")
+    late: bool = Field(description="the estimate breaks the promise: a pickup after its "
+                                   "window, or (on board) a drop-off after the latest "
+                                   "promised")
+
+
 class BookingResponse(Schema):
     id: str
     quote_id: str
@@ -136,6 +159,9 @@ class BookingResponse(Schema):
                           "the named place or stop there), from the coordinates")
     destination_name: str | None = Field(
         None, description="the drop-off place in plain words, named as ``origin_name``")
+    live: Live | None = Field(None, description=(
+        "the current estimates from the vehicle's last report (null when it has not "
+        "reported that day, or the ride is over)"))
 
 
 class BookingList(Schema):

@@ -37,7 +37,8 @@ class RiderExport(Schema):
     rider_id: str
     exported_at: dt.datetime
     tables: dict[str, list[dict[str, Any]]] = Field(description=(
-        "riders, api_keys, quotes, bookings, booking_status, plan_stops, vehicle_events"))
+        "riders, api_keys, quotes, bookings, booking_status, plan_stops, vehicle_events, "
+        "standing_orders, standing_occurrences, notifications"))
     sign_in_codes: list[SignInCodeExpiry] = Field(default_factory=list, description=(
         "the rider's open sign-in codes: when each expires (never the code)"))
 
@@ -53,3 +54,4 @@ class RiderForgotten(Schema):
     keys_revoked: int
     positions_coarsened: int = Field(description="drivers' reported positions and vehicle "
                                      "states near the rider's addresses")
+    standing_orders_deleted: int = Field(0, description="standing orders (with their dates)")

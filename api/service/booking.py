@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.auth import Principal, new_id
-from api.service import fair_use, notes, rules
+from api.service import fair_use, notes, occasions, rules
 from api.service.context import Context
 from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
 from api.service.stored_plans import promised
@@ -35,6 +35,8 @@ class RideLegRequest:
     dropoff_window: tuple[dt.datetime, dt.datetime | None]
     passengers: int = 1
     wheelchair: bool = False
+    #: the scheduled trip the ride feeds and the stop it is boarded at (GTFS ids)
+    connection: tuple[str, str] | None = None
 
 
 def _replayed(repo: Repository, who: Principal, quote_id: str, key: str | None
@@ -86,6 +88,7 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
     # the searches before the lock, on the plans as published: under the lock the offer
     # stands if its vehicle's plan is still the same, else the ride is quoted again there
     early = svc.days.current(q.area, q.service_date)[0].quote(req)
+    named = occasions.ends(svc, (q.origin_lat, q.origin_lon), (q.dest_lat, q.dest_lon))
     with svc.days.change(q.area, q.service_date) as ch:
         repo = ch.repo
         done = _replayed(repo, who, quote_id, idempotency_key)
@@ -112,6 +115,7 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
                     service_date=q.service_date, vehicle_id=offer.vehicle,
                     status="confirmed", created_at=now, updated_at=now, note=note)
         first = repo.add_booking(b, who.role)
+        occasions.tell(svc, repo, "confirmed", b, q, named=named)
         planned = d.planned(bid)
         rider = repo.rider(q.rider_id)
     # committed: the view from what was written, without reading it back
@@ -196,6 +200,7 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
     area, date = parts[0].area, parts[0].date
     rides = [fair_use.Ride(x.date, x.pickup, f"itinerary.{k}") for k, x in enumerate(parts)]
     iid = new_id("i_")
+    named = [occasions.ends(svc, x.leg.origin, x.leg.destination) for x in parts]
     with svc.days.change(area, date) as ch:  # fair use first: a refusal searches nothing
         fair_use.check(ch.repo, svc.timing, svc.config, who, rider, rides, lock=True)
         now = svc.timing.now()
@@ -228,7 +233,13 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
                         created_at=now, updated_at=now, itinerary_id=iid,
                         connection_by_s=x.dropoff[1] if bounded(x.dropoff[1]) else None,
                         note=note)
+            if b.connection_by_s is not None and x.leg.connection is not None:
+                b.connection_trip_id, b.connection_stop_id = x.leg.connection
             ch.repo.add_booking(b, who.role)
+            q = ch.repo.quote(qid)
+            assert q is not None
+            occasions.tell(svc, ch.repo, "confirmed", b, q,  # one per ride: each a pickup
+                           named=named[k])
             made.append(b)
     with reading(svc.store) as repo:
         return iid, svc.views(repo, made), True
@@ -248,6 +259,10 @@ def cancel(svc: Context, who: Principal, booking_id: str) -> BookingView:
         b = repo.booking(booking_id)
         if b is None or not svc.may_see(who, b.rider_id):
             raise not_found("booking", booking_id)
+        q = repo.quote(b.quote_id)
+        assert q is not None
+    named = (occasions.ends(svc, (q.origin_lat, q.origin_lon), (q.dest_lat, q.dest_lon))
+             if who.staff else None)  # what staff cancel is told (named before the lock)
     with svc.days.change(b.area, b.service_date) as ch:
         b = ch.repo.booking(booking_id)
         assert b is not None
@@ -255,6 +270,8 @@ def cancel(svc: Context, who: Principal, booking_id: str) -> BookingView:
             ch.dispatcher.remove(b.id)
             ch.changed.add(b.vehicle_id)
             ch.repo.set_status(b, "cancelled", who.role, svc.timing.now())
+            if who.staff:  # riders know what they cancel themselves
+                occasions.tell(svc, ch.repo, "cancelled", b, q, named=named, by="operator")
         elif b.status != "cancelled":
             raise ConflictError(f"booking {booking_id} is {b.status.replace('_', ' ')}: only a "
                            "ride not yet started can be cancelled", field="id",

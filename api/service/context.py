@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from api.auth import Principal
 from api.config import ApiConfig
 from api.place_names import PlaceNamer
+from api.service.connections import Connections
 from api.service.days import DayPlans
 from api.service.timing import Timing
 from api.service.views import BookingView
@@ -44,6 +45,8 @@ class Context(Protocol):
     def tz(self) -> Any: ...
     @property
     def names(self) -> PlaceNamer | None: ...
+    @property
+    def connections(self) -> Connections | None: ...
 
     def rider_for(self, repo: Repository | None, who: Principal, rider_id: str | None,
                   field: str = "riderId") -> str: ...

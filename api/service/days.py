@@ -40,6 +40,8 @@ class DayChange:
     dispatcher: Dispatcher
     version: int
     changed: set[str] = field(default_factory=set)
+    #: vehicles whose driver reported where they are in this change, and when
+    reported: dict[str, dt.datetime] = field(default_factory=dict)
 
 
 class DayPlans:

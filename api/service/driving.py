@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from api.auth import Principal
+from api.service import lateness, occasions
 from api.service.context import Context
 from api.service.days import DayChange
 from api.service.errors import ConflictError, InvalidRequestError, NotFoundError, not_found
@@ -19,6 +20,8 @@ NEEDS = {"arrived": ("confirmed", "on_board"), "picked_up": ("confirmed",),
          "no_show": ("confirmed",), "dropped_off": ("on_board",)}
 #: how far an event's own time may lie from now (a driver's app offline for a while)
 MAX_SKEW = dt.timedelta(days=2)
+#: the events that tell where the vehicle is
+MOVES = ("position", "arrived", "picked_up", "dropped_off")
 
 
 def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
@@ -67,18 +70,25 @@ def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
     date = b.service_date if b is not None else svc.timing.day_seconds(moment)[0]
     secs = svc.timing.seconds_on(date, moment)
     with svc.days.change(v.area, date) as ch:
-        d, repo = ch.dispatcher, ch.repo
+        repo = ch.repo
         if event_id is not None and repo.has_event(vehicle_id, event_id):
             replayed = True
         else:
             replayed = False
             _apply(svc, who, ch, v.id, kind, b, position, secs, moment, now)
+            if kind != "position":  # the vehicle is at a stop: its next may be a pickup
+                occasions.on_the_way(svc, ch, v.id, secs)
             repo.add_event(vehicle_id=vehicle_id, service_date=date, type=kind,
                            booking_id=booking_id, lat=position[0] if position else None,
                            lon=position[1] if position else None, time_s=secs,
                            at=moment.astimezone(dt.UTC), received_at=now, key_id=who.key_id,
                            event_id=event_id)
-        late = d.is_late(vehicle_id)
+            if kind in MOVES:
+                ch.reported[vehicle_id] = moment.astimezone(dt.UTC)
+                # running late is about today: a report for another day tells nobody
+                if date == svc.timing.day_seconds(now)[0]:
+                    lateness.review(svc, ch, v.area, date, now, (vehicle_id,))
+        late = ch.dispatcher.is_late(vehicle_id)
     if b is None:
         return None, late, not replayed
     with reading(svc.store) as repo:
@@ -116,6 +126,7 @@ def _apply(svc: Context, who: Principal, ch: DayChange, vehicle_id: str, kind: s
             _no_show_due(svc, b.id, b.service_date, q.pickup_lo_s, min(moment, now))
             d.remove(b.id)
             repo.set_status(b, "no_show", who.role, now)
+            occasions.tell(svc, repo, "no_show", b, q)
     else:
         assert position is not None
         d.locate(vehicle_id, position, secs)

@@ -12,7 +12,10 @@ Each kind of data has one step (a function in :data:`STEPS`) that deletes — or
 - ``events``: drivers' other reports (arrived, picked up, dropped off, no-show),
   ``keep_events_days`` after they arrived — what reports need of them is kept with the
   booking (its status history with times, the pickup time);
-- ``rate_counts``: rate-limit windows that have ended.
+- ``rate_counts``: rate-limit windows that have ended;
+- ``sign_in_codes``: sign-in codes that have expired;
+- ``notifications``: messages to riders, ``keep_notifications_days`` after they were queued
+  (whatever became of them: a message that old is history).
 
 Large deletions go in batches, each its own short transaction, so that bookings never wait
 long for the store. Every step is idempotent, so several processes may purge; a server's
@@ -34,7 +37,14 @@ from sqlalchemy.orm import InstrumentedAttribute
 from api.config import ApiConfig
 from api.store import Store
 from api.store.faults import log_background_fault
-from api.store.models import Booking, Quote, RateCount, SignInCode, VehicleEvent
+from api.store.models import (
+    Booking,
+    Notification,
+    Quote,
+    RateCount,
+    SignInCode,
+    VehicleEvent,
+)
 from api.store.repository import writing
 
 log = logging.getLogger("mobility.housekeeping")
@@ -113,10 +123,17 @@ def sign_in_codes(store: Store, now: dt.datetime, config: ApiConfig, dry_run: bo
     return _in_batches(store, SignInCode.id, SignInCode.expires_at <= now, dry_run)
 
 
+def notifications(store: Store, now: dt.datetime, config: ApiConfig, dry_run: bool) -> int:
+    """Messages to riders queued more than ``keep_notifications_days`` ago."""
+    return _in_batches(store, Notification.id, Notification.created_at < _ago(
+        now, config.keep_notifications_days), dry_run)
+
+
 #: every step, in order (other kinds of data add theirs here)
 STEPS: dict[str, Step] = {"quotes": expired_quotes, "idempotency_keys": idempotency_keys,
                           "positions": positions, "events": events,
-                          "rate_counts": rate_windows, "sign_in_codes": sign_in_codes}
+                          "rate_counts": rate_windows, "sign_in_codes": sign_in_codes,
+                          "notifications": notifications}
 
 
 def purge(store: Store, now: dt.datetime, config: ApiConfig, *, dry_run: bool = False,

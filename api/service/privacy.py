@@ -7,8 +7,12 @@ phone digits for the dispatcher's search), their keys' labels (``api_keys``), th
 of their rides (``quotes``), the link of each ride to them (``rider_id`` and ``key_id`` of
 quotes and bookings, the client's ``Idempotency-Key``), the dispatcher's notes for the driver
 (``bookings.note``), their open sign-in codes (``sign_in_codes``, hashed; deleted when the
-rider is forgotten) and the positions drivers report at their addresses (``vehicle_events``,
-``vehicle_states``).
+rider is forgotten), their standing orders (``standing_orders``: the exact ends of a ride
+they take every week, and its dates in ``standing_occurrences``; deleted when the rider is
+forgotten), their e-mail address, the messages they were sent (``notifications``: place
+names and times; deleted when the rider is forgotten, else by housekeeping after
+``keep_notifications_days``) and the positions drivers report at their addresses
+(``vehicle_events``, ``vehicle_states``).
 
 Anonymising a ride unlinks it from its rider (it then belongs to :data:`ANONYMOUS_RIDER`),
 deletes its note for the driver, keeps the exact great-circle distance of its ends
@@ -41,10 +45,13 @@ from api.store.models import (
     Base,
     Booking,
     BookingStatus,
+    Notification,
     PlanStop,
     Quote,
     Rider,
     SignInCode,
+    StandingOccurrence,
+    StandingOrder,
     VehicleEvent,
     VehicleState,
 )
@@ -64,7 +71,7 @@ NEAR_M = 250.0
 RETENTION_DAYS = 90
 #: the tables an export lists, in this order (what each row says is in the README)
 EXPORTED = ("riders", "api_keys", "quotes", "bookings", "booking_status", "plan_stops",
-            "vehicle_events")
+            "vehicle_events", "standing_orders", "standing_occurrences", "notifications")
 _BATCH = 1000
 _EARTH_M = 6_371_008.8
 
@@ -79,6 +86,7 @@ class Forgotten:
     quotes_deleted: int  #: offers never booked, deleted
     keys_revoked: int  #: keys that worked until now
     positions: int  #: drivers' reported positions and vehicles' states coarsened
+    standing_orders: int = 0  #: standing orders deleted (with their dates)
 
 
 @dataclass(frozen=True)
@@ -90,10 +98,14 @@ class Retained:
     bookings: int
     events: int
     states: int
+    #: standing orders that ended (or were cancelled) before the cutoff, deleted
+    orders: int = 0
+    notifications: int = 0  #: messages about the rides anonymised, deleted
 
     @property
     def total(self) -> int:
-        return self.quotes + self.bookings + self.events + self.states
+        return (self.quotes + self.bookings + self.events + self.states + self.orders
+                + self.notifications)
 
 
 def coarse(x: float) -> float:
@@ -128,7 +140,11 @@ def export_rider(store: Store, timing: Timing, rider_id: str) -> dict[str, Any]:
             "quotes": Quote.rider_id == rider_id, "bookings": Booking.rider_id == rider_id,
             "booking_status": BookingStatus.booking_id.in_(booked),
             "plan_stops": PlanStop.request_id.in_(booked),
-            "vehicle_events": VehicleEvent.booking_id.in_(booked)}
+            "vehicle_events": VehicleEvent.booking_id.in_(booked),
+            "standing_orders": StandingOrder.rider_id == rider_id,
+            "standing_occurrences": StandingOccurrence.order_id.in_(
+                select(StandingOrder.id).where(StandingOrder.rider_id == rider_id)),
+            "notifications": Notification.rider_id == rider_id}
         tables = {name: _rows(s, name, wheres[name]) for name in EXPORTED}
         now = timing.now()
         codes = s.scalars(select(SignInCode.expires_at).where(
@@ -162,9 +178,9 @@ def _unknown(rider_id: str) -> NotFoundError:
 # -- forgetting a rider -----------------------------------------------------------------------
 def forget_rider(store: Store, timing: Timing, rider_id: str) -> Forgotten:
     """Forget a rider in one transaction: their name, phone and account go (the rider row
-    is deleted, their keys revoked and unlinked), their offers never booked are deleted,
-    their bookings stay as anonymous rows (ends coarsened, distance kept) and drivers'
-    positions near their ends are coarsened.
+    is deleted, their keys revoked and unlinked), their offers never booked and their
+    standing orders are deleted, their bookings stay as anonymous rows (ends coarsened,
+    distance kept) and drivers' positions near their ends are coarsened.
 
     Raises
     ------
@@ -172,8 +188,8 @@ def forget_rider(store: Store, timing: Timing, rider_id: str) -> Forgotten:
         No such rider.
     ConflictError
         A ride of theirs is still to come or under way (confirmed for today or later, or
-        on board): vehicles' plans need its exact ends. Cancel it first, or wait until
-        the ride is over.
+        on board): vehicles' plans need its exact ends. Cancel it first (a standing
+        order's: cancel the series), or wait until the ride is over.
     """
     now = timing.now()
     with store.session() as s:
@@ -219,10 +235,31 @@ def forget_rider(store: Store, timing: Timing, rider_id: str) -> Forgotten:
                   .execution_options(synchronize_session=False))
         s.execute(delete(SignInCode).where(SignInCode.rider_id == rider_id)
                   .execution_options(synchronize_session=False))
+        orders = _forget_standing_orders(s, rider_id)
+        # messages to the rider tell of their rides by place and time: they go with them
+        s.execute(delete(Notification).where(Notification.rider_id == rider_id)
+                  .execution_options(synchronize_session=False))
         s.expunge(rider)
         s.execute(delete(Rider).where(Rider.id == rider_id)
                   .execution_options(synchronize_session=False))
-    return Forgotten(rider_id, now, len(bookings), len(unbooked), revoked, positions)
+    return Forgotten(rider_id, now, len(bookings), len(unbooked), revoked, positions, orders)
+
+
+def _forget_standing_orders(s: Session, rider_id: str) -> int:
+    """Delete a rider's standing orders and their dates (their bookings, anonymised, lose
+    the link); how many orders. The series' rides to come were refused already: a
+    cancelled or ended series books nothing, an active one is deleted before its next
+    date is booked (the booker finds no order)."""
+    orders = list(s.scalars(select(StandingOrder.id).where(StandingOrder.rider_id == rider_id)))
+    if not orders:
+        return 0
+    s.execute(update(Booking).where(Booking.standing_order_id.in_(orders))
+              .values(standing_order_id=None).execution_options(synchronize_session=False))
+    s.execute(delete(StandingOccurrence).where(StandingOccurrence.order_id.in_(orders))
+              .execution_options(synchronize_session=False))
+    s.execute(delete(StandingOrder).where(StandingOrder.id.in_(orders))
+              .execution_options(synchronize_session=False))
+    return len(orders)
 
 
 def _ensure_anonymous(store: Store, s: Session, now: dt.datetime) -> None:
@@ -287,7 +324,8 @@ def apply_retention(store: Store, timing: Timing, days: int, *, dry_run: bool = 
     """Anonymise every ride whose service day lies more than ``days`` days back (whatever
     its status: its day is over), in one transaction; with ``dry_run`` count only. Offers
     never booked are anonymised alike; drivers' reports and vehicles' states of those days
-    are coarsened. Rides anonymised already are not touched again.
+    are coarsened; standing orders over by then are deleted, and messages to riders about
+    those rides. Rides anonymised already are not touched again.
 
     Raises
     ------
@@ -320,9 +358,32 @@ def apply_retention(store: Store, timing: Timing, days: int, *, dry_run: bool = 
             .execution_options(synchronize_session=False)))
         events = _coarsen_all(s, VehicleEvent, cutoff)
         states = _coarsen_all(s, VehicleState, cutoff)
+        told = _count(s.execute(  # messages about the rides name their places and times
+            delete(Notification).where(Notification.booking_id.in_(
+                select(Booking.id).where(Booking.service_date < cutoff)))
+            .execution_options(synchronize_session=False)))
+        orders = _expire_standing_orders(s, cutoff)
         if dry_run:
             tx.rollback()
-    return Retained(cutoff, quotes, bookings, events, states)
+    return Retained(cutoff, quotes, bookings, events, states, orders, told)
+
+
+def _expire_standing_orders(s: Session, cutoff: dt.date) -> int:
+    """Delete standing orders over before ``cutoff`` (their last date, or the day they were
+    cancelled) with their dates: an order holds a rider's exact ends, and its rides are
+    anonymised like any other."""
+    over = StandingOrder.last_date < cutoff
+    cancelled = StandingOrder.cancelled_at < dt.datetime.combine(cutoff, dt.time(), dt.UTC)
+    orders = list(s.scalars(select(StandingOrder.id).where(or_(over, cancelled))))
+    if not orders:
+        return 0
+    s.execute(update(Booking).where(Booking.standing_order_id.in_(orders))
+              .values(standing_order_id=None).execution_options(synchronize_session=False))
+    s.execute(delete(StandingOccurrence).where(StandingOccurrence.order_id.in_(orders))
+              .execution_options(synchronize_session=False))
+    s.execute(delete(StandingOrder).where(StandingOrder.id.in_(orders))
+              .execution_options(synchronize_session=False))
+    return len(orders)
 
 
 def _rounded(col: Any) -> Any:
@@ -356,8 +417,9 @@ async def keep_retention(store: Store, timing: Timing, days: int, every_s: float
             done = await anyio.to_thread.run_sync(apply_retention, store, timing, days)
             if done.total:
                 log.info("retention: rides of service days before %s anonymised (%d quotes, "
-                         "%d bookings, %d events, %d vehicle states)", done.cutoff,
-                         done.quotes, done.bookings, done.events, done.states)
+                         "%d bookings, %d events, %d vehicle states, %d notifications)",
+                         done.cutoff, done.quotes, done.bookings, done.events, done.states,
+                         done.notifications)
         except Exception as exc:  # noqa: BLE001 - a background task must go on
             log.warning("retention failed, retrying in %.0f s: %s", every_s,
                         str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

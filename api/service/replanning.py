@@ -18,6 +18,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from api.service import occasions
 from api.service.context import Context
 from api.service.errors import ConflictError
 from dispatch.insertion import Replanning
@@ -93,9 +94,11 @@ def replan(svc: Context, area: str, date: dt.date, time_limit_s: float,
                            "driver's report); re-plan again", field="date",
                            code="plans-changed", title="Plans changed meanwhile")
         before = {rid: vid for vid, p in ch.dispatcher.plans.items() for rid, _ in p.stops}
+        etas = occasions.pickups(ch)
         saved = ch.dispatcher.adopt(job, sol)
         if saved <= 0:
             return 0.0, []
+        occasions.changed(svc, ch, date, etas)
         after = {rid: vid for vid, p in ch.dispatcher.plans.items() for rid, _ in p.stops}
         moved = sorted(rid for rid, vid in after.items() if before.get(rid) != vid)
         now = svc.timing.now()

@@ -17,13 +17,16 @@ from api.service import (
     booking,
     callers,
     driving,
+    live,
     notes,
     privacy,
     quoting,
     replanning,
     rules,
+    standing,
 )
 from api.service.clock import Clock, SystemClock
+from api.service.connections import Connections
 from api.service.days import DayPlans
 from api.service.errors import ForbiddenError, InvalidRequestError, not_found
 from api.service.stored_plans import builder, promised, writer
@@ -86,6 +89,12 @@ class BookingService:
         self.optimiser = optimiser or replanning.ChildProcessOptimiser()
         #: names bookings' ends in plain words (handed in by the app's wiring)
         self.names: PlaceNamer | None = None
+        #: the timetable's departures, for a ride that will miss its connection (handed in
+        #: by the app's wiring from the journey planner)
+        self.connections: Connections | None = None
+        #: the region's public holidays, which standing orders skip (handed in by the app's
+        #: wiring from ``MOBILITY_HOLIDAYS``; None: no holidays)
+        self.holiday: standing.Holiday | None = None
 
     @property
     def tz(self) -> Any:
@@ -254,6 +263,16 @@ class BookingService:
                                 tuple(b.id for b, _, _ in rows if b.status == "on_board"),
                                 tuple(out))
 
+    def live_fleet(self, who: Principal, date: dt.date | None = None
+                   ) -> list[live.VehicleLiveView]:
+        """Each vehicle's last report and next stops of a day (default today; a driver
+        sees their own vehicle only)."""
+        return live.fleet(self, who, date or self.timing.today())
+
+    def alerts(self, date: dt.date | None = None) -> list[live.AlertView]:
+        """The rides of a day (default today) found running late, and what was done."""
+        return live.alerts(self, date or self.timing.today())
+
     def place_name(self, at: Point) -> str | None:
         """A place in plain words (as bookings' ends are named), or None without a namer."""
         return self.names.name(at[0], at[1]).name if self.names is not None else None
@@ -277,6 +296,35 @@ class BookingService:
         if not self.may_see(who, rider_id):
             raise not_found("rider", rider_id)
         return privacy.forget_rider(self.store, self.timing, rider_id)
+
+    # -- standing orders (see :mod:`api.service.standing`) ---------------------------------
+    def create_standing_order(self, who: Principal, order: standing.OrderRequest
+                              ) -> standing.OrderView:
+        """Make a standing order and book its dates within the booking horizon."""
+        return standing.create(self, who, order)
+
+    def standing_orders(self, who: Principal, *, rider_id: str | None = None,
+                        status: str | None = None, limit: int = 100
+                        ) -> list[standing.OrderView]:
+        """The caller's standing orders (staff: everyone's, or one rider's), newest first."""
+        return standing.list_orders(self, who, rider_id=rider_id, status=status, limit=limit)
+
+    def standing_order(self, who: Principal, order_id: str) -> standing.OrderView:
+        return standing.get(self, who, order_id)
+
+    def cancel_standing_order(self, who: Principal, order_id: str) -> standing.OrderView:
+        """Cancel a series: its bookings still to be driven are cancelled."""
+        return standing.cancel_order(self, who, order_id)
+
+    def book_standing_orders(self, now: dt.datetime | None = None) -> standing.Report:
+        """Book the standing orders' dates that are due now (what the booker's thread does
+        every interval; see :func:`api.service.standing_booker.run`)."""
+        return standing.run(self, now)
+
+    def cancel_standing_date(self, who: Principal, order_id: str, date: dt.date
+                             ) -> standing.OrderView:
+        """Cancel one date of a series (its booking, if booked)."""
+        return standing.cancel_occurrence(self, who, order_id, date)
 
     # -- for the journey planner ----------------------------------------------------------
     def view(self, area: str, date: dt.date) -> AbstractContextManager[Dispatcher]:

@@ -68,6 +68,6 @@ def writer(now: Callable[[], dt.datetime]) -> Callable[[DayChange, str, dt.date]
             ch.repo.replace_plan(area, date, vehicle, plan.stops, plan.times[1:-1])
             if plan.origin is not None:
                 ch.repo.set_vehicle_state(vehicle, date, plan.origin, plan.ready or 0.0,
-                                          plan.late, now())
+                                          plan.late, now(), ch.reported.get(vehicle))
 
     return write

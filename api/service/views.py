@@ -43,6 +43,19 @@ class ConnectionView:
 
 
 @dataclass(frozen=True)
+class LiveView:
+    """Where a ride stands by its vehicle's last report: the current estimates (never
+    before now while the stop is still to come), when the vehicle reported, and whether
+    the estimate breaks the promise (a pickup after its window, a drop-off after the latest
+    promised)."""
+
+    estimated_pickup: dt.datetime | None  #: None once on board
+    estimated_dropoff: dt.datetime | None
+    reported_at: dt.datetime
+    late: bool
+
+
+@dataclass(frozen=True)
 class BookingView:
     """A booking: the promise, where the vehicle's plan stands, and its history."""
 
@@ -72,6 +85,8 @@ class BookingView:
     #: the ends in plain words (from the coordinates, when the service has a namer)
     origin_name: str | None = None
     destination_name: str | None = None
+    #: the estimates from the vehicle's last report (None: it has not reported that day)
+    live: LiveView | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +150,31 @@ def booking_view(t: Timing, r: BookingRecord, names: PlaceNamer | None = None
         r.rider.phone if r.rider else None, b.note,
         pickup if b.status == "confirmed" else None,
         names.name(q.origin_lat, q.origin_lon).name if names is not None else None,
-        names.name(q.dest_lat, q.dest_lon).name if names is not None else None)
+        names.name(q.dest_lat, q.dest_lon).name if names is not None else None,
+        _live(t, r))
+
+
+def _live(t: Timing, r: BookingRecord) -> LiveView | None:
+    """The ride's estimates from the stored plan, which its vehicle's last report timed.
+    A stop still to come is not in the past: when the plan's time for it has passed
+    without the driver reporting it, it is expected now at the earliest, and the drop-off
+    as much later as the pickup (between two looks of :mod:`api.service.lateness`, which
+    then re-times the whole plan from now)."""
+    b, q, st = r.booking, r.quote, r.state
+    if st is None or b.status not in ("confirmed", "on_board"):
+        return None
+    now_s = t.seconds_on(b.service_date, t.now())
+    pick = r.planned.get("pickup") if b.status == "confirmed" else None
+    drop = r.planned.get("dropoff")
+    delay = max(0.0, now_s - pick) if pick is not None else 0.0
+    pick = pick + delay if pick is not None else None
+    drop = max(drop + delay, now_s) if drop is not None else None
+    late = (pick > q.pickup_hi_s + 1e-6 if pick is not None else
+            drop is not None and drop > promised(q, b.id).latest_dropoff + 1e-6)
+    at = t.moment
+    return LiveView(at(b.service_date, pick) if pick is not None else None,
+                    at(b.service_date, drop) if drop is not None else None,
+                    (st.reported_at or st.updated_at).astimezone(t.tz), late)
 
 
 def _connection(t: Timing, r: BookingRecord, dropoff: float | None) -> ConnectionView | None:

@@ -176,6 +176,11 @@ class Booking(Base):
     #: makes its scheduled connection
     itinerary_id: Mapped[str | None] = mapped_column(String(32), index=True)
     connection_by_s: Mapped[float | None] = mapped_column(Float)
+    #: the scheduled trip that connection is and the stop it is boarded at (GTFS ids, as
+    #: the plan gave them; None when the client did not say): a missed connection is
+    #: offered the next departure of the same line from there
+    connection_trip_id: Mapped[str | None] = mapped_column(String(200))
+    connection_stop_id: Mapped[str | None] = mapped_column(String(200))
     #: the dispatcher's note for the driver (personal data: removed when the rider is
     #: forgotten or the ride's retention period ends)
     note: Mapped[str | None] = mapped_column(String(NOTE_MAX))
@@ -234,6 +239,10 @@ class VehicleState(Base):
     ready_s: Mapped[float] = mapped_column(Float)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the driver last reported where the vehicle is (a position, an arrival, a pickup
+    #: or a drop-off; the event's own time): ``updated_at`` also moves when a plan is only
+    #: re-timed (a booking, or :mod:`api.service.lateness` re-timing a silent vehicle)
+    reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class VehicleEvent(Base):
@@ -329,6 +338,9 @@ class StandingOrder(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     rider_id: Mapped[str] = mapped_column(ForeignKey("riders.id"), index=True)
     key_id: Mapped[str] = mapped_column(String(16))  #: who made it (a rider or staff key)
+    #: the role that made it: ``rider`` (its rides count under the rider's fair use, as
+    #: their own bookings do) or ``dispatcher``/``admin`` (exempt, as staff's bookings are)
+    by_role: Mapped[str] = mapped_column(String(16), default="rider")
     area: Mapped[str] = mapped_column(String(100))
     origin_lat: Mapped[float] = mapped_column(Float)
     origin_lon: Mapped[float] = mapped_column(Float)
@@ -351,14 +363,55 @@ class StandingOrder(Base):
 
 class StandingOccurrence(Base):
     """One date of a standing order: booked (with its booking), not served (with the
-    reason the rider was told), skipped (a holiday) or cancelled by the rider."""
+    reason the rider was told), skipped (a holiday) or cancelled by the rider — or pending
+    while a booker books it (the row is written first: the unique date guards against
+    booking it twice)."""
 
     __tablename__ = "standing_occurrences"
     __table_args__ = (UniqueConstraint("order_id", "service_date"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("standing_orders.id"), index=True)
     service_date: Mapped[dt.date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(12))  #: booked, not_served, skipped, cancelled
+    #: pending, booked, not_served, skipped, cancelled
+    status: Mapped[str] = mapped_column(String(12))
     booking_id: Mapped[str | None] = mapped_column(String(32))
-    reason: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(200))  #: in plain words (English)
+    #: the reason's short code: the refusal's problem code (``outside-service-hours``,
+    #: ``no-vehicle-available`` …) or ``holiday``; apps word it in their own language
+    code: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the status was last written; a pending occurrence is its booker's until a
+    #: lease after this (then another booker takes it over: a crash leaves nothing stuck)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class LateAlert(Base):
+    """What the dispatcher is shown of a ride running late (:mod:`api.service.lateness`):
+    a pickup expected after its promised window (``late``) or a drop-off after the
+    scheduled connection it was booked to make (``connection_missed``), with the latest
+    estimate and what was done (``moved`` to another vehicle, the rider ``told``, or
+    ``none``). One row per booking and kind, kept up to date; no personal data."""
+
+    __tablename__ = "late_alerts"
+    __table_args__ = (UniqueConstraint("booking_id", "kind"),
+                      Index("ix_late_alerts_day", "service_date", "area"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    area: Mapped[str] = mapped_column(String(100))
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    booking_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(20))  #: late or connection_missed
+    #: the vehicle running late, and where the ride went (action ``moved``)
+    vehicle_id: Mapped[str] = mapped_column(String(64))
+    to_vehicle: Mapped[str | None] = mapped_column(String(64))
+    #: the estimates when last noticed (seconds after the service day's midnight)
+    pickup_s: Mapped[float | None] = mapped_column(Float)
+    dropoff_s: Mapped[float | None] = mapped_column(Float)
+    action: Mapped[str] = mapped_column(String(10))  #: moved, told or none
+    #: the next departure offered for a missed connection: when, its route's short name
+    #: (else long name), headsign and stop name (from the timetable)
+    next_s: Mapped[float | None] = mapped_column(Float)
+    next_route: Mapped[str | None] = mapped_column(String(200))
+    next_headsign: Mapped[str | None] = mapped_column(String(200))
+    next_stop: Mapped[str | None] = mapped_column(String(200))
+    noticed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ from api.store.models import (
     ANONYMOUS_RIDER,
     Booking,
     BookingStatus,
+    LateAlert,
     PlanStop,
     PlanVersion,
     Quote,
@@ -45,6 +46,8 @@ class BookingRecord:
     history: list[BookingStatus] = field(default_factory=list)
     #: the rider (None once forgotten: anonymous rides name nobody)
     rider: Rider | None = None
+    #: where its vehicle last was that day (loaded for rides still in a plan only)
+    state: VehicleState | None = None
 
 
 @dataclass
@@ -183,8 +186,9 @@ class Repository:
                    Booking.service_date >= since)).all()]
 
     def records(self, bookings: Sequence[Booking]) -> list[BookingRecord]:
-        """Bookings with their quotes, riders, planned times and histories: four queries
-        for any number of bookings."""
+        """Bookings with their quotes, riders, planned times, histories and (for rides in
+        a plan) their vehicles' last known states: at most five queries for any number of
+        bookings."""
         if not bookings:
             return []
         quotes = self.quotes(b.quote_id for b in bookings)
@@ -198,9 +202,24 @@ class Repository:
         for h in self.s.execute(select(BookingStatus).where(
                 BookingStatus.booking_id.in_(ids)).order_by(BookingStatus.id)).scalars():
             history.setdefault(h.booking_id, []).append(h)
+        states = self.states_of([(b.vehicle_id, b.service_date) for b in bookings
+                                 if b.status in ACTIVE])
         return [BookingRecord(b, quotes[b.quote_id], planned.get((b.id, b.service_date), {}),
-                              history.get(b.id, []), riders.get(b.rider_id))
+                              history.get(b.id, []), riders.get(b.rider_id),
+                              states.get((b.vehicle_id, b.service_date)))
                 for b in bookings]
+
+    def states_of(self, pairs: Iterable[tuple[str, dt.date]]
+                  ) -> dict[tuple[str, dt.date], VehicleState]:
+        """Vehicles' states on days, by (vehicle, date): one query (none for no pairs)."""
+        wanted = set(pairs)
+        if not wanted:
+            return {}
+        rows = self.s.execute(select(VehicleState).where(
+            VehicleState.vehicle_id.in_({v for v, _ in wanted}),
+            VehicleState.service_date.in_({d for _, d in wanted}))).scalars()
+        return {(st.vehicle_id, st.service_date): st for st in rows
+                if (st.vehicle_id, st.service_date) in wanted}
 
     def riders(self, ids: Iterable[str]) -> dict[str, Rider]:
         """Riders by id (the anonymous rider is nobody: left out)."""
@@ -262,11 +281,16 @@ class Repository:
             select(VehicleState).where(VehicleState.service_date == date)).scalars()}
 
     def set_vehicle_state(self, vehicle: str, date: dt.date, position: tuple[float, float],
-                          ready_s: float, late: bool, at: dt.datetime) -> None:
+                          ready_s: float, late: bool, at: dt.datetime,
+                          reported_at: dt.datetime | None = None) -> None:
+        """Store where a vehicle is and from when it goes on; ``reported_at``: when its
+        driver reported that (None: a re-timing only, the last report stays)."""
         st = self.vehicle_state(vehicle, date) or VehicleState(vehicle_id=vehicle,
                                                                service_date=date)
         st.lat, st.lon = position
         st.ready_s, st.late, st.updated_at = float(ready_s), late, at
+        if reported_at is not None:
+            st.reported_at = reported_at
         self.s.add(st)
 
     def has_event(self, vehicle: str, event_id: str) -> bool:
@@ -277,6 +301,24 @@ class Repository:
 
     def add_event(self, **values: Any) -> None:
         self.s.add(VehicleEvent(**values))
+
+    def rides(self, ids: Iterable[str]) -> list[tuple[Booking, Quote]]:
+        """Bookings by id with their quotes (ids of no booking are left out): one query."""
+        ids = set(ids)
+        if not ids:
+            return []
+        return [(b, q) for b, q in self.s.execute(
+            select(Booking, Quote).join(Quote, Booking.quote_id == Quote.id)
+            .where(Booking.id.in_(ids))).all()]
+
+    def late_alerts(self, date: dt.date) -> list[tuple[LateAlert, Booking, Quote]]:
+        """A day's alerts of rides running late with their bookings and quotes, in the
+        order they were noticed."""
+        return [(a, b, q) for a, b, q in self.s.execute(
+            select(LateAlert, Booking, Quote).join(Booking, LateAlert.booking_id == Booking.id)
+            .join(Quote, Booking.quote_id == Quote.id)
+            .where(LateAlert.service_date == date)
+            .order_by(LateAlert.noticed_at, LateAlert.id)).all()]
 
     def manifest_rows(self, vehicle: str, date: dt.date
                       ) -> list[tuple[Booking, Quote, Rider]]:

@@ -7,6 +7,8 @@ import { onLanguage, t } from "./i18n.js";
 import { clock, el, focusKey, localInput, restoreFocus } from "./format.js";
 import { PlaceField } from "./places.js";
 import { CallerSearch } from "./callers.js";
+import { LiveFleet } from "./live.js";
+import { StandingOrders } from "./standing.js";
 
 const ANONYMOUS = "r_anonymous";
 const OPEN = ["confirmed", "on_board"]; // a note can change until the ride is over
@@ -27,6 +29,10 @@ export class DispatcherView {
     this.quote = null;
     this.editing = null; // the booking whose note is being edited: not redrawn meanwhile
     this.search = new CallerSearch((r) => this.known(r));
+    this.live = new LiveFleet(ctx, (id) => this.names.get(id) || null);
+    this.standing = new StandingOrders({ prefix: "cs", who: "staff",
+      time: document.getElementById("caller-time"), ride: (msg) => this.standingRide(msg),
+      rider: () => this.standingRider() });
     document.getElementById("caller-new").addEventListener("click", () => this.known(null));
     for (const id of ["caller-name", "caller-phone"]) {
       document.getElementById(id).addEventListener("input", () => this.showKnown());
@@ -34,11 +40,14 @@ export class DispatcherView {
     this.date = document.getElementById("disp-date");
     this.date.value = localInput(Date.now()).slice(0, 10);
     document.getElementById("caller-time").value = localInput(Date.now() + 2 * 3600e3 - (Date.now() % 900e3));
-    this.date.addEventListener("change", () => this.load());
+    this.date.addEventListener("change", () => { this.load(); if (this.active && staff.me) this.live.start(this.date.value); });
     document.getElementById("disp-refresh").addEventListener("click", () => this.load());
     document.getElementById("caller-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.offer(); });
     onLanguage(() => { if (this.active && staff.me) this.load(); });
-    staff.onChange((ok) => { if (ok && this.active) this.load(); });
+    staff.onChange((ok) => {
+      if (ok && this.active) { this.load(); this.live.start(this.date.value); }
+      if (!ok) this.live.stop();
+    });
   }
 
   show() {
@@ -46,13 +55,15 @@ export class DispatcherView {
     this.ctx.map.clearRoute();
     this.ctx.map.fitAreas();
     if (this.staff.me) this.load();
-    // live enough for a dispatch desk: bookings and positions every 30 s
+    // live enough for a dispatch desk: bookings every 30 s, vehicles and alerts every 15 s
     this.timer = setInterval(() => { if (this.staff.me) this.load(); }, 30_000);
+    if (this.staff.me) this.live.start(this.date.value);
   }
 
   hide() {
     this.active = false;
     clearInterval(this.timer);
+    this.live.stop();
     this.ctx.map.fleet.clearLayers();
   }
 
@@ -80,12 +91,9 @@ export class DispatcherView {
   renderVehicles(vehicles, manifests) {
     const box = document.getElementById("vehicle-list");
     const focused = focusKey(box);
-    const marks = [];
     const stops = [];
     box.replaceChildren(...vehicles.map((v, i) => {
       const m = manifests[i];
-      const pos = m.position || v.depot;
-      marks.push({ id: v.id, lat: pos.lat, lon: pos.lon, label: v.id });
       stops.push(...m.stops.filter((s) => s.kind !== "break").map((s) => ({ ...s, vehicleId: v.id })));
       const where = m.position ? t("vehicle.position") : t("vehicle.depot");
       const next = m.stops.find((s) => Date.parse(s.plannedTime) >= Date.now());
@@ -113,8 +121,9 @@ export class DispatcherView {
     }));
     restoreFocus(box, focused);
     if (this.active) {
-      this.ctx.map.showVehicles(marks);
+      this.ctx.map.fleet.clearLayers();
       this.ctx.map.showStops(stops);
+      this.live.setFleet(vehicles); // where each is now: the live picture moves them
     }
   }
 
@@ -247,13 +256,46 @@ export class DispatcherView {
     document.getElementById(r ? "caller-note" : "caller-find").focus();
   }
 
-  /** Say whom the booking is for while the known caller's details stand. */
+  /** Say whom the booking is for while the known caller's details stand (and list their
+   *  regular rides). */
   showKnown() {
     const box = document.getElementById("caller-known");
     const r = this.rider && this.same(this.rider) ? this.rider : null;
     box.hidden = !r;
     document.getElementById("caller-known-text").textContent = r
       ? t("caller.known", { name: r.name }) : "";
+    const id = r ? r.id : null;
+    if (id !== this.standing.riderId) this.standing.load(id);
+  }
+
+  /** The form's ride as a regular ride asks for it (its time of day), or null when
+   *  something is missing (said in `msg`, at the field). */
+  standingRide(msg) {
+    const time = document.getElementById("caller-time");
+    const m = /T(\d\d:\d\d)$/.exec(time.value || "");
+    const miss = (text, input) => { msg.error(text, input); return null; };
+    if (!document.getElementById("caller-name").value.trim()) return miss(t("error.name"), document.getElementById("caller-name"));
+    if (!this.from.value) return miss(t("error.pick", { what: t("from") }), this.from.input);
+    if (!this.to.value) return miss(t("error.pick", { what: t("to") }), this.to.input);
+    if (!m) return miss(t("error.time"), time);
+    const note = document.getElementById("caller-note").value.trim();
+    return {
+      origin: { lat: this.from.value.lat, lon: this.from.value.lon },
+      destination: { lat: this.to.value.lat, lon: this.to.value.lon },
+      time: m[1], timeType: document.querySelector('input[name="ctimeType"]:checked').value,
+      passengers: Number(document.getElementById("caller-passengers").value) || 1,
+      wheelchair: document.getElementById("caller-wheelchair").checked,
+      ...(note ? { note } : {}),
+    };
+  }
+
+  /** The caller to order for (found, or made now): their id. */
+  async standingRider() {
+    const name = document.getElementById("caller-name").value.trim();
+    const phone = document.getElementById("caller-phone").value.trim();
+    this.rider = await this.riderFor({ name, phone: phone || null });
+    this.showKnown();
+    return this.rider.id;
   }
 
   /** Whether the form's name and phone are the rider's (as the search matches them). */

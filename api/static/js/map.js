@@ -42,6 +42,8 @@ export class MapView {
     this.route = L.layerGroup().addTo(this.map);
     this.places = L.layerGroup().addTo(this.map);
     this.fleet = L.layerGroup().addTo(this.map);
+    this.vehicles = L.layerGroup().addTo(this.map); // live: markers moved, not redrawn
+    this.vehicleMarks = new Map();
     this.picking = null;
     this.onStop = null;
     document.addEventListener("keydown", (ev) => {
@@ -196,16 +198,44 @@ export class MapView {
     if (all.length) this.fit(L.latLngBounds(all), { padding: [40, 40], maxZoom: 15 });
   }
 
-  /** Vehicles as labelled markers: [{id, lat, lon, label}]. */
-  showVehicles(list) {
-    this.fleet.clearLayers();
+  /** Vehicles where they are now, [{id, lat, lon, label, late, moving}]: each marker is
+   *  kept and moved (a keyboard user's focus stays on it), new ones added, gone ones
+   *  removed. */
+  moveVehicles(list) {
+    const seen = new Set();
     for (const v of list) {
-      L.marker([v.lat, v.lon], {
-        icon: L.divIcon({ className: "vehicle-icon", html: "", iconSize: [26, 26] }),
-        title: v.label, keyboard: true, alt: v.label,
-      }).bindTooltip(text(v.id), { permanent: true, direction: "right", className: "vehicle-label" })
-        .addTo(this.fleet);
+      seen.add(v.id);
+      let m = this.vehicleMarks.get(v.id);
+      if (!m) {
+        m = L.marker([v.lat, v.lon], {
+          icon: L.divIcon({ className: "vehicle-icon", html: "", iconSize: [26, 26] }),
+          title: v.label, keyboard: true, alt: v.label,
+        }).bindTooltip(text(v.id), { permanent: true, direction: "right", className: "vehicle-label" })
+          .addTo(this.vehicles);
+        this.vehicleMarks.set(v.id, m);
+      } else {
+        m.setLatLng([v.lat, v.lon]);
+      }
+      const el = m.getElement();
+      if (el) {
+        el.title = v.label;
+        el.setAttribute("alt", v.label);
+        el.dataset.vehicle = v.id;
+        el.classList.toggle("vehicle-late", v.late);
+        el.classList.toggle("vehicle-live", v.moving);
+      }
     }
+    for (const [id, m] of this.vehicleMarks) {
+      if (!seen.has(id)) {
+        this.vehicles.removeLayer(m);
+        this.vehicleMarks.delete(id);
+      }
+    }
+  }
+
+  clearVehicles() {
+    this.vehicles.clearLayers();
+    this.vehicleMarks.clear();
   }
 
   /** Bookings' pickups and drop-offs of a manifest: small numbered markers. */

@@ -11,6 +11,8 @@ import {
 import { MessageBox, problemText } from "./messages.js";
 import { PlaceField } from "./places.js";
 import { SignInCodes } from "./signincode.js";
+import { StandingOrders } from "./standing.js";
+import { Inbox } from "./inbox.js";
 
 /** A first result this much after the asked time is "next possible", not "at that time". */
 const FAR_MS = 60 * 60e3;
@@ -83,6 +85,9 @@ export class RiderView {
       this.loadBookings();
     });
     this.codes = new SignInCodes(this);
+    this.standing = new StandingOrders({ prefix: "rs", who: "rider", time: this.time,
+      rider: null, ride: (msg) => this.standingRide(msg) });
+    this.inbox = new Inbox(this);
     this.refreshAccount();
     this.loadService();
   }
@@ -383,10 +388,14 @@ export class RiderView {
     const wheelchair = document.getElementById("plan-wheelchair").checked;
     // bookingInfo holds each leg as the booking takes it (windows in epoch ms; an open end null)
     const rides = it.legs.map((l, k) => [l, k]).filter(([l]) => l.mode === "ON_DEMAND");
-    const legs = rides.map(([{ bookingInfo: b }]) => ({
-      origin: b.origin, destination: b.destination,
-      pickupWindow: b.pickupWindow, dropOffWindow: b.dropOffWindow, passengers, wheelchair,
-    }));
+    const legs = rides.map(([{ bookingInfo: b }, k]) => {
+      // the bus or train the ride feeds: should the ride run late, its line's next departure
+      const next = it.legs[k + 1];
+      const feeds = b.dropOffWindow.end != null && next && next.tripId && next.from.stopId;
+      return { origin: b.origin, destination: b.destination,
+        pickupWindow: b.pickupWindow, dropOffWindow: b.dropOffWindow, passengers, wheelchair,
+        ...(feeds ? { connection: { tripId: next.tripId, stopId: next.from.stopId } } : {}) };
+    });
     try {
       await api("/api/v1/bookings", { method: "POST", who: "rider", body: { itinerary: legs },
         headers: { "Idempotency-Key": this.keys[i] } });
@@ -402,6 +411,7 @@ export class RiderView {
       said.focus({ preventScroll: true });
       said.scrollIntoView({ block: "nearest" });
       this.loadBookings();
+      this.inbox.load(); // the confirmation
     } catch (e) {
       busy(button, false);
       this.msg.error(problemText(e));
@@ -482,7 +492,27 @@ export class RiderView {
     document.getElementById("signup-form").hidden = !open;
     document.getElementById("signup-closed").hidden = open;
     document.getElementById("rider-signed-in").hidden = !me;
+    document.getElementById("standing-card").hidden = !me;
+    if (me) await this.standing.load();
+    this.inbox.signedIn(Boolean(me));
     return me;
+  }
+
+  /** The ride of the form as a regular ride asks for it (its time of day), or null when
+   *  something is missing (said in `msg`, at the field). */
+  standingRide(msg) {
+    const from = this.from.value, to = this.to.value;
+    const m = /T(\d\d:\d\d)$/.exec(this.time.value || "");
+    const miss = (text, input) => { msg.error(text, input); return null; };
+    if (!from) return miss(t("error.pick", { what: t("from") }), this.from.input);
+    if (!to) return miss(t("error.pick", { what: t("to") }), this.to.input);
+    if (!m) return miss(t("error.time"), this.time);
+    return {
+      origin: { lat: from.lat, lon: from.lon }, destination: { lat: to.lat, lon: to.lon },
+      time: m[1], timeType: document.querySelector('input[name="timeType"]:checked').value,
+      passengers: Number(document.getElementById("plan-passengers").value) || 1,
+      wheelchair: document.getElementById("plan-wheelchair").checked,
+    };
   }
 
   async loadBookings() {
@@ -495,6 +525,16 @@ export class RiderView {
       if (!res.bookings.length) return list.replaceChildren(el("li", { class: "empty" }, t("mybookings.none")));
       list.replaceChildren(...res.bookings.map((b) => this.bookingItem(b)));
       restoreFocus(list, focused);
+      // rides still to come: their live estimates looked at again every 30 s
+      clearTimeout(this.liveTimer);
+      if (res.bookings.some((b) => ["confirmed", "on_board"].includes(b.status))) {
+        const again = () => {
+          if (!getKey("rider")) return;
+          if (this.ctx.view() === "rider") this.loadBookings();
+          else this.liveTimer = setTimeout(again, 30_000);
+        };
+        this.liveTimer = setTimeout(again, 30_000);
+      }
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 401)) this.msg.error(problemText(e));
     }
@@ -519,6 +559,7 @@ export class RiderView {
         onclick: () => { map.reveal(); map.showRide(b); } }, route), " ",
       el("span", { class: "vehicle" }, t("booking.vehicle", { v: b.vehicleId })), " ",
       el("span", { class: "badge" }, t(`status.${b.status}`)));
+    if (b.live && ["confirmed", "on_board"].includes(b.status)) li.append(this.liveLine(b));
     if (b.connection) {
       li.append(el("div", { class: `connection connection-${b.connection.status}` },
         t(`connection.${b.connection.status}`, { time: clock(b.connection.dropOffBy) })));
@@ -527,6 +568,23 @@ export class RiderView {
       li.append(" ", el("button", { type: "button", class: "danger cancel", onclick: () => this.cancel(b.id) }, t("cancel")));
     }
     return li;
+  }
+
+  /** Where the ride stands by the vehicle's last report: the pickup (or, on board, the
+   *  drop-off) now expected, how late that is against the promised window, and when the
+   *  vehicle reported. */
+  liveLine(b) {
+    const l = b.live;
+    const parts = [];
+    if (l.estimatedPickup) {
+      parts.push(t("live.pickup", { time: clock(l.estimatedPickup) }));
+      const late = Math.ceil((Date.parse(l.estimatedPickup) - Date.parse(b.pickupWindow.end)) / 60e3);
+      if (late > 0) parts.push(t("live.late", { n: late }));
+    } else if (l.estimatedDropoff) {
+      parts.push(t("live.dropoff", { time: clock(l.estimatedDropoff) }));
+    }
+    parts.push(t("live.reported", { time: clock(l.reportedAt) }));
+    return el("div", { class: `live${l.late ? " live-late" : ""}` }, parts.join(" · "));
   }
 
   async cancel(id) {

@@ -1,6 +1,7 @@
 """the ride itself: drivers' events carry their device's id (applied once), riders choose how
 they are told (e-mail, language, channels), an outbox of notifications, standing orders and
-their occurrences, and what a late rider was told
+their occurrences, what a late rider was told, when each vehicle last reported and the
+dispatcher's alerts of rides running late
 
 Revision ID: 0007_the_ride
 Revises: 0006_sign_in_codes
@@ -48,6 +49,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("rider_id", sa.String(length=32), nullable=False),
         sa.Column("key_id", sa.String(length=16), nullable=False),
+        sa.Column("by_role", sa.String(length=16), nullable=False),
         sa.Column("area", sa.String(length=100), nullable=False),
         sa.Column("origin_lat", sa.Float(), nullable=False),
         sa.Column("origin_lon", sa.Float(), nullable=False),
@@ -76,7 +78,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("booking_id", sa.String(length=32), nullable=True),
         sa.Column("reason", sa.String(length=200), nullable=True),
+        sa.Column("code", sa.String(length=40), nullable=True),
         sa.Column("created_at", UTC, nullable=False),
+        sa.Column("updated_at", UTC, nullable=True),
         sa.ForeignKeyConstraint(["order_id"], ["standing_orders.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("order_id", "service_date"))
@@ -86,6 +90,10 @@ def upgrade() -> None:
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("standing_order_id", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("told_pickup_s", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("connection_trip_id", sa.String(length=200),
+                                      nullable=True))
+        batch_op.add_column(sa.Column("connection_stop_id", sa.String(length=200),
+                                      nullable=True))
         batch_op.create_index("ix_bookings_standing_order_id", ["standing_order_id"])
     with op.batch_alter_table("riders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("email", sa.String(length=254), nullable=True))
@@ -96,9 +104,37 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("event_id", sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint("uq_vehicle_events_vehicle_id_event_id",
                                           ["vehicle_id", "event_id"])
+    # live times and running late (api.service.lateness)
+    with op.batch_alter_table("vehicle_states", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reported_at", UTC, nullable=True))
+    op.create_table(
+        "late_alerts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("area", sa.String(length=100), nullable=False),
+        sa.Column("service_date", sa.Date(), nullable=False),
+        sa.Column("booking_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("vehicle_id", sa.String(length=64), nullable=False),
+        sa.Column("to_vehicle", sa.String(length=64), nullable=True),
+        sa.Column("pickup_s", sa.Float(), nullable=True),
+        sa.Column("dropoff_s", sa.Float(), nullable=True),
+        sa.Column("action", sa.String(length=10), nullable=False),
+        sa.Column("next_s", sa.Float(), nullable=True),
+        sa.Column("next_route", sa.String(length=200), nullable=True),
+        sa.Column("next_headsign", sa.String(length=200), nullable=True),
+        sa.Column("next_stop", sa.String(length=200), nullable=True),
+        sa.Column("noticed_at", UTC, nullable=False),
+        sa.Column("updated_at", UTC, nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("booking_id", "kind"))
+    op.create_index("ix_late_alerts_day", "late_alerts", ["service_date", "area"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_late_alerts_day", table_name="late_alerts")
+    op.drop_table("late_alerts")
+    with op.batch_alter_table("vehicle_states", schema=None) as batch_op:
+        batch_op.drop_column("reported_at")
     with op.batch_alter_table("vehicle_events", schema=None) as batch_op:
         batch_op.drop_constraint("uq_vehicle_events_vehicle_id_event_id", type_="unique")
         batch_op.drop_column("event_id")
@@ -108,6 +144,8 @@ def downgrade() -> None:
         batch_op.drop_column("email")
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.drop_index("ix_bookings_standing_order_id")
+        batch_op.drop_column("connection_stop_id")
+        batch_op.drop_column("connection_trip_id")
         batch_op.drop_column("told_pickup_s")
         batch_op.drop_column("standing_order_id")
     op.drop_table("standing_occurrences")
