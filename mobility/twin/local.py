@@ -17,10 +17,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -156,6 +158,7 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
     env["MOBILITY_DATA"], env["MOBILITY_CACHE"] = str(s.data), str(s.cache)
     srv = LocalServer("", "", {}, kind, speed, start, folder / "server.log", env=env)
     keep = True
+    previous = _exit_on_sigterm()
     try:
         srv.staff_key = json.loads(_cli(env, "keys", "create", "--role", "dispatcher",
                                         "--label", "twin", "--json"))["key"]
@@ -183,12 +186,27 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
     else:
         keep = False
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         srv.stop()
         if kind == "postgresql":
             with contextlib.suppress(Exception):
                 drop_pg_schema(db_url)
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exit_on_sigterm() -> Any:
+    """SIGTERM ends this process as Ctrl-C would, through its ``finally`` blocks: the server
+    stopped, its store removed (the previous handler is returned; None off the main
+    thread, where no handler can be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def _wait_healthy(srv: LocalServer, timeout_s: float) -> None:
