@@ -247,6 +247,33 @@ def test_simulate_live_refuses_what_does_not_apply() -> None:
     assert r.returncode == 3 and "Traceback" not in r.stderr, r.stderr
 
 
+@pytest.mark.slow
+def test_simulate_live_drives_a_running_server_with_a_keys_file(addison: object,
+                                                                tmp_path: Path) -> None:
+    """The command line against a server it did not start: the clock's speed measured, the
+    drivers' own keys from the file, one JSON line; the server never failed."""
+    from mobility.twin.local import local_server
+
+    with local_server(speed=240.0, first_hour_s=7 * 3600.0, data=DATA, cache=CACHE,
+                      lead_wall_s=45) as srv:
+        keys = tmp_path / "keys.json"
+        keys.write_text(json.dumps({"dispatcher": srv.staff_key, "drivers": srv.driver_keys}))
+        r = subprocess.run([sys.executable, "-m", "mobility", "simulate", "--live", srv.url,
+                            "--keys", str(keys), "--hours", "07:00-08:00", "--rate", "6",
+                            "--standing", "1", "--seed", "3", "--json"],
+                           capture_output=True, text=True, timeout=600,
+                           env={**os.environ, "MOBILITY_DATA": str(DATA),
+                                "MOBILITY_CACHE": str(CACHE)})
+    assert r.returncode in (0, 1), r.stderr
+    f = json.loads(r.stdout.strip().splitlines()[-1])
+    assert f["speed"] == 240.0 and f["date"] == "2016-03-03" and f["hours"] == "07:00-08:00"
+    assert f["store"] is None  # a server the twin did not start: its store is not known
+    assert f["bookings"] >= 1 and f["events_sent"] > 0 and f["events_refused"] == 0, f
+    assert f["events_applied_twice"] == 0 and f["server_errors"] == 0, f
+    assert r.returncode == (0 if f["broken_promises_unreported"] == 0
+                            and not f["duplicate_notifications"] else 1)
+
+
 # -- twin runs against the real server --------------------------------------------------------
 def _twin_day(store: str) -> dict[str, object]:
     """Two hours of a service day at 240x against a real server: few riders, two standing

@@ -7,8 +7,7 @@ Everything goes through HTTP (:mod:`mobility.twin.api`): the twin runs against a
 it has keys for. :mod:`mobility.twin.local` starts a real one for it (benchmarks, tests,
 ``mobility simulate --live local``)."""
 
-from mobility.twin.checks import Figures
 from mobility.twin.options import TwinOptions
 from mobility.twin.run import TwinResult, run_twin
 
-__all__ = ["Figures", "TwinOptions", "TwinResult", "run_twin"]
+__all__ = ["TwinOptions", "TwinResult", "run_twin"]

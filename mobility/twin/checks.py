@@ -19,7 +19,6 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 #: kinds that may be told several times of one booking (each a new occasion)
 REPEATABLE = ("late", "changed", "connection_missed")
@@ -141,18 +140,3 @@ def percentile(values: Sequence[float], q: float) -> float | None:
         return None
     s = sorted(values)
     return float(s[max(0, math.ceil(q / 100 * len(s)) - 1)])
-
-
-@dataclass
-class Figures:
-    """The day's figures: the checks' counts and what happened."""
-
-    values: dict[str, Any]
-
-    @property
-    def passed(self) -> bool:
-        """The checks that ran found nothing wrong."""
-        v = self.values
-        return all(not v.get(k) for k in ("broken_promises_unreported",
-                                           "duplicate_notifications", "events_applied_twice",
-                                           "server_errors"))
