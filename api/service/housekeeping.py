@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -35,8 +34,8 @@ from sqlalchemy import ColumnElement, delete, exists, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api.config import ApiConfig
+from api.service.background import Loop
 from api.store import Store
-from api.store.faults import log_background_fault
 from api.store.models import (
     Booking,
     Notification,
@@ -144,7 +143,7 @@ def purge(store: Store, now: dt.datetime, config: ApiConfig, *, dry_run: bool = 
             for name, step in (steps if steps is not None else STEPS).items()}
 
 
-class Housekeeper:
+class Housekeeper(Loop):
     """Purges the store every ``config.purge_interval_s`` seconds of the service's clock,
     from a daemon thread of a server process. Each interval is a fixed window of the
     clock; the first process to claim it in the store (``rate_counts``, scope ``purge``)
@@ -154,8 +153,12 @@ class Housekeeper:
                  check_s: float = 60.0) -> None:
         self.store, self.config, self.now = store, config, now
         self.check_s = min(check_s, max(1.0, config.purge_interval_s / 4))
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("housekeeping", self.check_s, config.purge_interval_s > 0, log)
+
+    failure = "housekeeping failed; trying again later"
+
+    def step(self) -> object:
+        return self.tick()
 
     def tick(self) -> dict[str, int] | None:
         """Purge if this interval has not been claimed yet: the counts, else ``None``."""
@@ -171,25 +174,3 @@ class Housekeeper:
         if any(counts.values()):
             log.info("purged %s", ", ".join(f"{n} {k}" for k, n in counts.items() if n))
         return counts
-
-    def start(self) -> None:
-        if self.config.purge_interval_s <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="housekeeping", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(30)
-            self._thread = None
-
-    def _run(self) -> None:
-        while True:
-            try:
-                self.tick()
-            except Exception as exc:  # the store is away: next time
-                log_background_fault(log, "housekeeping failed; trying again later", exc)
-            if self._stop.wait(self.check_s):
-                return

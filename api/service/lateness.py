@@ -28,18 +28,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import threading
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
 from api.service import outbox
+from api.service.background import Loop
 from api.service.connections import Departure
 from api.service.context import Context
 from api.service.days import DayChange
 from api.service.stored_plans import promised
-from api.store.faults import log_background_fault
 from api.store.models import Booking, LateAlert, Quote
 from api.store.repository import Repository
 from dispatch.insertion import Dispatcher, Offer
@@ -268,7 +267,7 @@ def check_area(svc: Context, area: str, now: dt.datetime) -> list[Finding]:
         return review(svc, ch, area, date, now)
 
 
-class LateWatch:
+class LateWatch(Loop):
     """Looks for rides running late every ``config.late_interval_s`` seconds of the
     service's clock (a clock running ten times faster looks ten times as often), from a
     daemon thread of a server process. Several processes may look at once: each review
@@ -277,9 +276,10 @@ class LateWatch:
     def __init__(self, svc: Context, poll_s: float = 1.0) -> None:
         self.svc = svc
         self.poll_s = poll_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._last: dt.datetime | None = None
+        super().__init__("late-watch", poll_s, svc.config.late_interval_s > 0, log)
+
+    failure = "looking for late rides failed; trying again"
 
     def check(self, now: dt.datetime | None = None) -> list[Finding]:
         """One look at every area's plans of today (``now``: the service's clock)."""
@@ -290,27 +290,15 @@ class LateWatch:
         return out
 
     def start(self) -> None:
-        if self.svc.config.late_interval_s <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._last = self.svc.timing.now()  # the first look one interval from now
-        self._thread = threading.Thread(target=self._run, name="late-watch", daemon=True)
-        self._thread.start()
+        if self._thread is None:
+            self._last = self.svc.timing.now()  # the first look one interval from now
+        super().start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(30)
-            self._thread = None
-
-    def _run(self) -> None:
+    def step(self) -> list[Finding] | None:
+        """Look if the service's clock moved on by the interval since the last look."""
+        now = self.svc.timing.now()
         every = dt.timedelta(seconds=self.svc.config.late_interval_s)
-        while not self._stop.wait(self.poll_s):
-            now = self.svc.timing.now()
-            if self._last is not None and now - self._last < every:
-                continue
-            self._last = now
-            try:
-                self.check(now)
-            except Exception as exc:  # the store is away: next time
-                log_background_fault(log, "looking for late rides failed; trying again", exc)
+        if self._last is not None and now - self._last < every:
+            return None
+        self._last = now
+        return self.check(now)

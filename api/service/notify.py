@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 from collections import Counter
 from typing import Any
 
@@ -39,11 +38,11 @@ from sqlalchemy import and_, exists, or_, select, update
 
 from api.config import ApiConfig
 from api.service import channels, occasions
+from api.service.background import Loop
 from api.service.channels import TryLater, Undeliverable
 from api.service.context import Context
 from api.service.outbox import channels_of
 from api.service.templates import render
-from api.store.faults import log_background_fault
 from api.store.models import Booking, Notification, Quote
 from api.store.repository import reading, writing
 
@@ -69,7 +68,7 @@ def _due(now: dt.datetime) -> Any:
                and_(Notification.status == "sending", Notification.claimed_until < now))
 
 
-class Notifier:
+class Notifier(Loop):
     """Sends the outbox's messages and queues reminders, every ``notify_interval_s``
     seconds from a daemon thread of a server process (0: never; tests call
     :meth:`run_once`). Any number of processes may run one over the same store."""
@@ -77,8 +76,13 @@ class Notifier:
     def __init__(self, svc: Context, config: ApiConfig | None = None) -> None:
         self.svc, self.store = svc, svc.store
         self.config = config or svc.config
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("notify", self.config.notify_interval_s,
+                         self.config.notify_interval_s > 0, log, join_s=60.0)
+
+    failure = "sending notifications failed; trying again later"
+
+    def step(self) -> object:
+        return self.run_once()
 
     # -- one round ------------------------------------------------------------------------
     def run_once(self, now: dt.datetime | None = None) -> dict[str, int]:
@@ -232,27 +236,3 @@ class Notifier:
                     "last_error": f"gave up after {attempts} attempts: {reason}"[:200]}
         return {"status": "pending", "next_try_at": now + backoff(attempts),
                 "last_error": reason[:200]}
-
-    # -- the server's thread ----------------------------------------------------------------
-    def start(self) -> None:
-        if self.config.notify_interval_s <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="notify", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(60)
-            self._thread = None
-
-    def _run(self) -> None:
-        while True:
-            try:
-                self.run_once()
-            except Exception as exc:  # the store is away: next time
-                log_background_fault(log, "sending notifications failed; trying again later",
-                                     exc)
-            if self._stop.wait(self.config.notify_interval_s):
-                return

@@ -33,7 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,6 +45,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.auth import Principal
 from api.service import booking, outbox, quoting
+from api.service.background import Loop
 from api.service.context import Context
 from api.service.errors import ServiceError
 from api.store.faults import log_background_fault
@@ -315,7 +315,7 @@ def _finish(svc: Context, order: StandingOrder, date: dt.date, occ_id: int,
 
 
 # -- the background loop ------------------------------------------------------------------------
-class StandingBooker:
+class StandingBooker(Loop):
     """Books standing orders' dates every ``interval_s`` seconds of the service's clock
     (``MOBILITY_STANDING_INTERVAL_S``), from a daemon thread of a server process. Each
     interval is a fixed window of the clock; the first process to claim it in the store
@@ -329,8 +329,12 @@ class StandingBooker:
         self.interval_s = (svc.config.standing_interval_s if interval_s is None
                            else interval_s)
         self.check_s = min(check_s, max(1.0, self.interval_s / 4))
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("standing-orders", self.check_s, self.interval_s > 0, log)
+
+    failure = "booking standing orders failed; trying again later"
+
+    def step(self) -> object:
+        return self.tick()
 
     def run_once(self, now: dt.datetime | None = None) -> Report:
         """Book every date that is due as of ``now`` (default: the service's clock)."""
@@ -352,26 +356,3 @@ class StandingBooker:
                      "holidays, %d booking(s) undone", report.booked, report.not_served,
                      report.skipped, report.undone)
         return report
-
-    def start(self) -> None:
-        if self.interval_s <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="standing-orders", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(30)
-            self._thread = None
-
-    def _run(self) -> None:
-        while True:
-            try:
-                self.tick()
-            except Exception as exc:  # the store is away: next time
-                log_background_fault(log, "booking standing orders failed; trying again "
-                                     "later", exc)
-            if self._stop.wait(self.check_s):
-                return
