@@ -1,0 +1,48 @@
+"""The service's running clock: it starts where it is told and runs at its speed (the
+machine's monotonic time is replaced, so the test does not depend on how fast it runs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from api.service import clock as clock_module
+from api.service.clock import RunningClock
+
+START = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+
+
+@pytest.mark.parametrize("speed", [1.0, 10.0, 120.0])
+def test_a_running_clock_starts_at_its_moment_and_runs_at_its_speed(
+        monkeypatch: pytest.MonkeyPatch, speed: float) -> None:
+    machine = [1000.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: machine[0])
+    c = RunningClock(START, speed)
+    assert c.now() == START.astimezone(dt.UTC)
+    machine[0] += 30.0  # half a minute of the machine's time
+    assert c.now() == START.astimezone(dt.UTC) + dt.timedelta(seconds=30.0 * speed)
+
+
+@pytest.mark.parametrize("speed", [0.0, -1.0, float("nan")])
+def test_a_clock_that_does_not_run_forward_is_refused(speed: float) -> None:
+    with pytest.raises(ValueError, match="speed"):
+        RunningClock(START, speed)
+    with pytest.raises(ValueError, match="offset"):
+        RunningClock(START.replace(tzinfo=None))
+
+
+def test_the_setting_is_checked_and_reaches_the_servers_clock(monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    from pydantic import ValidationError
+
+    from mobility.server import clock
+    from mobility.settings import Settings
+
+    monkeypatch.setenv("MOBILITY_CLOCK_START", START.isoformat())
+    monkeypatch.setenv("MOBILITY_CLOCK_SPEED", "10")
+    c = clock(Settings())
+    assert isinstance(c, RunningClock) and c.speed == 10.0
+    monkeypatch.setenv("MOBILITY_CLOCK_SPEED", "0")
+    with pytest.raises(ValidationError, match="clock_speed"):
+        Settings()
