@@ -7,11 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from dispatch.feed_ids import AGENCY_ID, SERVICE_ID, area_id, route_id, trip_id
 from dispatch.service_area import BookingRule, ServiceArea
 from routing.timebase import clock_text
 
@@ -20,10 +20,6 @@ REAL_TIME = BookingRule(0, message="Book in the app or by calling the dispatcher
 
 def _hms(seconds: float) -> str:
     return clock_text(seconds, with_seconds=True)
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "area"
 
 
 def _csv(header: list[str], rows: Sequence[Sequence[object]]) -> str:
@@ -46,14 +42,14 @@ def write_flex(areas: list[ServiceArea], out: Path, *, agency: str, timezone: st
     for a in areas:
         if a.hours is None:
             raise ValueError(f"service area {a.name!r} has no service hours to export")
-        zid = _slug(a.name)
+        zid, tid = area_id(a.name), trip_id(a.name)
         rule = a.booking or REAL_TIME
         rid = seen_rules.setdefault(rule, f"booking-{len(seen_rules) + 1}")
-        routes.append([f"od-{zid}", "od", a.name, "", 715])
-        trips.append([f"od-{zid}", "daily", f"od-{zid}-trip", a.name])
+        routes.append([route_id(a.name), AGENCY_ID, a.name, "", 715])
+        trips.append([route_id(a.name), SERVICE_ID, tid, a.name])
         w0, w1 = _hms(a.hours[0]), _hms(a.hours[1])
         for seq in (1, 2):  # pickup and drop-off anywhere in the zone within the hours
-            stop_times.append([f"od-{zid}-trip", seq, "", zid, "", "", w0, w1, 2, 2, rid,
+            stop_times.append([tid, seq, "", zid, "", "", w0, w1, 2, 2, rid,
                                rid])
         features.append({"type": "Feature", "id": zid,
                          "properties": {"stop_name": a.name}, "geometry": a.geometry})
@@ -67,12 +63,12 @@ def write_flex(areas: list[ServiceArea], out: Path, *, agency: str, timezone: st
                       rule.message, rule.phone, rule.url])
     files = {
         "agency.txt": _csv(["agency_id", "agency_name", "agency_url", "agency_timezone"],
-                           [["od", agency, url, timezone]]),
+                           [[AGENCY_ID, agency, url, timezone]]),
         "routes.txt": _csv(["route_id", "agency_id", "route_short_name", "route_long_name",
                             "route_type"], routes),
         "calendar.txt": _csv(["service_id", "monday", "tuesday", "wednesday", "thursday",
                               "friday", "saturday", "sunday", "start_date", "end_date"],
-                             [["daily", 1, 1, 1, 1, 1, 1, 1, start, end]]),
+                             [[SERVICE_ID, 1, 1, 1, 1, 1, 1, 1, start, end]]),
         "trips.txt": _csv(["route_id", "service_id", "trip_id", "trip_headsign"], trips),
         # stop_id and the times stay empty on zone rows; classic GTFS readers need the columns
         "stops.txt": _csv(["stop_id", "stop_name", "stop_lat", "stop_lon"], []),
