@@ -32,11 +32,12 @@ MAX_REQUESTS = 20
 #: the delivery carrying a problem with the document itself, or with a request the schema
 #: does not know (its results are all optional)
 ERROR_DELIVERY = "OJPStatusDelivery"
-#: the schema's deliveries: a request the schema knows is answered by its own delivery
+#: the schema's deliveries that can carry an error condition: a request the schema knows
+#: is answered by its own delivery (OJPLineInformationDelivery has no error condition of
+#: its own: a line information request is answered by ERROR_DELIVERY)
 DELIVERIES = frozenset(f"OJP{n}Delivery" for n in (
     "Fare", "LocationInformation", "ExchangePoints", "StopEvent", "TripInfo", "Trip",
-    "MultiPointTrip", "Status", "TripRefine", "Availability", "LineInformation",
-    "TripChange"))
+    "MultiPointTrip", "Status", "TripRefine", "Availability", "TripChange"))
 
 
 class OjpProblemError(Exception):
