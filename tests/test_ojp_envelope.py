@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -276,3 +277,47 @@ def test_the_working_groups_error_examples_validate() -> None:
     failing validation in these tests is ours)."""
     for f in ("error_response.xml", "error_response_2.xml", "ErrorResponse_1.xml"):
         validate(example(f"error/{f}"))
+
+
+@pytest.mark.slow
+def test_the_real_server_answers_ojp_documents(tmp_path: Path, addison: Any) -> None:
+    """``mobility serve`` (uvicorn, its own HTTP parsing and body handling): the examples
+    are answered as XML, and a body over the limit — declared or chunked —, a content type
+    other than XML and a body that is no XML get valid OJP documents with 413, 415 and
+    400, never a 500 or HTML."""
+    from tests.conftest import CACHE, DATA
+    from tests.server_process import NO_LIMITS, Server
+
+    env = {**os.environ, "MOBILITY_DB_URL": f"sqlite:///{tmp_path / 'm.db'}",
+           "MOBILITY_CACHE": str(CACHE), "MOBILITY_DATA": str(DATA),
+           "MOBILITY_CLOCK_START": MOMENT.isoformat(), **NO_LIMITS}
+    srv = Server(env, "addison-vt", tmp_path / "server.log").start()
+    try:
+        with httpx.Client(base_url=srv.url, timeout=60) as c:
+            for body in (example("location/LIR_02_request_search_stops_by_name.xml",
+                                 {"Bern": "Bristol"}),
+                         example("stop_event/StopEvent_001_Request_PR_83_96.xml",
+                                 {"8504375": STOP})):
+                r = post(c, body)
+                assert r.status_code == 200, r.text
+                assert r.headers["content-type"].startswith("application/xml")
+                (d,) = deliveries(r.content)
+                assert problem(d) is None
+            big = doc(lir("1", "x" * 70_000))
+            assert_document_error(post(c, big), 413, "limited to")
+
+            def chunks() -> Iterator[bytes]:
+                for i in range(0, len(big), 4096):
+                    yield big[i:i + 4096]
+            r = c.post("/ojp", content=chunks(), headers={"Content-Type": "application/xml"})
+            assert_document_error(r, 413, "limited to")
+            r = c.post("/ojp", content=doc(lir("1", "Bristol")),
+                       headers={"Content-Type": "text/plain"})
+            assert_document_error(r, 415, "application/xml")
+            assert_document_error(post(c, b"<not xml"), 400, "not well-formed")
+            assert_document_error(post(c, BILLION_LAUGHS), 400, "DTDs, entities")
+            r = c.get("/ojp")
+            assert r.status_code < 500 and "html" not in r.headers["content-type"]
+    finally:
+        srv.stop()
+    assert "Traceback" not in srv.log()
