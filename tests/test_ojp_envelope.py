@@ -321,3 +321,17 @@ def test_the_real_server_answers_ojp_documents(tmp_path: Path, addison: Any) -> 
     finally:
         srv.stop()
     assert "Traceback" not in srv.log()
+
+
+def test_the_readmes_curl_examples_are_answered(client: Any) -> None:
+    """The README's OJP requests (its curl here-documents) get valid answers without
+    errors: the place search finds the stop it shows first, the stop events three calls."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## For integrators: OJP 2.0", 1)[1].split("\n## ", 1)[0]
+    bodies = [b.split("\nXML\n", 1)[0] for b in section.split("<<'XML'\n")[1:]]
+    assert len(bodies) == 2
+    first, second = (deliveries(post(client, b.encode()).content) for b in bodies)
+    assert [problem(d) for d in first + second] == [None, None]
+    assert first[0].findtext("ojp:PlaceResult/ojp:Place/ojp:StopPlace/ojp:StopPlaceRef",
+                             None, NS) == "771305"
+    assert len(second[0].findall("ojp:StopEventResult", NS)) == 3
