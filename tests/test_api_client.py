@@ -58,8 +58,10 @@ def generate(http: TestClient, tmp_path: Path) -> Iterator[Generated]:
     spec = tmp_path / "openapi.json"
     spec.write_text(http.get("/openapi.json").text, encoding="utf-8")
     config = tmp_path / "config.yaml"
+    # POST /ojp's XML body: a binary body for the generator (it models no XML)
     config.write_text(f"package_name_override: {PACKAGE}\nproject_name_override: "
-                      "mobility-client\npost_hooks: []\n", encoding="utf-8")
+                      "mobility-client\npost_hooks: []\ncontent_type_overrides:\n"
+                      "  application/xml: application/octet-stream\n", encoding="utf-8")
     res = subprocess.run([sys.executable, "-m", "openapi_python_client", "generate", "--path",
                           str(spec), "--output-path", str(tmp_path / PACKAGE), "--meta", "none",
                           "--config", str(config)], capture_output=True, text=True,
