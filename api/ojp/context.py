@@ -4,10 +4,12 @@ region, the moment of the request and the region's language and time zone."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from api.deps import Atlas, Planner
+from dispatch.service_area import ServiceArea
 
 
 @dataclass(frozen=True)
@@ -20,3 +22,5 @@ class OjpContext:
     now: dt.datetime
     tz: ZoneInfo
     language: str
+    #: the on-demand service areas by name (their booking rules for trips' on-demand legs)
+    areas: Mapping[str, ServiceArea] = field(default_factory=dict)

@@ -36,7 +36,7 @@ async def ojp(request: Request, planner: PlannerDep, atlas: AtlasDep,
     except OjpMalformedError as e:
         raise NotImplementedError(str(e)) from None  # the OJP helper answers it as OJP
     ctx = OjpContext(planner=planner, atlas=atlas, now=now, tz=svc.timing.tz,
-                     language=svc.config.language)
+                     language=svc.config.language, areas=svc.areas)
 
     def respond() -> bytes:  # searches: off the event loop
         deliveries = []
