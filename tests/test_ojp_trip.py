@@ -503,6 +503,13 @@ BAD = [
                  AT, "", "TRIP_ORIGINUNKNOWN", id="nan"),
     pytest.param(stop("\u202e771377\U0001f68c"), stop(BRISTOL), AT, "", "TRIP_ORIGINUNKNOWN",
                  id="odd-unicode"),
+    pytest.param(stop(SHAWS), "<GeoPosition><siri:Longitude>west</siri:Longitude><siri:Latitude>"
+                 "44</siri:Latitude></GeoPosition><Name><Text>x</Text></Name>", AT, "",
+                 "TRIP_DESTINATIONUNKNOWN", id="position-not-a-number"),
+    pytest.param(stop(SHAWS), stop(BRISTOL), "\uff12\uff10\uff11\uff16-03-03T08:00", "",
+                 "TRIP_DATETIMEERROR", id="fullwidth-digits"),
+    pytest.param(stop(SHAWS), stop(BRISTOL), "2016-03-03T25:00", "", "TRIP_DATETIMEERROR",
+                 id="hour-25"),
     pytest.param("<Name><Text>nowhere</Text></Name>", stop(BRISTOL), AT, "",
                  "TRIP_ORIGINUNKNOWN", id="no-reference"),
     pytest.param(stop(SHAWS), stop(SHAWS), AT, "", "TRIP_ORIGINDESTINATIONIDENTICAL",
@@ -573,7 +580,12 @@ def test_missing_places_and_arrival_before_departure(client: Any) -> None:
 
 
 def test_without_a_time_the_service_clock_is_asked(client: Any) -> None:
-    """No DepArrTime: trips from the service clock's now (06:00 on the feed's day)."""
-    d = ask(client, trip_request(stop(SHAWS), stop(VERGENNES_MAIN)))
-    starts = [utc_ms(t.findtext("ojp:StartTime", None, NS)) for t in trips(d)]
-    assert min(starts) >= CLOCK.timestamp() * 1000
+    """No DepArrTime: trips from the service clock's now (06:00 on the feed's day), as the
+    JSON plan's for that time (its own default would be 08:00)."""
+    got = trips(ask(client, trip_request(stop(SHAWS), stop(VERGENNES_MAIN), params=(
+        "<IncludeIntermediateStops>true</IncludeIntermediateStops>"))))
+    its = plan_json(client, **{"from": f"stop:{SHAWS}", "to": f"stop:{VERGENNES_MAIN}",
+                               "time": "2016-03-03T06:00"})["itineraries"]
+    assert [ojp_legs(t) for t in got] == [json_legs(it) for it in its]
+    assert min(utc_ms(t.findtext("ojp:StartTime", None, NS)) for t in got) < \
+        local("2016-03-03", "08:00").timestamp() * 1000
