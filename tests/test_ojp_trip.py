@@ -305,7 +305,7 @@ def test_prior_day_booking_rule(addison: Region) -> None:
     leg = PlanLeg("ON_DEMAND", 8 * 3600, int(8.5 * 3600), a, b, 9000.0,
                   np.array([MIDDLEBURY, VERGENNES]), ride=offer)
     w = TripWriter(addison.timetable, dt.date(2016, 3, 3), ADDISON_TZ,
-                   {area.name: replace(area, booking=rule)}, None)
+                   {area.name: rule}, None)
     (res,) = w.results([Itinerary([leg])])
     ba = res.find(".//ojp:BookingArrangement", NS)
     assert ba is not None

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from api.deps import Atlas, Planner
-from dispatch.service_area import ServiceArea
+from dispatch.service_area import BookingRule
 
 
 @dataclass(frozen=True)
@@ -22,5 +22,5 @@ class OjpContext:
     now: dt.datetime
     tz: ZoneInfo
     language: str
-    #: the on-demand service areas by name (their booking rules for trips' on-demand legs)
-    areas: Mapping[str, ServiceArea] = field(default_factory=dict)
+    #: each on-demand area's booking rule by the area's name (trips' on-demand legs)
+    booking_rules: Mapping[str, BookingRule | None] = field(default_factory=dict)

@@ -19,7 +19,7 @@ from api.ojp.envelope import OjpProblemError
 from api.ojp.trip_out import TripWriter, leg_mode
 from api.ojp.trip_query import BEFORE_WINDOW_S, TRIP, ModeFilter, TripQuery, read_trip_request
 from routing.errors import MobilityError, OutOfRegionError, ServiceDateError
-from routing.planner import Itinerary, PlanLeg, PlanResult
+from routing.planner import Itinerary, PlanResult
 from routing.timetable import Timetable
 
 
@@ -44,7 +44,7 @@ def answer(request: Element, ctx: OjpContext) -> Sequence[Element]:
             if result.itineraries else ""
         raise OjpProblemError(TRIP, "TRIP_NOTRIPFOUND",
                               f"no trip found{filtered}" + (f": {why}" if why else ""))
-    writer = TripWriter(tt, q.date, planner.tz, ctx.areas, planner.names, ctx.language,
+    writer = TripWriter(tt, q.date, planner.tz, ctx.booking_rules, planner.names, ctx.language,
                         q.names, intermediate_stops=q.intermediate_stops,
                         projection=q.projection, track_sections=q.track_sections)
     return writer.results(its)
@@ -133,7 +133,3 @@ def allowed(tt: Timetable, it: Itinerary, filters: Sequence[ModeFilter]) -> bool
             return False
     return True
 
-
-def vehicle_legs(it: Itinerary) -> list[PlanLeg]:
-    """The legs of an itinerary on a vehicle (scheduled or on demand)."""
-    return [leg for leg in it.legs if leg.mode != "WALK"]

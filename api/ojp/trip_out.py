@@ -34,7 +34,7 @@ from xml.etree.ElementTree import Element, SubElement
 from api.ojp.xml import o, s
 from api.place_names import PlaceNamer
 from dispatch import feed_ids
-from dispatch.service_area import BookingRule, ServiceArea
+from dispatch.service_area import BookingRule
 from routing.legs import RideOffer
 from routing.planner import Itinerary, Place, PlanLeg
 from routing.timebase import bounded, service_day_epoch
@@ -92,7 +92,7 @@ def _add(parent: Element, tag: str, text: object) -> Element:
 
 
 class TripWriter:
-    """Writes one query's itineraries (its service date's epoch, names and areas once).
+    """Writes one query's itineraries (its service date's epoch, names and booking rules once).
 
     Parameters
     ----------
@@ -100,8 +100,8 @@ class TripWriter:
         The timetable the itineraries' trips and stops index.
     date, tz
         The query's service date and the region's time zone.
-    areas
-        The on-demand areas by name (their booking rules).
+    rules
+        Each on-demand area's booking rule by the area's name.
     names
         Names points in plain words (else the request's names or the planner's).
     language
@@ -113,11 +113,11 @@ class TripWriter:
     """
 
     def __init__(self, tt: Timetable, date: dt.date, tz: dt.tzinfo,
-                 areas: Mapping[str, ServiceArea], names: PlaceNamer | None,
+                 rules: Mapping[str, BookingRule | None], names: PlaceNamer | None,
                  language: str = "en", end_names: tuple[str | None, str | None] = (None, None),
                  *, intermediate_stops: bool = False, projection: bool = False,
                  track_sections: bool = False) -> None:
-        self.tt, self.date, self.areas, self.names = tt, date, areas, names
+        self.tt, self.date, self.rules, self.names = tt, date, rules, names
         self.tz = tz
         self.base = service_day_epoch(date, tz)  # type: ignore[arg-type]
         self.lang = language if language in _WORDS else "en"
@@ -339,8 +339,7 @@ class TripWriter:
     def booking(self, svc: Element, ride: RideOffer) -> None:
         """``BookingArrangements`` of the ride's area: its booking rule (else the terms the
         quote carries; none: booking in real time, in the app or through the API)."""
-        area = self.areas.get(ride.area)
-        rule = area.booking if area is not None else None
+        rule = self.rules.get(ride.area)
         if rule is None and ride.terms is not None:
             t = ride.terms
             rule = BookingRule(1 if t.notice_min_s else 0, notice_min_s=t.notice_min_s,

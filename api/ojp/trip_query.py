@@ -165,8 +165,11 @@ def _moment(el: Element, planner: Planner, where: str) -> tuple[dt.date, int] | 
     text = el.findtext("ojp:DepArrTime", None, NS)
     if text is None:
         return None
+    if len(text) > 64:
+        raise OjpProblemError(TRIP, "TRIP_DATETIMEERROR", f"{where}/DepArrTime: not a date "
+                              "and time (longer than 64 characters)")
     try:
-        return parse_time(planner, text[:60], f"{where}/DepArrTime")
+        return parse_time(planner, text, f"{where}/DepArrTime")
     except InputError as e:
         raise OjpProblemError(TRIP, "TRIP_DATETIMEERROR", str(e)) from None
 
