@@ -4,12 +4,13 @@ region, the moment of the request and the region's language and time zone."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from api.deps import Atlas, Planner
+from dispatch.service_area import BookingRule
 
 
 class Area(Protocol):
@@ -35,3 +36,5 @@ class OjpContext:
     language: str
     areas: Sequence[Area] = ()
     table_date: Callable[[dt.date], dt.date] | None = None
+    #: each on-demand area's booking rule by the area's name (trips' on-demand legs)
+    booking_rules: Mapping[str, BookingRule | None] = field(default_factory=dict)

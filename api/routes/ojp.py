@@ -105,7 +105,8 @@ async def ojp(request: Request, planner: PlannerDep, atlas: AtlasDep,
         return fail(400, str(e))
     ctx = OjpContext(planner=planner, atlas=atlas, now=now, tz=svc.timing.tz,
                      language=svc.config.language, areas=tuple(svc.areas.values()),
-                     table_date=getattr(planner, "timetable_date", None))
+                     table_date=getattr(planner, "timetable_date", None),
+                     booking_rules={a.name: a.booking for a in svc.areas.values()})
 
     def respond() -> bytes:  # searches: off the event loop
         deliveries = []
