@@ -31,6 +31,7 @@ from api.routes import (
     gtfs_rt,
     health,
     notifications,
+    ojp,
     plan,
     plans,
     quotes,
@@ -131,7 +132,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
               atlas_routes, accounts, simulations, alerts, standing_orders,
-              notifications, service_alerts, gtfs_rt):
+              notifications, service_alerts, gtfs_rt, ojp):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first
