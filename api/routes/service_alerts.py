@@ -36,7 +36,7 @@ def alert_out(a: AlertView) -> ServiceAlertResponse:
              summary="Enter an area's closure or reduced service",
              responses={422: {"description": "an unknown area, a bad period or texts",
                               **PROBLEM}})
-def create_alert(body: ServiceAlertRequest, who: StaffDep, svc: ServiceDep
+def create_service_alert(body: ServiceAlertRequest, who: StaffDep, svc: ServiceDep
                  ) -> ServiceAlertResponse:
     """A service alert for one area and period, published at once in
     ``/gtfs-rt/alerts``. A ``closure`` refuses new rides in the area whose time meets the
@@ -48,7 +48,7 @@ def create_alert(body: ServiceAlertRequest, who: StaffDep, svc: ServiceDep
 
 
 @router.get("", response_model=ServiceAlertList, summary="Service alerts")
-def list_alerts(_: StaffDep, svc: ServiceDep,
+def list_service_alerts(_: StaffDep, svc: ServiceDep,
                 include_over: Annotated[bool, Query(alias="includeOver", description=(
                     "also the alerts that are over"))] = False,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> ServiceAlertList:
@@ -59,13 +59,13 @@ def list_alerts(_: StaffDep, svc: ServiceDep,
 
 
 @router.get("/{alert_id}", response_model=ServiceAlertResponse, summary="A service alert")
-def get_alert(alert_id: AlertId, _: StaffDep, svc: ServiceDep) -> ServiceAlertResponse:
+def get_service_alert(alert_id: AlertId, _: StaffDep, svc: ServiceDep) -> ServiceAlertResponse:
     return alert_out(svc.service_alert(alert_id))
 
 
 @router.post("/{alert_id}/end", response_model=ServiceAlertResponse,
              summary="End a service alert now")
-def end_alert(alert_id: AlertId, who: StaffDep, svc: ServiceDep) -> ServiceAlertResponse:
+def end_service_alert(alert_id: AlertId, who: StaffDep, svc: ServiceDep) -> ServiceAlertResponse:
     """The alert leaves the realtime feed and a closure no longer refuses rides (ending
     it again changes nothing). Dispatchers and admins only."""
     return alert_out(svc.end_service_alert(who, alert_id))
