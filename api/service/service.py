@@ -340,6 +340,11 @@ class BookingService:
     def service_alert(self, alert_id: str) -> service_alerts.AlertView:
         return service_alerts.get(self, alert_id)
 
+    def closure_between(self, area: str, date: dt.date, lo_s: float, hi_s: float
+                        ) -> str | None:
+        """The headline of a closure of ``area`` meeting that time of ``date`` (None: open)."""
+        return service_alerts.closure_between(self, area, date, lo_s, hi_s)
+
     def end_service_alert(self, who: Principal, alert_id: str) -> service_alerts.AlertView:
         """End an alert now: it leaves the feed, and a closure books again."""
         return service_alerts.end(self, who, alert_id)

@@ -255,6 +255,22 @@ def refuse_closed(svc: Context, found: Sequence[ServiceAlert],
             raise closed(svc, c, field)
 
 
+def closure_between(svc: Context, area: str, date: dt.date, lo_s: float, hi_s: float
+                    ) -> str | None:
+    """The headline of a closure of ``area`` meeting ``lo_s``–``hi_s`` (seconds after
+    ``date``'s midnight), in the service's language; None when the area is open then (what
+    the journey planner asks before it offers a ride)."""
+    lo, hi = svc.timing.moment(date, lo_s), svc.timing.moment(date, hi_s)
+    for c in closures(svc, area):
+        end = effective_end(c)
+        if c.start_at <= hi and (end is None or end > lo):
+            texts = texts_of(c)
+            lang = svc.config.language.lower()
+            return next((t for t in texts if t.language.lower().split("-")[0] == lang),
+                        texts[0]).header
+    return None
+
+
 def closed(svc: Context, c: ServiceAlert, field: str) -> InvalidRequestError:
     texts = texts_of(c)
     lang = svc.config.language.lower()

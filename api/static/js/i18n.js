@@ -344,6 +344,7 @@ const TEXTS = {
     "sa.end.confirm": "End this alert now?", "sa.ended": "The alert has ended.",
     "problem.service-closed": "The on-demand service is closed at this time (see the service alert).",
     "problem.unknown-area": "There is no such service area.",
+    "why.service_closed": "On-demand rides in {area} do not run at this time: {headline}",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -696,6 +697,7 @@ const TEXTS = {
     "sa.end.confirm": "Diese Meldung jetzt beenden?", "sa.ended": "Die Meldung ist beendet.",
     "problem.service-closed": "Der Rufbus fährt zu dieser Zeit nicht (siehe Störungsmeldung).",
     "problem.unknown-area": "Dieses Bediengebiet gibt es nicht.",
+    "why.service_closed": "Der Rufbus in {area} fährt zu dieser Zeit nicht: {headline}",
   },
 };
 
