@@ -150,6 +150,12 @@ class Quote(Base):
     #: the great-circle distance between the exact ends, kept when the ends are coarsened
     #: (a rider forgotten, or the retention period over): statistics stay exact
     direct_m: Mapped[float | None] = mapped_column(Float)
+    #: the fare offered (None: the area has no fare rules), in the currency's minor unit,
+    #: and how it was made up as JSON (the rule, the lines: base, distance, surcharges,
+    #: reductions per passenger)
+    fare_cents: Mapped[int | None] = mapped_column(Integer)
+    fare_currency: Mapped[str | None] = mapped_column(String(3))
+    fare_detail: Mapped[str | None] = mapped_column(Text)
 
 
 class Booking(Base):
@@ -189,6 +195,12 @@ class Booking(Base):
     #: the pickup estimate (seconds after the service day's midnight) the rider was last
     #: told because the vehicle runs late (None: never told of a delay)
     told_pickup_s: Mapped[float | None] = mapped_column(Float)
+    #: the fare at the price quoted (its quote's), kept with the booking: what the rider pays
+    fare_cents: Mapped[int | None] = mapped_column(Integer)
+    fare_currency: Mapped[str | None] = mapped_column(String(3))
+    fare_detail: Mapped[str | None] = mapped_column(Text)
+    #: the fee charged for a cancellation after the area's deadline (None: none charged)
+    cancel_fee_cents: Mapped[int | None] = mapped_column(Integer)
 
 
 class BookingStatus(Base):
@@ -449,3 +461,34 @@ class FeedSecret(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class RideRating(Base):
+    """A rider's rating of a ride they took (one per booking; a second rating replaces the
+    first): 1–5 stars, reasons from a fixed list (comma-separated codes) and a comment."""
+
+    __tablename__ = "ride_ratings"
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    rider_id: Mapped[str] = mapped_column(String(32))
+    stars: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[str | None] = mapped_column(String(400))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """One staff action (a dispatcher's, operator's or admin's): who (the key's id and role),
+    what (``action``, e.g. ``booking.cancel``), on which record (``target_type``,
+    ``target_id``), when, and the change as JSON (no rider's contact data)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(24))
+    target_id: Mapped[str] = mapped_column(String(64))
+    details: Mapped[str | None] = mapped_column(Text)
