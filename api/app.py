@@ -27,6 +27,7 @@ from api.ratelimit import RateLimiter
 from api.routes import (
     accounts,
     alerts,
+    audit,
     bookings,
     gtfs_rt,
     health,
@@ -35,6 +36,7 @@ from api.routes import (
     plan,
     plans,
     quotes,
+    ratings,
     riders,
     service_alerts,
     service_areas,
@@ -132,7 +134,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
               atlas_routes, accounts, simulations, alerts, standing_orders,
-              notifications, service_alerts, gtfs_rt, ojp):
+              notifications, service_alerts, gtfs_rt, ojp, ratings, audit):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first

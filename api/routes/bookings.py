@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import BookerDep, CallerDep, ServiceDep, StaffDep, rate_limited
 from api.routes.quotes import PROBLEM, latlon
+from api.routes.ratings import rating_out
 from api.schemas.bookings import (
     BookingList,
     BookingPatch,
@@ -20,7 +21,7 @@ from api.schemas.bookings import (
     StatusChange,
 )
 from api.schemas.common import LatLon, Window
-from api.service import RideLegRequest
+from api.service import BookingService, RideLegRequest, feedback
 from api.service.views import BookingView
 
 router = APIRouter(prefix="/api/v1/bookings", tags=["bookings"])
@@ -47,7 +48,7 @@ def booking_out(b: BookingView) -> BookingResponse:
         no_show_from=b.no_show_from, live=None if b.live is None else Live(
             estimated_pickup=b.live.estimated_pickup,
             estimated_dropoff=b.live.estimated_dropoff, reported_at=b.live.reported_at,
-            late=b.live.late))
+            late=b.live.late), rating=None)
 
 
 @router.post("", response_model=BookingResponse | ItineraryBooking, status_code=201,
@@ -93,14 +94,22 @@ def list_bookings(who: CallerDep, svc: ServiceDep,
                   date: Annotated[dt.date | None, Query(description="service date")] = None,
                   status: Annotated[str | None, Query(max_length=16)] = None,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> BookingList:
-    return BookingList(bookings=[booking_out(b) for b in svc.bookings(
-        who, date=date, status=status, limit=limit)],
-        now=svc.timing.now().astimezone(svc.tz))
+    found = [booking_out(b) for b in svc.bookings(who, date=date, status=status, limit=limit)]
+    return BookingList(bookings=_rated(svc, found), now=svc.timing.now().astimezone(svc.tz))
+
+
+def _rated(svc: BookingService, out: list[BookingResponse]) -> list[BookingResponse]:
+    """The bookings with their riders' ratings (completed rides only can have one)."""
+    got = feedback.ratings_of(svc, [b.id for b in out if b.status == "completed"])
+    for b in out:
+        r = got.get(b.id)
+        b.rating = None if r is None else rating_out(r)
+    return out
 
 
 @router.get("/{booking_id}", response_model=BookingResponse, summary="A booking")
 def get_booking(booking_id: str, who: CallerDep, svc: ServiceDep) -> BookingResponse:
-    return booking_out(svc.booking(who, booking_id))
+    return _rated(svc, [booking_out(svc.booking(who, booking_id))])[0]
 
 
 @router.delete("/{booking_id}", response_model=BookingResponse, summary="Cancel a booking",

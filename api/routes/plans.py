@@ -18,7 +18,7 @@ _REPLANS = anyio.CapacityLimiter(4)
 
 
 @router.post("/replan", response_model=ReplanResponse, summary="Re-plan a day")
-async def replan(body: ReplanRequest, _: StaffDep, svc: ServiceDep) -> ReplanResponse:
+async def replan(body: ReplanRequest, who: StaffDep, svc: ServiceDep) -> ReplanResponse:
     """Re-plan every booked ride of the day with the optimiser: every promised window and
     ride limit is kept, vehicles under way start where they are, riders on board stay, and a
     ride not yet picked up may move to another vehicle. The plans change only if the fleet
@@ -27,6 +27,7 @@ async def replan(body: ReplanRequest, _: StaffDep, svc: ServiceDep) -> ReplanRes
     # seconds of waiting for the optimiser's process: not in the threads shared by the
     # other requests (nor, of course, on the event loop)
     saved, moved = await anyio.to_thread.run_sync(
-        partial(svc.replan, body.area, body.date, body.time_limit_s, body.solution_limit or 0),
+        partial(svc.replan, body.area, body.date, body.time_limit_s, body.solution_limit or 0,
+                who=who),
         limiter=_REPLANS)
     return ReplanResponse(area=body.area, date=body.date, saved_s=round(saved, 1), moved=moved)

@@ -19,6 +19,7 @@ from api.schemas.riders import (
     RiderResponse,
 )
 from api.schemas.text import text_problem
+from api.service import audit
 from api.store.models import Rider
 from api.store.repository import writing
 
@@ -30,11 +31,15 @@ def _out(r: Rider) -> RiderResponse:
 
 
 @router.post("", response_model=RiderResponse, status_code=201, summary="Create a rider")
-def create_rider(body: RiderRequest, svc: ServiceDep, _: StaffDep) -> RiderResponse:
+def create_rider(body: RiderRequest, svc: ServiceDep, who: StaffDep) -> RiderResponse:
     r = Rider(id=new_id("r_"), name=body.name, phone=body.phone,
               created_at=svc.timing.now())
     with writing(svc.store) as repo:  # committed before the answer: bookable at once
         repo.s.add(r)
+        # which fields were given, never their values (contact data)
+        audit.record(repo, who, "rider.create", "rider", r.id,
+                     {"fields": sorted(k for k in ("name", "phone") if getattr(r, k))},
+                     r.created_at)
     return _out(r)
 
 

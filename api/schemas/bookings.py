@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, Strict, WithJsonSchema, model_validator
 
 from api.schemas.common import Input, LatLon, Schema, Window
+from api.schemas.feedback import RatingResponse
 from api.store.models import NOTE_MAX
 
 Status = Literal["confirmed", "on_board", "completed", "cancelled", "no_show"]
@@ -162,6 +163,9 @@ class BookingResponse(Schema):
     live: Live | None = Field(None, description=(
         "the current estimates from the vehicle's last report (null when it has not "
         "reported that day, or the ride is over)"))
+    rating: RatingResponse | None = Field(None, description=(
+        "the rider's rating of the ride (PUT /api/v1/bookings/{id}/rating), for the rider "
+        "and staff; null: not rated"))
 
 
 class BookingList(Schema):

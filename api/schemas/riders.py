@@ -38,7 +38,7 @@ class RiderExport(Schema):
     exported_at: dt.datetime
     tables: dict[str, list[dict[str, Any]]] = Field(description=(
         "riders, api_keys, quotes, bookings, booking_status, plan_stops, vehicle_events, "
-        "standing_orders, standing_occurrences, notifications"))
+        "standing_orders, standing_occurrences, notifications, ride_ratings"))
     sign_in_codes: list[SignInCodeExpiry] = Field(default_factory=list, description=(
         "the rider's open sign-in codes: when each expires (never the code)"))
 

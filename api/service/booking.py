@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.auth import Principal, new_id
-from api.service import fair_use, notes, occasions, rules, service_alerts
+from api.service import audit, fair_use, notes, occasions, rules, service_alerts
 from api.service.context import Context
 from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
 from api.service.stored_plans import promised
@@ -119,6 +119,12 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
                     service_date=q.service_date, vehicle_id=offer.vehicle,
                     status="confirmed", created_at=now, updated_at=now, note=note)
         first = repo.add_booking(b, who.role)
+        audit.record(repo, who, "booking.create", "booking", bid,
+                     {"quoteId": q.id, "riderId": q.rider_id, "vehicleId": offer.vehicle,
+                      "area": q.area, "date": q.service_date.isoformat(),
+                      "withNote": note is not None,  # the booker's, for a staff's order
+                      "standingOrder": (idempotency_key or "").split(":")[1]
+                      if (idempotency_key or "").startswith("standing:") else None}, now)
         occasions.tell(svc, repo, "confirmed", b, q, named=named)
         planned = d.planned(bid)
         rider = repo.rider(q.rider_id)
@@ -243,6 +249,10 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
             if b.connection_by_s is not None and x.leg.connection is not None:
                 b.connection_trip_id, b.connection_stop_id = x.leg.connection
             ch.repo.add_booking(b, who.role)
+            audit.record(ch.repo, who, "booking.create", "booking", bid,
+                         {"itineraryId": iid, "riderId": rider, "vehicleId": offer.vehicle,
+                          "area": area, "date": date.isoformat(),
+                          "withNote": note is not None}, now)
             q = ch.repo.quote(qid)
             assert q is not None
             occasions.tell(svc, ch.repo, "confirmed", b, q,  # one per ride: each a pickup
@@ -277,6 +287,10 @@ def cancel(svc: Context, who: Principal, booking_id: str) -> BookingView:
             ch.dispatcher.remove(b.id)
             ch.changed.add(b.vehicle_id)
             ch.repo.set_status(b, "cancelled", who.role, svc.timing.now())
+            audit.record(ch.repo, who, "booking.cancel", "booking", b.id,
+                         {"riderId": b.rider_id, "vehicleId": b.vehicle_id, "area": b.area,
+                          "date": b.service_date.isoformat(), "status": "cancelled"},
+                         svc.timing.now())
             if who.staff:  # riders know what they cancel themselves
                 occasions.tell(svc, ch.repo, "cancelled", b, q, named=named, by="operator")
         elif b.status != "cancelled":

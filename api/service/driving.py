@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from api.auth import Principal
-from api.service import lateness, occasions
+from api.service import audit, lateness, occasions
 from api.service.context import Context
 from api.service.days import DayChange
 from api.service.errors import ConflictError, InvalidRequestError, NotFoundError, not_found
@@ -83,6 +83,10 @@ def event(svc: Context, who: Principal, vehicle_id: str, kind: str,
                            lon=position[1] if position else None, time_s=secs,
                            at=moment.astimezone(dt.UTC), received_at=now, key_id=who.key_id,
                            event_id=event_id)
+            # a dispatcher entering what a driver phoned in: staff's action, audited
+            audit.record(repo, who, "vehicle.event", "vehicle", vehicle_id,
+                         {"kind": kind, "bookingId": booking_id, "date": date.isoformat(),
+                          "eventId": event_id}, now)
             if kind in MOVES:
                 ch.reported[vehicle_id] = moment.astimezone(dt.UTC)
                 # running late is about today: a report for another day tells nobody

@@ -6,6 +6,7 @@ when they are forgotten or the ride's retention period ends (:mod:`api.service.p
 from __future__ import annotations
 
 from api.auth import Principal
+from api.service import audit
 from api.service.context import Context
 from api.service.errors import ConflictError, ForbiddenError, not_found
 from api.service.views import BookingView
@@ -58,6 +59,9 @@ def set_note(svc: Context, who: Principal, booking_id: str, note: str | None) ->
             raise ConflictError(f"booking {booking_id} is {state}: a note for the driver "
                                 "can be changed only until the ride is over",
                                 field="id", code="ride-finished", title="Ride is over")
+        # whether a note is set, never its text (it may hold personal data)
+        audit.record(repo, who, "booking.note", "booking", booking_id,
+                     {"noteSet": note is not None}, svc.timing.now())
     with reading(svc.store) as repo:
         b = repo.booking(booking_id)
         assert b is not None

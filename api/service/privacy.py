@@ -36,6 +36,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from api.auth import Principal
+from api.service import audit
 from api.service.errors import ConflictError, InvalidRequestError, NotFoundError
 from api.service.timing import Timing
 from api.store import Store
@@ -49,13 +51,14 @@ from api.store.models import (
     PlanStop,
     Quote,
     Rider,
+    RideRating,
     SignInCode,
     StandingOccurrence,
     StandingOrder,
     VehicleEvent,
     VehicleState,
 )
-from api.store.repository import ACTIVE
+from api.store.repository import ACTIVE, Repository
 
 log = logging.getLogger("mobility.privacy")
 
@@ -71,7 +74,8 @@ NEAR_M = 250.0
 RETENTION_DAYS = 90
 #: the tables an export lists, in this order (what each row says is in the README)
 EXPORTED = ("riders", "api_keys", "quotes", "bookings", "booking_status", "plan_stops",
-            "vehicle_events", "standing_orders", "standing_occurrences", "notifications")
+            "vehicle_events", "standing_orders", "standing_occurrences", "notifications",
+            "ride_ratings")
 _BATCH = 1000
 _EARTH_M = 6_371_008.8
 
@@ -144,7 +148,8 @@ def export_rider(store: Store, timing: Timing, rider_id: str) -> dict[str, Any]:
             "standing_orders": StandingOrder.rider_id == rider_id,
             "standing_occurrences": StandingOccurrence.order_id.in_(
                 select(StandingOrder.id).where(StandingOrder.rider_id == rider_id)),
-            "notifications": Notification.rider_id == rider_id}
+            "notifications": Notification.rider_id == rider_id,
+            "ride_ratings": RideRating.rider_id == rider_id}
         tables = {name: _rows(s, name, wheres[name]) for name in EXPORTED}
         now = timing.now()
         codes = s.scalars(select(SignInCode.expires_at).where(
@@ -176,11 +181,14 @@ def _unknown(rider_id: str) -> NotFoundError:
 
 
 # -- forgetting a rider -----------------------------------------------------------------------
-def forget_rider(store: Store, timing: Timing, rider_id: str) -> Forgotten:
+def forget_rider(store: Store, timing: Timing, rider_id: str,
+                 who: Principal | None = None) -> Forgotten:
     """Forget a rider in one transaction: their name, phone and account go (the rider row
     is deleted, their keys revoked and unlinked), their offers never booked and their
     standing orders are deleted, their bookings stay as anonymous rows (ends coarsened,
-    distance kept) and drivers' positions near their ends are coarsened.
+    distance kept) and drivers' positions near their ends are coarsened; their ratings
+    stay (stars and reasons) without the comment. Staff's ``who`` is audited
+    (``rider.forget``, in the same transaction).
 
     Raises
     ------
@@ -239,9 +247,16 @@ def forget_rider(store: Store, timing: Timing, rider_id: str) -> Forgotten:
         # messages to the rider tell of their rides by place and time: they go with them
         s.execute(delete(Notification).where(Notification.rider_id == rider_id)
                   .execution_options(synchronize_session=False))
+        # ratings stay for the statistics; a comment may name people and places
+        s.execute(update(RideRating).where(RideRating.rider_id == rider_id)
+                  .values(rider_id=ANONYMOUS_RIDER, comment=None)
+                  .execution_options(synchronize_session=False))
         s.expunge(rider)
         s.execute(delete(Rider).where(Rider.id == rider_id)
                   .execution_options(synchronize_session=False))
+        if who is not None:
+            audit.record(Repository(s), who, "rider.forget", "rider", rider_id,
+                         {"bookingsAnonymised": len(bookings), "keysRevoked": revoked}, now)
     return Forgotten(rider_id, now, len(bookings), len(unbooked), revoked, positions, orders)
 
 
@@ -363,6 +378,11 @@ def apply_retention(store: Store, timing: Timing, days: int, *, dry_run: bool = 
                 select(Booking.id).where(Booking.service_date < cutoff)))
             .execution_options(synchronize_session=False)))
         orders = _expire_standing_orders(s, cutoff)
+        s.execute(update(RideRating).where(  # a comment may name people and places
+            RideRating.booking_id.in_(select(Booking.id).where(Booking.service_date < cutoff)),
+            or_(RideRating.rider_id != ANONYMOUS_RIDER, RideRating.comment.is_not(None)))
+            .values(rider_id=ANONYMOUS_RIDER, comment=None)
+            .execution_options(synchronize_session=False))
         if dry_run:
             tx.rollback()
     return Retained(cutoff, quotes, bookings, events, states, orders, told)

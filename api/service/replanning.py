@@ -18,7 +18,8 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from api.service import occasions
+from api.auth import Principal
+from api.service import audit, occasions
 from api.service.context import Context
 from api.service.errors import ConflictError
 from dispatch.insertion import Replanning
@@ -66,10 +67,13 @@ def in_process(job: Replanning, travel: TravelTimes) -> Solution:
 
 
 def replan(svc: Context, area: str, date: dt.date, time_limit_s: float,
-           solution_limit: int = 0) -> tuple[float, list[str]]:
+           solution_limit: int = 0, *, who: Principal | None = None
+           ) -> tuple[float, list[str]]:
     """Let the optimiser improve a day's plans: every promise kept, rides not yet picked up
     may change vehicle. Returns (vehicle time saved in s, bookings now on another vehicle).
     ``solution_limit`` > 0 stops the search by a count (the same plans on any machine).
+    A change made for ``who`` (staff) is audited as ``plan.replan`` (nothing is recorded
+    when the plans stay as they were).
 
     Raises
     ------
@@ -106,5 +110,9 @@ def replan(svc: Context, area: str, date: dt.date, time_limit_s: float,
             b = ch.repo.booking(rid)
             if b is not None:
                 b.vehicle_id, b.updated_at = after[rid], now
+        if who is not None:
+            audit.record(ch.repo, who, "plan.replan", "plan", f"{area}/{date.isoformat()}",
+                         {"area": area, "date": date.isoformat(), "savedS": round(saved, 1),
+                          "moved": {rid: after[rid] for rid in moved[:200]}}, now)
         ch.changed.update(ch.dispatcher.plans)
     return saved, moved

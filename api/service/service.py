@@ -202,10 +202,11 @@ class BookingService:
         return driving.event(self, who, vehicle_id, kind, booking_id, when, position,
                              event_id)
 
-    def replan(self, area: str, date: dt.date, time_limit_s: float, solution_limit: int = 0
-               ) -> tuple[float, list[str]]:
-        """Let the optimiser improve a day's plans: (vehicle seconds saved, bookings moved)."""
-        return replanning.replan(self, area, date, time_limit_s, solution_limit)
+    def replan(self, area: str, date: dt.date, time_limit_s: float, solution_limit: int = 0,
+               *, who: Principal | None = None) -> tuple[float, list[str]]:
+        """Let the optimiser improve a day's plans: (vehicle seconds saved, bookings moved);
+        a change ``who`` (staff) asked for is audited."""
+        return replanning.replan(self, area, date, time_limit_s, solution_limit, who=who)
 
     # -- reading ----------------------------------------------------------------------------
     def booking(self, who: Principal, booking_id: str) -> BookingView:
@@ -296,7 +297,7 @@ class BookingService:
         :func:`api.service.privacy.forget_rider`): for the rider themself and staff."""
         if not self.may_see(who, rider_id):
             raise not_found("rider", rider_id)
-        return privacy.forget_rider(self.store, self.timing, rider_id)
+        return privacy.forget_rider(self.store, self.timing, rider_id, who)
 
     # -- standing orders (see :mod:`api.service.standing`) ---------------------------------
     def create_standing_order(self, who: Principal, order: standing.OrderRequest

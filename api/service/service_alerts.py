@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 
 from api.auth import Principal, new_id
+from api.service import audit
 from api.service.context import Context
 from api.service.errors import InvalidRequestError, not_found
 from api.store.models import ServiceAlert
@@ -177,6 +178,10 @@ def create(svc: Context, who: Principal, req: AlertRequest) -> AlertView:
         created_by=who.key_id, created_at=now, ended_at=None, ended_by=None)
     with writing(svc.store) as repo:
         repo.s.add(row)
+        audit.record(repo, who, "service_alert.create", "service_alert", row.id,
+                     {"area": row.area, "effect": row.effect, "cause": row.cause,
+                      "start": start.isoformat(), "end": end.isoformat() if end else None},
+                     now)
     return view(svc, row)
 
 
@@ -211,6 +216,8 @@ def end(svc: Context, who: Principal, alert_id: str) -> AlertView:
         over = effective_end(row)
         if over is None or over > now:
             row.ended_at, row.ended_by = now, who.key_id
+            audit.record(repo, who, "service_alert.end", "service_alert", row.id,
+                         {"area": row.area, "effect": row.effect}, now)
         return view(svc, row)
 
 

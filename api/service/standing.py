@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from api.auth import Principal, new_id
-from api.service import booking, notes, rules
+from api.service import audit, booking, notes, rules
 from api.service.errors import ConflictError, InvalidRequestError, NotFoundError, not_found
 from api.service.standing_booker import (
     Holiday,
@@ -217,6 +217,11 @@ def create(svc: StandingContext, who: Principal, o: OrderRequest) -> OrderView:
             time_type=o.time_type, first_date=o.first_date, last_date=o.last_date,
             passengers=o.passengers, wheelchairs=int(o.wheelchair),
             skip_holidays=o.skip_holidays, note=note, status="active", created_at=now))
+        audit.record(repo, who, "standing_order.create", "standing_order", oid,
+                     {"riderId": rider, "area": area, "weekdays": list(days),
+                      "firstDate": o.first_date.isoformat(),
+                      "lastDate": o.last_date.isoformat(), "withNote": note is not None},
+                     now)
     try:
         run(svc, now, [oid])
     except Exception as exc:  # noqa: BLE001 - the order stands; the booker books it later
@@ -271,6 +276,8 @@ def cancel_order(svc: StandingContext, who: Principal, order_id: str) -> OrderVi
         o = _order(repo, svc, who, order_id)
         if o.status != "cancelled":
             o.status, o.cancelled_at = "cancelled", now
+            audit.record(repo, who, "standing_order.cancel", "standing_order", order_id,
+                         {"riderId": o.rider_id}, now)
         # a date being booked right now: its booker cancels what it booked (it finds the
         # date cancelled)
         repo.s.execute(update(StandingOccurrence).where(
@@ -327,6 +334,8 @@ def cancel_occurrence(svc: StandingContext, who: Principal, order_id: str, date:
                             code="date-in-past", title="Date in the past")
     booked = None
     with writing(svc.store) as repo:
+        audit.record(repo, who, "standing_order.cancel_date", "standing_order", order_id,
+                     {"riderId": o.rider_id, "date": date.isoformat()}, now)
         if insert_occurrence(repo, order_id, date, "cancelled", now) is None:
             # written down already (or a booker wrote it just now): held until committed
             row = repo.s.execute(select(StandingOccurrence).where(
