@@ -281,9 +281,8 @@ def test_an_entry_that_cannot_be_written_undoes_the_change(api) -> None:  # type
                      api.clock.now())
     assert len(_rows(api)) == n
     assert api.get(f"/api/v1/riders/{rid}", "dispatcher").json()["name"] == NAME
-    with pytest.raises(ValueError, match="unknown audit action"):
-        with writing(api.store) as repo:
-            audit.record(repo, staff, "rider.delete", "rider", rid, None, api.clock.now())
+    with pytest.raises(ValueError, match="unknown audit action"), writing(api.store) as repo:
+        audit.record(repo, staff, "rider.delete", "rider", rid, None, api.clock.now())
     assert len(_rows(api)) == n
 
 
