@@ -10,6 +10,7 @@ import { CallerSearch } from "./callers.js";
 import { LiveFleet } from "./live.js";
 import { StandingOrders } from "./standing.js";
 import { ServiceAlerts } from "./servicealerts.js";
+import { RecentRatings } from "./rating.js";
 
 const ANONYMOUS = "r_anonymous";
 const OPEN = ["confirmed", "on_board"]; // a note can change until the ride is over
@@ -32,6 +33,7 @@ export class DispatcherView {
     this.search = new CallerSearch((r) => this.known(r));
     this.live = new LiveFleet(ctx, (id) => this.names.get(id) || null);
     this.serviceAlerts = new ServiceAlerts(ctx);
+    this.ratings = new RecentRatings(ctx);
     this.standing = new StandingOrders({ prefix: "cs", who: "staff",
       time: document.getElementById("caller-time"), ride: (msg) => this.standingRide(msg),
       rider: () => this.standingRider() });
@@ -82,6 +84,7 @@ export class DispatcherView {
       for (const m of manifests) for (const s of m.stops) if (s.bookingId) this.names.set(s.bookingId, s.riderName);
       this.renderVehicles(vehicles, manifests);
       this.serviceAlerts.load(); // its own errors: the bookings still load
+      this.ratings.load();
       const list = await api("/api/v1/bookings", { who: "staff", query: { date, limit: 500 } });
       if (mine !== this.seq) return;
       this.bookings = list;

@@ -345,6 +345,15 @@ const TEXTS = {
     "problem.service-closed": "The on-demand service is closed at this time (see the service alert).",
     "problem.unknown-area": "There is no such service area.",
     "why.service_closed": "On-demand rides in {area} do not run at this time: {headline}",
+    // riders' ratings of their rides (issue 20, feedback)
+    "rating.open": "Rate this ride", "rating.yours": "Your rating:", "rating.stars.n": "{n} of 5 stars",
+    "rating.stars": "How was the ride?", "rating.reasons": "What was it about? (optional)",
+    "rating.reason.late": "Late", "rating.reason.early": "Too early", "rating.reason.driver": "Driver",
+    "rating.reason.vehicle": "Vehicle", "rating.reason.comfort": "Comfort", "rating.reason.booking": "Booking",
+    "rating.reason.other": "Something else", "rating.comment": "Comment (optional)",
+    "rating.save": "Send rating", "rating.change": "Change rating", "rating.saved": "Thank you for your rating.",
+    "rating.needs.stars": "Please choose 1 to 5 stars.", "rating.title": "Riders' latest ratings",
+    "rating.none": "No ratings yet.", "problem.ride-not-completed": "Only a ride you have taken can be rated.",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -698,6 +707,15 @@ const TEXTS = {
     "problem.service-closed": "Der Rufbus fährt zu dieser Zeit nicht (siehe Störungsmeldung).",
     "problem.unknown-area": "Dieses Bediengebiet gibt es nicht.",
     "why.service_closed": "Der Rufbus in {area} fährt zu dieser Zeit nicht: {headline}",
+    // riders' ratings of their rides (issue 20, feedback)
+    "rating.open": "Diese Fahrt bewerten", "rating.yours": "Ihre Bewertung:", "rating.stars.n": "{n} von 5 Sternen",
+    "rating.stars": "Wie war die Fahrt?", "rating.reasons": "Worum ging es? (optional)",
+    "rating.reason.late": "Verspätung", "rating.reason.early": "Zu früh", "rating.reason.driver": "Fahrer/in",
+    "rating.reason.vehicle": "Fahrzeug", "rating.reason.comfort": "Komfort", "rating.reason.booking": "Buchung",
+    "rating.reason.other": "Etwas anderes", "rating.comment": "Kommentar (optional)",
+    "rating.save": "Bewertung senden", "rating.change": "Bewertung ändern", "rating.saved": "Danke für Ihre Bewertung.",
+    "rating.needs.stars": "Bitte 1 bis 5 Sterne wählen.", "rating.title": "Neueste Bewertungen der Fahrgäste",
+    "rating.none": "Noch keine Bewertungen.", "problem.ride-not-completed": "Nur eine Fahrt, die Sie gemacht haben, kann bewertet werden.",
   },
 };
 

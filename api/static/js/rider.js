@@ -13,6 +13,7 @@ import { PlaceField } from "./places.js";
 import { SignInCodes } from "./signincode.js";
 import { StandingOrders } from "./standing.js";
 import { Inbox } from "./inbox.js";
+import { ratingBlock } from "./rating.js";
 
 /** A first result this much after the asked time is "next possible", not "at that time". */
 const FAR_MS = 60 * 60e3;
@@ -567,6 +568,12 @@ export class RiderView {
     }
     if (b.status === "confirmed") {
       li.append(" ", el("button", { type: "button", class: "danger cancel", onclick: () => this.cancel(b.id) }, t("cancel")));
+    }
+    if (b.status === "completed") {
+      li.append(ratingBlock(b, () => {
+        this.account.show(t("rating.saved"), { kind: "ok" });
+        this.loadBookings();
+      }));
     }
     return li;
   }
