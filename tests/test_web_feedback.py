@@ -2,17 +2,19 @@
 English on a desk and German on a phone: a completed ride in "My bookings" offers "Rate this
 ride"; sending without stars says so at the stars; stars, a reason and a comment are stored
 as entered (read back through the API) and shown; the dispatcher's desk lists the rating;
-both pass axe-core. Screenshots go to ``out/browser/rating-*.png``."""
+both pass axe-core. An admin's key shows the audit log on the desk (a dispatcher's does not).
+Screenshots go to ``out/browser/rating-*.png`` and ``audit-*.png``."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 
 from tests.api_helpers import ADDISON_TZ
-from tests.server_process import Server
+from tests.server_process import Server, cli
 from tests.test_web import CHROMIUM, api_get, assert_accessible, shot, sign_in_staff
 from tests.test_web_dispatcher import (  # noqa: F401 - fixtures, shared with the desk's tests
     DESK,
@@ -21,6 +23,7 @@ from tests.test_web_dispatcher import (  # noqa: F401 - fixtures, shared with th
     browser,
     call,
     desk,
+    new_rider,
     server,
     server_now,
     staff_key,
@@ -78,6 +81,8 @@ def test_a_rider_rates_a_ride_and_the_desk_sees_it(
         box = stars.nth(0).bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44  # large enough to hit
         stars.nth(3).click()
+        assert item.locator(".rating-form .msg").inner_text() == ""  # chosen: said no more
+        assert stars.first.get_attribute("aria-invalid") is None
         assert [stars.nth(i).get_attribute("aria-pressed") for i in range(5)] == [
             "true"] * 4 + ["false"]
         item.get_by_label(text["late"]).check()
@@ -102,3 +107,30 @@ def test_a_rider_rates_a_ride_and_the_desk_sees_it(
         assert text["late"] in li.inner_text()
         assert_accessible(pg)
         shot(pg, f"rating-desk-{lang}")
+
+
+@pytest.mark.parametrize(("lang", "size"), [("en", DESK), ("de", PHONE)],
+                         ids=["en-desk", "de-phone"])
+def test_an_admin_reads_the_audit_log_on_the_desk(
+        browser: Any, server: Server, staff_key: str, lang: str, size: tuple[int, int]  # noqa: F811
+        ) -> None:
+    admin = json.loads(cli(server.env, "keys", "create", "--role", "admin", "--json"))["key"]
+    rid = new_rider(server, staff_key, f"Arno Audit {lang}", "+1 802 555 0142")
+    b = book(server, staff_key, rid, (server_now(server, staff_key) + dt.timedelta(hours=3))
+             .astimezone(ADDISON_TZ).isoformat())
+    first = api_get(server, "/api/v1/audit", admin, limit=1)["entries"][0]
+    assert (first["action"], first["targetId"]) == ("booking.create", b["id"])
+    with desk(browser, server, size, lang) as pg:
+        sign_in_staff(pg, "dispatcher", staff_key)  # a dispatcher: no audit log
+        pg.wait_for_selector("#ratings-list li")
+        assert pg.locator("#audit-card").is_hidden()
+    with desk(browser, server, size, lang) as pg:
+        sign_in_staff(pg, "dispatcher", admin)
+        row = pg.locator(f'#audit-rows tr[data-id="{first["id"]}"]')
+        row.wait_for(timeout=20_000)
+        text = row.inner_text()
+        assert "booking.create" in text and b["id"] in text and first["keyId"] in text
+        assert "Arno" not in pg.locator("#audit-card").inner_text()  # no names in the log
+        pg.locator("#audit-card").scroll_into_view_if_needed()
+        assert_accessible(pg)
+        shot(pg, f"audit-{lang}")

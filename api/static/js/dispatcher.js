@@ -11,6 +11,7 @@ import { LiveFleet } from "./live.js";
 import { StandingOrders } from "./standing.js";
 import { ServiceAlerts } from "./servicealerts.js";
 import { RecentRatings } from "./rating.js";
+import { AuditLog } from "./audit.js";
 
 const ANONYMOUS = "r_anonymous";
 const OPEN = ["confirmed", "on_board"]; // a note can change until the ride is over
@@ -34,6 +35,7 @@ export class DispatcherView {
     this.live = new LiveFleet(ctx, (id) => this.names.get(id) || null);
     this.serviceAlerts = new ServiceAlerts(ctx);
     this.ratings = new RecentRatings(ctx);
+    this.audit = new AuditLog(ctx, staff);
     this.standing = new StandingOrders({ prefix: "cs", who: "staff",
       time: document.getElementById("caller-time"), ride: (msg) => this.standingRide(msg),
       rider: () => this.standingRider() });
@@ -85,6 +87,7 @@ export class DispatcherView {
       this.renderVehicles(vehicles, manifests);
       this.serviceAlerts.load(); // its own errors: the bookings still load
       this.ratings.load();
+      this.audit.load();
       const list = await api("/api/v1/bookings", { who: "staff", query: { date, limit: 500 } });
       if (mine !== this.seq) return;
       this.bookings = list;

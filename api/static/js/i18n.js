@@ -354,6 +354,11 @@ const TEXTS = {
     "rating.save": "Send rating", "rating.change": "Change rating", "rating.saved": "Thank you for your rating.",
     "rating.needs.stars": "Please choose 1 to 5 stars.", "rating.title": "Riders' latest ratings",
     "rating.none": "No ratings yet.", "problem.ride-not-completed": "Only a ride you have taken can be rated.",
+    // the audit log for admins (issue 20)
+    "audit.title": "Audit log", "audit.hint": "What staff changed, newest first (admins only).",
+    "audit.at": "When", "audit.who": "Who", "audit.what": "What", "audit.details": "Changed",
+    "audit.more": "Older entries", "audit.none": "Nothing recorded yet.",
+    "audit.role.dispatcher": "Dispatcher", "audit.role.admin": "Admin",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -716,6 +721,11 @@ const TEXTS = {
     "rating.save": "Bewertung senden", "rating.change": "Bewertung ändern", "rating.saved": "Danke für Ihre Bewertung.",
     "rating.needs.stars": "Bitte 1 bis 5 Sterne wählen.", "rating.title": "Neueste Bewertungen der Fahrgäste",
     "rating.none": "Noch keine Bewertungen.", "problem.ride-not-completed": "Nur eine Fahrt, die Sie gemacht haben, kann bewertet werden.",
+    // the audit log for admins (issue 20)
+    "audit.title": "Protokoll", "audit.hint": "Was das Personal geändert hat, neueste zuerst (nur für Admins).",
+    "audit.at": "Wann", "audit.who": "Wer", "audit.what": "Was", "audit.details": "Geändert",
+    "audit.more": "Ältere Einträge", "audit.none": "Noch nichts protokolliert.",
+    "audit.role.dispatcher": "Disposition", "audit.role.admin": "Admin",
   },
 };
 

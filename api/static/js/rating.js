@@ -27,7 +27,7 @@ export function ratingBlock(b, saved) {
   const buttons = [1, 2, 3, 4, 5].map((n) => el("button", {
     type: "button", class: "star", "aria-label": t("rating.stars.n", { n }),
     "aria-pressed": String(n <= stars), dataset: { n: String(n) },
-    onclick: () => { stars = n; paint(); },
+    onclick: () => { stars = n; paint(); msg.clear(); }, // the stars chosen: no more to say
   }, "★"));
   const paint = () => buttons.forEach((x, i) => {
     x.setAttribute("aria-pressed", String(i < stars));
