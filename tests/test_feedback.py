@@ -204,3 +204,27 @@ def test_the_retention_period_drops_the_comment(api) -> None:  # type: ignore[no
     apply_retention(api.store, api.service.timing, 90)
     got = api.get(f"/api/v1/bookings/{bk['id']}/rating", "dispatcher").json()
     assert (got["riderId"], got["stars"], got["comment"]) == (ANONYMOUS_RIDER, 4, None)
+
+
+def test_ratings_sent_at_once_make_one_row(api) -> None:  # type: ignore[no-untyped-def]
+    """A double tap: two ratings of the same ride at the same time are stored one after the
+    other (one new, one replacing it), never a server error."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from api.auth import lookup
+    from api.service import feedback
+
+    bk = _completed(api)
+    with api.store.snapshot() as s:
+        who = lookup(s, api.keys["rider"])
+    start = Barrier(4)
+
+    def rate(n: int) -> bool:
+        start.wait()
+        return feedback.rate(api.service, who, bk["id"], n, [], None)[1]
+
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(rate, [1, 2, 3, 4]))
+    assert sorted(made) == [False, False, False, True]
+    assert _count(api) == 1

@@ -94,14 +94,15 @@ def rate(svc: Context, who: Principal, booking_id: str, stars: int, reasons: Seq
     stars, kept, text = checked(stars, reasons, comment)
     now = svc.timing.now()
     with writing(svc.store) as repo:
-        b = repo.booking(booking_id)
+        # the booking's row held: two ratings sent at once are stored one after the other
+        b = repo.s.get(Booking, booking_id, with_for_update=True)
         if b is None or b.rider_id == ANONYMOUS_RIDER or b.rider_id != who.rider_id:
             raise not_found("booking", booking_id)
         if b.status not in RATEABLE:
             raise ConflictError(f"booking {booking_id} is {b.status.replace('_', ' ')}: only "
                                 "a completed ride can be rated", field="id",
                                 code="ride-not-completed", title="Ride not completed")
-        row = repo.s.get(RideRating, booking_id, with_for_update=True)
+        row = repo.s.get(RideRating, booking_id)
         new = row is None
         if row is None:
             row = RideRating(booking_id=booking_id, rider_id=b.rider_id, created_at=now)
