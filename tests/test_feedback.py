@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from api.service.feedback import REASONS
+from api.service.feedback import REASONS, summary
 from api.service.privacy import ANONYMOUS_RIDER, apply_retention
 from api.store.models import RideRating
 from tests.api_helpers import BRISTOL, MIDDLEBURY, WEYBRIDGE, ride, tomorrow
@@ -171,6 +171,14 @@ def test_staff_list_what_riders_entered_with_filters(api) -> None:  # type: igno
     assert later == []
     assert len(api.get("/api/v1/ratings", "dispatcher", params={"limit": 1}).json()[
         "ratings"]) == 1
+    # the report's summary, against a count of what was entered
+    got = summary(api.store, day, day, area)
+    stars = [v[0] for v in entered.values()]
+    assert (got.count, got.mean_stars) == (len(stars), sum(stars) / len(stars))
+    assert got.by_stars == {n: stars.count(n) for n in range(1, 6)}
+    assert got.by_reason == {x: sum(x in v[1] for v in entered.values()) for x in REASONS}
+    none = summary(api.store, day + dt.timedelta(days=1), day + dt.timedelta(days=30))
+    assert (none.count, none.mean_stars) == (0, None)
 
 
 @pytest.mark.parametrize("params", [{"stars": 0}, {"stars": 6}, {"stars": "x"},

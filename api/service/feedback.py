@@ -16,6 +16,7 @@ from sqlalchemy import select
 from api.auth import Principal
 from api.service.context import Context
 from api.service.errors import ConflictError, ForbiddenError, InvalidRequestError, not_found
+from api.store.db import Store
 from api.store.models import ANONYMOUS_RIDER, Booking, RideRating
 from api.store.repository import reading, writing
 
@@ -172,3 +173,37 @@ def ratings(svc: Context, *, since: dt.date | None = None, until: dt.date | None
         stmt = stmt.where(RideRating.stars == stars)
     with reading(svc.store) as repo:
         return [_view(r, b) for r, b in repo.s.execute(stmt).all()]
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    """Ratings of a period's rides, for the monthly report: how many, the mean stars (None:
+    none rated), the count of each star (1–5) and of each reason."""
+
+    count: int
+    mean_stars: float | None
+    by_stars: dict[int, int]
+    by_reason: dict[str, int]
+
+
+def summary(store: Store, since: dt.date, until: dt.date, area: str | None = None
+            ) -> RatingSummary:
+    """The ratings of rides on service dates ``since``..``until`` (both included), in
+    ``area`` or all areas — one query; reasons are counted per rating that names them."""
+    stmt = (select(RideRating.stars, RideRating.reasons)
+            .join(Booking, Booking.id == RideRating.booking_id)
+            .where(Booking.service_date >= since, Booking.service_date <= until))
+    if area is not None:
+        stmt = stmt.where(Booking.area == area)
+    with reading(store) as repo:
+        rows = repo.s.execute(stmt).all()
+    by_stars = dict.fromkeys(STARS, 0)
+    by_reason = dict.fromkeys(REASONS, 0)
+    for stars, reasons in rows:
+        by_stars[stars] = by_stars.get(stars, 0) + 1
+        for x in (reasons or "").split(","):
+            if x in by_reason:
+                by_reason[x] += 1
+    n = len(rows)
+    mean = sum(s * k for s, k in by_stars.items()) / n if n else None
+    return RatingSummary(n, mean, by_stars, by_reason)
