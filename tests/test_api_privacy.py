@@ -96,6 +96,9 @@ def _same(exported: list[dict[str, Any]], stored: list[dict[str, Any]]) -> None:
 def test_export_holds_every_row_stored_about_the_rider(api) -> None:  # type: ignore[no-untyped-def]
     h = _erikas_history(api)
     rid, ids = h["rider"], h["bookings"]
+    rated = api.client.put(f"/api/v1/bookings/{ids[0]}/rating", headers=api.h("rider"),
+                           json={"stars": 4, "reasons": ["late"], "comment": "Danke"})
+    assert rated.status_code == 201, rated.text  # her completed ride, rated (issue 20)
     r = api.get(f"/api/v1/riders/{rid}/export", "rider")
     assert r.status_code == 200, r.text
     assert r.headers["cache-control"] == "no-store"
@@ -115,8 +118,10 @@ def test_export_holds_every_row_stored_about_the_rider(api) -> None:  # type: ig
         "standing_occurrences": _raw(api.store, "standing_occurrences", "order_id IN "
                                      "(SELECT id FROM standing_orders WHERE rider_id = :r)",
                                      r=rid),
-        "notifications": _raw(api.store, "notifications", "rider_id = :r", r=rid)}
+        "notifications": _raw(api.store, "notifications", "rider_id = :r", r=rid),
+        "ride_ratings": _raw(api.store, "ride_ratings", "rider_id = :r", r=rid)}
     assert list(tables) == list(stored)
+    assert [x["comment"] for x in tables["ride_ratings"]] == ["Danke"]
     for row in stored["api_keys"]:
         del row["key_hash"]  # never exported
     for name, rows in stored.items():
