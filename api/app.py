@@ -29,6 +29,7 @@ from api.routes import (
     bookings,
     health,
     notifications,
+    ojp,
     plan,
     plans,
     quotes,
@@ -127,7 +128,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
               atlas_routes, accounts, simulations, alerts, standing_orders,
-              notifications):
+              notifications, ojp):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first

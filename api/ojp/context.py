@@ -1,0 +1,22 @@
+"""What a service module needs to answer a request: the planner and place search of the
+region, the moment of the request and the region's language and time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from api.deps import Atlas, Planner
+
+
+@dataclass(frozen=True)
+class OjpContext:
+    """The region's planner and atlas (place search, stops), the request's moment (from the
+    service clock, timezone-aware), the region's time zone and language (``de``/``en``)."""
+
+    planner: Planner
+    atlas: Atlas
+    now: dt.datetime
+    tz: ZoneInfo
+    language: str
