@@ -38,7 +38,9 @@ ALLOWED: dict[str, set[str]] = {
 #: geography (a new data-type module joins this list), never a search or the dispatcher
 DATA_TYPES = {"routing", "routing.errors", "routing.timetable", "routing.streets",
               "routing.transfers", "routing._arrays", "routing.timebase", "routing.geo",
-              "dispatch.model", "dispatch.service_area"}
+              "dispatch.model", "dispatch.service_area",
+              # the feeds' id scheme, shared by the static and the realtime feeds
+              "dispatch.feed_ids"}
 #: third-party readers that live in feeds and stop there
 READERS = {"gtfs_kit", "osmnx", "pandas", "geopandas", "networkx"}
 
