@@ -114,6 +114,10 @@ def test_sms_body_is_the_template_with_json_escaped_values() -> None:
     text = 'Say "hi" \\ to {to}\nand ümlauts'
     body = sms_body('{"to": "{to}", "text": "{text}", "from": "Rufbus"}', "+49170", text)
     assert json.loads(body) == {"to": "+49170", "text": text, "from": "Rufbus"}
+    # the message's reference, for gateways that drop a repeat of one reference
+    body = sms_body('{"to": "{to}", "text": "{text}", "ref": "{id}"}', "+49170", text,
+                    "n_0a1b")
+    assert json.loads(body) == {"to": "+49170", "text": text, "ref": "n_0a1b"}
     assert sms_number(PHONE) == "+491701234567" and sms_number("(802) 555-0100") == \
         "8025550100"
     assert sms_number("12") is None and sms_number(None) is None
@@ -320,6 +324,42 @@ def test_mail_server_away_or_refusing(world: World) -> None:
     failed = [r for r in world.rows("email") if r.status == "failed"]
     assert [(r.attempts, r.last_error) for r in failed] == [
         (2, "the mail server refused the recipient (SMTP 550)")]
+
+
+class GrumpyGoodbye(MailSink):
+    """A mail server that accepts each message, then answers QUIT with a temporary error."""
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        return "421 4.3.0 shutting down"
+
+
+def test_a_message_accepted_is_sent_whatever_the_goodbye(world: World) -> None:
+    """Once the server accepted the message it is delivered: an odd answer to QUIT does not
+    make it be sent again (the next round finds nothing to do)."""
+    world.tell(world.rider(channels="email"))
+    with GrumpyGoodbye() as sink:
+        n = world.notifier(**_smtp(sink))
+        assert n.run_once() == {"reminders": 0, "sent": 2}  # in the app and by e-mail
+        world.clock.advance(3600)
+        assert n.run_once() == {"reminders": 0}
+    assert len(sink.received) == 1
+    assert (world.row("email").status, world.row("email").attempts) == ("sent", 1)
+
+
+def test_the_sms_gateway_gets_each_messages_reference(world: World) -> None:
+    """``{id}`` in the body is the notification's id: the same id on each attempt of one
+    message, another for each message."""
+    rid = world.rider(channels="sms", language="en")
+    world.tell(rid, "reminder")
+    world.tell(rid, "confirmed")
+    with Gateway(answers=(503,)) as gw:
+        n = world.notifier(sms_url=gw.url, sms_body='{"to": "{to}", "ref": "{id}"}')
+        n.run_once()
+        world.clock.advance(60)
+        n.run_once()
+    refs = [json.loads(raw)["ref"] for _, _, raw in gw.requests]
+    rows = {r.id for r in world.rows("sms")}
+    assert len(refs) == 3 and set(refs) == rows and len(rows) == 2
 
 
 def test_a_crash_between_sending_and_marking(world: World, monkeypatch: pytest.MonkeyPatch

@@ -84,12 +84,15 @@ def send_email(config: ApiConfig, msg: EmailMessage) -> None:
             smtplib.SMTP_SSL(config.smtp_host, config.smtp_port, timeout=TIMEOUT_S,
                              context=ssl.create_default_context()) if implicit_tls
             else smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=TIMEOUT_S))
-        with smtp:
+        try:
             if config.smtp_starttls and not implicit_tls:
                 smtp.starttls(context=ssl.create_default_context())
             if config.smtp_user:
                 smtp.login(config.smtp_user, config.smtp_password or "")
             smtp.send_message(msg)
+        except BaseException:
+            smtp.close()
+            raise
     except smtplib.SMTPRecipientsRefused as exc:  # its text holds the address: not kept
         codes = sorted({code for code, _ in exc.recipients.values()})
         why = f"the mail server refused the recipient (SMTP {', '.join(map(str, codes))})"
@@ -105,6 +108,12 @@ def send_email(config: ApiConfig, msg: EmailMessage) -> None:
         raise TryLater(f"the mail server answered SMTP {exc.smtp_code}") from None
     except (smtplib.SMTPException, OSError) as exc:
         raise TryLater(f"the mail server could not be used ({type(exc).__name__})") from None
+    # accepted: the message is delivered whatever the goodbye brings (a slow or failing QUIT
+    # must not make it be sent again)
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def sms_number(phone: str | None) -> str | None:
@@ -118,17 +127,19 @@ def sms_number(phone: str | None) -> str | None:
     return ("+" if phone.strip().startswith("+") else "") + digits
 
 
-def sms_body(template: str, to: str, text: str) -> str:
-    """The gateway's request body: ``{to}`` and ``{text}`` in ``template`` replaced by the
-    number and the message, JSON-escaped (quotes, backslashes and line breaks cannot break
-    the body), in one pass (a message holding "{to}" stays as it is)."""
-    values = {"to": to, "text": text}
-    return re.sub(r"\{(to|text)\}",
+def sms_body(template: str, to: str, text: str, ref: str = "") -> str:
+    """The gateway's request body: ``{to}``, ``{text}`` and ``{id}`` in ``template`` replaced
+    by the number, the message and its reference (the notification's id, the same each time
+    it is sent: gateways that take a client reference drop a repeat), JSON-escaped (quotes,
+    backslashes and line breaks cannot break the body), in one pass (a message holding
+    "{to}" stays as it is)."""
+    values = {"to": to, "text": text, "id": ref}
+    return re.sub(r"\{(to|text|id)\}",
                   lambda m: json.dumps(values[m.group(1)], ensure_ascii=False)[1:-1],
                   template)
 
 
-def send_sms(config: ApiConfig, to: str, text: str) -> None:
+def send_sms(config: ApiConfig, to: str, text: str, ref: str = "") -> None:
     """POST a text message to the gateway; any 2xx answer is delivered.
 
     Raises
@@ -143,7 +154,7 @@ def send_sms(config: ApiConfig, to: str, text: str) -> None:
     headers = httpx.Headers({"Content-Type": "application/json; charset=utf-8"})
     headers.update(dict(config.sms_headers))
     try:
-        r = httpx.post(config.sms_url, content=sms_body(config.sms_body, to, text).encode(),
+        r = httpx.post(config.sms_url, content=sms_body(config.sms_body, to, text, ref).encode(),
                        headers=headers, timeout=TIMEOUT_S)
     except httpx.HTTPError as exc:
         raise TryLater(f"the SMS gateway could not be reached ({type(exc).__name__})"

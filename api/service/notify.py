@@ -154,7 +154,12 @@ class Notifier(Loop):
     def _claim(self, nid: str, now: dt.datetime) -> dt.datetime | None:
         """Take a message for sending: the lease, or None when another worker has it (or
         it is no longer due)."""
-        lease = now + LEASE
+        # from the moment of the claim, not the round's start (a long round would hand out
+        # leases already over); long enough for a send's timeouts on the service's clock,
+        # which a training server or twin runs faster than real time
+        speed = float(getattr(self.svc.timing.clock, "speed", 1.0))
+        hold = max(LEASE, dt.timedelta(seconds=3 * channels.TIMEOUT_S * speed))
+        lease = max(now, self.svc.timing.now()) + hold
         with writing(self.store) as repo:
             won = repo.s.execute(
                 update(Notification).where(Notification.id == nid, _due(now))
@@ -205,7 +210,7 @@ class Notifier(Loop):
                 number = channels.sms_number(phone)
                 if number is None:
                     raise Undeliverable("the rider has no phone number", "dropped")
-                channels.send_sms(self.config, number, text)
+                channels.send_sms(self.config, number, text, nid)
             else:
                 raise Undeliverable(f"unknown channel {channel!r}", "dropped")
             outcome = {"status": "sent", "sent_at": now, "last_error": None}

@@ -98,8 +98,8 @@ def broken_promises(rides: Iterable[Ride], told: Iterable[Told], *, tolerance_s:
     return out
 
 
-def duplicate_outbox(told: Iterable[Told]) -> int:
-    """Messages beyond the first of one occasion and channel. Without the server's
+def outbox_repeats(told: Iterable[Told]) -> dict[tuple[str, ...], int]:
+    """Each occasion and channel told more than once, with how often. Without the server's
     occasion key, a kind told of a booking once (confirmed, reminder …) stands for it;
     repeatable kinds then cannot be told apart and are not counted."""
     seen: Counter[tuple[str, ...]] = Counter()
@@ -108,13 +108,23 @@ def duplicate_outbox(told: Iterable[Told]) -> int:
             seen[(t.occasion, t.channel)] += 1
         elif t.kind not in REPEATABLE and t.booking_id:
             seen[(t.kind, t.booking_id, t.channel)] += 1
-    return sum(n - 1 for n in seen.values() if n > 1)
+    return {k: n for k, n in seen.items() if n > 1}
+
+
+def duplicate_outbox(told: Iterable[Told]) -> int:
+    """Messages beyond the first of one occasion and channel (see :func:`outbox_repeats`)."""
+    return sum(n - 1 for n in outbox_repeats(told).values())
+
+
+def delivery_repeats(received: Iterable[Delivery]) -> dict[tuple[str, ...], int]:
+    """Each message received more than once (same channel, recipient and message)."""
+    seen = Counter((d.channel, d.to, d.ident) for d in received)
+    return {k: n for k, n in seen.items() if n > 1}
 
 
 def duplicate_deliveries(received: Iterable[Delivery]) -> int:
     """Messages received more than once (same channel, recipient and message)."""
-    seen = Counter((d.channel, d.to, d.ident) for d in received)
-    return sum(n - 1 for n in seen.values() if n > 1)
+    return sum(n - 1 for n in delivery_repeats(received).values())
 
 
 def history_repeats(rides: Iterable[Ride]) -> list[str]:

@@ -220,6 +220,12 @@ async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None
                                     + checks.duplicate_outbox(outside)
                                     + checks.duplicate_deliveries(received)
                                     if notifying else None),
+        # which: [where, key…, times] (the in-app list, the outbox, the receivers)
+        "duplicates": ([["in_app", *k, n] for k, n in checks.outbox_repeats(every).items()]
+                       + [["outbox", *k, n] for k, n in checks.outbox_repeats(outside).items()]
+                       + [["received", k[0], k[2][:60], n]
+                          for k, n in checks.delivery_repeats(received).items()]
+                       if notifying else None),
         "deliveries_missing": (missing_deliveries(ctx, told, received)
                                if notifying and sinks is not None else None),
         "riders": ctx.riders.riders, "riders_with_email": ctx.riders.with_email,

@@ -16,8 +16,9 @@ from typing import Any
 
 from mobility.twin.checks import Delivery
 
-#: the SMS webhook's body the twin asks the server for (``MOBILITY_SMS_BODY``)
-SMS_BODY = '{"to": "{to}", "text": "{text}"}'
+#: the SMS webhook's body the twin asks the server for (``MOBILITY_SMS_BODY``): with the
+#: message's reference, so that a message sent twice is told from two with the same text
+SMS_BODY = '{"to": "{to}", "text": "{text}", "ref": "{id}"}'
 
 
 def free_port() -> int:
@@ -110,12 +111,13 @@ class SmsSink:
         try:
             doc = json.loads(raw)
             to, text = str(doc["to"]), str(doc["text"])
+            ident = str(doc.get("ref") or text)
         except (ValueError, KeyError, TypeError):
             with self._lock:
                 self.bad += 1
             return
         with self._lock:
-            self.received.append(Delivery("sms", "".join(c for c in to if c.isdigit()), text))
+            self.received.append(Delivery("sms", "".join(c for c in to if c.isdigit()), ident))
 
     def stop(self) -> None:
         if self._server is not None:
