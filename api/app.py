@@ -16,6 +16,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from api.config import ApiConfig
 from api.deps import Atlas, Planner, Simulator
 from api.faults import install_store_faults
+from api.gtfs_rt.ids import TripIds
 from api.headers import SecurityHeaders
 from api.internal_errors import InternalErrors
 from api.limits import BodyLimit, Limits
@@ -27,6 +28,7 @@ from api.routes import (
     accounts,
     alerts,
     bookings,
+    gtfs_rt,
     health,
     notifications,
     ojp,
@@ -34,6 +36,7 @@ from api.routes import (
     plans,
     quotes,
     riders,
+    service_alerts,
     service_areas,
     simulations,
     standing_orders,
@@ -109,6 +112,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     app.state.late_watch = late_watch
     app.state.standing_booker = booker
     app.state.notifier = notifier
+    app.state.trip_ids = TripIds(service.store, service.timing.now)  # realtime feeds' ids
     install(app)
 
     @app.exception_handler(IntegrityError)
@@ -128,7 +132,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
               atlas_routes, accounts, simulations, alerts, standing_orders,
-              notifications, ojp):
+              notifications, service_alerts, gtfs_rt, ojp):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first

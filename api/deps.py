@@ -39,9 +39,12 @@ class Planner(PlanSite, Protocol):
 
     def plan(self, origin: Endpoint, destination: Endpoint, date: dt.date, time_s: int, *,
              arrive_by: bool = False, wheelchair: bool = False,
-             max_transfers: int = 8) -> PlanResult:
+             max_transfers: int = 8, num_itineraries: int = 3,
+             window_s: int | None = None) -> PlanResult:
         """Itineraries leaving at (or arriving by) ``time_s`` seconds after ``date``'s
-        midnight; raises MobilityError (with ``field``) for input it cannot serve (a date
+        midnight: up to ``num_itineraries`` by scheduled vehicles, besides a door-to-door ride
+        and a walk (with ``window_s``: all leaving within that many seconds, arrive-by:
+        arriving); raises MobilityError (with ``field``) for input it cannot serve (a date
         outside the feed, too many transfers)."""
         ...
 

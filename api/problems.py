@@ -80,7 +80,9 @@ def _from_mobility(exc: MobilityError) -> Problem:
 
 
 def _field(loc: tuple[Any, ...]) -> str:
-    parts = [str(x) for x in loc if x not in ("body", "query", "path", "header")]
+    # only the first part says where (a field may be called "header", as an alert's is)
+    kind = loc[:1] if loc[:1] and loc[0] in ("body", "query", "path", "header") else ()
+    parts = [str(x) for x in loc[len(kind):]]
     return ".".join(parts) or str(loc[0] if loc else "body")
 
 

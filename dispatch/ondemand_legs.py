@@ -28,6 +28,9 @@ DispatcherView = Callable[[str, dt.date], AbstractContextManager[Dispatcher]]
 EarliestPickup = Callable[[str, dt.date], float | None]
 #: () -> the last date rides can be booked for (the booking horizon)
 LastDate = Callable[[], dt.date]
+#: (area, date, from, to: seconds after the date's midnight) → the headline of a closure the
+#: dispatcher entered for part of that time (None: open)
+Closure = Callable[[str, dt.date, float, float], str | None]
 #: a request may lag the clock this much and still count as now (a ride planned a moment ago)
 NOW_GRACE_S = 300
 _ids = itertools.count()
@@ -48,7 +51,7 @@ class OnDemandLegs:
                  params: DispatchParams | None = None, buffer_s: int = 300,
                  max_hubs: int = 6, margin_s: int = 300,
                  earliest: EarliestPickup | None = None,
-                 last_date: LastDate | None = None) -> None:
+                 last_date: LastDate | None = None, closure: Closure | None = None) -> None:
         self.areas = areas
         self.travel = travel
         self.params = params or DispatchParams()
@@ -57,6 +60,7 @@ class OnDemandLegs:
         self.dispatcher = dispatcher
         self.earliest = earliest
         self.last_date = last_date
+        self.closure = closure
         self.stops = np.c_[stop_lat, stop_lon]
         self.hubs: dict[str, np.ndarray] = {}
         for a in areas:
@@ -103,6 +107,12 @@ class OnDemandLegs:
                               f"{notice / 60:g} minutes ahead", {"area": area.name},
                               {"earliest": first}))
             nxt = (first, "before_notice")
+        span = (time_s - 2 * self.params.window_s, time_s) if arrive_by else \
+            (time_s, time_s + 2 * self.params.window_s)
+        headline = self.closure(area.name, date, *span) if self.closure is not None else None
+        if headline is not None:
+            notes.append(Note("service_closed", f"on-demand rides in {area.name} do not run "
+                              f"then: {headline}", {"area": area.name, "headline": headline}))
         if area.hours is not None:
             lo, hi = area.hours
             out = time_s <= lo if arrive_by else not lo <= time_s < hi
@@ -215,6 +225,9 @@ class OnDemandLegs:
             offer = d.quote(req, ride_s=direct)
         if isinstance(offer, NoOffer):
             return None
+        if self.closure is not None and self.closure(area.name, date, req.pickup_window[0],
+                                                     offer.dropoff_time) is not None:
+            return None  # closed by the dispatcher for part of the ride: not bookable
         rule = area.booking
         terms = None if rule is None else BookingTerms(rule.message, rule.phone, rule.url,
                                                        rule.notice_min_s)

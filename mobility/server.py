@@ -126,7 +126,8 @@ def ride_legs(planner: RegionPlanner, service: BookingService) -> OnDemandLegs |
     tt = planner.region.timetable
     return OnDemandLegs(areas, service.travel, tt.stop_lat, tt.stop_lon,
                         planner.departures(), service.view, service.params,
-                        earliest=service.earliest_pickup_s, last_date=service.last_date)
+                        earliest=service.earliest_pickup_s, last_date=service.last_date,
+                        closure=service.closure_between)
 
 
 def _warm(planner: RegionPlanner, service: BookingService) -> None:

@@ -158,6 +158,9 @@ TRANSFER_PENALTY_S = 120
 LATE_S = 3600
 #: notes after which no on-demand ride is searched for (none can be booked at that time)
 _NO_RIDES = {"past", "beyond_horizon"}
+#: rules said even when rides were found (at other times): the asked time has passed, the
+#: dispatcher closed the area then
+_ALWAYS_SAID = {"past", "service_closed"}
 
 
 def _undominated(its: list[Itinerary], arrive_by: bool) -> list[Itinerary]:
@@ -336,8 +339,8 @@ class JourneyPlanner:
         out: list[Note] = []
         if not rides:
             out += rules
-        elif any(n.code == "past" for n in rules):
-            out += [n for n in rules if n.code == "past"]
+        else:
+            out += [n for n in rules if n.code in _ALWAYS_SAID]
         if not rules and od is not None and od.refused and not rides:
             out.append(Note("vehicles_busy", f"no vehicle can take a ride at that time "
                             f"({od.refused} of {od.tried} rides tried)",

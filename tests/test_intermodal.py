@@ -277,3 +277,33 @@ def test_book_a_door_to_door_ride_as_planned(addison, tmp_path: Path) -> None:
         window = [dt.datetime.fromisoformat(b["pickupWindow"][k]).timestamp() * 1000
                   for k in ("start", "end")]
         assert window == [info["pickupWindow"]["start"], info["pickupWindow"]["end"]]
+
+
+def test_a_closure_keeps_rides_out_of_plans(addison, addison_travel, tmp_path: Path) -> None:
+    """While the dispatcher has closed the area, the planner offers no ride in it (only the
+    walks and buses that remain) and says why, with the closure's headline; outside the
+    closure's period rides are offered as before."""
+    from api.auth import Principal
+    from api.service.service_alerts import AlertRequest, AlertText
+
+    planner, od = _planner(addison, addison_travel, tmp_path)
+    rides = [leg for i in plan_answer(planner, *QUERY)["itineraries"] for leg in i["legs"]
+             if leg["mode"] == "ON_DEMAND"]
+    assert rides
+    start = dt.datetime.combine(DAY, dt.time(6), ADDISON_TZ)
+    od.create_service_alert(Principal("staffkey0001", "dispatcher"), AlertRequest(
+        "middlebury", "closure", (AlertText("en", "Closed: black ice"),), start,
+        start + dt.timedelta(hours=4)))
+    out = plan_answer(planner, *QUERY)
+    end_ms = (start + dt.timedelta(hours=4)).timestamp() * 1000
+    # a ride may still be offered later, after the closure: none that meets it
+    assert all(leg["startTime"] >= end_ms for i in out["itineraries"] for leg in i["legs"]
+               if leg["mode"] == "ON_DEMAND")
+    assert all(leg["bookingInfo"]["pickupWindow"]["start"] >= end_ms
+               for i in out["itineraries"] for leg in i["legs"] if leg["mode"] == "ON_DEMAND")
+    closed = [m for m in out["explanations"] if m["code"] == "service_closed"]
+    assert closed and closed[0]["params"] == {"area": "middlebury",
+                                              "headline": "Closed: black ice"}
+    later = plan_answer(planner, CORNWALL, VERGENNES, at(11))
+    assert [leg for i in later["itineraries"] for leg in i["legs"] if leg["mode"] == "ON_DEMAND"]
+    assert not [m for m in later["explanations"] if m["code"] == "service_closed"]

@@ -39,7 +39,7 @@ ALLOWED: dict[str, set[str]] = {
 DATA_TYPES = {"routing", "routing.errors", "routing.timetable", "routing.streets",
               "routing.transfers", "routing._arrays", "routing.timebase", "routing.geo",
               "dispatch.model", "dispatch.service_area",
-              # the feeds' id scheme, shared by the static and the realtime feeds
+              # the ids the static and realtime feeds share
               "dispatch.feed_ids"}
 #: third-party readers that live in feeds and stop there
 READERS = {"gtfs_kit", "osmnx", "pandas", "geopandas", "networkx"}

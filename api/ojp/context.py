@@ -4,10 +4,12 @@ region, the moment of the request and the region's language and time zone."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from api.deps import Atlas, Planner
+from dispatch.service_area import BookingRule
 
 
 @dataclass(frozen=True)
@@ -20,3 +22,5 @@ class OjpContext:
     now: dt.datetime
     tz: ZoneInfo
     language: str
+    #: each on-demand area's booking rule by the area's name (trips' on-demand legs)
+    booking_rules: Mapping[str, BookingRule | None] = field(default_factory=dict)

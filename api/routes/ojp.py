@@ -36,7 +36,8 @@ async def ojp(request: Request, planner: PlannerDep, atlas: AtlasDep,
     except OjpMalformedError as e:
         raise NotImplementedError(str(e)) from None  # the OJP helper answers it as OJP
     ctx = OjpContext(planner=planner, atlas=atlas, now=now, tz=svc.timing.tz,
-                     language=svc.config.language)
+                     language=svc.config.language,
+                     booking_rules={a.name: a.booking for a in svc.areas.values()})
 
     def respond() -> bytes:  # searches: off the event loop
         deliveries = []

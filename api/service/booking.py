@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.auth import Principal, new_id
-from api.service import fair_use, notes, occasions, rules
+from api.service import fair_use, notes, occasions, rules, service_alerts
 from api.service.context import Context
 from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
 from api.service.stored_plans import promised
@@ -68,7 +68,8 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
         The quote was booked already, or no longer fits the plans, or the rider would hold
         too many or overlapping bookings (:mod:`api.service.fair_use`).
     InvalidRequestError
-        An idempotency key reused for another quote.
+        An idempotency key reused for another quote, or a ride in a closure entered since
+        the quote (``service-closed``).
     ForbiddenError
         A note from a rider (notes for the driver are the dispatcher's).
     """
@@ -83,6 +84,9 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
     if q.expires_at < svc.timing.now():
         raise GoneError(f"quote {quote_id} expired at {q.expires_at.isoformat()}; ask for a new "
                    "quote", field="quoteId", code="quote-expired", title="Quote expired")
+    at = svc.timing.moment  # a closure entered since the quote refuses it too
+    service_alerts.refuse_closed(svc, service_alerts.closures(svc, q.area), (
+        at(q.service_date, q.pickup_lo_s), at(q.service_date, q.est_dropoff_s)), "quoteId")
     bid = new_id("b_")
     req = promised(q, bid)
     # the searches before the lock, on the plans as published: under the lock the offer
@@ -151,6 +155,9 @@ def _checked_leg(svc: Context, k: int, leg: RideLegRequest) -> _Leg:
                                   code="unreachable", title="No road connection")
     date, plo, phi = rules.bookable_window(svc.timing, svc.config, svc.params, area,
                                            leg.pickup_window, direct, f"{field}.pickupWindow")
+    service_alerts.refuse_closed(svc, service_alerts.closures(svc, area.name), (
+        svc.timing.moment(date, plo), svc.timing.moment(date, phi + direct)),
+        f"{field}.pickupWindow")
     drop = f"{field}.dropOffWindow"
     dlo = rules.on_date(svc.timing, date, leg.dropoff_window[0], f"{drop}.start")
     end = leg.dropoff_window[1]

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from api.auth import Principal, new_id
-from api.service import rules
+from api.service import rules, service_alerts
 from api.service.context import Context
 from api.service.errors import ConflictError, InvalidRequestError
 from api.service.views import QuoteView, quote_view
@@ -40,7 +40,8 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
     Raises
     ------
     InvalidRequestError
-        For a request no rule can serve (outside the area or the region, in the past, …).
+        For a request no rule can serve (outside the area or the region, in the past, in
+        a closure the dispatcher entered, …).
     ConflictError
         With the reason when no vehicle can take it now.
     ForbiddenError
@@ -48,8 +49,10 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
     """
     rider = svc.rider_for(None, who, rider_id)
     area = rules.area_for(svc.areas, origin, destination)
-    date, secs = svc.timing.day_seconds(rules.bookable_time(svc.timing, svc.config, when,
-                                                            area))
+    moment = rules.bookable_time(svc.timing, svc.config, when, area)
+    date, secs = svc.timing.day_seconds(moment)
+    closures = service_alerts.closures(svc, area.name)  # the dispatcher's: none is usual
+    service_alerts.refuse_closed(svc, closures, (moment, moment), "time")
     for field, p in (("origin", origin), ("destination", destination)):
         svc.on_roads(p, field)
     d, _ = svc.days.current(area.name, date)
@@ -65,6 +68,9 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
     offer = d.quote(req)
     if isinstance(offer, NoOffer):
         raise no_ride(offer)
+    service_alerts.refuse_closed(svc, closures, (svc.timing.moment(date, req.pickup_window[0]),
+                                                 svc.timing.moment(date, offer.dropoff_time)),
+                                 "time")
     now = svc.timing.now()
     values = dict(
         id=qid, rider_id=rider, key_id=who.key_id, area=area.name, service_date=date,

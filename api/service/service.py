@@ -23,6 +23,7 @@ from api.service import (
     quoting,
     replanning,
     rules,
+    service_alerts,
     standing,
 )
 from api.service.clock import Clock, SystemClock
@@ -325,6 +326,28 @@ class BookingService:
                              ) -> standing.OrderView:
         """Cancel one date of a series (its booking, if booked)."""
         return standing.cancel_occurrence(self, who, order_id, date)
+
+    # -- service alerts (see :mod:`api.service.service_alerts`) ----------------------------
+    def create_service_alert(self, who: Principal, req: service_alerts.AlertRequest
+                             ) -> service_alerts.AlertView:
+        """Enter an area's closure or reduced service for a period (staff)."""
+        return service_alerts.create(self, who, req)
+
+    def list_service_alerts(self, *, include_over: bool = False, limit: int = 100
+                       ) -> list[service_alerts.AlertView]:
+        return service_alerts.list_alerts(self, include_over=include_over, limit=limit)
+
+    def service_alert(self, alert_id: str) -> service_alerts.AlertView:
+        return service_alerts.get(self, alert_id)
+
+    def closure_between(self, area: str, date: dt.date, lo_s: float, hi_s: float
+                        ) -> str | None:
+        """The headline of a closure of ``area`` meeting that time of ``date`` (None: open)."""
+        return service_alerts.closure_between(self, area, date, lo_s, hi_s)
+
+    def end_service_alert(self, who: Principal, alert_id: str) -> service_alerts.AlertView:
+        """End an alert now: it leaves the feed, and a closure books again."""
+        return service_alerts.end(self, who, alert_id)
 
     # -- for the journey planner ----------------------------------------------------------
     def view(self, area: str, date: dt.date) -> AbstractContextManager[Dispatcher]:

@@ -415,3 +415,37 @@ class LateAlert(Base):
     next_stop: Mapped[str | None] = mapped_column(String(200))
     noticed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ServiceAlert(Base):
+    """A service area closed (``closure``) or served less (``reduced``) for a period, as the
+    dispatcher entered it (:mod:`api.service.service_alerts`): published in the GTFS-Realtime
+    alerts feed (NO_SERVICE / REDUCED_SERVICE) while it lasts; a closure also refuses rides
+    in its area and period. No personal data: ``created_by`` is the staff key's id."""
+
+    __tablename__ = "service_alerts"
+    __table_args__ = (Index("ix_service_alerts_area", "area", "ended_at"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area: Mapped[str] = mapped_column(String(100))
+    effect: Mapped[str] = mapped_column(String(10))  #: closure or reduced
+    cause: Mapped[str | None] = mapped_column(String(20))  #: weather, strike … (None: unknown)
+    #: the active period (no end: until the dispatcher ends it)
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: the texts as JSON, one entry per language: [{"language", "header", "description"}]
+    texts: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(16))  #: the dispatcher's key id
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: when a dispatcher ended it early (None: it lasts its period)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(16))
+
+
+class FeedSecret(Base):
+    """A server secret kept in the store, made once (``name`` ``gtfs-rt-trips``: the key of
+    the GTFS-Realtime feeds' opaque trip ids, stable across restarts and processes)."""
+
+    __tablename__ = "feed_secrets"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

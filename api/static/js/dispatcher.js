@@ -9,6 +9,7 @@ import { PlaceField } from "./places.js";
 import { CallerSearch } from "./callers.js";
 import { LiveFleet } from "./live.js";
 import { StandingOrders } from "./standing.js";
+import { ServiceAlerts } from "./servicealerts.js";
 
 const ANONYMOUS = "r_anonymous";
 const OPEN = ["confirmed", "on_board"]; // a note can change until the ride is over
@@ -30,6 +31,7 @@ export class DispatcherView {
     this.editing = null; // the booking whose note is being edited: not redrawn meanwhile
     this.search = new CallerSearch((r) => this.known(r));
     this.live = new LiveFleet(ctx, (id) => this.names.get(id) || null);
+    this.serviceAlerts = new ServiceAlerts(ctx);
     this.standing = new StandingOrders({ prefix: "cs", who: "staff",
       time: document.getElementById("caller-time"), ride: (msg) => this.standingRide(msg),
       rider: () => this.standingRider() });
@@ -79,6 +81,7 @@ export class DispatcherView {
       this.names.clear();
       for (const m of manifests) for (const s of m.stops) if (s.bookingId) this.names.set(s.bookingId, s.riderName);
       this.renderVehicles(vehicles, manifests);
+      this.serviceAlerts.load(); // its own errors: the bookings still load
       const list = await api("/api/v1/bookings", { who: "staff", query: { date, limit: 500 } });
       if (mine !== this.seq) return;
       this.bookings = list;

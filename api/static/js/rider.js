@@ -258,6 +258,7 @@ export class RiderView {
       case "outside_area": return t("why.outside_area", { end: t(`end.${p.end}`) });
       case "no_stop_nearby": return t("why.no_stop_nearby", { end: t(`end.${p.end}`), minutes: p.minutes });
       case "later_than_asked": return t("why.later_than_asked", { first: moment(p.first) });
+      case "service_closed": return t("why.service_closed", p);
       case "no_stepfree": case "vehicles_busy": case "no_service": return t(`why.${x.code}`);
       default: return null; // a newer server's reason: "no connection" says enough
     }
