@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
@@ -18,7 +18,7 @@ from routing.timebase import clock_text
 BOOKING_TYPES = (0, 1, 2)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class BookingRule:
     """How rides must be booked: one row of GTFS-Flex ``booking_rules.txt``.
 
@@ -29,7 +29,8 @@ class BookingRule:
     days on a calendar's service days instead of calendar days (type 2 only). Times of day
     are seconds after midnight; empty strings and None mean "not given".
 
-    The first eight fields keep the order they always had (``booking_url`` was ``url``).
+    The first eight fields keep the order they always had (``booking_url`` was ``url``),
+    and ``url=`` is still accepted as the booking URL.
     """
 
     booking_type: int = 0
@@ -46,6 +47,21 @@ class BookingRule:
     pickup_message: str = ""
     drop_off_message: str = ""
     notice_service_id: str = ""
+
+    def __init__(self, booking_type: int = 0, notice_min_s: float = 0.0,
+                 notice_max_s: float | None = None, last_day: int | None = None,
+                 last_time_s: float | None = None, message: str = "", phone: str = "",
+                 booking_url: str = "", info_url: str = "", start_day: int | None = None,
+                 start_time_s: float | None = None, pickup_message: str = "",
+                 drop_off_message: str = "", notice_service_id: str = "", *,
+                 url: str | None = None) -> None:
+        if url is not None:  # the older name of the booking URL
+            if booking_url and booking_url != url:
+                raise TypeError("give url (the older name) or booking_url, not both")
+            booking_url = url
+        values = locals()
+        for f in fields(self):
+            object.__setattr__(self, f.name, values[f.name])
 
     @property
     def url(self) -> str:

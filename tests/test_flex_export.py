@@ -417,3 +417,16 @@ def test_the_api_keeps_the_published_rule(addison, addison_travel, addison_plann
         a.clock.set(NOW.replace(hour=17, minute=30))
         r = a.post("/api/v1/quotes", "rider", ride(MIDDLEBURY, BRISTOL, tomorrow(9)))
         assert r.status_code == 422 and r.json()["type"] == "/problems/booking-notice"
+
+
+def test_url_is_still_the_booking_url() -> None:
+    """Code written against the rule's one ``url`` keeps working: as a keyword, as the
+    eighth positional field, and as the attribute (the booking URL, else the info URL)."""
+    by_key = BookingRule(1, notice_min_s=600.0, url="https://example.org/book")
+    by_place = BookingRule(1, 600.0, None, None, None, "", "", "https://example.org/book")
+    assert by_key == by_place and by_key.booking_url == "https://example.org/book"
+    assert by_key.url == "https://example.org/book"
+    assert BookingRule(0, info_url="https://example.org/info").url == "https://example.org/info"
+    assert replace(by_key, message="m").booking_url == by_key.booking_url
+    with pytest.raises(TypeError, match="not both"):
+        BookingRule(0, url="https://a.example", booking_url="https://b.example")
