@@ -142,7 +142,8 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
-    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes,  # OJP answers as OJP
+                       answer_as=ojp.too_large, clock=lambda: service.timing.now().timestamp())
     app.add_middleware(InternalErrors)  # a bug's 500 leaves the connection open
     # everything after it (the access log too) sees the client's own address
     app.add_middleware(ForwardedFor, trusted=TrustedProxies(config.trusted_proxies))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -18,9 +19,16 @@ from api.ratelimit import Limit, Pending, RateLimiter
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """Larger bodies get 413 before they are read: a JSON problem, or what ``answer_as``
+    (path, limit, epoch seconds) gives for that path, as (content type, body)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 answer_as: Callable[[str, int, float], tuple[bytes, bytes] | None]
+                 | None = None, clock: Callable[[], float] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.answer_as = answer_as
+        self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,6 +55,16 @@ class BodyLimit:
             await self._reject(scope, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
+        custom = (self.answer_as(scope.get("path", ""), self.max_bytes,
+                                 self.clock() if self.clock else 0.0)
+                  if self.answer_as else None)
+        if custom is not None:
+            kind, raw = custom
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", kind),
+                                    (b"content-length", str(len(raw)).encode())]})
+            await send({"type": "http.response.body", "body": raw})
+            return
         body: dict[str, Any] = {"type": "/problems/too-large", "title": "Request body too "
                                 "large", "status": 413, "detail": f"request bodies are limited "
                                 f"to {self.max_bytes} bytes", "instance": scope.get("path", "")}
