@@ -345,6 +345,7 @@ const TEXTS = {
     "problem.service-closed": "The on-demand service is closed at this time (see the service alert).",
     "problem.unknown-area": "There is no such service area.",
     "why.service_closed": "On-demand rides in {area} do not run at this time: {headline}",
+    "why.booking_rule": "Rides in {area} cannot be booked for this time now: they {reason}.",
     // riders' ratings of their rides (issue 20, feedback)
     "rating.open": "Rate this ride", "rating.yours": "Your rating:", "rating.stars.n": "{n} of 5 stars",
     "rating.stars": "How was the ride?", "rating.reasons": "What was it about? (optional)",
@@ -712,6 +713,7 @@ const TEXTS = {
     "problem.service-closed": "Der Rufbus fährt zu dieser Zeit nicht (siehe Störungsmeldung).",
     "problem.unknown-area": "Dieses Bediengebiet gibt es nicht.",
     "why.service_closed": "Der Rufbus in {area} fährt zu dieser Zeit nicht: {headline}",
+    "why.booking_rule": "Für diese Zeit kann der Rufbus in {area} jetzt nicht gebucht werden: die Buchungsregel des Gebiets lässt es nicht zu.",
     // riders' ratings of their rides (issue 20, feedback)
     "rating.open": "Diese Fahrt bewerten", "rating.yours": "Ihre Bewertung:", "rating.stars.n": "{n} von 5 Sternen",
     "rating.stars": "Wie war die Fahrt?", "rating.reasons": "Worum ging es? (optional)",
