@@ -10,6 +10,7 @@ import shapely
 from shapely.geometry import Point as _Pt
 from shapely.geometry import shape
 
+from dispatch.fares import FareRule
 from dispatch.model import Point, Vehicle
 from routing.timebase import clock_text
 
@@ -41,6 +42,8 @@ class ServiceArea:
     properties: dict[str, Any] = field(default_factory=dict)
     hours: tuple[float, float] | None = None
     booking: BookingRule | None = None
+    #: what a ride costs (None: the area has no fare rules)
+    fare: FareRule | None = None
 
     @cached_property
     def _shape(self) -> Any:

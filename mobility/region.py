@@ -73,7 +73,8 @@ class Region:
         for a in self.area_specs:
             vs = tuple(v for name, v in self.config.fleet if name == a.name)
             hours = (min(v.shift[0] for v in vs), max(v.shift[1] for v in vs)) if vs else None
-            out.append(ServiceArea(a.name, a.geometry, vs, a.properties, hours))
+            out.append(ServiceArea(a.name, a.geometry, vs, a.properties, hours,
+                                   fare=self.config.fare_rule(a.name)))
         return tuple(out)
 
     def summary(self) -> dict[str, Any]:
