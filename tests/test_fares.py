@@ -221,7 +221,7 @@ def test_cancellation_fee_after_the_deadline(api, addison, hours_before, fee) ->
     rule = addison.config.fare_rule("middlebury")
     assert rule is not None and rule.cancel_deadline_min == 60 and rule.cancel_fee == 200
     q, b = api.book("rider", ride(MIDDLEBURY, BRISTOL, tomorrow(9)))
-    api.clock.now = lambda: _pickup_start(b) - dt.timedelta(hours=hours_before)
+    api.clock.set(_pickup_start(b) - dt.timedelta(hours=hours_before))
     r = api.delete(f"/api/v1/bookings/{b['id']}", "rider")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "cancelled" and r.json()["cancelFee"] == fee
@@ -231,7 +231,7 @@ def test_cancellation_fee_after_the_deadline(api, addison, hours_before, fee) ->
 
 def test_a_dispatchers_cancellation_costs_no_fee(api) -> None:
     q, b = api.book("rider", ride(MIDDLEBURY, BRISTOL, tomorrow(9)))
-    api.clock.now = lambda: _pickup_start(b) - dt.timedelta(minutes=5)
+    api.clock.set(_pickup_start(b) - dt.timedelta(minutes=5))
     r = api.delete(f"/api/v1/bookings/{b['id']}", "dispatcher")
     assert r.status_code == 200 and r.json()["cancelFee"] is None
 
@@ -271,3 +271,30 @@ def test_itinerary_legs_are_priced_too(api, addison) -> None:
     got = r.json()["bookings"][0]["fare"]
     assert got["amount"] == (rule.price + _half_up(rule.price * rule.concession)) / 100
     assert NOW.tzinfo is not None
+
+
+# -- the journey planner's on-demand legs ----------------------------------------------------
+def test_planned_rides_show_one_adults_fare(addison, addison_travel, tmp_path: Path) -> None:
+    from api.routes.plan import plan_answer
+    from api.store import Store
+    from mobility.planning import RegionPlanner
+    from mobility.server import ride_legs
+    from tests.conftest import booking_service
+
+    rule = FareRule("distance", "USD", base=150, per_km=35, surcharge=25)
+    areas = [replace(a, fare=rule) for a in addison.service_areas]
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    store.migrate()
+    od = booking_service(addison, addison_travel, store, areas)
+    planner = RegionPlanner(addison, replay=True)
+    planner.on_demand = ride_legs(planner, od)
+    day = NOW.date() + dt.timedelta(days=1)
+    out = plan_answer(planner, "43.9600,-73.2100", "44.1670,-73.2540", f"{day}T07:00")
+    rides = [leg for it in out["itineraries"] for leg in it["legs"]
+             if leg["mode"] == "ON_DEMAND"]
+    assert rides, out["messages"]
+    for leg in rides:
+        a, b = leg["bookingInfo"]["origin"], leg["bookingInfo"]["destination"]
+        d = _street_m(addison_travel, (a["lat"], a["lon"]), (b["lat"], b["lon"]))
+        cents = 150 + 35 * math.ceil(d / 1000) + 25
+        assert leg["bookingInfo"]["fare"] == {"amount": cents / 100, "currency": "USD"}
