@@ -345,6 +345,9 @@ const TEXTS = {
     "problem.service-closed": "The on-demand service is closed at this time (see the service alert).",
     "problem.unknown-area": "There is no such service area.",
     "why.service_closed": "On-demand rides in {area} do not run at this time: {headline}",
+    // fares (issue 20)
+    "fare.leg": "fare {amount} per adult", "fare.booking": "fare {amount}",
+    "fare.cancelfee": "cancellation fee {amount}",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -698,6 +701,9 @@ const TEXTS = {
     "problem.service-closed": "Der Rufbus fährt zu dieser Zeit nicht (siehe Störungsmeldung).",
     "problem.unknown-area": "Dieses Bediengebiet gibt es nicht.",
     "why.service_closed": "Der Rufbus in {area} fährt zu dieser Zeit nicht: {headline}",
+    // fares (issue 20)
+    "fare.leg": "Fahrpreis {amount} pro Erwachsenem", "fare.booking": "Fahrpreis {amount}",
+    "fare.cancelfee": "Stornogebühr {amount}",
   },
 };
 
