@@ -132,6 +132,19 @@ def test_good_rules_are_read_in_cents_of_the_regions_currency(tiny_region: Path)
                             children=(ChildBand(5, 0.0),), concession=0.75)
 
 
+def test_zone_rules_read_their_zones_from_geojson(tiny_region: Path) -> None:
+    (tiny_region / "zones.geojson").write_text(json.dumps({"type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"name": n}, "geometry": g}
+                     for n, g in ZONES]}), encoding="utf-8")
+    _write(tiny_region, '[[fares]]\nrule = "zone"\nzones = "zones.geojson"\n'
+                        'zone_prices = [1.8, 2.6]\n')
+    rule = resolve_region(tiny_region, tiny_region.parent).fare_rule("square")
+    assert rule is not None and rule.zone_prices == (180, 260) and rule.zones == ZONES
+    (tiny_region / "zones.geojson").write_text("not json", encoding="utf-8")
+    with pytest.raises(RegionError, match=r"fares\[0\]\.zones: .*not valid GeoJSON"):
+        resolve_region(tiny_region, tiny_region.parent)
+
+
 def test_bad_rules_report_every_problem_naming_file_and_key(tiny_region: Path) -> None:
     toml = _write(tiny_region, (
         '[[fares]]\narea = "nowhere"\nrule = "flat"\n'            # unknown area, no price
