@@ -57,6 +57,14 @@ class DispatchParams:
         """The longest ride promised for a trip whose direct drive takes ``direct_s``."""
         return self.alpha * direct_s + self.beta
 
+    def safe_duration(self) -> tuple[float, float]:
+        """GTFS ``trips.safe_duration_factor`` and ``safe_duration_offset`` (s): the longest
+        a ride whose direct drive takes ``d`` seconds can take, from boarding to having
+        alighted, is ``factor * d + offset`` — the ride-time limit (``alpha * d + beta``,
+        which every plan keeps) plus the boarding and alighting times. A promise kept in
+        every case is also the bound for 95 % of them that the field asks for."""
+        return self.alpha, self.beta + self.boarding_s + self.alighting_s
+
     def pickup_window_range(self, direct_s: float) -> tuple[float, float]:
         """The narrowest and the widest pickup window a ride whose direct drive takes
         ``direct_s`` may be promised (seconds): a third of ``window_s`` (what a booking

@@ -663,7 +663,15 @@ def _flex_area(a) -> dict:  # type: ignore[no-untyped-def,type-arg]
                 "type": b.booking_type, "notice_min": round(b.notice_min_s / 60, 1),
                 "notice_max_min": None if b.notice_max_s is None else round(
                     b.notice_max_s / 60, 1),
-                "last_day": b.last_day, "phone": b.phone, "message": b.message},
+                "last_day": b.last_day,
+                "last_time": None if b.last_time_s is None else clock_text(b.last_time_s),
+                "start_day": b.start_day,
+                "start_time": None if b.start_time_s is None else clock_text(b.start_time_s),
+                "phone": b.phone, "message": b.message, "info_url": b.info_url,
+                "booking_url": b.booking_url},
+            "stops": [s.id for s in a.stops],
+            "safe_duration": None if a.safe_duration is None else {
+                "factor": a.safe_duration[0], "offset_s": a.safe_duration[1]},
             "route_id": a.properties.get("route_id"),
             "location_id": a.properties.get("location_id")}
 
@@ -704,22 +712,31 @@ def flex_export(region: RegionArg = None,
                 out_file: Annotated[Path, typer.Argument(help="the zip to write")] = Path(
                     "flex.zip"),
                 data: DataOpt = None, cache: CacheOpt = None) -> None:
-    """Write the region's on-demand service (service areas, hours from the fleet's shifts,
-    real-time booking) as a GTFS-Flex v2 feed."""
+    """Write the region's on-demand service as a GTFS-Flex v2 feed: its service areas (zones,
+    or location groups for areas served at stops), hours from the fleet's shifts, booking
+    rules (real-time booking unless [[areas]] say otherwise), the safe travel durations the
+    dispatch rules promise and feed_info ([feed] of the region's configuration)."""
     from dataclasses import replace as _replace
 
+    from dispatch.insertion import DispatchParams
     from feeds.flex import REAL_TIME, write_flex
+    from mobility.flex_feed import feed_info
 
     s = _settings(data, cache)
     reg = _load(region, s)
-    areas = [_replace(a, booking=a.booking or REAL_TIME) for a in reg.service_areas]
+    safe = DispatchParams().safe_duration()  # the rules the server's dispatcher keeps
+    areas = [_replace(a, booking=a.booking or REAL_TIME, safe_duration=safe)
+             for a in reg.service_areas]
     if not areas:
         _fail(f"region {reg.name} has no on-demand service area to export")
     no_fleet = [a.name for a in areas if a.hours is None]
     if no_fleet:
         _fail(f"service area(s) {', '.join(no_fleet)} have no vehicles, so no service hours: "
               "add [[vehicles]] to the region's configuration")
-    write_flex(areas, out_file, agency=f"{reg.name} on-demand", timezone=reg.timezone)
+    info, agency = feed_info(reg.config)
+    write_flex(areas, out_file, agency=agency.name, timezone=reg.timezone, url=agency.url,
+               phone=agency.phone, lang=info.lang, start=info.start_date, end=info.end_date,
+               feed_info=info)
     out.print(f"wrote {len(areas)} on-demand service area(s) to {out_file}")
 
 

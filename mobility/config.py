@@ -10,9 +10,18 @@ from typing import Any
 
 from dispatch.fares import FareRule
 from dispatch.model import Vehicle
+from dispatch.service_area import BookingRule
 from mobility.errors import RegionError
 from mobility.gazetteer import GazetteerPlace, read_gazetteer
-from mobility.schema import RegionFile, fares, fleet, read_toml, validate
+from mobility.schema import (
+    FeedTable,
+    RegionFile,
+    area_settings,
+    fares,
+    fleet,
+    read_toml,
+    validate,
+)
 
 BUILTIN = Path(__file__).parent / "regions"
 OSM_SUFFIXES = (".osm.pbf", ".osm", ".osm.gz", ".osm.bz2")
@@ -77,6 +86,20 @@ class RegionConfig:
     #: public holidays standing orders skip (``holidays`` in region.toml, e.g. "US-VT";
     #: None: the country's nationwide ones)
     holidays: str | None = None
+    #: ``[[areas]]``: (service area name, booking rule or None, stop ids; none: door to door)
+    area_settings: tuple[tuple[str, BookingRule | None, tuple[str, ...]], ...] = ()
+    #: ``[feed]``: the published GTFS-Flex feed's agency and feed_info
+    feed: FeedTable = FeedTable()
+    #: the configuration file the settings came from (for error messages)
+    source: str = ""
+
+    def booking(self, area: str) -> BookingRule | None:
+        """The booking rule configured for ``area`` (None: none configured)."""
+        return next((r for name, r, _ in self.area_settings if name == area), None)
+
+    def stop_ids(self, area: str) -> tuple[str, ...]:
+        """The stops a stop-based ``area`` is served at (empty: door to door)."""
+        return next((s for name, _, s in self.area_settings if name == area), ())
     #: the fare rules (``[[fares]]``): (service area name, or None for every area without
     #: its own, rule)
     fares: tuple[tuple[str | None, FareRule], ...] = ()
@@ -177,6 +200,9 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         places=read_gazetteer(places) if places is not None else (),
         currency=currency,
         holidays=f.holidays,
+        area_settings=area_settings(f.areas, area_names, str(toml_path)),
+        feed=f.feed,
+        source=str(toml_path),
         fares=fares(f.fares, area_names, currency, str(toml_path), zones),
     )
 

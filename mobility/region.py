@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from dispatch.service_area import ServiceArea
+from dispatch.service_area import AreaStop, ServiceArea
 from mobility import _cache
 from mobility.compile_report import (
     coverage_warnings,
@@ -21,7 +21,8 @@ from mobility.compile_report import (
     stop_coverage,
 )
 from mobility.config import RegionConfig, ServiceAreaSpec, country_of, resolve_region
-from mobility.errors import CacheError
+from mobility.errors import CacheError, RegionError
+from mobility.schema import report
 from routing.street_router import StreetRouter
 from routing.streets import MODES, StreetNetwork
 from routing.timetable import Timetable
@@ -54,6 +55,8 @@ class Region:
     from_cache: bool = False
     #: the on-demand service areas as configured (GeoJSON polygons)
     area_specs: tuple[ServiceAreaSpec, ...] = ()
+    #: the stops of stop-based areas (``[[areas]] stops`` looked up in the timetable)
+    area_stops: tuple[tuple[str, tuple[AreaStop, ...]], ...] = ()
 
     @property
     def name(self) -> str:
@@ -62,8 +65,9 @@ class Region:
     @property
     def service_areas(self) -> list[ServiceArea]:
         """The on-demand service areas with their fleet (``[[vehicles]]`` of the region's
-        configuration) and service hours (from the earliest shift start to the latest shift
-        end; ``None`` for an area without vehicles)."""
+        configuration), service hours (from the earliest shift start to the latest shift
+        end; ``None`` for an area without vehicles), booking rule and, for a stop-based
+        area, its stops (``[[areas]]``)."""
         return list(self._service_areas)
 
     @cached_property
@@ -73,7 +77,9 @@ class Region:
         for a in self.area_specs:
             vs = tuple(v for name, v in self.config.fleet if name == a.name)
             hours = (min(v.shift[0] for v in vs), max(v.shift[1] for v in vs)) if vs else None
+            stops = dict(self.area_stops).get(a.name, ())
             out.append(ServiceArea(a.name, a.geometry, vs, a.properties, hours,
+                                   self.config.booking(a.name), stops,
                                    fare=self.config.fare_rule(a.name)))
         return tuple(out)
 
@@ -101,6 +107,33 @@ class Region:
             "cache": {"path": str(self.cache_path) if self.cache_path else None,
                       "hit": self.from_cache},
         }
+
+
+def area_stops(cfg: RegionConfig, tt: Timetable) -> tuple[tuple[str, tuple[AreaStop, ...]],
+                                                         ...]:
+    """The stops of each stop-based area, looked up by ``stop_id`` in the timetable.
+
+    Raises
+    ------
+    RegionError
+        Naming every area's stop ids that are not stops of the region's GTFS.
+    """
+    index = {str(s): i for i, s in enumerate(tt.stop_id)}
+    problems, out = [], []
+    for k, (name, _, ids) in enumerate(cfg.area_settings):
+        unknown = [s for s in ids if s not in index]
+        if unknown:
+            problems.append(f"areas[{k}].stops: {', '.join(map(repr, unknown[:10]))}"
+                            f"{' …' if len(unknown) > 10 else ''} are not stop_ids of the "
+                            "region's GTFS")
+            continue
+        if ids:
+            out.append((name, tuple(AreaStop(s, str(tt.stop_name[index[s]]),
+                                             (float(tt.stop_lat[index[s]]),
+                                              float(tt.stop_lon[index[s]]))) for s in ids)))
+    if problems:
+        raise RegionError(report(cfg.source or cfg.name, problems))
+    return tuple(out)
 
 
 def busiest_date(tt: Timetable) -> dt.date:
@@ -209,5 +242,5 @@ def _from_arrays(cfg: RegionConfig, arrays: dict[str, np.ndarray], meta: dict[st
         default_date=cfg.default_date or dt.date.fromisoformat(meta["default_date"]),
         warnings=tuple(meta.get("warnings", ())), coverage=meta.get("coverage"),
         interpolated=meta.get("interpolated"), cache_path=path, from_cache=from_cache,
-        area_specs=tuple(cfg.service_areas()),
+        area_specs=tuple(cfg.service_areas()), area_stops=area_stops(cfg, tt),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+import types
 import typing
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -31,11 +32,13 @@ from dispatch.fares import ChildBand, FareRule
 from dispatch.insertion import DispatchParams
 from dispatch.model import DEFAULT_HOURS, DEFAULT_SEATS, DEFAULT_WHEELCHAIR_PLACES, Vehicle
 from dispatch.scenario import Costs, Scenario
+from dispatch.service_area import BookingRule
 from mobility.errors import RegionError
 from routing.timebase import parse_clock
 
-__all__ = ["ChildBandTable", "CostsTable", "FareTable", "FleetTable", "RegionFile", "RulesTable",
-           "ScenarioFile", "VehicleTable", "fares", "fleet", "read_toml", "report", "validate"]
+__all__ = ["AreaTable", "BookingTable", "ChildBandTable", "CostsTable", "FareTable", "FeedTable",
+           "FleetTable", "RegionFile", "RulesTable", "ScenarioFile", "VehicleTable",
+           "area_settings", "fares", "fleet", "read_toml", "report", "validate"]
 
 _RULES = DispatchParams()
 _COSTS = Costs()
@@ -51,6 +54,14 @@ def _clock_pair(v: Any) -> tuple[float, float]:
     if b <= a:
         raise ValueError("must end after it starts")
     return a, b
+
+
+def _clock(v: Any) -> float:
+    """``"HH:MM"`` or ``"HH:MM:SS"`` (hours up to 47) as seconds after midnight."""
+    try:
+        return float(parse_clock(v))
+    except (TypeError, ValueError):
+        raise ValueError(f'must be a time "HH:MM" or "HH:MM:SS", not {v!r}') from None
 
 
 def _lat_lon(v: Any) -> tuple[float, float]:
@@ -90,6 +101,7 @@ def _file_names(v: Any) -> list[str]:
 
 
 ClockPair = Annotated[tuple[float, float], BeforeValidator(_clock_pair)]
+Clock = Annotated[float, BeforeValidator(_clock)]
 #: an ISO 4217 currency code such as "EUR" or "USD"
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$",
                                 description='an ISO 4217 currency code such as "EUR"')]
@@ -103,7 +115,7 @@ def _text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def _range(default: float, lo: float, hi: float, kind: str = "a number", unit: str = ""
+def _range(default: float | None, lo: float, hi: float, kind: str = "a number", unit: str = ""
            ) -> Any:
     """A number field from ``lo`` to ``hi``; its description is what errors ask for."""
     what = f"{kind} from {_text(lo)} to {_text(hi)}" + (f" {unit}" if unit else "")
@@ -146,6 +158,80 @@ class VehicleTable(_VehicleKind):
         """The vehicle, starting and ending its shift at the depot."""
         return Vehicle(self.id, self.depot, self.depot, self.shift, self.seats,
                        self.wheelchair_places)
+
+
+class BookingTable(_Table):
+    """An area's ``[areas.booking]``: how its rides are booked, with the GTFS-Flex
+    ``booking_rules.txt`` field names (notices in minutes, times as "HH:MM"). What the GTFS
+    reference requires or forbids for each ``booking_type`` is checked (:func:`area_settings`).
+    ``url`` is the older name of ``booking_url``."""
+
+    booking_type: int = Field(description="0 (real time), 1 (same day) or 2 (prior day)")
+    prior_notice_duration_min: int | None = _range(None, 0, 525600, "whole minutes")
+    prior_notice_duration_max: int | None = _range(None, 0, 525600, "whole minutes")
+    prior_notice_last_day: int | None = _range(None, 0, 366, "whole days")
+    prior_notice_last_time: Clock | None = None
+    prior_notice_start_day: int | None = _range(None, 0, 366, "whole days")
+    prior_notice_start_time: Clock | None = None
+    message: str = ""
+    pickup_message: str = ""
+    drop_off_message: str = ""
+    phone_number: str = ""
+    info_url: str = ""
+    booking_url: str = ""
+    url: str | None = Field(default=None, description="a URL (the older name of booking_url)")
+
+    def rule(self) -> BookingRule:
+        def s(minutes: int | None) -> float | None:
+            return None if minutes is None else 60.0 * minutes
+
+        return BookingRule(
+            self.booking_type, s(self.prior_notice_duration_min) or 0.0,
+            s(self.prior_notice_duration_max), self.prior_notice_last_day,
+            self.prior_notice_last_time, self.message, self.phone_number,
+            self.booking_url or self.url or "", self.info_url, self.prior_notice_start_day,
+            self.prior_notice_start_time, self.pickup_message, self.drop_off_message)
+
+
+class AreaTable(_Table):
+    """One ``[[areas]]`` table of ``region.toml``: settings of a service area (named as in
+    its GeoJSON): its booking rule and, for a service at stops only, the stops (``stop_id``
+    of the region's GTFS) where its rides start and end."""
+
+    name: str = Field(description="the name of a service area of the region")
+    stops: list[str] = Field(default_factory=list, description="a list of GTFS stop_ids")
+    booking: BookingTable | None = None
+
+
+class FeedTable(_Table):
+    """``[feed]`` of ``region.toml``: the published GTFS-Flex feed's agency and
+    ``feed_info.txt`` (defaults: the region's name, the language of its country, the
+    export's dates and a digest of the content as the version)."""
+
+    agency_name: str | None = Field(default=None, description="a name")
+    agency_url: str = Field(default="https://example.org/on-demand", pattern=r"^https?://",
+                            description="an http(s) URL")
+    agency_phone: str = ""
+    publisher_name: str | None = Field(default=None, description="a name")
+    publisher_url: str | None = Field(default=None, pattern=r"^https?://",
+                                      description="an http(s) URL")
+    lang: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                             description='a language code such as "en" or "de"')
+    contact_email: str = Field(default="", pattern=r"^([^@\s]+@[^@\s]+)?$",
+                               description="an e-mail address")
+    contact_url: str = Field(default="", pattern=r"^(https?://.*)?$",
+                             description="an http(s) URL")
+    version: str = ""
+    start_date: Date | None = None
+    end_date: Date | None = None
+
+    @field_validator("end_date")
+    @classmethod
+    def _after_start(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start_date")
+        if v is not None and start is not None and v < start:
+            raise ValueError(f"must not precede start_date ({start})")
+        return v
 
 
 class ChildBandTable(_Table):
@@ -205,6 +291,9 @@ class RegionFile(_Table):
     max_transfer_s: int = _range(600, 0, 3600, "whole seconds")
     vehicles: list[VehicleTable] = Field(default_factory=list,
                                          description="an array of tables ([[vehicles]])")
+    areas: list[AreaTable] = Field(default_factory=list,
+                                   description="an array of tables ([[areas]])")
+    feed: FeedTable = FeedTable()
     fares: list[FareTable] = Field(default_factory=list,
                                    description="an array of tables ([[fares]])")
 
@@ -390,8 +479,50 @@ def fares(tables: list[FareTable], areas: list[str], currency: str, where: str,
     return tuple(out)
 
 
+def area_settings(tables: list[AreaTable], areas: list[str], where: str
+                  ) -> tuple[tuple[str, BookingRule | None, tuple[str, ...]], ...]:
+    """The ``[[areas]]`` as (service area name, booking rule, stop ids): each naming one of
+    the region's ``areas`` once, its rule as the GTFS reference wants it for its type.
+
+    Raises
+    ------
+    RegionError
+        Listing every problem of every entry at once, each with its key.
+    """
+    problems: list[str] = []
+    out = []
+    seen: set[str] = set()
+    for k, t in enumerate(tables):
+        if t.name not in areas:
+            problems.append(f"areas[{k}].name must name one of the region's service areas "
+                            f"({', '.join(areas) or 'none configured'}), not {t.name!r}")
+        elif t.name in seen:
+            problems.append(f"areas[{k}].name {t.name!r} has settings twice")
+        seen.add(t.name)
+        if len(set(t.stops)) != len(t.stops):
+            problems.append(f"areas[{k}].stops lists a stop twice")
+        rule = None
+        if t.booking is not None:
+            b = t.booking
+            if b.url is not None and b.booking_url:
+                problems.append(f"areas[{k}].booking.url is the older name of booking_url: "
+                                "give one of them")
+            rule = b.rule()
+            for column, why in rule.problems():
+                key = "url" if column == "booking_url" and b.url and not b.booking_url \
+                    else column
+                problems.append(f"areas[{k}].booking.{key} {why}")
+        out.append((t.name, rule, tuple(t.stops)))
+    if problems:
+        raise RegionError(report(where, problems))
+    return tuple(out)
+
+
 def _tables(annotation: Any) -> tuple[type[BaseModel], bool] | None:
     """The table model a field holds, and whether it holds an array of them."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        annotation = args[0]  # an optional table
     many = typing.get_origin(annotation) is list
     inner = typing.get_args(annotation)[0] if many else annotation
     if isinstance(inner, type) and issubclass(inner, BaseModel):

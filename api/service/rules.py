@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 
 from api.config import ApiConfig
 from api.service.errors import InvalidRequestError
@@ -131,18 +132,25 @@ def _plain(m: dt.datetime) -> str:
 
 def _with_notice(timing: Timing, config: ApiConfig, area: ServiceArea, m: dt.datetime,
                  field: str) -> None:
-    """Refuse a pickup sooner than the area's booking notice allows."""
+    """Refuse a pickup sooner than the area's booking notice allows, or one its booking
+    rule does not (yet or any more) let be booked now (the rule the GTFS-Flex feed
+    publishes: maximum notice, last and first day and time to book)."""
     rule = area.booking
-    if rule is None or rule.notice_min_s <= 0:
+    if rule is None:
         return
     now = timing.now()
     earliest = now + dt.timedelta(seconds=rule.notice_min_s)
-    if m < earliest - dt.timedelta(seconds=config.past_grace_s):
+    if rule.notice_min_s > 0 and m < earliest - dt.timedelta(seconds=config.past_grace_s):
         raise InvalidRequestError(f"rides in {area.name} must be booked at least "
                                   f"{rule.notice_min_s / 60:g} minutes ahead: the earliest "
                                   "time is "
                                   f"{earliest.astimezone(timing.tz).isoformat(timespec='minutes')}",
                                   field=field, code="booking-notice", title="Too short notice")
+    # the minimum notice, with its grace, was checked just now
+    why = replace(rule, notice_min_s=0.0).refusal(now, m.astimezone(timing.tz))
+    if why is not None:
+        raise InvalidRequestError(f"rides in {area.name} {why}", field=field,
+                                  code="booking-notice", title="Outside the booking period")
 
 
 def _within_hours(area: ServiceArea, lo: float, hi: float, field: str) -> None:

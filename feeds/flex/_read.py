@@ -5,8 +5,11 @@ Real feeds differ: windows come as ``start_pickup_drop_off_window`` (final spec)
 ``start_pickup_dropoff_window`` (draft) or ``min_arrival_time``/``max_departure_time``
 (older draft); zones are referenced through ``location_id``, ``location_group_id`` or plain
 ``stop_id``; groups are listed in ``location_group_stops.txt``, in ``location_groups.txt``
-itself, or as ``stop_areas.txt``; a notice may be minutes or ``HH:MM:SS``. All are accepted,
-and what a feed lacks (a zone without a polygon) is reported, not guessed silently.
+itself, or as ``stop_areas.txt``; a notice may be minutes or ``HH:MM:SS``; the safe travel
+duration is on ``trips.txt`` (the adopted spec, offset in seconds) or on ``stop_times.txt``
+(the draft, offset in minutes). All are accepted, and what a feed lacks (a zone without a
+polygon) or gets wrong (a booking rule against the reference) is reported, not guessed
+silently.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import pandas as pd
 from shapely.geometry import MultiPoint, mapping, shape
 from shapely.ops import unary_union
 
-from dispatch.service_area import BookingRule, ServiceArea
+from dispatch.service_area import AreaStop, BookingRule, ServiceArea
+from feeds.flex._feed_info import FeedInfo
 from feeds.gtfs._tables import TableSource
 from feeds.report import ValidationReport
 from routing.timebase import parse_clock
@@ -46,6 +50,8 @@ class FlexService:
     window: tuple[float, float]
     pickup_rule: str
     drop_off_rule: str
+    #: (factor, offset in s) of the trip (``trips.txt``) or the row (draft), if given
+    safe_duration: tuple[float, float] | None = None
 
 
 @dataclass
@@ -58,6 +64,9 @@ class FlexFeed:
     rules: dict[str, BookingRule]
     report: ValidationReport
     zones: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: location groups (and stop areas): id -> member stop or zone ids
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    feed_info: FeedInfo | None = None
 
 
 def _seconds(text: str) -> float | None:
@@ -104,7 +113,7 @@ def _read(src: TableSource, report: ValidationReport) -> FlexFeed:
     tables = {n: src.read_table(n) for n in ("stops.txt", "stop_times.txt", "trips.txt",
                                              "routes.txt", "booking_rules.txt",
                                              "location_groups.txt", "location_group_stops.txt",
-                                             "stop_areas.txt", "areas.txt")
+                                             "stop_areas.txt", "areas.txt", "feed_info.txt")
               if src.has(n)}
     zones = _zones(src, report)
     stops: dict[str, tuple[float, float]] = {}
@@ -117,13 +126,17 @@ def _read(src: TableSource, report: ValidationReport) -> FlexFeed:
             with contextlib.suppress(KeyError, ValueError):  # a zone listed as a stop: no point
                 stops[r["stop_id"]] = (float(r["stop_lat"]), float(r["stop_lon"]))
     groups = _groups(tables, report)
+    names.update(_group_names(tables))
     rules = _rules(tables.get("booking_rules.txt"), report)
     services = _services(tables, zones, groups, report)
     if not services:
         report.error("no on-demand service: no stop_times row serves a zone, location group "
                      "or stop area, or has a pickup/drop-off window", file="stop_times.txt")
     areas = _areas(tables, services, zones, groups, stops, names, rules, report)
-    return FlexFeed(areas, services, rules, report, zones)
+    info = tables.get("feed_info.txt")
+    feed_info = (FeedInfo.from_row(info.to_dict("records")[0])
+                 if info is not None and len(info) else None)
+    return FlexFeed(areas, services, rules, report, zones, groups, feed_info)
 
 
 def _zones(src: TableSource, report: ValidationReport) -> dict[str, dict[str, Any]]:
@@ -182,31 +195,84 @@ def _groups(tables: dict[str, pd.DataFrame | None], report: ValidationReport
     return dict(groups)
 
 
+def _group_names(tables: dict[str, pd.DataFrame | None]) -> dict[str, str]:
+    """Location groups' and stop areas' names as riders see them."""
+    out: dict[str, str] = {}
+    for name, id_col, name_col in (("location_groups.txt", "location_group_id",
+                                    "location_group_name"), ("areas.txt", "area_id",
+                                                             "area_name")):
+        df = tables.get(name)
+        if df is None or id_col not in df.columns or name_col not in df.columns:
+            continue
+        for g, n in zip(df[id_col], df[name_col], strict=True):
+            if n and not out.get(g):
+                out[g] = n
+    return out
+
+
+def _day(text: str) -> int | None:
+    """A whole number of days; None if blank."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValueError(f"expected a whole number of days, not {text!r}")
+    return int(text)
+
+
 def _rules(df: pd.DataFrame | None, report: ValidationReport) -> dict[str, BookingRule]:
+    """Every rule with every field; a rule against the reference (a field it forbids or
+    lacks) is kept as given and each fault reported as a warning."""
     if df is None:
         return {}
     out = {}
     for line, row in enumerate(df.to_dict("records"), 2):
         rid = row.get("booking_rule_id", "")
+        col = "booking_type"
         try:
-            btype = int(row.get("booking_type") or 0)
-            notice = _notice_s(row.get("prior_notice_duration_min", ""))
-            notice_max = _notice_s(row.get("prior_notice_duration_max", ""))
-            last_day = row.get("prior_notice_last_day", "")
-            last_time = _seconds(row.get("prior_notice_last_time", ""))
+            btype = int(row.get(col) or 0)
+            values: dict[str, Any] = {}
+            for col, key, parse in (
+                    ("prior_notice_duration_min", "notice_min_s", _notice_s),
+                    ("prior_notice_duration_max", "notice_max_s", _notice_s),
+                    ("prior_notice_last_day", "last_day", _day),
+                    ("prior_notice_last_time", "last_time_s", _seconds),
+                    ("prior_notice_start_day", "start_day", _day),
+                    ("prior_notice_start_time", "start_time_s", _seconds)):
+                values[key] = parse(row.get(col, ""))
         except ValueError as exc:
-            report.error(f"booking rule {rid!r}: {exc}", file="booking_rules.txt", row=line)
+            report.error(f"booking rule {rid!r}: {exc}", file="booking_rules.txt", row=line,
+                         column=col)
             continue
         if btype not in (0, 1, 2):
             report.error(f"booking_type must be 0, 1 or 2, not {btype}",
                          file="booking_rules.txt", row=line, column="booking_type")
             continue
-        message = (row.get("message") or row.get("pickup_message") or "").strip()
-        out[rid] = BookingRule(btype, notice or 0.0, notice_max,
-                               int(last_day) if str(last_day).strip().isdigit() else None,
-                               last_time, message, row.get("phone_number", ""),
-                               row.get("booking_url") or row.get("info_url", ""))
+        text = {k: (row.get(k) or "").strip() for k in (
+            "message", "pickup_message", "drop_off_message", "phone_number", "info_url",
+            "booking_url", "prior_notice_service_id")}
+        rule = BookingRule(btype, values.pop("notice_min_s") or 0.0, **values,
+                           message=text["message"], pickup_message=text["pickup_message"],
+                           drop_off_message=text["drop_off_message"],
+                           phone=text["phone_number"], info_url=text["info_url"],
+                           booking_url=text["booking_url"],
+                           notice_service_id=text["prior_notice_service_id"])
+        for column, why in rule.problems():
+            report.warning(f"booking rule {rid!r}: {column} {why}", file="booking_rules.txt",
+                           row=line, column=column)
+        out[rid] = rule
     return out
+
+
+def _safe(factor: str, offset: str, draft: bool) -> tuple[float, float] | None:
+    """A safe-duration pair (factor, offset in s), None if neither is given. The adopted
+    spec (``trips.txt``) gives the offset in seconds, the draft (``stop_times.txt``) in
+    minutes or, in some feeds, as ``HH:MM:SS``."""
+    factor, offset = (factor or "").strip(), (offset or "").strip()
+    if not factor and not offset:
+        return None
+    off = (_notice_s(offset) or 0.0) if draft else float(offset or 0.0)
+    return float(factor or 1.0), off
 
 
 def _services(tables: dict[str, pd.DataFrame | None], zones: dict[str, Any],
@@ -220,6 +286,18 @@ def _services(tables: dict[str, pd.DataFrame | None], zones: dict[str, Any],
         if trips is not None else {}
     trip_service = dict(zip(trips["trip_id"], trips["service_id"], strict=True)) \
         if trips is not None else {}
+    trip_safe: dict[str, tuple[float, float] | None] = {}
+    if trips is not None and {"safe_duration_factor", "safe_duration_offset"} & set(
+            trips.columns):
+        for line, row in enumerate(trips.to_dict("records"), 2):
+            try:
+                trip_safe[row["trip_id"]] = _safe(row.get("safe_duration_factor", ""),
+                                                  row.get("safe_duration_offset", ""), False)
+            except ValueError:
+                report.error("safe_duration_factor/offset must be numbers",
+                             file="trips.txt", row=line, column="safe_duration_factor")
+    draft_factor = _col(st, ("safe_duration_factor",))
+    draft_offset = _col(st, ("safe_duration_offset",))
     ref = _col(st, ("location_group_id", "location_id", "stop_id"))
     start = _col(st, WINDOW_START)
     end = _col(st, WINDOW_END)
@@ -248,8 +326,15 @@ def _services(tables: dict[str, pd.DataFrame | None], zones: dict[str, Any],
                            row=line)
             continue
         tid = st["trip_id"].iat[i]
+        safe = trip_safe.get(tid)
+        if safe is None:  # the draft: on the row
+            try:
+                safe = _safe(draft_factor.iat[i], draft_offset.iat[i], True)
+            except ValueError:
+                report.error("safe_duration_factor/offset must be numbers",
+                             file="stop_times.txt", row=line, column="safe_duration_factor")
         out.append(FlexService(tid, trip_route.get(tid, ""), trip_service.get(tid, ""), loc,
-                               (w0, w1), pick.iat[i], drop.iat[i]))
+                               (w0, w1), pick.iat[i], drop.iat[i], safe))
     if fixed_zone_rows:
         report.warning(f"{len(fixed_zone_rows)} rows serve zones without a pickup/drop-off "
                        f"window (deviated fixed routes, from line {fixed_zone_rows[0]}): "
@@ -285,11 +370,19 @@ def _areas(tables: dict[str, pd.DataFrame | None], services: list[FlexService],
         hours = (min(r.window[0] for r in rows), max(r.window[1] for r in rows))
         label = names.get(loc) or zones.get(loc, {}).get("name") or loc
         rname = route_name.get(route, route)
+        safes = {r.safe_duration for r in rows if r.safe_duration is not None}
+        if len(safes) > 1:
+            report.warning(f"route {route!r} at {loc!r}: its trips give different safe "
+                           f"durations {sorted(safes)}; the longest is kept",
+                           file="trips.txt", column="safe_duration_factor")
+        members = tuple(AreaStop(m, names.get(m, ""), stops[m]) for m in groups.get(loc, [])
+                        if m in stops and m not in zones)
         out.append(ServiceArea(label if rname in ("", label) else f"{rname} {label}", geom,
                                properties={"route_id": route, "location_id": loc,
                                            "trips": sorted({r.trip_id for r in rows}),
                                            "services": sorted({r.service_id for r in rows})},
-                               hours=hours, booking=rules.get(rule_id)))
+                               hours=hours, booking=rules.get(rule_id), stops=members,
+                               safe_duration=max(safes) if safes else None))
     return out
 
 
@@ -307,8 +400,9 @@ def _geometry(loc: str, zones: dict[str, dict[str, Any]], groups: dict[str, list
         if loc not in told:
             told.add(loc)
             report.warning(f"location group {loc!r} has no polygon, only {len(pts)} stops: the "
-                           "area is taken as their hull widened by ~300 m (pickups and drop-"
-                           "offs should be at those stops)", file="location_groups.txt")
+                           "area riders come from is taken as their hull widened by ~300 m "
+                           "(the area keeps the stops: pickups and drop-offs are at them)",
+                           file="location_groups.txt")
         return dict(mapping(MultiPoint(pts).convex_hull.buffer(STOP_BUFFER_DEG)))
     if loc not in told:
         told.add(loc)
