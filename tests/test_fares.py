@@ -311,3 +311,59 @@ def test_planned_rides_show_one_adults_fare(addison, addison_travel, tmp_path: P
         d = _street_m(addison_travel, (a["lat"], a["lon"]), (b["lat"], b["lon"]))
         cents = 150 + 35 * math.ceil(d / 1000) + 25
         assert leg["bookingInfo"]["fare"] == {"amount": cents / 100, "currency": "USD"}
+
+
+# -- GTFS Fares v2 in the GTFS-Flex export ---------------------------------------------------
+def _rows(path: Path, name: str) -> list[dict[str, str]]:
+    import csv
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return list(csv.DictReader(io.StringIO(z.read(name).decode("utf-8"))))
+
+
+def test_flex_export_writes_flat_fares_as_fares_v2(addison, tmp_path: Path) -> None:
+    from dispatch.feed_ids import route_id
+    from feeds.flex import read_flex, write_flex
+
+    (area,) = addison.service_areas
+    rule = replace(area.fare, surcharge=50, children=BANDS, concession=0.75)
+    out = write_flex([replace(area, fare=rule)], tmp_path / "f.zip", agency="x",
+                     timezone=addison.timezone)
+    net = route_id(area.name)
+    each = rule.price + 50  # one passenger's price: the flat fare and the surcharge
+    want = {"adult": each, "child-0-5": 0, "child-6-14": _half_up(each * 0.5),
+            "concession": _half_up(each * 0.75), "companion": 0}
+    products = {p["rider_category_id"]: p for p in _rows(out, "fare_products.txt")}
+    assert {k: round(float(p["amount"]) * 100) for k, p in products.items()} == want
+    assert {p["currency"] for p in products.values()} == {"USD"}
+    assert all(p["amount"].count(".") == 1 and len(p["amount"].split(".")[1]) == 2
+               for p in products.values())
+    cats = {c["rider_category_id"]: c for c in _rows(out, "rider_categories.txt")}
+    assert set(cats) == set(want)
+    assert [k for k, c in cats.items() if c["is_default_fare_category"] == "1"] == ["adult"]
+    media = {m["fare_media_id"] for m in _rows(out, "fare_media.txt")}
+    assert {p["fare_media_id"] for p in products.values()} <= media
+    legs = _rows(out, "fare_leg_rules.txt")
+    assert {(x["network_id"], x["fare_product_id"]) for x in legs} == {
+        (net, p["fare_product_id"]) for p in products.values()}
+    assert _rows(out, "route_networks.txt") == [{"network_id": net, "route_id": net}]
+    # read back: the adults' price as a flat fare
+    back = read_flex(out)
+    assert not back.report.problems, [str(p) for p in back.report.problems]
+    assert back.areas[0].fare == FareRule("flat", "USD", price=each)
+
+
+def test_flex_export_leaves_out_what_fares_v2_cannot_say(addison, tmp_path: Path) -> None:
+    import zipfile
+
+    from feeds.flex import read_flex, write_flex
+
+    (area,) = addison.service_areas
+    for rule in (FareRule("distance", "USD", base=150, per_km=35), None):
+        out = write_flex([replace(area, fare=rule)], tmp_path / "f.zip", agency="x",
+                         timezone=addison.timezone)
+        with zipfile.ZipFile(out) as z:
+            assert not any(n.startswith(("fare_", "rider_")) for n in z.namelist())
+        assert read_flex(out).areas[0].fare is None
