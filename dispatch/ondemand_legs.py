@@ -32,6 +32,10 @@ LastDate = Callable[[], dt.date]
 #: (area, date, from, to: seconds after the date's midnight) → the headline of a closure the
 #: dispatcher entered for part of that time (None: open)
 Closure = Callable[[str, dt.date, float, float], str | None]
+#: (area, date, pickup: seconds after the date's midnight) → why the area's booking rule
+#: does not let a ride picked up then be booked now (a prior-day rule's deadline passed, too
+#: far ahead …; None: it does)
+Refusal = Callable[[str, dt.date, float], str | None]
 #: a request may lag the clock this much and still count as now (a ride planned a moment ago)
 NOW_GRACE_S = 300
 _ids = itertools.count()
@@ -52,7 +56,8 @@ class OnDemandLegs:
                  params: DispatchParams | None = None, buffer_s: int = 300,
                  max_hubs: int = 6, margin_s: int = 300,
                  earliest: EarliestPickup | None = None,
-                 last_date: LastDate | None = None, closure: Closure | None = None) -> None:
+                 last_date: LastDate | None = None, closure: Closure | None = None,
+                 refusal: Refusal | None = None) -> None:
         self.areas = areas
         self.travel = travel
         self.params = params or DispatchParams()
@@ -62,6 +67,7 @@ class OnDemandLegs:
         self.earliest = earliest
         self.last_date = last_date
         self.closure = closure
+        self.refusal = refusal
         self.stops = np.c_[stop_lat, stop_lon]
         self.hubs: dict[str, np.ndarray] = {}
         for a in areas:
@@ -114,6 +120,12 @@ class OnDemandLegs:
         if headline is not None:
             notes.append(Note("service_closed", f"on-demand rides in {area.name} do not run "
                               f"then: {headline}", {"area": area.name, "headline": headline}))
+        if self.refusal is not None and (first is None or pickup >= first - NOW_GRACE_S):
+            # (sooner than the minimum notice is said above)
+            why = self.refusal(area.name, date, pickup)
+            if why is not None:
+                notes.append(Note("booking_rule", f"rides in {area.name} {why}",
+                                  {"area": area.name, "reason": why}))
         if area.hours is not None:
             lo, hi = area.hours
             out = time_s <= lo if arrive_by else not lo <= time_s < hi
@@ -220,6 +232,8 @@ class OnDemandLegs:
             pickup = (max(pickup[0], first), pickup[1])
         if pickup[1] - pickup[0] < p.pickup_window_range(direct)[0]:
             return None  # what is left is too narrow to book
+        if self.refusal is not None and self.refusal(area.name, date, pickup[0]) is not None:
+            return None  # the booking rule would refuse it: not offered
         req = p.request(f"plan:{next(_ids)}", a, b, direct, pickup, dropoff, 1,
                         int(wheelchair))
         with self.dispatcher(area.name, date) as d:

@@ -127,7 +127,7 @@ def ride_legs(planner: RegionPlanner, service: BookingService) -> OnDemandLegs |
     return OnDemandLegs(areas, service.travel, tt.stop_lat, tt.stop_lon,
                         planner.departures(), service.view, service.params,
                         earliest=service.earliest_pickup_s, last_date=service.last_date,
-                        closure=service.closure_between)
+                        closure=service.closure_between, refusal=service.rule_refusal)
 
 
 def _warm(planner: RegionPlanner, service: BookingService) -> None:

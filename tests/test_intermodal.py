@@ -307,3 +307,27 @@ def test_a_closure_keeps_rides_out_of_plans(addison, addison_travel, tmp_path: P
     later = plan_answer(planner, CORNWALL, VERGENNES, at(11))
     assert [leg for i in later["itineraries"] for leg in i["legs"] if leg["mode"] == "ON_DEMAND"]
     assert not [m for m in later["explanations"] if m["code"] == "service_closed"]
+
+
+def test_plans_offer_only_rides_the_booking_rule_lets_book(addison, addison_travel,
+                                                           tmp_path: Path) -> None:
+    """A prior-day rule (book by 17:00 the day before): at 06:00 the planner offers
+    tomorrow's rides, none for later today (their deadline passed), and says why; the
+    rides it offers book."""
+    from dispatch.service_area import BookingRule
+
+    rule = BookingRule(2, last_day=1, last_time_s=17 * 3600.0, message="Book the day before.")
+    areas = [replace(a, booking=rule) for a in addison.service_areas]
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    store.migrate()
+    od = booking_service(addison, addison_travel, store, areas)
+    planner = RegionPlanner(addison, replay=True)
+    planner.on_demand = ride_legs(planner, od)
+    tomorrow = plan_answer(planner, *QUERY)
+    assert [leg for i in tomorrow["itineraries"] for leg in i["legs"] if leg["mode"] == "ON_DEMAND"]
+    today = plan_answer(planner, CORNWALL, VERGENNES, f"{NOW.date()}T11:00")
+    assert not [leg for i in today["itineraries"] for leg in i["legs"]
+                if leg["mode"] == "ON_DEMAND"]
+    said = [e for e in today["explanations"] if e["code"] == "booking_rule"]
+    assert said and said[0]["params"]["area"] == "middlebury"
+    assert "17:00 1 day(s) before" in said[0]["params"]["reason"]

@@ -362,6 +362,14 @@ class BookingService:
         midnight; beyond the day's end for a past day)."""
         return rules.earliest_pickup_s(self.timing, self.areas.get(area), date)
 
+    def rule_refusal(self, area: str, date: dt.date, pickup_s: float) -> str | None:
+        """Why ``area``'s booking rule refuses, now, a ride picked up ``pickup_s`` after
+        ``date``'s midnight (None: it does not)."""
+        a = self.areas.get(area)
+        if a is None or a.booking is None:
+            return None
+        return a.booking.refusal(self.timing.now(), self.timing.moment(date, pickup_s))
+
     def last_date(self) -> dt.date:
         """The last date rides can be booked for (the booking horizon)."""
         return rules.last_bookable_date(self.timing, self.config)

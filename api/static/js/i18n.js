@@ -345,6 +345,7 @@ const TEXTS = {
     "problem.service-closed": "The on-demand service is closed at this time (see the service alert).",
     "problem.unknown-area": "There is no such service area.",
     "why.service_closed": "On-demand rides in {area} do not run at this time: {headline}",
+    "why.booking_rule": "Rides in {area} cannot be booked for this time now: they {reason}.",
     // fares (issue 20)
     "fare.leg": "fare {amount} per adult", "fare.booking": "fare {amount}",
     "fare.cancelfee": "cancellation fee {amount}",
@@ -701,6 +702,7 @@ const TEXTS = {
     "problem.service-closed": "Der Rufbus fährt zu dieser Zeit nicht (siehe Störungsmeldung).",
     "problem.unknown-area": "Dieses Bediengebiet gibt es nicht.",
     "why.service_closed": "Der Rufbus in {area} fährt zu dieser Zeit nicht: {headline}",
+    "why.booking_rule": "Für diese Zeit kann der Rufbus in {area} jetzt nicht gebucht werden: die Buchungsregel des Gebiets lässt es nicht zu.",
     // fares (issue 20)
     "fare.leg": "Fahrpreis {amount} pro Erwachsenem", "fare.booking": "Fahrpreis {amount}",
     "fare.cancelfee": "Stornogebühr {amount}",

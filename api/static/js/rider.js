@@ -259,6 +259,7 @@ export class RiderView {
       case "no_stop_nearby": return t("why.no_stop_nearby", { end: t(`end.${p.end}`), minutes: p.minutes });
       case "later_than_asked": return t("why.later_than_asked", { first: moment(p.first) });
       case "service_closed": return t("why.service_closed", p);
+      case "booking_rule": return t("why.booking_rule", p);
       case "no_stepfree": case "vehicles_busy": case "no_service": return t(`why.${x.code}`);
       default: return null; // a newer server's reason: "no connection" says enough
     }
