@@ -146,7 +146,8 @@ class _Mapper:
 
     def booking_info(self, leg: PlanLeg, r: RideOffer) -> dict[str, Any]:
         """What a rider needs to book the ride: the body of ``POST /api/v1/bookings``'s
-        itinerary leg (origin, destination, windows) and the area's booking terms."""
+        itinerary leg (origin, destination, windows), the area's booking terms and one
+        adult's fare."""
         out: dict[str, Any] = {
             "bookable": True, "area": r.area, "vehicle": r.vehicle,
             "origin": {"lat": leg.origin.lat, "lon": leg.origin.lon},
@@ -158,6 +159,8 @@ class _Mapper:
         if r.terms is not None:
             out.update(message=r.terms.message, phone=r.terms.phone,
                        noticeMin=r.terms.notice_min_s / 60)
+        if r.fare_cents is not None:  # one adult's; a quote prices reduced fares
+            out["fare"] = {"amount": r.fare_cents / 100, "currency": r.fare_currency}
         return out
 
     def trip(self, leg: PlanLeg) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 
 import numpy as np
 
+from dispatch.fares import fare, zones_crossed
 from dispatch.insertion import Dispatcher, DispatchParams, NoOffer
 from dispatch.model import Point
 from dispatch.service_area import ServiceArea
@@ -249,5 +250,10 @@ class OnDemandLegs:
         # up at the window's start, driven directly), nor after the estimated drop-off
         earliest = pickup[0] + p.boarding_s + direct
         lo = min(max(dropoff[0], offer.dropoff_time - p.window_s, earliest), offer.dropoff_time)
+        price = None  # one adult's fare (the planner's rides are for one passenger)
+        if area.fare is not None:
+            zones = zones_crossed(area.fare.zones, a, b) if area.fare.kind == "zone" else 0
+            price = fare(area.fare, dist, zones, 1).cents
         return RideOffer(offer.pickup_time, offer.dropoff_time, req.pickup_window,
-                         (lo, dropoff[1]), dist, area.name, offer.vehicle, terms)
+                         (lo, dropoff[1]), dist, area.name, offer.vehicle, terms, price,
+                         area.fare.currency if area.fare is not None else "")

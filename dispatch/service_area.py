@@ -11,6 +11,7 @@ import shapely
 from shapely.geometry import Point as _Pt
 from shapely.geometry import shape
 
+from dispatch.fares import FareRule
 from dispatch.model import Point, Vehicle
 from routing.timebase import clock_text
 
@@ -192,6 +193,8 @@ class ServiceArea:
     booking: BookingRule | None = None
     stops: tuple[AreaStop, ...] = ()
     safe_duration: tuple[float, float] | None = None
+    #: what a ride costs (None: the area has no fare rules)
+    fare: FareRule | None = None
 
     @cached_property
     def _shape(self) -> Any:

@@ -715,7 +715,8 @@ def flex_export(region: RegionArg = None,
     """Write the region's on-demand service as a GTFS-Flex v2 feed: its service areas (zones,
     or location groups for areas served at stops), hours from the fleet's shifts, booking
     rules (real-time booking unless [[areas]] say otherwise), the safe travel durations the
-    dispatch rules promise and feed_info ([feed] of the region's configuration)."""
+    dispatch rules promise, feed_info ([feed] of the region's configuration) and flat fares as
+    GTFS Fares v2 ([[fares]])."""
     from dataclasses import replace as _replace
 
     from dispatch.insertion import DispatchParams

@@ -8,11 +8,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dispatch.fares import FareRule
 from dispatch.model import Vehicle
 from dispatch.service_area import BookingRule
 from mobility.errors import RegionError
 from mobility.gazetteer import GazetteerPlace, read_gazetteer
-from mobility.schema import FeedTable, RegionFile, area_settings, fleet, read_toml, validate
+from mobility.schema import (
+    FeedTable,
+    RegionFile,
+    area_settings,
+    fares,
+    fleet,
+    read_toml,
+    validate,
+)
 
 BUILTIN = Path(__file__).parent / "regions"
 OSM_SUFFIXES = (".osm.pbf", ".osm", ".osm.gz", ".osm.bz2")
@@ -91,6 +100,14 @@ class RegionConfig:
     def stop_ids(self, area: str) -> tuple[str, ...]:
         """The stops a stop-based ``area`` is served at (empty: door to door)."""
         return next((s for name, _, s in self.area_settings if name == area), ())
+    #: the fare rules (``[[fares]]``): (service area name, or None for every area without
+    #: its own, rule)
+    fares: tuple[tuple[str | None, FareRule], ...] = ()
+
+    def fare_rule(self, area: str) -> FareRule | None:
+        """The fare rule of a service area (its own, else the region's default, else None)."""
+        rules = dict(self.fares)
+        return rules.get(area, rules.get(None))
 
     def inputs(self) -> list[Path]:
         """The files whose content decides the compiled arrays."""
@@ -162,6 +179,11 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
              if f.service_areas is None else [toml_path.parent / a for a in f.service_areas])
     area_names = [a.name for p in areas if p.exists() for a in read_service_areas(p)]
     country = f.country if f.country is not None else country_of(f.timezone)
+    currency = f.currency or currency_of(country)
+
+    def zones(name: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+        return tuple((z.name, z.geometry) for z in read_service_areas(toml_path.parent / name))
+
     return RegionConfig(
         name=f.name or folder.name,
         folder=folder,
@@ -176,11 +198,12 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         fleet=fleet(f.vehicles, area_names, str(toml_path)),
         places_file=places,
         places=read_gazetteer(places) if places is not None else (),
-        currency=f.currency or currency_of(country),
+        currency=currency,
         holidays=f.holidays,
         area_settings=area_settings(f.areas, area_names, str(toml_path)),
         feed=f.feed,
         source=str(toml_path),
+        fares=fares(f.fares, area_names, currency, str(toml_path), zones),
     )
 
 

@@ -79,7 +79,8 @@ class Region:
             hours = (min(v.shift[0] for v in vs), max(v.shift[1] for v in vs)) if vs else None
             stops = dict(self.area_stops).get(a.name, ())
             out.append(ServiceArea(a.name, a.geometry, vs, a.properties, hours,
-                                   self.config.booking(a.name), stops))
+                                   self.config.booking(a.name), stops,
+                                   fare=self.config.fare_rule(a.name)))
         return tuple(out)
 
     def summary(self) -> dict[str, Any]:

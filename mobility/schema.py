@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from dispatch.fares import ChildBand, FareRule
 from dispatch.insertion import DispatchParams
 from dispatch.model import DEFAULT_HOURS, DEFAULT_SEATS, DEFAULT_WHEELCHAIR_PLACES, Vehicle
 from dispatch.scenario import Costs, Scenario
@@ -35,9 +36,9 @@ from dispatch.service_area import BookingRule
 from mobility.errors import RegionError
 from routing.timebase import parse_clock
 
-__all__ = ["AreaTable", "BookingTable", "CostsTable", "FeedTable", "FleetTable", "RegionFile",
-           "RulesTable", "ScenarioFile", "VehicleTable", "area_settings", "fleet", "read_toml",
-           "report", "validate"]
+__all__ = ["AreaTable", "BookingTable", "ChildBandTable", "CostsTable", "FareTable", "FeedTable",
+           "FleetTable", "RegionFile", "RulesTable", "ScenarioFile", "VehicleTable",
+           "area_settings", "fares", "fleet", "read_toml", "report", "validate"]
 
 _RULES = DispatchParams()
 _COSTS = Costs()
@@ -233,6 +234,40 @@ class FeedTable(_Table):
         return v
 
 
+class ChildBandTable(_Table):
+    """A child fare band of a ``[[fares]]`` table: children up to ``max_age`` pay ``share``."""
+
+    max_age: int = _range(5, 0, 30, "a whole number", "years")
+    share: float = _range(0.0, 0, 1)
+
+
+def _money(default: float | None = 0.0) -> Any:
+    return Field(default, ge=0, le=10_000, description="an amount from 0 to 10000 (e.g. 2.50)")
+
+
+class FareTable(_Table):
+    """One ``[[fares]]`` table of ``region.toml``: a service area's fare rule (amounts in the
+    region's currency, e.g. ``2.50``; see :mod:`dispatch.fares`). Without ``area`` it is the
+    rule of every area that has none of its own."""
+
+    area: str | None = Field(default=None, description="the name of a service area of the region")
+    rule: typing.Literal["flat", "distance", "zone"] = Field(
+        description='"flat", "distance" or "zone"')
+    price: float | None = _money(None)
+    base: float = _money()
+    per_km: float = _money()
+    zones: str | None = Field(default=None, description="a GeoJSON file name (the zones)")
+    zone_prices: list[typing.Annotated[float, Field(ge=0, le=10_000)]] | None = Field(
+        default=None, description="a list of amounts: 1 zone, 2 zones, …")
+    surcharge: float = _money()
+    children: list[ChildBandTable] = Field(default_factory=list,
+                                           description="an array of tables ({max_age, share})")
+    concession: float = _range(1.0, 0, 1)
+    cancel_fee: float = _money()
+    cancel_deadline_min: float | None = Field(default=None, ge=0, le=7 * 1440,
+                                              description="minutes from 0 to 10080")
+
+
 class RegionFile(_Table):
     """``region.toml``: where a region's inputs are, how to read them, its on-demand fleet.
     Unset file names are found in the region's folder."""
@@ -259,6 +294,8 @@ class RegionFile(_Table):
     areas: list[AreaTable] = Field(default_factory=list,
                                    description="an array of tables ([[areas]])")
     feed: FeedTable = FeedTable()
+    fares: list[FareTable] = Field(default_factory=list,
+                                   description="an array of tables ([[fares]])")
 
 
 class FleetTable(_VehicleKind):
@@ -379,6 +416,64 @@ def fleet(tables: list[VehicleTable], areas: list[str], where: str
                             f" ({', '.join(areas) or 'none configured'}), not {area!r}")
             continue
         out.append((area, t.vehicle()))
+    if problems:
+        raise RegionError(report(where, problems))
+    return tuple(out)
+
+
+def _cents(x: float) -> int:
+    """An amount of the currency in whole cents (halves rounded up)."""
+    return int(x * 100 + 0.5)
+
+
+def fares(tables: list[FareTable], areas: list[str], currency: str, where: str,
+          zone_reader: typing.Callable[[str], tuple[tuple[str, dict[str, Any]], ...]]
+          ) -> tuple[tuple[str | None, FareRule], ...]:
+    """The ``[[fares]]`` as (service area name or None for every other area, rule): each
+    rule's keys complete for its kind, one rule per area.
+
+    Raises
+    ------
+    RegionError
+        Listing every fare entry at fault.
+    """
+    problems: list[str] = []
+    out: list[tuple[str | None, FareRule]] = []
+    seen: set[str | None] = set()
+    for k, t in enumerate(tables):
+        at = f"fares[{k}]"
+        if t.area in seen:
+            problems.append(f"{at}.area {t.area or 'unset (every area)'!s} has a rule already")
+        seen.add(t.area)
+        if t.area is not None and t.area not in areas:
+            problems.append(f"{at}.area must name one of the region's service areas"
+                            f" ({', '.join(areas) or 'none configured'}), not {t.area!r}")
+        if t.rule == "flat" and t.price is None:
+            problems.append(f"{at}.price is missing (a flat rule's price per ride)")
+        zones: tuple[tuple[str, dict[str, Any]], ...] = ()
+        if t.rule == "zone":
+            if not t.zone_prices:
+                problems.append(f"{at}.zone_prices is missing (the price for 1 zone, 2 zones,"
+                                " …)")
+            if t.zones is None:
+                problems.append(f"{at}.zones is missing (a GeoJSON file of the zones)")
+            else:
+                try:
+                    zones = zone_reader(t.zones)
+                except RegionError as exc:
+                    problems.append(f"{at}.zones: {exc}")
+        if t.cancel_fee > 0 and t.cancel_deadline_min is None:
+            problems.append(f"{at}.cancel_deadline_min is missing (the fee needs a deadline)")
+        ages = [c.max_age for c in t.children]
+        if ages != sorted(set(ages)):
+            problems.append(f"{at}.children must list bands by ascending max_age, each once")
+        out.append((t.area, FareRule(
+            kind=t.rule, currency=currency, price=_cents(t.price or 0), base=_cents(t.base),
+            per_km=_cents(t.per_km), zone_prices=tuple(_cents(x) for x in t.zone_prices or ()),
+            surcharge=_cents(t.surcharge),
+            children=tuple(ChildBand(c.max_age, c.share) for c in t.children),
+            concession=t.concession, zones=zones, cancel_fee=_cents(t.cancel_fee),
+            cancel_deadline_min=t.cancel_deadline_min)))
     if problems:
         raise RegionError(report(where, problems))
     return tuple(out)

@@ -63,7 +63,8 @@ class RideOffer:
     """An on-demand ride the dispatcher can take now: estimated pickup and drop-off, the
     windows promised for them (seconds after the service day's midnight; a drop-off window
     may end at ``routing.timebase.NO_BOUND_S``: no bound), the length of the drive, the
-    service area and the vehicle it was quoted on, and the area's booking terms."""
+    service area and the vehicle it was quoted on, the area's booking terms, and the fare of
+    one adult (minor units of ``fare_currency``; None: the area has no fares)."""
 
     pickup_s: float
     dropoff_s: float
@@ -73,6 +74,8 @@ class RideOffer:
     area: str
     vehicle: str
     terms: BookingTerms | None = None
+    fare_cents: int | None = None
+    fare_currency: str = ""
 
 
 @dataclass(frozen=True)

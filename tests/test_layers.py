@@ -39,6 +39,8 @@ ALLOWED: dict[str, set[str]] = {
 DATA_TYPES = {"routing", "routing.errors", "routing.timetable", "routing.streets",
               "routing.transfers", "routing._arrays", "routing.timebase", "routing.geo",
               "dispatch.model", "dispatch.service_area",
+              # the fare rules the GTFS-Flex feed writes and reads as GTFS Fares v2
+              "dispatch.fares",
               # the ids the static and realtime feeds share
               "dispatch.feed_ids"}
 #: third-party readers that live in feeds and stop there

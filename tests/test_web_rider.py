@@ -47,7 +47,8 @@ TEXT = {
            "label_bus": "ride + bus",
            "wait": "Wait at", "needs": "Create an account or sign in below to book.",
            "welcome": "Welcome, ", "booked": "Booked: pickup between", "network":
-           "The server did not answer", "point": "point ", "busy": "Searching"},
+           "The server did not answer", "point": "point ", "busy": "Searching",
+           "fare_leg": "fare $2.00 per adult", "fare": "fare $2.00"},
     "de": {"heading": "Wohin möchten Sie fahren?", "from": "Von", "tab": "Fahren",
            "loading": "Wird geladen", "submit": "Verbindungen suchen", "past": "schon vorbei",
            "year": "vertippt", "outside": "außerhalb", "next": "Neu suchen für",
@@ -55,7 +56,8 @@ TEXT = {
            "label_bus": "Rufbus + Bus",
            "wait": "Warten bei", "needs": "Zum Buchen unten ein Konto anlegen oder anmelden.",
            "welcome": "Willkommen, ", "booked": "Gebucht: Abholung zwischen", "network":
-           "Der Server antwortet nicht", "point": "Punkt ", "busy": "Suche läuft"},
+           "Der Server antwortet nicht", "point": "Punkt ", "busy": "Suche läuft",
+           "fare_leg": "Fahrpreis 2,00 $ pro Erwachsenem", "fare": "Fahrpreis 2,00 $"},
 }
 
 
@@ -223,6 +225,8 @@ def test_a_rider_is_told_why_finds_the_next_ride_and_books(rider: Any, request: 
     assert pg.inner_text("#itin-title").startswith(w["day_title"])
     wait = first.locator(".wait").inner_text()  # where exactly: on Wooster Road
     assert wait.startswith(w["wait"]) and "Wooster" in wait
+    # the ride's fare (addison-vt's flat $2.00), in the rider's language
+    assert w["fare_leg"] in first.inner_text().replace("\xa0", " ")
     if phone:  # the button and the first result in view, the form just above
         assert in_view(pg, "#plan-submit") and in_view(pg, "#itin-list > li >> nth=0")
         shot(pg, f"{tag}-3-results")
@@ -262,6 +266,8 @@ def test_a_rider_is_told_why_finds_the_next_ride_and_books(rider: Any, request: 
     route = pg.inner_text(f'#my-bookings li[data-id="{mine[0]["id"]}"] button.route')
     origin = mine[0].get("originName")
     assert route.startswith(origin if origin else w["point"]), route
+    booked = pg.inner_text(f'#my-bookings li[data-id="{mine[0]["id"]}"] .fare')
+    assert booked.replace("\xa0", " ") == w["fare"] and mine[0]["fare"]["amount"] == 2.0
     if phone:
         shot(pg, f"{tag}-4-booked")
     assert_accessible(pg)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import BookerDep, CallerDep, ServiceDep, StaffDep, rate_limited
-from api.routes.quotes import PROBLEM, latlon
+from api.routes.quotes import PROBLEM, classes_in, fare_out, latlon
 from api.routes.ratings import rating_out
 from api.schemas.bookings import (
     BookingList,
@@ -48,7 +48,8 @@ def booking_out(b: BookingView) -> BookingResponse:
         no_show_from=b.no_show_from, live=None if b.live is None else Live(
             estimated_pickup=b.live.estimated_pickup,
             estimated_dropoff=b.live.estimated_dropoff, reported_at=b.live.reported_at,
-            late=b.live.late), rating=None)
+            late=b.live.late), rating=None, fare=fare_out(b.fare),
+        cancel_fee=None if b.cancel_fee_cents is None else b.cancel_fee_cents / 100)
 
 
 @router.post("", response_model=BookingResponse | ItineraryBooking, status_code=201,
@@ -75,7 +76,8 @@ def create_booking(body: BookingRequest, who: BookerDep, svc: ServiceDep, respon
                                (x.drop_off_window.start, x.drop_off_window.end),
                                x.passengers, x.wheelchair,
                                (x.connection.trip_id, x.connection.stop_id)
-                               if x.connection is not None else None)
+                               if x.connection is not None else None,
+                               classes_in(x.fare_classes))
                 for x in body.itinerary]
         iid, made, created = svc.book_itinerary(who, legs, idempotency_key, body.rider_id,
                                                 body.note)

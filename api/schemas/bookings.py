@@ -5,10 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, Strict, WithJsonSchema, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    Strict,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from api.schemas.common import Input, LatLon, Schema, Window
 from api.schemas.feedback import RatingResponse
+from api.schemas.quotes import FareClassesIn, FareOut, check_fare_classes
 from api.store.models import NOTE_MAX
 
 Status = Literal["confirmed", "on_board", "completed", "cancelled", "no_show"]
@@ -75,6 +83,10 @@ class RideLeg(Input):
     connection: ConnectionRef | None = Field(None, description=(
         "the scheduled trip the ride is to make (the plan's next leg): should the ride "
         "run so late that it misses it, the rider is offered that line's next departure"))
+    fare_classes: FareClassesIn | None = Field(
+        None, description="who pays a reduced fare; default: every passenger an adult")
+
+    _fare_classes = field_validator("fare_classes")(check_fare_classes)
 
 
 class BookingRequest(Input):
@@ -166,6 +178,11 @@ class BookingResponse(Schema):
     rating: RatingResponse | None = Field(None, description=(
         "the rider's rating of the ride (PUT /api/v1/bookings/{id}/rating), for the rider "
         "and staff; null: not rated"))
+    fare: FareOut | None = Field(None, description=(
+        "the price quoted, kept with the booking (null: the area has no fares)"))
+    cancel_fee: float | None = Field(None, description=(
+        "the fee for the rider's cancellation after the area's deadline, in the fare's "
+        "currency (null: none charged)"))
 
 
 class BookingList(Schema):

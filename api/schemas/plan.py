@@ -55,6 +55,11 @@ class OpenEpochWindow(Schema):
     end: EpochMs | None = Field(description="epoch milliseconds (UTC); null: no bound")
 
 
+class RideFare(Schema):
+    amount: float = Field(description="in the currency, e.g. 2.5")
+    currency: str = Field(description="ISO 4217, e.g. USD")
+
+
 class BookingInfo(Schema):
     """How to book an ON_DEMAND leg. ``origin``, ``destination``, ``pickupWindow`` and
     ``dropOffWindow`` are an itinerary leg of ``POST /api/v1/bookings`` as they are (its
@@ -75,6 +80,9 @@ class BookingInfo(Schema):
     message: str | None = Field(None, description="the area's booking message")
     phone: str | None = Field(None, description="the area's booking phone number")
     notice_min: float | None = Field(None, description="minutes of notice the area asks for")
+    fare: RideFare | None = Field(None, description=(
+        "one adult's fare (the planner's rides are for one passenger; a quote prices reduced "
+        "fares); null: the area has no fares"))
 
 
 class PickupPlace(Schema):

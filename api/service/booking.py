@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.auth import Principal, new_id
-from api.service import audit, fair_use, notes, occasions, rules, service_alerts
+from api.service import audit, fair_use, fares, notes, occasions, rules, service_alerts
 from api.service.context import Context
 from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
 from api.service.stored_plans import promised
 from api.service.views import BookingView, booking_view
 from api.store.models import Booking, Quote
 from api.store.repository import BookingRecord, Repository, reading
+from dispatch.fares import FareClasses
 from dispatch.insertion import NoOffer, Offer
 from dispatch.model import Point
 from routing.timebase import NO_BOUND_S, bounded
@@ -37,6 +38,8 @@ class RideLegRequest:
     wheelchair: bool = False
     #: the scheduled trip the ride feeds and the stop it is boarded at (GTFS ids)
     connection: tuple[str, str] | None = None
+    #: the passengers paying a reduced fare (None: all adults)
+    fare_classes: FareClasses | None = None
 
 
 def _replayed(repo: Repository, who: Principal, quote_id: str, key: str | None
@@ -118,6 +121,7 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
                     idempotency_key=idempotency_key, area=q.area,
                     service_date=q.service_date, vehicle_id=offer.vehicle,
                     status="confirmed", created_at=now, updated_at=now, note=note)
+        fares.copy_to(q, b)  # the price quoted, whatever the rules say later
         first = repo.add_booking(b, who.role)
         audit.record(repo, who, "booking.create", "booking", bid,
                      {"quoteId": q.id, "riderId": q.rider_id, "vehicleId": offer.vehicle,
@@ -214,6 +218,8 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
     rides = [fair_use.Ride(x.date, x.pickup, f"itinerary.{k}") for k, x in enumerate(parts)]
     iid = new_id("i_")
     named = [occasions.ends(svc, x.leg.origin, x.leg.destination) for x in parts]
+    prices = [fares.priced(svc, svc.areas[area], x.leg.origin, x.leg.destination,
+                           x.leg.passengers, x.leg.fare_classes) for x in parts]
     with svc.days.change(area, date) as ch:  # fair use first: a refusal searches nothing
         fair_use.check(ch.repo, svc.timing, svc.config, who, rider, rides, lock=True)
         now = svc.timing.now()
@@ -231,6 +237,7 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
             ch.dispatcher.commit(offer)
             ch.changed.add(offer.vehicle)
             qid = new_id("q_")
+            price = prices[k]
             ch.repo.add_quote(
                 id=qid, rider_id=rider, key_id=who.key_id, area=area, service_date=date,
                 time_type="departure", origin_lat=o[0], origin_lon=o[1], dest_lat=dst[0],
@@ -239,13 +246,13 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
                 dropoff_hi_s=min(x.dropoff[1], NO_BOUND_S), max_ride_s=req.max_ride,
                 boarding_s=req.pickup_service, alighting_s=req.dropoff_service,
                 vehicle_id=offer.vehicle, est_pickup_s=offer.pickup_time,
-                est_dropoff_s=offer.dropoff_time, created_at=now, expires_at=now)
+                est_dropoff_s=offer.dropoff_time, created_at=now, expires_at=now, **price)
             b = Booking(id=bid, quote_id=qid, rider_id=rider, key_id=who.key_id,
                         idempotency_key=idempotency_key if k == 0 else None, area=area,
                         service_date=date, vehicle_id=offer.vehicle, status="confirmed",
                         created_at=now, updated_at=now, itinerary_id=iid,
                         connection_by_s=x.dropoff[1] if bounded(x.dropoff[1]) else None,
-                        note=note)
+                        note=note, **price)
             if b.connection_by_s is not None and x.leg.connection is not None:
                 b.connection_trip_id, b.connection_stop_id = x.leg.connection
             ch.repo.add_booking(b, who.role)
@@ -284,6 +291,8 @@ def cancel(svc: Context, who: Principal, booking_id: str) -> BookingView:
         b = ch.repo.booking(booking_id)
         assert b is not None
         if b.status == "confirmed":
+            if who.role == "rider":  # staff's cancellations cost the rider nothing
+                b.cancel_fee_cents = fares.late_fee(svc, b, q)
             ch.dispatcher.remove(b.id)
             ch.changed.add(b.vehicle_id)
             ch.repo.set_status(b, "cancelled", who.role, svc.timing.now())

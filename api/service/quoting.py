@@ -8,12 +8,13 @@ import datetime as dt
 from typing import Any
 
 from api.auth import Principal, new_id
-from api.service import rules, service_alerts
+from api.service import fares, rules, service_alerts
 from api.service.context import Context
 from api.service.errors import ConflictError, InvalidRequestError
 from api.service.views import QuoteView, quote_view
 from api.store.models import Quote
 from api.store.repository import writing
+from dispatch.fares import FareClasses
 from dispatch.insertion import NoOffer
 from dispatch.model import Point
 from routing.errors import MobilityError
@@ -33,9 +34,10 @@ def no_ride(offer: NoOffer, **details: Any) -> ConflictError:
 
 def quote(svc: Context, who: Principal, origin: Point, destination: Point,
           when: dt.datetime, time_type: str, passengers: int, wheelchair: bool,
-          rider_id: str | None) -> QuoteView:
+          rider_id: str | None, classes: FareClasses | None = None) -> QuoteView:
     """An offer for a ride from ``origin`` to ``destination``: picked up from ``when``
-    (``time_type`` "departure") or dropped off by it ("arrival").
+    (``time_type`` "departure") or dropped off by it ("arrival"), priced under the area's
+    fare rule with ``classes`` the reduced passengers (default: all adults).
 
     Raises
     ------
@@ -72,6 +74,7 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
                                                  svc.timing.moment(date, offer.dropoff_time)),
                                  "time")
     now = svc.timing.now()
+    fare = fares.priced(svc, area, origin, destination, passengers, classes)
     values = dict(
         id=qid, rider_id=rider, key_id=who.key_id, area=area.name, service_date=date,
         time_type=time_type, origin_lat=origin[0], origin_lon=origin[1],
@@ -82,7 +85,7 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
         boarding_s=req.pickup_service, alighting_s=req.dropoff_service,
         vehicle_id=offer.vehicle, est_pickup_s=offer.pickup_time,
         est_dropoff_s=offer.dropoff_time, created_at=now,
-        expires_at=now + dt.timedelta(seconds=svc.config.quote_ttl_s))
+        expires_at=now + dt.timedelta(seconds=svc.config.quote_ttl_s), **fare)
     with writing(svc.store) as repo:
         repo.add_quote(**values)
     return quote_view(svc.timing, Quote(**values))

@@ -42,6 +42,7 @@ from api.service.views import (
 from api.store import Store
 from api.store.models import Rider, VehicleRow
 from api.store.repository import Repository, reading
+from dispatch.fares import FareClasses
 from dispatch.insertion import Dispatcher, DispatchParams
 from dispatch.model import Point
 from dispatch.service_area import ServiceArea
@@ -164,11 +165,11 @@ class BookingService:
     # -- on-demand rides --------------------------------------------------------------------
     def quote(self, who: Principal, origin: Point, destination: Point, when: dt.datetime,
               time_type: str, passengers: int, wheelchair: bool,
-              rider_id: str | None = None) -> QuoteView:
+              rider_id: str | None = None, classes: FareClasses | None = None) -> QuoteView:
         """An offer for a ride, stored so that it can be booked until it expires (see
         :func:`api.service.quoting.quote`)."""
         return quoting.quote(self, who, origin, destination, when, time_type, passengers,
-                             wheelchair, rider_id)
+                             wheelchair, rider_id, classes)
 
     def book(self, who: Principal, quote_id: str, idempotency_key: str | None,
              note: str | None = None) -> tuple[BookingView, bool]:

@@ -4,6 +4,7 @@ manifests, with moments in the region's time zone (the HTTP layer only renames f
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from api.place_names import PlaceNamer
@@ -15,6 +16,32 @@ from dispatch.model import Point
 from routing.timebase import bounded
 
 Window = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass(frozen=True)
+class FareLineView:
+    kind: str
+    count: int
+    cents: int
+    note: str
+
+
+@dataclass(frozen=True)
+class FareView:
+    """A ride's fare as stored: total and lines in cents, and the currency."""
+
+    cents: int
+    currency: str
+    lines: tuple[FareLineView, ...]
+
+
+def fare_view(cents: int | None, currency: str | None, detail: str | None) -> FareView | None:
+    """The stored fare (a quote's or a booking's), None when there is none."""
+    if cents is None or currency is None:
+        return None
+    lines = json.loads(detail).get("lines", []) if detail else []
+    return FareView(cents, currency, tuple(FareLineView(ln["kind"], ln["count"], ln["cents"],
+                                                        ln.get("note", "")) for ln in lines))
 
 
 @dataclass(frozen=True)
@@ -31,6 +58,7 @@ class QuoteView:
     passengers: int
     wheelchair: bool
     expires_at: dt.datetime
+    fare: FareView | None = None  #: None: the area has no fares
 
 
 @dataclass(frozen=True)
@@ -87,6 +115,9 @@ class BookingView:
     destination_name: str | None = None
     #: the estimates from the vehicle's last report (None: it has not reported that day)
     live: LiveView | None = None
+    #: the price quoted (None: the area has no fares) and a late cancellation's fee (cents)
+    fare: FareView | None = None
+    cancel_fee_cents: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +158,8 @@ def quote_view(t: Timing, q: Quote) -> QuoteView:
                                    at(q.service_date, q.pickup_hi_s)),
         at(q.service_date, q.est_pickup_s), at(q.service_date, q.est_dropoff_s),
         at(q.service_date, promised(q, q.id).latest_dropoff), q.passengers,
-        bool(q.wheelchairs), q.expires_at)
+        bool(q.wheelchairs), q.expires_at, fare_view(q.fare_cents, q.fare_currency,
+                                                     q.fare_detail))
 
 
 def booking_view(t: Timing, r: BookingRecord, names: PlaceNamer | None = None
@@ -151,7 +183,8 @@ def booking_view(t: Timing, r: BookingRecord, names: PlaceNamer | None = None
         pickup if b.status == "confirmed" else None,
         names.name(q.origin_lat, q.origin_lon).name if names is not None else None,
         names.name(q.dest_lat, q.dest_lon).name if names is not None else None,
-        _live(t, r))
+        _live(t, r), fare_view(b.fare_cents, b.fare_currency, b.fare_detail),
+        b.cancel_fee_cents)
 
 
 def _live(t: Timing, r: BookingRecord) -> LiveView | None:

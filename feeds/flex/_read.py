@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from shapely.geometry import MultiPoint, mapping, shape
 from shapely.ops import unary_union
 
 from dispatch.service_area import AreaStop, BookingRule, ServiceArea
+from feeds.flex._fares import FARE_FILES, route_fares
 from feeds.flex._feed_info import FeedInfo
 from feeds.gtfs._tables import TableSource
 from feeds.report import ValidationReport
@@ -113,7 +114,8 @@ def _read(src: TableSource, report: ValidationReport) -> FlexFeed:
     tables = {n: src.read_table(n) for n in ("stops.txt", "stop_times.txt", "trips.txt",
                                              "routes.txt", "booking_rules.txt",
                                              "location_groups.txt", "location_group_stops.txt",
-                                             "stop_areas.txt", "areas.txt", "feed_info.txt")
+                                             "stop_areas.txt", "areas.txt", "feed_info.txt",
+                                             *FARE_FILES)
               if src.has(n)}
     zones = _zones(src, report)
     stops: dict[str, tuple[float, float]] = {}
@@ -133,6 +135,8 @@ def _read(src: TableSource, report: ValidationReport) -> FlexFeed:
         report.error("no on-demand service: no stop_times row serves a zone, location group "
                      "or stop area, or has a pickup/drop-off window", file="stop_times.txt")
     areas = _areas(tables, services, zones, groups, stops, names, rules, report)
+    fares = route_fares(tables)
+    areas = [replace(a, fare=fares.get(a.properties.get("route_id", ""))) for a in areas]
     info = tables.get("feed_info.txt")
     feed_info = (FeedInfo.from_row(info.to_dict("records")[0])
                  if info is not None and len(info) else None)

@@ -3,7 +3,8 @@ read — one demand-responsive route (route_type 715) and trip per area; its zon
 ``locations.geojson`` (door to door) or its stops as a location group
 (``location_groups.txt``, ``location_group_stops.txt``, ``stops.txt``); its hours as the
 pickup/drop-off window, its booking rule (``booking_rules.txt``, every field), its safe
-travel duration (``trips.safe_duration_factor``/``offset``) and ``feed_info.txt``."""
+travel duration (``trips.safe_duration_factor``/``offset``), ``feed_info.txt`` and its fare
+as GTFS Fares v2 (:mod:`feeds.flex._fares`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from dispatch.feed_ids import AGENCY_ID, SERVICE_ID, area_id, group_id, route_id, trip_id
 from dispatch.service_area import AreaStop, BookingRule, ServiceArea
+from feeds.flex._fares import fare_tables
 from feeds.flex._feed_info import COLUMNS as FEED_INFO_COLUMNS
 from feeds.flex._feed_info import FeedInfo
 from routing.timebase import clock_text
@@ -157,6 +159,8 @@ def write_flex(areas: list[ServiceArea], out: Path, *, agency: str, timezone: st
                                             groups)
         files["location_group_stops.txt"] = _csv(["location_group_id", "stop_id"],
                                                  group_stops)
+    for name, (header, rows) in fare_tables(areas).items():  # GTFS Fares v2: flat fares
+        files[name] = _csv(header, rows)
     info = feed_info or FeedInfo(agency, url, lang or "en", start, end)
     if not info.version:  # the content's digest: a new version whenever the service changes
         digest = hashlib.sha256()

@@ -4,7 +4,7 @@
 // phone number when they called before.
 import { api, ApiError } from "./api.js";
 import { onLanguage, t } from "./i18n.js";
-import { clock, el, focusKey, localInput, restoreFocus } from "./format.js";
+import { clock, el, focusKey, localInput, money, restoreFocus } from "./format.js";
 import { PlaceField } from "./places.js";
 import { CallerSearch } from "./callers.js";
 import { LiveFleet } from "./live.js";
@@ -355,6 +355,7 @@ export class DispatcherView {
       box.hidden = false;
       box.replaceChildren(
         el("p", { class: "offer" }, t("caller.offer", { a: clock(q.pickupWindow.start), b: clock(q.pickupWindow.end), c: clock(q.estimatedDropoff) })),
+        ...(q.fare ? [el("p", { class: "fare" }, t("fare.booking", { amount: money(q.fare.amount, q.fare.currency) }))] : []),
         el("button", { type: "button", class: "primary confirm", onclick: () => this.confirm() }, t("caller.confirm")));
       box.querySelector("button").focus();
     } catch (e) {

@@ -41,6 +41,12 @@ export function num(x, digits = 1) {
   return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(x);
 }
 
+/** An amount of money in the interface language: 2.5, "USD" → "$2.50" / "2,50 $". */
+export function money(amount, currency) {
+  if (amount == null) return "–";
+  return new Intl.NumberFormat(locale(), { style: "currency", currency }).format(amount);
+}
+
 /** The region's local date and time ("YYYY-MM-DDTHH:MM") at epoch ms, for datetime-local. */
 export function localInput(ms) {
   const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {

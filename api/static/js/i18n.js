@@ -360,6 +360,9 @@ const TEXTS = {
     "audit.at": "When", "audit.who": "Who", "audit.what": "What", "audit.details": "Changed",
     "audit.more": "Older entries", "audit.none": "Nothing recorded yet.",
     "audit.role.dispatcher": "Dispatcher", "audit.role.admin": "Admin",
+    // fares (issue 20)
+    "fare.leg": "fare {amount} per adult", "fare.booking": "fare {amount}",
+    "fare.cancelfee": "cancellation fee {amount}",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -728,6 +731,9 @@ const TEXTS = {
     "audit.at": "Wann", "audit.who": "Wer", "audit.what": "Was", "audit.details": "Geändert",
     "audit.more": "Ältere Einträge", "audit.none": "Noch nichts protokolliert.",
     "audit.role.dispatcher": "Disposition", "audit.role.admin": "Admin",
+    // fares (issue 20)
+    "fare.leg": "Fahrpreis {amount} pro Erwachsenem", "fare.booking": "Fahrpreis {amount}",
+    "fare.cancelfee": "Stornogebühr {amount}",
   },
 };
 

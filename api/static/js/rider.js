@@ -6,7 +6,7 @@ import { api, ApiError, getKey, idempotencyKey, setKey } from "./api.js";
 import { language, onLanguage, t } from "./i18n.js";
 import {
   busy, clock, dateOf, day, dayUnlessToday, decodePolyline, el, focusKey, localInput, localMs,
-  moment, now, restoreFocus,
+  moment, money, now, restoreFocus,
 } from "./format.js";
 import { MessageBox, problemText } from "./messages.js";
 import { PlaceField } from "./places.js";
@@ -343,7 +343,8 @@ export class RiderView {
     if (leg.mode === "ON_DEMAND") {
       const b = leg.bookingInfo || {};
       if (!b.bookable) return t("leg.ondemand.notbookable", { why: b.phone || "–" });
-      return t("leg.ondemand.pickup", { a: clock(b.pickupWindow.start), b: clock(b.pickupWindow.end), to: this.placeName(leg.to) });
+      const pickup = t("leg.ondemand.pickup", { a: clock(b.pickupWindow.start), b: clock(b.pickupWindow.end), to: this.placeName(leg.to) });
+      return b.fare ? `${pickup} · ${t("fare.leg", { amount: money(b.fare.amount, b.fare.currency) })}` : pickup;
     }
     return t("leg.transit.detail", { route: leg.routeShortName || leg.routeLongName || "", to: this.placeName(leg.to) });
   }
@@ -562,6 +563,12 @@ export class RiderView {
         onclick: () => { map.reveal(); map.showRide(b); } }, route), " ",
       el("span", { class: "vehicle" }, t("booking.vehicle", { v: b.vehicleId })), " ",
       el("span", { class: "badge" }, t(`status.${b.status}`)));
+    if (b.fare) {
+      li.append(" ", el("span", { class: "fare" }, t("fare.booking", { amount: money(b.fare.amount, b.fare.currency) })));
+      if (b.cancelFee) {
+        li.append(" ", el("span", { class: "fare cancel-fee" }, t("fare.cancelfee", { amount: money(b.cancelFee, b.fare.currency) })));
+      }
+    }
     if (b.live && ["confirmed", "on_board"].includes(b.status)) li.append(this.liveLine(b));
     if (b.connection) {
       li.append(el("div", { class: `connection connection-${b.connection.status}` },
