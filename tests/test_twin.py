@@ -281,14 +281,16 @@ def test_simulate_live_drives_a_running_server_with_a_keys_file(addison: object,
 
 # -- twin runs against the real server --------------------------------------------------------
 def _twin_day(store: str) -> dict[str, object]:
-    """Two hours of a service day at 240x against a real server: few riders, two standing
-    orders, one driver's request in six losing its connection."""
+    """Two hours of a service day at 120x against a real server: few riders, two standing
+    orders, one driver's request in six losing its connection. (At 240x a second of a
+    loaded machine's scheduling delay is four minutes of the service's clock: enough for a
+    vehicle to pass a promise before the server could look.)"""
     from mobility.twin.local import local_server
     from mobility.twin.options import TwinOptions
     from mobility.twin.run import run_twin
     from mobility.twin.sinks import Sinks
 
-    speed, hours = 240.0, (7 * 3600.0, 9 * 3600.0)
+    speed, hours = 120.0, (7 * 3600.0, 9 * 3600.0)
     sinks = Sinks().start()
     try:
         with local_server(speed=speed, first_hour_s=hours[0], store=store, sinks=sinks,
@@ -308,7 +310,7 @@ def _assert_day(f: dict[str, object]) -> None:
     unavailable = f["not_available"]
     assert isinstance(unavailable, list)
     if not {"inbox", "alerts"} & set(unavailable):
-        assert f["broken_promises_unreported"] == 0, f
+        assert f["broken_promises_unreported"] == 0, f["unreported"]
     # (a server that cannot tell riders of a delay leaves every late pickup unreported)
     # the devices lost connections, re-sent, sometimes twice: each event applied once
     assert isinstance(f["events_dropped"], int) and f["events_dropped"] > 0, f
