@@ -31,6 +31,7 @@ import time
 from collections.abc import Mapping, Sequence
 from xml.etree.ElementTree import Element, SubElement
 
+from api.ojp.place_out import pt_mode
 from api.ojp.xml import o, s
 from api.place_names import PlaceNamer
 from dispatch import feed_ids
@@ -40,29 +41,12 @@ from routing.planner import Itinerary, Place, PlanLeg
 from routing.timebase import bounded, service_day_epoch
 from routing.timetable import Timetable
 
-#: GTFS route_type (basic) → SIRI VehicleModesOfTransport
-_PT_MODES = {0: "tram", 1: "metro", 2: "rail", 3: "bus", 4: "water", 5: "tram",
-             6: "telecabin", 7: "funicular", 11: "trolleyBus", 12: "rail"}
-#: GTFS extended route types (lowest, highest) → SIRI mode
-_PT_RANGES = ((100, 199, "rail"), (200, 299, "coach"), (400, 499, "metro"), (700, 799, "bus"),
-              (800, 899, "trolleyBus"), (900, 999, "tram"), (1000, 1099, "water"),
-              (1100, 1199, "air"), (1300, 1399, "telecabin"), (1400, 1499, "funicular"))
 DEMAND_BUS = "demandAndResponseBus"
 _WORDS = {
     "en": {"ride": "On-demand bus", "book": "Book online", "area": "On-demand {area}"},
     "de": {"ride": "Rufbus", "book": "Online buchen", "area": "Rufbus {area}"},
 }
 _LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-def pt_mode(route_type: int) -> str:
-    """The SIRI mode of a GTFS (basic or extended) ``route_type``."""
-    if route_type in _PT_MODES:
-        return _PT_MODES[route_type]
-    for lo, hi, mode in _PT_RANGES:
-        if lo <= route_type <= hi:
-            return mode
-    return "bus"
 
 
 def leg_mode(tt: Timetable, leg: PlanLeg) -> tuple[str, str | None, str] | None:
@@ -73,7 +57,7 @@ def leg_mode(tt: Timetable, leg: PlanLeg) -> tuple[str, str | None, str] | None:
     if leg.trip is None:
         return None
     rt = int(tt.route_type[tt.pattern_route[tt.trip_pattern[leg.trip]]])
-    return pt_mode(rt), DEMAND_BUS if rt == 715 else None, "scheduled"
+    return pt_mode(rt)[0], DEMAND_BUS if rt == 715 else None, "scheduled"
 
 
 def duration(seconds: float) -> str:
@@ -283,7 +267,7 @@ class TripWriter:
         _add(svc, s("LineRef"), str(tt.route_id[r]))
         rt = int(tt.route_type[r])
         mode = SubElement(svc, o("Mode"))
-        _add(mode, o("PtMode"), pt_mode(rt))
+        _add(mode, o("PtMode"), pt_mode(rt)[0])
         if rt == 715:
             _add(mode, s("BusSubmode"), DEMAND_BUS)
         name = str(tt.route_short_name[r]) or str(tt.route_long_name[r]) or str(tt.route_id[r])
