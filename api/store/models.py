@@ -98,13 +98,29 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(16))
     rider_id: Mapped[str | None] = mapped_column(ForeignKey("riders.id"))
     vehicle_id: Mapped[str | None] = mapped_column(String(64))
+    #: an operator key's company (it manages that company's vehicles only)
+    company_id: Mapped[str | None] = mapped_column(String(32))
     label: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+class Company(Base):
+    """A transport company driving under contract (:mod:`api.service.operators`): its
+    vehicles, its operator keys and its monthly statement belong to it."""
+
+    __tablename__ = "companies"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class VehicleRow(Base):
-    """A vehicle of the fleet with its daily shift (synchronised from the region config)."""
+    """A vehicle of the fleet: from the region config (``source`` ``config``, synchronised
+    at start) or entered by its company's operator (``operator``). It is planned into its
+    daily shift, or — ``uses_availability`` — only into the availability its company
+    entered (:class:`Availability`; operators' vehicles always)."""
 
     __tablename__ = "vehicles"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -116,6 +132,49 @@ class VehicleRow(Base):
     shift_start_s: Mapped[float] = mapped_column(Float)
     shift_end_s: Mapped[float] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    label: Mapped[str | None] = mapped_column(String(100))  #: e.g. the number plate
+    source: Mapped[str] = mapped_column(String(10), default="config", server_default="config")
+    uses_availability: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default="0")
+
+
+class Availability(Base):
+    """When a vehicle can be planned, as its company entered it: ``weekly`` (on the ISO
+    ``weekdays`` from ``first_date`` to ``last_date`` or open-ended, optionally not on
+    public holidays), ``dated`` (every day from ``first_date`` to ``last_date``) or
+    ``unavailable`` (an exception taken out of the others on those days). Times are
+    seconds after the service day's midnight, ``0 <= start_s < end_s <= 86400``."""
+
+    __tablename__ = "vehicle_availability"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  #: weekly, dated or unavailable
+    weekdays: Mapped[str | None] = mapped_column(String(20))  #: "1,2,3,4,5" (weekly)
+    first_date: Mapped[dt.date] = mapped_column(Date)
+    last_date: Mapped[dt.date | None] = mapped_column(Date)
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)
+    skip_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(16))  #: the key's id
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RefusedRequest(Base):
+    """A ride the service could not offer (no vehicle, a closure, …): counted by the
+    monthly report's "rejected by reason". No personal data: no rider, no place."""
+
+    __tablename__ = "refused_requests"
+    __table_args__ = (Index("ix_refused_requests_day", "area", "service_date"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    area: Mapped[str] = mapped_column(String(100))
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    code: Mapped[str] = mapped_column(String(40))  #: the refusal's problem code
+    passengers: Mapped[int] = mapped_column(Integer)
+    wheelchairs: Mapped[int] = mapped_column(Integer)
+    direct_m: Mapped[float | None] = mapped_column(Float)  #: great-circle, between the ends
 
 
 class Quote(Base):
