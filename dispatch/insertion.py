@@ -153,6 +153,13 @@ class _Plan:
     arrays: tuple[np.ndarray, ...] = ()
 
 
+def _in_gap(v: Vehicle, window: tuple[float, float]) -> bool:
+    """Whether a pickup window lies wholly inside one of the vehicle's pinned breaks (a
+    gap between two available windows: see :mod:`dispatch.availability`)."""
+    return any(b.earliest == b.latest and b.earliest <= window[0]
+               and window[1] <= b.latest + b.duration for b in v.breaks)
+
+
 class Dispatcher:
     """Live plans of a fleet and the instant insertion of new requests.
 
@@ -311,7 +318,8 @@ class Dispatcher:
             if r.passengers > v.seats or r.wheelchairs > v.wheelchair_places:
                 codes.append(1)
                 continue
-            if r.pickup_window[0] > v.shift[1] or r.pickup_window[1] < v.shift[0]:
+            if (v.closed or r.pickup_window[0] > v.shift[1] or r.pickup_window[1] < v.shift[0]
+                    or _in_gap(v, r.pickup_window)):
                 codes.append(3)
                 continue
             if plan.late:
@@ -414,13 +422,41 @@ class Dispatcher:
         plan.stops = list(stops)  # as stored, breaks included
         plan.origin, plan.ready = origin, ready
         plan.onboard = dict(onboard or {})
+        self._past_breaks(plan)
         self._refresh(plan)
         plan.version = next(_VERSIONS)
+
+    def _past_breaks(self, plan: _Plan) -> None:
+        """Breaks the vehicle is past: a break whose latest start lies before the time the
+        vehicle can go on is over (dropped) once that time is past its end, and otherwise
+        goes on from then for what is left of it (a driver reporting during a break or an
+        availability gap does not make the plan late, nor opens the gap to riders)."""
+        if plan.ready is None:
+            return
+        ready = float(plan.ready)
+        gone = set()
+        for rid, kind in plan.stops:
+            if not rid.startswith(BREAK_PREFIX) or kind != "pickup":
+                continue
+            b = self.requests[rid]
+            if b.pickup_window[1] >= ready:
+                continue
+            end = b.pickup_window[1] + b.pickup_service
+            if end <= ready:
+                gone.add(rid)
+            else:
+                self.requests[rid] = replace(b, pickup_window=(ready, ready),
+                                             pickup_service=end - ready)
+        if gone:
+            plan.stops = [s for s in plan.stops if s[0] not in gone]
+            for rid in gone:
+                del self.requests[rid]
 
     def locate(self, vehicle: str, position: Point, time: float) -> None:
         """The vehicle is at ``position`` at ``time``: plan onwards from there."""
         plan = self.plans[vehicle]
         plan.origin, plan.ready = position, time
+        self._past_breaks(plan)
         self._refresh(plan)
         plan.version = next(_VERSIONS)
 
@@ -431,6 +467,7 @@ class Dispatcher:
         plan.onboard[rid] = time
         plan.origin = self.requests[rid].pickup
         plan.ready = max(plan.ready or 0.0, time + self.requests[rid].pickup_service)
+        self._past_breaks(plan)
         self._refresh(plan)
         plan.version = next(_VERSIONS)
 
@@ -442,6 +479,7 @@ class Dispatcher:
         r = self.requests.pop(rid)
         plan.origin = r.dropoff
         plan.ready = max(plan.ready or 0.0, time + r.dropoff_service)
+        self._past_breaks(plan)
         self._refresh(plan)
         plan.version = next(_VERSIONS)
 
@@ -523,6 +561,8 @@ class Dispatcher:
 
         if not self.requests or any(p.late for p in self.plans.values()):
             return None
+        if any(p.vehicle.closed and p.stops for p in self.plans.values()):
+            return None  # the optimiser would move rides onto a vehicle that takes none
         vehicles, onboard, keep, warm = [], {}, {}, []
         required: set[str] = set()
         for vid, plan in self.plans.items():

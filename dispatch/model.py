@@ -65,6 +65,9 @@ class Vehicle:
     wheelchair_places: int = DEFAULT_WHEELCHAIR_PLACES
     max_duration: float = NO_BOUND_S
     breaks: tuple[Break, ...] = ()
+    #: takes no new rides (e.g. not available that day, planned only to keep the rides
+    #: booked on it before): quotes pass it by and the optimiser leaves the day alone
+    closed: bool = False
 
 
 BREAK_PREFIX = "break:"

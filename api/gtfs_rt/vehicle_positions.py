@@ -1,6 +1,6 @@
-"""The vehicle positions feed: each vehicle on duty now (today's shift has begun and not
-ended) that has reported where it is today, at its last reported position and the time of
-that report, with its current trip — the ride of the next stop in its plan (the ride on
+"""The vehicle positions feed: each vehicle on duty now (inside one of today's windows:
+its shift, or the availability its company entered) that has reported where it is today,
+at its last reported position and the time of that report, with its current trip — the ride of the next stop in its plan (the ride on
 board it drops off next, or the next pickup) — under the same trip id as in the trip
 updates feed, and that stop as ``stop_id`` (the zone) and ``current_stop_sequence`` (1: the
 pickup, 2: the drop-off). No bearing or speed: drivers' apps do not report them, and the
@@ -15,6 +15,7 @@ from google.transit import gtfs_realtime_pb2 as rt
 from api.gtfs_rt import feed
 from api.gtfs_rt.ids import TripIds
 from api.gtfs_rt.trip_updates import describe
+from api.service.availability import fleet_windows
 from api.service.context import Context
 from api.store.repository import ACTIVE, reading
 from dispatch.feed_ids import area_id
@@ -27,6 +28,7 @@ def build(svc: Context, ids: TripIds) -> rt.FeedMessage:
     now_s = t.seconds_on(today, now)
     with reading(svc.store) as repo:
         vehicles = repo.vehicles()
+        wins = fleet_windows(repo, vehicles, today, svc.holiday)
         states = repo.vehicle_states(today)
         stops = repo.plan_stops(today)
         rides = {b.id: (b, q) for b, q in repo.rides({s.request for s in stops})
@@ -41,9 +43,9 @@ def build(svc: Context, ids: TripIds) -> rt.FeedMessage:
         st = states.get(v.id)
         if st is None or st.reported_at is None:
             continue  # not seen today
-        for edge in (v.shift_start_s, v.shift_end_s):  # going on or off duty changes it
+        for edge in (e for w in wins[v.id] for e in w):  # going on or off duty changes it
             moments.append(t.moment(today, edge).astimezone(dt.UTC))
-        if not v.shift_start_s <= now_s < v.shift_end_s:
+        if not any(lo <= now_s < hi for lo, hi in wins[v.id]):
             continue
         moments += [st.reported_at, st.updated_at]
         e = rt.FeedEntity(id=f"vehicle-{v.id}")

@@ -19,6 +19,7 @@ from api.schemas.vehicles import (
     VehicleList,
     VehicleResponse,
 )
+from api.service.availability import fleet_windows
 from api.store.repository import reading
 from routing.timebase import clock_text
 
@@ -31,15 +32,20 @@ def _point(p: tuple[float, float]) -> LatLon:
 
 @router.get("", response_model=VehicleList, summary="The fleet")
 def list_vehicles(who: FleetDep, svc: ServiceDep) -> VehicleList:
+    """Each active vehicle with today's available windows (a driver sees their own)."""
     with reading(svc.store) as repo:
-        rows = repo.vehicles()
+        rows = [v for v in repo.vehicles() if who.role != "driver" or who.vehicle_id == v.id]
+        wins = fleet_windows(repo, rows, svc.timing.today(), svc.holiday)
     return VehicleList(vehicles=[
         VehicleResponse(id=v.id, area=v.area, seats=v.seats,
                         wheelchair_places=v.wheelchair_places,
                         depot=LatLon(lat=v.depot_lat, lon=v.depot_lon),
-                        shift_start=clock_text(v.shift_start_s),
-                        shift_end=clock_text(v.shift_end_s))
-        for v in rows if who.role != "driver" or who.vehicle_id == v.id])
+                        shift_start=clock_text(wins[v.id][0][0]) if wins[v.id] else None,
+                        shift_end=clock_text(wins[v.id][-1][1]) if wins[v.id] else None,
+                        windows=[[clock_text(a), clock_text(b)] for a, b in wins[v.id]],
+                        company_id=v.company_id, label=v.label, source=v.source,
+                        uses_availability=v.uses_availability)
+        for v in rows])
 
 
 @router.get("/live", response_model=LiveFleet, summary="Vehicles as last reported")

@@ -16,8 +16,17 @@ class VehicleResponse(Schema):
     seats: int
     wheelchair_places: int
     depot: LatLon
-    shift_start: str = Field(description="HH:MM local time")
-    shift_end: str
+    shift_start: str | None = Field(description="HH:MM local time: today's first available "
+                                                "moment (null: not available today)")
+    shift_end: str | None = Field(description="HH:MM: today's last available moment")
+    windows: list[list[str]] = Field(default_factory=list,
+                                     description="today's available windows [HH:MM, HH:MM]: "
+                                                 "the daily shift, or the availability its "
+                                                 "company entered (usesAvailability)")
+    company_id: str | None = None
+    label: str | None = None
+    source: str = Field("config", description="config (region.toml) or operator (the API)")
+    uses_availability: bool = False
 
 
 class VehicleList(Schema):

@@ -4,6 +4,7 @@ of it: its parts and shared checks. They depend on this protocol, the service im
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -47,6 +48,8 @@ class Context(Protocol):
     def names(self) -> PlaceNamer | None: ...
     @property
     def connections(self) -> Connections | None: ...
+    @property
+    def holiday(self) -> Callable[[dt.date], str | None] | None: ...
 
     def rider_for(self, repo: Repository | None, who: Principal, rider_id: str | None,
                   field: str = "riderId") -> str: ...

@@ -86,7 +86,7 @@ class BookingService:
         self.params = params or DispatchParams()
         self.config = config or ApiConfig()
         self.timing = Timing(timezone, clock or SystemClock())
-        self.days = DayPlans(store, builder(self.travel, self.params),
+        self.days = DayPlans(store, builder(self.travel, self.params, lambda: self.holiday),
                              writer(self.timing.now))
         self.optimiser = optimiser or replanning.ChildProcessOptimiser()
         #: names bookings' ends in plain words (handed in by the app's wiring)
@@ -111,13 +111,19 @@ class BookingService:
     # -- fleet ----------------------------------------------------------------------------
     def sync_fleet(self) -> None:
         """Write the configured fleet to the store (vehicles no longer configured are kept,
-        inactive, so their history stays readable)."""
+        inactive, so their history stays readable). Vehicles operators entered through the
+        API (``source`` ``operator``) are theirs: left as they are; a configured vehicle
+        keeps the company and ``uses_availability`` set through the API."""
         with self.store.session() as s:
             configured = {v.id: (a.name, v) for a in self.areas.values() for v in a.vehicles}
             for row in Repository(s).all_vehicles():
-                row.active = row.id in configured
+                if row.source != "operator":
+                    row.active = row.id in configured
             for vid, (area, v) in configured.items():
-                row = s.get(VehicleRow, vid) or VehicleRow(id=vid)
+                row = s.get(VehicleRow, vid) or VehicleRow(id=vid, source="config",
+                                                           uses_availability=False)
+                if row.source == "operator":
+                    continue  # an operator's vehicle of the same id: never overwritten
                 row.area, row.seats, row.wheelchair_places = area, v.seats, v.wheelchair_places
                 row.depot_lat, row.depot_lon = v.start
                 row.shift_start_s, row.shift_end_s = v.shift
