@@ -1,10 +1,11 @@
 """The vehicle positions feed: each vehicle on duty now (inside one of today's windows:
 its shift, or the availability its company entered) that has reported where it is today,
-at its last reported position and the time of that report, with its current trip — the ride of the next stop in its plan (the ride on
-board it drops off next, or the next pickup) — under the same trip id as in the trip
-updates feed, and that stop as ``stop_id`` (the zone) and ``current_stop_sequence`` (1: the
-pickup, 2: the drop-off). No bearing or speed: drivers' apps do not report them, and the
-GTFS-Realtime reference asks not to derive a bearing from earlier positions."""
+at its last reported position and the time of that report, with its current trip — the
+ride of the next stop in its plan (the ride on board it drops off next, or the next
+pickup) — under the same trip id as in the trip updates feed, and that stop as
+``stop_id`` (the zone) and ``current_stop_sequence`` (1: the pickup, 2: the drop-off). No
+bearing or speed: drivers' apps do not report them, and the GTFS-Realtime reference asks
+not to derive a bearing from earlier positions."""
 
 from __future__ import annotations
 
