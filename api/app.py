@@ -28,7 +28,9 @@ from api.routes import (
     accounts,
     alerts,
     audit,
+    availability,
     bookings,
+    companies,
     gtfs_rt,
     health,
     notifications,
@@ -42,6 +44,7 @@ from api.routes import (
     service_areas,
     simulations,
     standing_orders,
+    tours,
     vehicles,
 )
 from api.routes import (
@@ -134,7 +137,8 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
               atlas_routes, accounts, simulations, alerts, standing_orders,
-              notifications, service_alerts, gtfs_rt, ojp, ratings, audit):
+              notifications, service_alerts, gtfs_rt, ojp, ratings, audit, companies,
+              availability, tours):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first

@@ -10,19 +10,22 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.store.models import ANONYMOUS_RIDER, ApiKey, Rider
+from api.store.models import ANONYMOUS_RIDER, ApiKey, Company, Rider
 
-ROLES = ("rider", "driver", "dispatcher", "admin")
+ROLES = ("rider", "driver", "dispatcher", "admin", "operator")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's id, its role, and the rider or vehicle it belongs to."""
+    """Who is calling: the key's id, its role, and the rider, vehicle or company (an
+    operator's: it manages that company's vehicles only; an operator is not staff) it
+    belongs to."""
 
     key_id: str
     role: str
     rider_id: str | None = None
     vehicle_id: str | None = None
+    company_id: str | None = None
 
     @property
     def staff(self) -> bool:
@@ -39,9 +42,11 @@ def new_id(prefix: str = "") -> str:
 
 def create_key(s: Session, role: str, *, label: str | None = None,
                rider_id: str | None = None, rider_name: str | None = None,
-               rider_phone: str | None = None, vehicle_id: str | None = None) -> str:
+               rider_phone: str | None = None, vehicle_id: str | None = None,
+               company_id: str | None = None) -> str:
     """Store a new key and return it (the only time the secret is shown). A rider key
-    belongs to a rider (an existing one, or a new one with the given name and phone)."""
+    belongs to a rider (an existing one, or a new one with the given name and phone), a
+    driver key to a vehicle, an operator key to an existing company."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if rider_id == ANONYMOUS_RIDER:
@@ -53,10 +58,17 @@ def create_key(s: Session, role: str, *, label: str | None = None,
         rider_id = rider.id
     if role == "driver" and not vehicle_id:
         raise ValueError("a driver key needs the vehicle it drives")
+    if role == "operator":
+        if not company_id:
+            raise ValueError("an operator key needs its company (--company)")
+        if s.get(Company, company_id) is None:
+            raise ValueError(f"no company {company_id!r} (create it first)")
+    elif company_id is not None:
+        raise ValueError("only operator keys belong to a company")
     kid = secrets.token_hex(6)
     key = f"mob_{kid}_{secrets.token_urlsafe(32)}"
     s.add(ApiKey(id=kid, key_hash=hash_key(key), role=role, rider_id=rider_id,
-                 vehicle_id=vehicle_id, label=label))
+                 vehicle_id=vehicle_id, company_id=company_id, label=label))
     return key
 
 
@@ -65,7 +77,7 @@ def lookup(s: Session, key: str) -> Principal | None:
                                          ApiKey.revoked_at.is_(None))).scalar_one_or_none()
     if row is None:
         return None
-    return Principal(row.id, row.role, row.rider_id, row.vehicle_id)
+    return Principal(row.id, row.role, row.rider_id, row.vehicle_id, row.company_id)
 
 
 def first_staff_key(s: Session) -> str | None:

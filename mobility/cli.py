@@ -761,12 +761,14 @@ def _store():  # type: ignore[no-untyped-def]
 
 @keys.command("create")
 def keys_create(
-    role: Annotated[str, typer.Option(help="rider, driver, dispatcher or admin")],
+    role: Annotated[str, typer.Option(help="rider, driver, dispatcher, admin or operator")],
     label: Annotated[str | None, typer.Option(help="what the key is for")] = None,
     rider: Annotated[str | None, typer.Option(help="rider keys: an existing rider id")] = None,
     name: Annotated[str | None, typer.Option(help="rider keys: the new rider's name")] = None,
     phone: Annotated[str | None, typer.Option(help="rider keys: the new rider's phone")] = None,
     vehicle: Annotated[str | None, typer.Option(help="driver keys: the vehicle id")] = None,
+    company: Annotated[str | None, typer.Option(
+        help="operator keys: the company id (POST /api/v1/companies)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create an API key and print it (it is shown only once; the store keeps a hash)."""
@@ -778,7 +780,7 @@ def keys_create(
     with st.session() as sess:
         try:
             key = create_key(sess, role, label=label, rider_id=rider, rider_name=name,
-                             rider_phone=phone, vehicle_id=vehicle)
+                             rider_phone=phone, vehicle_id=vehicle, company_id=company)
         except ValueError as exc:
             _fail(str(exc))
             return
@@ -789,8 +791,8 @@ def keys_create(
     assert who is not None
     if as_json:
         sys.stdout.write(json.dumps({"key": key, "id": who.key_id, "role": role,
-                                     "riderId": who.rider_id, "vehicleId": who.vehicle_id})
-                         + "\n")
+                                     "riderId": who.rider_id, "vehicleId": who.vehicle_id,
+                                     "companyId": who.company_id}) + "\n")
     else:
         sys.stdout.write(key + "\n")
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import FleetDep, ServiceDep
+from api.routes.companies import OperatorsDep, vehicle_out
 from api.routes.quotes import PROBLEM
 from api.schemas.common import LatLon, Window
 from api.schemas.live import LiveFleet, LiveVehicle, NextStop
+from api.schemas.operators import FleetVehicle, VehiclePatchRequest
 from api.schemas.vehicles import (
     Manifest,
     ManifestStop,
@@ -19,6 +21,7 @@ from api.schemas.vehicles import (
     VehicleList,
     VehicleResponse,
 )
+from api.service import operators
 from api.service.availability import fleet_windows
 from api.store.repository import reading
 from routing.timebase import clock_text
@@ -46,6 +49,21 @@ def list_vehicles(who: FleetDep, svc: ServiceDep) -> VehicleList:
                         company_id=v.company_id, label=v.label, source=v.source,
                         uses_availability=v.uses_availability)
         for v in rows])
+
+
+@router.patch("/{vehicle_id}", response_model=FleetVehicle, summary="Change a vehicle",
+              responses={409: {"description": "a ride booked on it would not be kept "
+                                              "(`/problems/vehicle-has-rides`)", **PROBLEM}})
+def update_vehicle(vehicle_id: Annotated[str, Path(min_length=1, max_length=64)],
+                   body: VehiclePatchRequest, who: OperatorsDep, svc: ServiceDep
+                   ) -> FleetVehicle:
+    """Its label, seats, wheelchair places or depot (its company's operators and admins);
+    its company or whether it is planned into its availability (admins). A change that
+    would leave a ride booked on it unkept is refused."""
+    return vehicle_out(operators.update_vehicle(svc, who, vehicle_id, operators.VehiclePatch(
+        body.label, body.seats, body.wheelchair_places,
+        (body.depot.lat, body.depot.lon) if body.depot is not None else None,
+        body.company_id, body.uses_availability)))
 
 
 @router.get("/live", response_model=LiveFleet, summary="Vehicles as last reported")

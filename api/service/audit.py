@@ -1,8 +1,9 @@
-"""The audit log of staff actions: who (the key's id and role) did what to which record,
-when. Each entry is written by :func:`record` on the repository of the change itself, so
-the entry and the change commit together or not at all. Only staff actions are recorded
-(dispatchers and admins); riders' own actions and drivers' reports from the vehicle are
-not: the bookings' status history and the vehicle events keep those.
+"""The audit log of staff and operators' actions: who (the key's id and role) did what to
+which record, when. Each entry is written by :func:`record` on the repository of the change
+itself, so the entry and the change commit together or not at all. Staff actions
+(dispatchers and admins) and operators' (their company's vehicles and availability) are
+recorded; riders' own actions and drivers' reports from the vehicle are not: the bookings'
+status history and the vehicle events keep those.
 
 ``details`` holds ids and the names of what changed — never a rider's name, phone number
 or e-mail address, nor a note's text (it may hold personal data)."""
@@ -26,7 +27,10 @@ from api.store.repository import Repository, reading
 ACTIONS = {
     "booking": ("booking.create", "booking.cancel", "booking.note"),
     "plan": ("plan.replan",),
-    "vehicle": ("vehicle.event",),
+    "vehicle": ("vehicle.event", "vehicle.create", "vehicle.update"),
+    "company": ("company.create",),
+    "availability": ("availability.create", "availability.delete"),
+    "tour": ("tour.move",),
     "service_alert": ("service_alert.create", "service_alert.end"),
     "standing_order": ("standing_order.create", "standing_order.cancel",
                        "standing_order.cancel_date"),
@@ -40,15 +44,15 @@ _FORBIDDEN = frozenset({"name", "phone", "email", "e_mail", "note", "comment", "
 
 def record(repo: Repository, who: Principal, action: str, target_type: str, target_id: str,
            details: Mapping[str, Any] | None, at: dt.datetime) -> None:
-    """Add an entry in ``repo``'s transaction (staff only: anyone else's action is not
-    recorded). ``details``: ids and changed fields, JSON-serialisable.
+    """Add an entry in ``repo``'s transaction (staff and operators only: a rider's or a
+    driver's action is not recorded). ``details``: ids and changed fields, JSON-serialisable.
 
     Raises
     ------
     ValueError
         An unknown action or target type, or contact data in ``details``.
     """
-    if not who.staff:
+    if not (who.staff or who.role == "operator"):
         return
     if target_type not in ACTIONS or action not in ACTIONS[target_type]:
         raise ValueError(f"unknown audit action {action!r} on {target_type!r}")
