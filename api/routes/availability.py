@@ -26,9 +26,10 @@ router = APIRouter(prefix="/api/v1/vehicles", tags=["operators"])
 OperatorsDep = Annotated[Principal, require("operator", "dispatcher", "admin")]
 VehicleId = Annotated[str, Path(min_length=1, max_length=64)]
 RuleId = Annotated[str, Path(min_length=1, max_length=32)]
-RIDES: dict[int | str, dict[str, Any]] = {409: {"description": "a ride booked on the vehicle would be left outside its "
-                              "available time (`/problems/vehicle-has-rides`, with "
-                              "`bookings`): move them first", **PROBLEM}}
+RIDES: dict[int | str, dict[str, Any]] = {409: {
+    "description": "a ride booked on the vehicle would be left outside its available time "
+                   "(`/problems/vehicle-has-rides`, with `bookings`): move them first",
+    **PROBLEM}}
 
 
 def rule_out(r: operators.RuleView) -> RuleResponse:
