@@ -303,6 +303,8 @@ class Dispatcher:
 
     def _quote(self, r: Request, ride_s: float | None = None) -> Offer | NoOffer:
         plans = list(self.plans.values())
+        if not plans:  # e.g. no vehicle is available that day
+            return NoOffer(r, "outside shift", "no vehicle is on shift at the requested time")
         pts_per = [p.points for p in plans]
         flat = [pt for pts in pts_per for pt in pts]
         to_p, from_p, to_d, from_d = self._legs_to(flat, r.pickup, r.dropoff)

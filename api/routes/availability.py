@@ -44,7 +44,8 @@ def rule_out(r: operators.RuleView) -> RuleResponse:
 @router.get("/{vehicle_id}/availability", response_model=RuleList,
             summary="A vehicle's availability rules")
 def list_rules(vehicle_id: VehicleId, who: OperatorsDep, svc: ServiceDep) -> RuleList:
-    """The rules in the order entered (an operator: its company's vehicles only)."""
+    """Weekly rules, dated ones, then exceptions, each by first date and start (an
+    operator: its company's vehicles only)."""
     return RuleList(rules=[rule_out(r) for r in operators.list_rules(svc, who, vehicle_id)])
 
 

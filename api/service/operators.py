@@ -306,12 +306,13 @@ def _view(row: Availability) -> RuleView:
 
 
 def list_rules(svc: BookingService, who: Principal, vehicle_id: str) -> list[RuleView]:
-    """A vehicle's rules, in the order entered."""
+    """A vehicle's rules: weekly, dated, then exceptions, each by first date and start."""
     with reading(svc.store) as repo:
         visible_vehicle(repo, who, vehicle_id)
-        return [_view(r) for r in repo.s.execute(
-            select(Availability).where(Availability.vehicle_id == vehicle_id)
-            .order_by(Availability.created_at, Availability.id)).scalars()]
+        rows = list(repo.s.execute(select(Availability).where(
+            Availability.vehicle_id == vehicle_id)).scalars())
+        rows.sort(key=lambda r: (KINDS.index(r.kind), r.first_date, r.start_s, r.id))
+        return [_view(r) for r in rows]
 
 
 def check_rule(r: RuleInput, today: dt.date) -> None:
