@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from api.store.models import Availability, AuditEntry, Booking, VehicleRow
+from api.store.models import AuditEntry, Availability, Booking, VehicleRow
 from tests.api_helpers import (
     ADDISON_TZ,
     BRISTOL,
