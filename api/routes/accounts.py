@@ -86,4 +86,4 @@ def sign_in_with_code(body: SignInRequest, svc: ServiceDep, request: Request,
 def me(who: CallerDep, s: SessionDep) -> Me:
     rider = s.get(Rider, who.rider_id) if who.rider_id else None
     return Me(role=who.role, rider_id=who.rider_id, vehicle_id=who.vehicle_id,
-              name=rider.name if rider else None)
+              name=rider.name if rider else None, company_id=who.company_id)

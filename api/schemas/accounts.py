@@ -26,6 +26,7 @@ class Me(Schema):
     rider_id: str | None
     vehicle_id: str | None
     name: str | None
+    company_id: str | None = Field(None, description="an operator key's company")
 
 
 class SignInCodeResponse(Schema):

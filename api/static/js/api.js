@@ -9,7 +9,7 @@ export class ApiError extends Error {
   }
 }
 
-const KEYS = { rider: "mobility.riderKey", staff: "mobility.staffKey" };
+const KEYS = { rider: "mobility.riderKey", staff: "mobility.staffKey", operator: "mobility.operatorKey" };
 
 export function getKey(who) {
   return localStorage.getItem(KEYS[who]);
@@ -20,7 +20,7 @@ export function setKey(who, key) {
   else localStorage.removeItem(KEYS[who]);
 }
 
-/** fetch the API: `who` ("rider" or "staff") picks the key sent, if any. */
+/** fetch the API: `who` ("rider", "staff" or "operator") picks the key sent, if any. */
 export async function api(path, { method = "GET", body, who, query, headers = {} } = {}) {
   const url = new URL(path, location.origin);
   for (const [k, v] of Object.entries(query || {})) {
