@@ -12,6 +12,7 @@ import { StandingOrders } from "./standing.js";
 import { ServiceAlerts } from "./servicealerts.js";
 import { RecentRatings } from "./rating.js";
 import { AuditLog } from "./audit.js";
+import { MoveTour } from "./movetour.js";
 
 const ANONYMOUS = "r_anonymous";
 const OPEN = ["confirmed", "on_board"]; // a note can change until the ride is over
@@ -20,6 +21,16 @@ const OPEN = ["confirmed", "on_board"]; // a note can change until the ride is o
  *  caller is matched to a stored one (the API's search matches the same way). */
 const digitsOf = (s) => (s || "").replace(/\D/g, "");
 const folded = (s) => (s || "").normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+
+/** A vehicle's heading: its shift, or today's available windows (none: not available). */
+function vehicleLine(v) {
+  const windows = v.windows || [];
+  if (windows.length > 1) {
+    return t("vehicle.windows", { id: v.id, area: v.area, seats: v.seats, w: windows.map((w) => w.join("–")).join(", ") });
+  }
+  if (!v.shiftStart) return t("vehicle.off", { id: v.id, area: v.area, seats: v.seats });
+  return t("vehicle.line", { id: v.id, area: v.area, seats: v.seats, a: v.shiftStart, b: v.shiftEnd });
+}
 
 export class DispatcherView {
   constructor(ctx, staff) {
@@ -36,6 +47,7 @@ export class DispatcherView {
     this.serviceAlerts = new ServiceAlerts(ctx);
     this.ratings = new RecentRatings(ctx);
     this.audit = new AuditLog(ctx, staff);
+    this.moveTour = new MoveTour(ctx, document.getElementById("disp-date"), () => this.load());
     this.standing = new StandingOrders({ prefix: "cs", who: "staff",
       time: document.getElementById("caller-time"), ride: (msg) => this.standingRide(msg),
       rider: () => this.standingRider() });
@@ -85,6 +97,7 @@ export class DispatcherView {
       this.names.clear();
       for (const m of manifests) for (const s of m.stops) if (s.bookingId) this.names.set(s.bookingId, s.riderName);
       this.renderVehicles(vehicles, manifests);
+      this.moveTour.setVehicles(vehicles);
       this.serviceAlerts.load(); // its own errors: the bookings still load
       this.ratings.load();
       this.audit.load();
@@ -117,7 +130,7 @@ export class DispatcherView {
         el("td", {}, s.passengers ? `${s.passengers}${s.wheelchair ? " ♿" : ""}` : ""),
         el("td", { class: "note" }, s.note || "")));
       return el("article", { class: "vehicle", dataset: { id: v.id } },
-        el("h3", {}, t("vehicle.line", { id: v.id, area: v.area, seats: v.seats, a: v.shiftStart, b: v.shiftEnd })),
+        el("h3", {}, vehicleLine(v)),
         el("p", { class: "hint" }, where, nextText, m.late ? ` · ${t("vehicle.late")}` : ""),
         // a wide manifest scrolls sideways in its own box, which the keyboard can reach
         m.stops.length ? el("div", { class: "scroll", tabindex: 0, role: "region",

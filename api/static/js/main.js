@@ -1,5 +1,5 @@
-// The web app's entry: load the region, set the language, draw the map, wire the three views
-// (rider, dispatcher, planner) behind keyboard-operable tabs.
+// The web app's entry: load the region, set the language, draw the map, wire the four views
+// (rider, dispatcher, planner, operator) behind keyboard-operable tabs.
 import { api, ApiError } from "./api.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { busy, setNow, setZone } from "./format.js";
@@ -10,6 +10,7 @@ import { RiderView } from "./rider.js";
 import { StaffGate } from "./staff.js";
 import { DispatcherView } from "./dispatcher.js";
 import { PlannerView } from "./planner.js";
+import { OperatorView } from "./operator.js";
 
 const statusBox = document.getElementById("status");
 const PHONE = window.matchMedia("(max-width: 800px)");
@@ -100,6 +101,7 @@ async function start() {
     rider: new RiderView(ctx),
     dispatcher: new DispatcherView(ctx, staff),
     planner: new PlannerView(ctx, staff),
+    operator: new OperatorView(ctx),
   };
   // after the views made their markup, so that it is translated too (a page served without
   // the region's language, e.g. from another server, learns it here)
