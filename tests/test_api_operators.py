@@ -367,3 +367,44 @@ def test_days_are_bounded(api) -> None:
     assert api.get(url, role, params={"from": "soon"}).status_code == 422
     assert api.get("/api/v1/vehicles/mid-1/availability/days", "dispatcher").json()[
         "days"][0]["windows"] == [["06:00", "19:00"]]
+
+
+def test_starting_again_keeps_operators_vehicles_and_admins_choices(api) -> None:
+    """``sync_fleet`` (each server start) leaves operators' vehicles active and a configured
+    vehicle's company and use of availability as set through the API."""
+    role = _company(api, "acme")
+    assert _vehicle(api, role, "acme", "acme-1").status_code == 201
+    r = _patch(api, "admin", "mid-1", {"companyId": "acme", "usesAvailability": True})
+    assert r.status_code == 200, r.text
+    api.service.sync_fleet()
+    with api.store.session() as s:
+        mine, mid = s.get(VehicleRow, "acme-1"), s.get(VehicleRow, "mid-1")
+        assert (mine.active, mine.source, mine.company_id) == (True, "operator", "acme")
+        assert (mid.active, mid.source, mid.company_id, mid.uses_availability) == (
+            True, "config", "acme", True)
+    # the company's operator now manages mid-1 too
+    assert _rule(api, role, "mid-1", "dated", "08:00", "09:00").status_code == 201
+
+
+def test_the_positions_feed_shows_a_vehicle_on_duty_only_inside_its_window(api) -> None:
+    """The service's clock is 06:00: an operator's vehicle with a window 05:00-07:00 today
+    is on duty in the vehicle positions feed; with only 07:00-09:00 it is not."""
+    role = _company(api, "acme")
+    assert _vehicle(api, role, "acme", "acme-1").status_code == 201
+    today = NOW.date()
+    rid = _rule(api, role, "acme-1", "dated", "05:00", "07:00", today, today).json()["id"]
+    api.keys["acme-driver"] = key(api.store, "driver", vehicle_id="acme-1")
+    r = api.post("/api/v1/vehicles/acme-1/events", "acme-driver",
+                 {"type": "position", "lat": MIDDLEBURY[0], "lon": MIDDLEBURY[1]})
+    assert r.status_code == 201, r.text
+
+    def on_duty() -> set[str]:
+        feed = api.get("/gtfs-rt/vehicle-positions", params={"format": "json"})
+        assert feed.status_code == 200, feed.text
+        return {e["vehicle"]["vehicle"]["id"] for e in feed.json().get("entity", [])}
+
+    assert "acme-1" in on_duty()
+    assert _rule(api, role, "acme-1", "dated", "07:00", "09:00", today, today
+                 ).status_code == 201
+    assert api.delete(f"/api/v1/vehicles/acme-1/availability/{rid}", role).status_code == 204
+    assert "acme-1" not in on_duty()
