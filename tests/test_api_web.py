@@ -230,7 +230,7 @@ def test_sign_up_gives_a_rider_key_that_books(web: TestClient) -> None:
     assert body["role"] == "rider" and body["key"].startswith("mob_")
     me = web.get("/api/v1/me", headers={"Authorization": f"Bearer {body['key']}"}).json()
     assert me == {"role": "rider", "riderId": body["riderId"], "vehicleId": None,
-                  "name": "Ann Example"}
+                  "name": "Ann Example", "companyId": None}
     assert web.get("/api/v1/bookings", headers={"Authorization": f"Bearer {body['key']}"}
                    ).json()["bookings"] == []
 

@@ -80,7 +80,7 @@ def availability_days(
     """The windows the rules give on each date (public holidays counted), or the daily
     shift of a vehicle planned without availability."""
     a = first or svc.timing.today()
-    b = last or a + dt.timedelta(days=13)
+    b = last or min(a, dt.date.max - dt.timedelta(days=13)) + dt.timedelta(days=13)
     return DayWindowsList(vehicle_id=vehicle_id, days=[
         DayWindows(date=d, windows=[[clock_text(lo), clock_text(hi)] for lo, hi in ws])
         for d, ws in operators.days(svc, who, vehicle_id, a, b)])
