@@ -444,11 +444,12 @@ class Dispatcher:
             if b.pickup_window[1] >= ready:
                 continue
             end = b.pickup_window[1] + b.pickup_service
-            if end <= ready:
+            at = float(math.ceil(ready))  # whole seconds, as the optimiser's times are
+            if end <= at:
                 gone.add(rid)
             else:
-                self.requests[rid] = replace(b, pickup_window=(ready, ready),
-                                             pickup_service=end - ready)
+                self.requests[rid] = replace(b, pickup_window=(at, at),
+                                             pickup_service=end - at)
         if gone:
             plan.stops = [s for s in plan.stops if s[0] not in gone]
             for rid in gone:
