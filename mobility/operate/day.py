@@ -78,7 +78,7 @@ def operate_day(svc: BookingService, clock: FixedClock, area: str, date: dt.date
         stop = _next_stop(svc, area, date)
         if stop is not None and stop[0] <= t_next:
             _set(clock, svc, date, stop[0])
-            _stop(svc, clock, area, date, stop, who_of, rng, behaviour, tally)
+            _stop(svc, area, date, stop, who_of, rng, behaviour, tally)
             continue
         if not queue:
             break
@@ -152,7 +152,7 @@ def _next_stop(svc: BookingService, area: str, date: dt.date
     return best
 
 
-def _stop(svc: BookingService, clock: FixedClock, area: str, date: dt.date,
+def _stop(svc: BookingService, area: str, date: dt.date,
           stop: tuple[float, str, str, str], who_of: dict[str, Principal],
           rng: np.random.Generator, behaviour: Behaviour, tally: DayTally) -> None:
     t, vid, bid, kind = stop
@@ -161,13 +161,17 @@ def _stop(svc: BookingService, clock: FixedClock, area: str, date: dt.date,
     r = d.requests[bid]
     try:
         if kind == "pickup":
+            # the events carry the device's own time: the run's clock (shared by every
+            # vehicle) stays at the earliest stop due, so no vehicle waits for another
             if rng.random() < behaviour.no_show_share:
-                _set(clock, svc, date, max(t, r.pickup_window[0]) + 300.0)
-                svc.event(driver, vid, "no_show", bid, None, None, f"ns-{bid}")
+                svc.event(driver, vid, "no_show", bid,
+                          svc.timing.moment(date, max(t, r.pickup_window[0])), None,
+                          f"ns-{bid}")
                 tally.no_shows += 1
                 return
-            _set(clock, svc, date, t + float(rng.exponential(behaviour.pickup_delay_s)))
-            svc.event(driver, vid, "picked_up", bid, None, r.pickup, f"pu-{bid}")
+            delay = float(rng.exponential(behaviour.pickup_delay_s))
+            svc.event(driver, vid, "picked_up", bid, svc.timing.moment(date, t + delay),
+                      r.pickup, f"pu-{bid}")
             tally.picked_up += 1
         else:
             svc.event(driver, vid, "dropped_off", bid, None, r.dropoff, f"do-{bid}")
