@@ -428,28 +428,29 @@ class Dispatcher:
         self._refresh(plan)
         plan.version = next(_VERSIONS)
 
-    def _past_breaks(self, plan: _Plan) -> None:
-        """Breaks the vehicle is past: a break whose latest start lies before the time the
-        vehicle can go on is over (dropped) once that time is past its end, and otherwise
-        goes on from then for what is left of it (a driver reporting during a break or an
-        availability gap does not make the plan late, nor opens the gap to riders)."""
-        if plan.ready is None:
+    def _past_breaks(self, plan: _Plan, time: float | None = None, before: int = 0) -> None:
+        """Take out the breaks the vehicle is past (drivers report no break: a break is done
+        once the vehicle goes on after it): those planned before its stop at position
+        ``before`` (it serves that stop now) and those whose latest end is over by ``time``
+        (default: when the vehicle can go on). A break whose latest start is over but whose
+        end is not goes on from ``time`` for what is left of it: a driver reporting during a
+        break or an availability gap neither makes the plan late nor opens the gap to
+        riders."""
+        t = plan.ready if time is None else time
+        if t is None:
             return
-        ready = float(plan.ready)
+        at = float(math.ceil(t))  # whole seconds, as the optimiser's times are
         gone = set()
-        for rid, kind in plan.stops:
+        for k, (rid, kind) in enumerate(plan.stops):
             if not rid.startswith(BREAK_PREFIX) or kind != "pickup":
                 continue
             b = self.requests[rid]
-            if b.pickup_window[1] >= ready:
-                continue
             end = b.pickup_window[1] + b.pickup_service
-            at = float(math.ceil(ready))  # whole seconds, as the optimiser's times are
-            if end <= at:
+            if k < before or end <= t:
                 gone.add(rid)
-            else:
+            elif b.pickup_window[1] < t:
                 self.requests[rid] = replace(b, pickup_window=(at, at),
-                                             pickup_service=end - at)
+                                             pickup_service=max(end - at, 0.0))
         if gone:
             plan.stops = [s for s in plan.stops if s[0] not in gone]
             for rid in gone:
@@ -458,25 +459,10 @@ class Dispatcher:
     def locate(self, vehicle: str, position: Point, time: float) -> None:
         """The vehicle is at ``position`` at ``time``: plan onwards from there."""
         plan = self.plans[vehicle]
-        self._past_breaks(plan, time)
         plan.origin, plan.ready = position, time
         self._past_breaks(plan)
         self._refresh(plan)
         plan.version = next(_VERSIONS)
-
-    def _past_breaks(self, plan: _Plan, time: float, before: int = 0) -> None:
-        """Take out the breaks the vehicle is past: those planned before its stop at position
-        ``before`` (it serves that stop now) and those whose latest end is over by ``time``
-        (drivers report no break: a break is done once the vehicle goes on after it)."""
-        done = set()
-        for k, (rid, kind) in enumerate(plan.stops):
-            if not rid.startswith(BREAK_PREFIX) or kind != "pickup":
-                continue
-            b = self.requests[rid]
-            if k < before or b.pickup_window[1] + b.pickup_service <= time:
-                done.add(rid)
-        if done:
-            plan.stops = [s for s in plan.stops if s[0] not in done]
 
     def picked_up(self, rid: str, time: float) -> None:
         """The rider boarded at ``time``: the pickup is done, the vehicle is there."""
@@ -594,7 +580,9 @@ class Dispatcher:
                 if t0 >= v.shift[1]:
                     return None  # off shift: nothing to improve there
                 v = replace(v, start=plan.origin or v.start, shift=(t0, v.shift[1]))
-            vehicles.append(v)
+            # its breaks are in its plan already (pinned pseudo-requests, taken out or
+            # shortened once the vehicle is past them): not added again from the vehicle
+            vehicles.append(replace(v, breaks=()))
             for rid, t in plan.onboard.items():
                 onboard[rid] = (vid, t)
                 keep[rid] = vid
