@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from api.auth import hash_key, lookup
 from api.store import Store
-from api.store.models import ApiKey, Base, Rider
+from api.store.models import ApiKey, Base, Company, Rider
 from tests.server_process import ROOT
 
 
@@ -71,6 +71,21 @@ def test_keys_cli_creates_lists_and_revokes(tmp_path: Path) -> None:
     driver = _mobility(env, "keys", "create", "--role", "driver")
     assert driver.returncode == 2 and "vehicle" in driver.stderr
     assert _mobility(env, "keys", "revoke", "nope").returncode == 2
+    # an operator key belongs to an existing company
+    for args in ((), ("--company", "acme")):
+        op = _mobility(env, "keys", "create", "--role", "operator", *args)
+        assert op.returncode == 2 and "company" in op.stderr
+    with st.session() as s:
+        s.add(Company(id="acme", name="Acme Taxi"))
+    st.engine.dispose()
+    op = _mobility(env, "keys", "create", "--role", "operator", "--company", "acme", "--json")
+    assert op.returncode == 0, op.stderr
+    made_op = json.loads(op.stdout)
+    assert (made_op["role"], made_op["companyId"]) == ("operator", "acme")
+    with st.session() as s:
+        who = lookup(s, made_op["key"])
+        assert who is not None and (who.company_id, who.staff) == ("acme", False)
+    st.engine.dispose()
 
 
 def test_unusable_store_is_a_clear_error(tmp_path: Path) -> None:
