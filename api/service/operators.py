@@ -425,9 +425,10 @@ def _bump_days(svc: BookingService, repo: Repository, area: str) -> None:
 
 def _check_rides(svc: BookingService, repo: Repository, row: VehicleRow,
                  rules: Sequence[AvailabilityRule] | None) -> None:
-    """Refuse (409 ``vehicle-has-rides``) when a ride booked on the vehicle (confirmed or
-    on board, today or later) lies outside its windows as they are now in ``repo``'s
-    transaction, or its day's plan cannot be scheduled with them (e.g. fewer seats)."""
+    """Refuse (409 ``vehicle-has-rides``) when the plan of a day with rides booked on the
+    vehicle (confirmed or on board, today or later), rebuilt as the vehicle and its windows
+    are now in ``repo``'s transaction, cannot keep them all (outside the new windows, too
+    few seats, a depot too far)."""
     today = svc.timing.today()
     rides = [(b.id, b.service_date) for b in repo.s.execute(select(Booking).where(
         Booking.vehicle_id == row.id, Booking.status.in_(ACTIVE),
@@ -437,14 +438,15 @@ def _check_rides(svc: BookingService, repo: Repository, row: VehicleRow,
     rules = rules if rules is not None else rules_of(repo, [row.id])[row.id]
     bad: set[str] = set()
     for date in sorted({d for _, d in rides}):
-        ws = windows_of(row, rules, date, svc.holiday)
         mine = {bid for bid, d in rides if d == date}
-        stops = repo.plan_stops(date, vehicle=row.id)
-        for s in stops:
-            if s.request in mine and not any(lo <= s.planned_s <= hi for lo, hi in ws):
-                bad.add(s.request)
-        if not bad & mine:
-            bad |= _unschedulable(svc, repo, row, date, mine)
+        if not _unschedulable(svc, repo, row, date, mine):
+            continue  # the day's plan keeps every ride inside the new windows
+        # name the rides whose stops, as planned now, lie outside the new windows (all of
+        # the day's when none does: the day's plan as a whole cannot keep them)
+        ws = windows_of(row, rules, date, svc.holiday)
+        out = {s.request for s in repo.plan_stops(date, vehicle=row.id)
+               if s.request in mine and not any(lo <= s.planned_s <= hi for lo, hi in ws)}
+        bad |= out or mine
     if bad:
         raise ConflictError(
             f"vehicle {row.id} has booked rides the change would leave outside its "
@@ -454,21 +456,21 @@ def _check_rides(svc: BookingService, repo: Repository, row: VehicleRow,
 
 
 def _unschedulable(svc: BookingService, repo: Repository, row: VehicleRow, date: dt.date,
-                   mine: set[str]) -> set[str]:
-    """The vehicle's rides of ``date`` if its plan, rebuilt from the store as changed,
-    cannot keep them with its breaks (none when it can)."""
+                   mine: set[str]) -> bool:
+    """Whether the vehicle's plan of ``date``, rebuilt from the store as changed, cannot
+    keep its rides ``mine`` with the day's breaks: the schedule of a rebuilt plan keeps
+    every stop inside the windows, so one that holds every ride and every break, on time,
+    keeps the promises inside the new availability."""
     repo.s.flush()
     try:
         d = svc.days.build(repo, row.area, date)
     except Exception:  # noqa: BLE001 - any failure to rebuild means the rides are at risk
-        return set(mine)
+        return True
     plan = d.plans.get(row.id)
     if plan is None:
-        return set(mine)
+        return True
     held = {rid for rid, _ in plan.stops} | set(plan.onboard)
     breaks = {rid for rid in held if rid.startswith(BREAK_PREFIX)}
     ahead = plan.origin is None or date > svc.timing.today()  # not under way yet
-    if (mine - held or plan.vehicle.closed or (plan.late and ahead)
-            or (plan.origin is None and len(breaks) < len(plan.vehicle.breaks))):
-        return set(mine)
-    return set()
+    return bool(mine - held or plan.vehicle.closed or (plan.late and ahead)
+                or (plan.origin is None and len(breaks) < len(plan.vehicle.breaks)))
