@@ -387,6 +387,7 @@ const TEXTS = {
     "mt.cannot": "Not moved: these rides would miss their promised times there: {ids}.",
     "problem.vehicle-has-rides": "Rides are booked on this vehicle in that time: move them first.",
     "problem.cannot-move": "The rides cannot keep their promised times on that vehicle: nothing moved.",
+    "audit.role.operator": "Operator",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -782,6 +783,7 @@ const TEXTS = {
     "mt.cannot": "Nicht verlegt: diese Fahrten würden dort ihre zugesagten Zeiten verfehlen: {ids}.",
     "problem.vehicle-has-rides": "In dieser Zeit sind Fahrten auf dem Fahrzeug gebucht: zuerst verlegen.",
     "problem.cannot-move": "Die Fahrten können auf diesem Fahrzeug ihre zugesagten Zeiten nicht halten: nichts verlegt.",
+    "audit.role.operator": "Unternehmen",
   },
 };
 
