@@ -469,3 +469,44 @@ def test_who_may_read_statements_and_tours(api) -> None:  # type: ignore[no-unty
         assert r.json()["field"] == field
     r = api.get(f"/api/v1/tours?date={DAY.isoformat()}&vehicle=nope", "dispatcher")
     assert r.status_code == 404 and r.json()["field"] == "vehicle"
+
+
+# -- the command line -------------------------------------------------------------------------
+@pytest.mark.slow
+def test_cli_writes_a_csv_per_company_and_prints_the_summary(api, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from api.service.accounting import rules_of
+    from tests.conftest import CACHE, DATA
+    from tests.server_process import ROOT
+
+    drive_day(api)
+    set_companies(api)
+    env = {**os.environ, "MOBILITY_DB_URL": api.store.url, "MOBILITY_DATA": str(DATA),
+           "MOBILITY_CACHE": str(CACHE), "MOBILITY_CLOCK_START": api.clock.now().isoformat()}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "mobility", "statements", "addison-vt",
+                               *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=300)
+
+    r = cli("--month", MONTH, "--out", str(tmp_path / "out"), "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    expect = month_statements(api.store, api.service.travel, rules_of(api.service.areas),
+                              MONTH, DAY)
+    assert [x["companyId"] for x in doc["statements"]] == [s.company_id for s in expect]
+    assert [x["totalCents"] for x in doc["statements"]] == [s.total_cents for s in expect]
+    assert doc["totalCents"] == sum(s.total_cents for s in expect) and doc["currency"] == "USD"
+    for x in doc["statements"]:
+        with open(x["file"], encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        total = next(r for r in rows if r["line"] == "total")
+        assert int(Decimal(total["total"]) * 100) == x["totalCents"]
+        assert int(total["passengers"]) == x["passengers"]
+    for bad in ("2026-13", "2099-01", "nov"):
+        r = cli("--month", bad)
+        assert r.returncode == 2 and "--month" in r.stderr and "Traceback" not in r.stderr
