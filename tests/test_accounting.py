@@ -510,3 +510,44 @@ def test_cli_writes_a_csv_per_company_and_prints_the_summary(api, tmp_path) -> N
     for bad in ("2026-13", "2099-01", "nov"):
         r = cli("--month", bad)
         assert r.returncode == 2 and "--month" in r.stderr and "Traceback" not in r.stderr
+
+
+# -- [[compensation]] in region.toml ----------------------------------------------------------
+def test_the_regions_rule_is_read_in_cents(addison) -> None:  # type: ignore[no-untyped-def]
+    (area,) = addison.service_areas
+    assert area.compensation == CompensationRule(currency="USD", per_vehicle_hour=3200,
+                                                 per_km=55, per_tour=0, cap_per_day=None,
+                                                 cap_per_month=3_000_000)
+
+
+def test_compensation_rules_are_validated_naming_every_key(tiny_region) -> None:  # type: ignore[no-untyped-def]
+    from mobility import RegionError, resolve_region
+    from tests.test_fares import _write
+
+    _write(tiny_region, '[[compensation]]\narea = "square"\nper_vehicle_hour = 28.5\n'
+                        'per_km = 0.555\nper_tour = 3\ncap_per_day = 300\n')
+    got = resolve_region(tiny_region, tiny_region.parent)
+    assert got.compensation_rule("square") == CompensationRule(
+        "EUR", per_vehicle_hour=2850, per_km=56, per_tour=300, cap_per_day=30000)
+    assert got.compensation_rule("elsewhere") is None
+    toml = _write(tiny_region, (
+        '[[compensation]]\narea = "square"\nper_km = -1\ncap_per_month = "lots"\n'
+        '[[compensation]]\nper_vehicle_hour = 1e9\nbonus = 5\n'))
+    with pytest.raises(RegionError) as exc:
+        resolve_region(tiny_region, tiny_region.parent)
+    msg = str(exc.value)
+    assert msg.startswith(f"{toml}: ")
+    for part in ("compensation[0].per_km", "compensation[0].cap_per_month",
+                 "compensation[1].area", "compensation[1].per_vehicle_hour",
+                 "compensation[1].bonus"):
+        assert part in msg, msg
+    _write(tiny_region, ('[[compensation]]\narea = "nowhere"\nper_km = 1\n'
+                         '[[compensation]]\narea = "square"\n'
+                         '[[compensation]]\narea = "square"\nper_km = 1\n'))
+    with pytest.raises(RegionError) as exc:
+        resolve_region(tiny_region, tiny_region.parent)
+    msg = str(exc.value)
+    for part in ("compensation[0].area must name one of the region's service areas",
+                 "compensation[1]: per_vehicle_hour, per_km and per_tour are all 0",
+                 "compensation[2].area 'square' has a rule already"):
+        assert part in msg, msg
