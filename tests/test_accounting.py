@@ -551,3 +551,50 @@ def test_compensation_rules_are_validated_naming_every_key(tiny_region) -> None:
                  "compensation[1]: per_vehicle_hour, per_km and per_tour are all 0",
                  "compensation[2].area 'square' has a rule already"):
         assert part in msg, msg
+
+
+def test_available_hours_follow_the_availability(api) -> None:  # type: ignore[no-untyped-def]
+    """verg-1 (own fleet) planned by availability: weekdays 06:00–12:00 and 12:30–20:00, not
+    on the 3rd from 08:00 to 10:00; a third weekly rule on Saturdays skips holidays. Its
+    hours are paid on every such day, driven or not."""
+    first = DAY.replace(day=1)
+    set_companies(api)
+    _windows_rule(api, "verg-1", first)
+    with api.store.session() as s:
+        s.add(Availability(id="sat", vehicle_id="verg-1", kind="weekly", weekdays="6",
+                           first_date=first, last_date=first.replace(day=21),
+                           start_s=8 * 3600, end_s=12 * 3600, skip_holidays=True,
+                           created_by="t"))
+        s.add(Availability(id="d1", vehicle_id="verg-1", kind="dated", first_date=first,
+                           last_date=first, start_s=10 * 3600, end_s=14 * 3600,
+                           created_by="t"))
+    holiday_on = first.replace(day=14)  # a Saturday, made a holiday here
+
+    def holiday(d: dt.date) -> str | None:
+        return "Test Day" if d == holiday_on else None
+
+    expect = 0.0
+    for k in range(DAY.day):
+        d = first + dt.timedelta(days=k)
+        h = 0.0
+        if d.isoweekday() <= 5:
+            h += 13.5 - (2 if d.day == 3 else 0)
+        if d.isoweekday() == 6 and d.day <= 21 and d != holiday_on:
+            h += 4
+        if d == first:  # the dated window 10–14 merged with 06–12 and 12:30–20 (a Sunday)
+            h += 4 if d.isoweekday() > 5 else 0.5
+        expect += h
+    (st,) = month_statements(api.store, api.service.travel, _rules(per_vehicle_hour=1000),
+                             MONTH, DAY, holiday=holiday, company_id=OWN_FLEET)
+    (v,) = st.vehicles
+    assert v.vehicle == "verg-1" and v.available_h == pytest.approx(expect)
+    assert st.total_cents == sum(round(d.available_h * 1000) for d in st.days)
+    assert st.areas[0].hours_cents == st.total_cents
+    # a company without vehicles has a statement of nothing; an unknown one none
+    with api.store.session() as s:
+        s.add(Company(id="C", name="Charter Co"))
+    (c,) = month_statements(api.store, api.service.travel, _rules(per_vehicle_hour=1000),
+                            MONTH, DAY, company_id="C")
+    assert (c.total_cents, c.tours, c.vehicles) == (0, (), ())
+    assert month_statements(api.store, api.service.travel, _rules(per_vehicle_hour=1000),
+                            MONTH, DAY, company_id="nope") == []

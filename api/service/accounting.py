@@ -3,7 +3,9 @@ rules (:mod:`dispatch.compensation`), with the tours it is paid for
 (:mod:`api.service.tours`).
 
 A statement covers one company and one calendar month (``YYYY-MM``); the vehicles without a
-company make one more statement, the region's own fleet (:data:`OWN_FLEET`). For the month
+company make one more statement, the region's own fleet (:data:`OWN_FLEET`). A vehicle's
+month goes to the company it belongs to when the statement is made (the store keeps no
+history of a vehicle's company). For the month
 running by the service's clock it covers the days up to today (it is provisional). It has:
 
 - a line per tour (date, vehicle, tour id, available and duty hours, driven, occupied and
@@ -241,8 +243,8 @@ def month_statements(store: Store | Repository, travel: TravelTimes,
         companies = {c.id: c for c in repo.s.execute(select(Company)).scalars()}
         vehicles = [v for v in repo.all_vehicles()
                     if company_id is None or (v.company_id or OWN_FLEET) == company_id]
-        done = [t for t in tours(repo, travel, since, until, holiday=holiday)
-                if any(t.vehicle == v.id for v in vehicles)]
+        done = tours(repo, travel, since, until, holiday=holiday,
+                     vehicles={v.id for v in vehicles})
         avail = availability_rules(repo, [v.id for v in vehicles if v.uses_availability])
     cur = currency or next((r.currency for r in rules.values() if r is not None), "")
     by_company: dict[str, list[VehicleRow]] = defaultdict(list)
@@ -256,7 +258,8 @@ def month_statements(store: Store | Repository, travel: TravelTimes,
     out = []
     for cid in sorted(wanted):
         fleet = by_company.get(cid, [])
-        mine = [t for t in done if any(t.vehicle == v.id for v in fleet)]
+        ids = {v.id for v in fleet}
+        mine = [t for t in done if t.vehicle in ids]
         st = _statement(cid, companies[cid].name if cid in companies else OWN_FLEET_NAME,
                         month, since, until, cur, fleet, mine, avail, rules, holiday)
         if cid == OWN_FLEET and not st.tours and st.available_h == 0:

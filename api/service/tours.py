@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -72,7 +72,8 @@ def opened(store_or_repo: Store | Repository) -> Iterator[Repository]:
 
 def tours(store_or_repo: Store | Repository, travel: TravelTimes, since: dt.date,
           until: dt.date, area: str | None = None, *, holiday: Holiday | None = None,
-          vehicle: str | None = None) -> list[Tour]:
+          vehicle: str | None = None, vehicles: Collection[str] | None = None
+          ) -> list[Tour]:
     """The tours driven from ``since`` to ``until`` (service dates, both included), sorted
     by date, vehicle and start.
 
@@ -88,12 +89,13 @@ def tours(store_or_repo: Store | Repository, travel: TravelTimes, since: dt.date
         Only the vehicles of this service area (None: every area).
     holiday
         The region's public holidays, which availability rules may skip (None: none).
-    vehicle
-        Only this vehicle's tours (None: every vehicle's).
+    vehicle, vehicles
+        Only this vehicle's tours, only these vehicles' (None: every vehicle's).
     """
     with opened(store_or_repo) as repo:
         rows = {v.id: v for v in repo.all_vehicles()
-                if (area is None or v.area == area) and (vehicle is None or v.id == vehicle)}
+                if (area is None or v.area == area) and (vehicle is None or v.id == vehicle)
+                and (vehicles is None or v.id in vehicles)}
         if not rows:
             return []
         events = repo.s.execute(
