@@ -575,6 +575,63 @@ def simulate(
     out.print(f"reports: {out_dir}/<variant>/index.html")
 
 
+@app.command()
+def operate(
+    region: RegionArg = None,
+    month: Annotated[str, typer.Option("--month", help="the month to operate, YYYY-MM")
+                     ] = "",
+    setup: Annotated[Path | None, typer.Option(
+        "--setup", help="the contracted companies: a TOML file of [[companies]] with their "
+        "vehicles and availability (default: the region's built-in <region>-operators.toml)")
+                     ] = None,
+    rate: Annotated[float, typer.Option("--rate", min=0.1, max=200.0,
+                                        help="ride requests per hour on weekdays")] = 4.0,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    days: Annotated[int | None, typer.Option("--days", min=1, max=31,
+                                             help="only the month's first N days")] = None,
+    area: Annotated[str | None, typer.Option("--area", help="service area name")] = None,
+    data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Operate a month of simulated service on the store (MOBILITY_DB_URL): the region's
+    fleet divided between contracted companies, each vehicle planned only into its
+    availability; riders book, cancel and rate, drivers report every stop. Then run
+    ``mobility report`` on the same store."""
+    from rich.progress import MofNCompleteColumn
+
+    from api.store import Store
+    from mobility.operate import operate_month
+
+    if not month:
+        _fail("--month is required (YYYY-MM)")
+    s = _settings(data, cache)
+    reg = _load(region, s, quiet=as_json)
+    store = Store(s.db_url)
+    with _errors(), Progress(TextColumn("operating {task.fields[day]}"), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                             transient=True, disable=as_json) as prog:
+        task = prog.add_task("days", total=None, day="")
+        try:
+            res = operate_month(
+                reg, s, store, month, setup, rate_per_hour=rate, seed=seed, days=days,
+                area=area, progress=lambda k, n, t: prog.update(task, completed=k, total=n,
+                                                                day=t.date.isoformat()))
+        except ValueError as exc:
+            _fail(str(exc))
+            raise
+    doc = {"region": reg.name, "area": res.area, "month": month, "days": len(res.days),
+           "companies": [{"id": c.id, "name": c.name, "vehicles": list(c.vehicles)}
+                         for c in res.companies], **res.totals()}
+    if as_json:
+        out.print_json(data=doc)
+        return
+    out.print(f"{reg.name} {res.area}: {month}, {len(res.days)} days operated")
+    for c in res.companies:
+        out.print(f"  {c.name} ({c.id}): {', '.join(c.vehicles)}")
+    for k in ("asked", "booked", "refused", "cancelled", "no_shows", "completed", "rated"):
+        out.print(f"  {k.replace('_', ' '):<10} {doc[k]:>6}")
+    out.print("next: mobility report " + reg.name + f" --month {month} --out report")
+
+
 def _twin(live: str, region: str | None, *, keys: Path | None, staff_key: str | None,
           hours: str, rate: str | None, standing: int, seed: int | None, drop: float,
           speed: float | None, store: str, as_json: bool, data: Path | None,
