@@ -26,9 +26,9 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -46,6 +46,9 @@ from dispatch.travel import TravelTimes
 #: the company id of the statement for the vehicles that belong to no company
 OWN_FLEET = "_own"
 OWN_FLEET_NAME = "own fleet"
+if TYPE_CHECKING:
+    from api.service.service import BookingService
+
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
@@ -391,12 +394,14 @@ def statement_csv(st: Statement) -> str:
 
 
 # -- for the API ------------------------------------------------------------------------------
-def _holiday(svc: Any) -> Holiday | None:
-    h: Callable[[dt.date], str | None] | None = getattr(svc, "holiday", None)
-    return h
+def currency_of(areas: Mapping[str, ServiceArea]) -> str:
+    """The region's currency as its rules name it (compensation, else fares; "" if none)."""
+    rules = [a.compensation for a in areas.values()] + [a.fare for a in areas.values()]
+    return next((r.currency for r in rules if r is not None), "")
 
 
-def company_statement(svc: Any, who: Principal, company_id: str, month: str) -> Statement:
+def company_statement(svc: BookingService, who: Principal, company_id: str, month: str
+                      ) -> Statement:
     """A company's statement for the API: staff read any company's, an operator only its
     own company's (another id: not found).
 
@@ -424,16 +429,16 @@ def company_statement(svc: Any, who: Principal, company_id: str, month: str) -> 
         if not known:
             raise not_found("company", company_id)
         got = month_statements(repo, svc.travel, rules_of(svc.areas), month, today,
-                               holiday=_holiday(svc), company_id=company_id)
+                               holiday=svc.holiday, company_id=company_id,
+                               currency=currency_of(svc.areas))
     if got:
         return got[0]
-    currency = next((a.compensation.currency for a in svc.areas.values()
-                     if a.compensation is not None), "")
+    # the own fleet in a month it did not work: a statement of nothing
     return Statement(company_id, OWN_FLEET_NAME, month, since_until[0], since_until[1],
-                     currency)
+                     currency_of(svc.areas))
 
 
-def day_tours(svc: Any, date: dt.date, vehicle: str | None = None) -> list[Tour]:
+def day_tours(svc: BookingService, date: dt.date, vehicle: str | None = None) -> list[Tour]:
     """The tours of one service day (staff's list), optionally of one vehicle.
 
     Raises
@@ -444,4 +449,4 @@ def day_tours(svc: Any, date: dt.date, vehicle: str | None = None) -> list[Tour]
     with reading(svc.store) as repo:
         if vehicle is not None and repo.vehicle(vehicle) is None:
             raise not_found("vehicle", vehicle, field="vehicle")
-        return tours(repo, svc.travel, date, date, holiday=_holiday(svc), vehicle=vehicle)
+        return tours(repo, svc.travel, date, date, holiday=svc.holiday, vehicle=vehicle)
