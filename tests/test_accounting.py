@@ -598,3 +598,39 @@ def test_available_hours_follow_the_availability(api) -> None:  # type: ignore[n
     assert (c.total_cents, c.tours, c.vehicles) == (0, (), ())
     assert month_statements(api.store, api.service.travel, _rules(per_vehicle_hour=1000),
                             MONTH, DAY, company_id="nope") == []
+
+
+class _Counted:
+    """The region's street travel, counting the matrices asked of it."""
+
+    def __init__(self, travel) -> None:  # type: ignore[no-untyped-def]
+        self.travel, self.calls = travel, 0
+
+    def matrix(self, origins, destinations):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return self.travel.matrix(origins, destinations)
+
+
+def test_one_matrix_per_tour_and_a_tour_without_window(api, addison_travel) -> None:  # type: ignore[no-untyped-def]
+    drive_day(api)
+    counted = _Counted(addison_travel)
+    got = tours(api.store, counted, DAY, DAY)  # type: ignore[arg-type]
+    assert got and counted.calls == len(got)
+    # a vehicle planned by availability with no window that day (its rules changed after
+    # the rides): its tour has an empty window at its first visit — km and tour paid, no
+    # available hours
+    vid = got[0].vehicle
+    with api.store.session() as s:
+        s.get(VehicleRow, vid).uses_availability = True
+    (t,) = [x for x in tours(api.store, addison_travel, DAY, DAY) if x.vehicle == vid]
+    first = _visits(api, DAY)[vid][0][0]
+    assert t.window == (first, first) and t.available_h == 0
+    assert t.driven_km == pytest.approx(got[0].driven_km)
+    (st,) = [x for x in month_statements(api.store, addison_travel,
+                                         _rules(per_vehicle_hour=3200, per_km=100),
+                                         MONTH, DAY) if any(v.vehicle == vid
+                                                            for v in x.vehicles)]
+    days = [d for d in st.days if d.vehicle == vid]
+    assert [(d.date, d.available_h, d.tours) for d in days] == [(DAY, 0.0, 1)]
+    assert days[0].km_cents == int(Decimal(str(t.driven_km * 100)).quantize(
+        Decimal(1), "ROUND_HALF_UP")) and days[0].hours_cents == 0
