@@ -36,9 +36,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from api.service.availability import rule_of
 from api.store import Store
 from api.store.models import Availability, Booking, Quote, VehicleEvent, VehicleRow
 from api.store.repository import Repository, reading
+from dispatch.availability import windows_on
 from dispatch.model import Point
 from dispatch.tours import Leg, Tour
 from dispatch.travel import TravelTimes
@@ -161,44 +163,9 @@ def availability_rules(store_or_repo: Store | Repository, vehicle_ids: Sequence[
 
 def _windows_on(rules: Sequence[Availability], date: dt.date, holiday: Holiday | None
                 ) -> list[Window]:
-    """The contract's availability on ``date`` (issue 20): the union of the weekly rules
-    (the date's ISO weekday listed, within first_date..last_date or open-ended, not a
-    public holiday when they skip holidays) and the dated rules covering it, minus the
-    unavailable rules covering it; merged, sorted, disjoint. (Kept private until
-    ``dispatch.availability.windows_on`` is on main.)"""
-    def covers(r: Availability) -> bool:
-        return r.first_date <= date and (r.last_date is None or date <= r.last_date)
-
-    on: list[Window] = []
-    off: list[Window] = []
-    for r in rules:
-        if not covers(r):
-            continue
-        if r.kind == "weekly":
-            days = {int(x) for x in (r.weekdays or "").split(",") if x.strip()}
-            if date.isoweekday() not in days:
-                continue
-            if r.skip_holidays and holiday is not None and holiday(date):
-                continue
-            on.append((r.start_s, r.end_s))
-        elif r.kind == "dated":
-            on.append((r.start_s, r.end_s))
-        elif r.kind == "unavailable":
-            off.append((r.start_s, r.end_s))
-    merged: list[list[float]] = []
-    for a, b in sorted(on):
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    out: list[Window] = []
-    for a, b in merged:
-        pieces = [(a, b)]
-        for x, y in off:
-            pieces = [p for lo, hi in pieces
-                      for p in ((lo, min(hi, x)), (max(lo, y), hi)) if p[1] > p[0]]
-        out.extend(pieces)
-    return sorted(out)
+    """The contract's availability on ``date`` (issue 20), as planning reads it
+    (:func:`dispatch.availability.windows_on`)."""
+    return windows_on([rule_of(r) for r in rules], date, holiday)
 
 
 def _nearest(windows: Sequence[Window], t: float) -> int:
