@@ -11,6 +11,7 @@ import shapely
 from shapely.geometry import Point as _Pt
 from shapely.geometry import shape
 
+from dispatch.compensation import CompensationRule
 from dispatch.fares import FareRule
 from dispatch.model import Point, Vehicle
 from routing.timebase import clock_text
@@ -195,6 +196,8 @@ class ServiceArea:
     safe_duration: tuple[float, float] | None = None
     #: what a ride costs (None: the area has no fare rules)
     fare: FareRule | None = None
+    #: what the companies driving here are paid (None: no compensation rule)
+    compensation: CompensationRule | None = None
 
     @cached_property
     def _shape(self) -> Any:

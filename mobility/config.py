@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dispatch.compensation import CompensationRule
 from dispatch.fares import FareRule
 from dispatch.model import Vehicle
 from dispatch.service_area import BookingRule
@@ -17,6 +18,7 @@ from mobility.schema import (
     FeedTable,
     RegionFile,
     area_settings,
+    compensation,
     fares,
     fleet,
     read_toml,
@@ -108,6 +110,13 @@ class RegionConfig:
         """The fare rule of a service area (its own, else the region's default, else None)."""
         rules = dict(self.fares)
         return rules.get(area, rules.get(None))
+
+    #: the compensation rules (``[[compensation]]``): (service area name, rule)
+    compensation: tuple[tuple[str, CompensationRule], ...] = ()
+
+    def compensation_rule(self, area: str) -> CompensationRule | None:
+        """What the companies driving in a service area are paid (None: no rule)."""
+        return dict(self.compensation).get(area)
 
     def inputs(self) -> list[Path]:
         """The files whose content decides the compiled arrays."""
@@ -204,6 +213,7 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         feed=f.feed,
         source=str(toml_path),
         fares=fares(f.fares, area_names, currency, str(toml_path), zones),
+        compensation=compensation(f.compensation, area_names, currency, str(toml_path)),
     )
 
 

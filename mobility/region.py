@@ -80,7 +80,8 @@ class Region:
             stops = dict(self.area_stops).get(a.name, ())
             out.append(ServiceArea(a.name, a.geometry, vs, a.properties, hours,
                                    self.config.booking(a.name), stops,
-                                   fare=self.config.fare_rule(a.name)))
+                                   fare=self.config.fare_rule(a.name),
+                                   compensation=self.config.compensation_rule(a.name)))
         return tuple(out)
 
     def summary(self) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from dispatch.compensation import CompensationRule
 from dispatch.fares import ChildBand, FareRule
 from dispatch.insertion import DispatchParams
 from dispatch.model import DEFAULT_HOURS, DEFAULT_SEATS, DEFAULT_WHEELCHAIR_PLACES, Vehicle
@@ -36,9 +37,10 @@ from dispatch.service_area import BookingRule
 from mobility.errors import RegionError
 from routing.timebase import parse_clock
 
-__all__ = ["AreaTable", "BookingTable", "ChildBandTable", "CostsTable", "FareTable", "FeedTable",
-           "FleetTable", "RegionFile", "RulesTable", "ScenarioFile", "VehicleTable",
-           "area_settings", "fares", "fleet", "read_toml", "report", "validate"]
+__all__ = ["AreaTable", "BookingTable", "ChildBandTable", "CompensationTable", "CostsTable",
+           "FareTable", "FeedTable", "FleetTable", "RegionFile", "RulesTable", "ScenarioFile",
+           "VehicleTable", "area_settings", "compensation", "fares", "fleet", "read_toml",
+           "report", "validate"]
 
 _RULES = DispatchParams()
 _COSTS = Costs()
@@ -268,6 +270,23 @@ class FareTable(_Table):
                                               description="minutes from 0 to 10080")
 
 
+class CompensationTable(_Table):
+    """One ``[[compensation]]`` table of ``region.toml``: what the companies driving in a
+    service area are paid (amounts in the region's currency; see
+    :mod:`dispatch.compensation`)."""
+
+    area: str = Field(description="the name of a service area of the region")
+    per_vehicle_hour: float = Field(0.0, ge=0, le=10_000,
+                                    description="an amount from 0 to 10000 (e.g. 32.00)")
+    per_km: float = Field(0.0, ge=0, le=1_000, description="an amount from 0 to 1000 (e.g. 0.55)")
+    per_tour: float = Field(0.0, ge=0, le=10_000,
+                            description="an amount from 0 to 10000 (e.g. 5.00)")
+    cap_per_day: float | None = Field(None, ge=0, le=1_000_000,
+                                      description="an amount from 0 to 1000000")
+    cap_per_month: float | None = Field(None, ge=0, le=100_000_000,
+                                        description="an amount from 0 to 100000000")
+
+
 class RegionFile(_Table):
     """``region.toml``: where a region's inputs are, how to read them, its on-demand fleet.
     Unset file names are found in the region's folder."""
@@ -296,6 +315,8 @@ class RegionFile(_Table):
     feed: FeedTable = FeedTable()
     fares: list[FareTable] = Field(default_factory=list,
                                    description="an array of tables ([[fares]])")
+    compensation: list[CompensationTable] = Field(
+        default_factory=list, description="an array of tables ([[compensation]])")
 
 
 class FleetTable(_VehicleKind):
@@ -474,6 +495,40 @@ def fares(tables: list[FareTable], areas: list[str], currency: str, where: str,
             children=tuple(ChildBand(c.max_age, c.share) for c in t.children),
             concession=t.concession, zones=zones, cancel_fee=_cents(t.cancel_fee),
             cancel_deadline_min=t.cancel_deadline_min)))
+    if problems:
+        raise RegionError(report(where, problems))
+    return tuple(out)
+
+
+def compensation(tables: list[CompensationTable], areas: list[str], currency: str, where: str
+                 ) -> tuple[tuple[str, CompensationRule], ...]:
+    """The ``[[compensation]]`` as (service area name, rule): one rule per area, each naming
+    one of the region's ``areas``.
+
+    Raises
+    ------
+    RegionError
+        Listing every compensation entry at fault.
+    """
+    problems: list[str] = []
+    out: list[tuple[str, CompensationRule]] = []
+    seen: set[str] = set()
+    for k, t in enumerate(tables):
+        at = f"compensation[{k}]"
+        if t.area not in areas:
+            problems.append(f"{at}.area must name one of the region's service areas"
+                            f" ({', '.join(areas) or 'none configured'}), not {t.area!r}")
+        elif t.area in seen:
+            problems.append(f"{at}.area {t.area!r} has a rule already")
+        seen.add(t.area)
+        if not (t.per_vehicle_hour or t.per_km or t.per_tour):
+            problems.append(f"{at}: per_vehicle_hour, per_km and per_tour are all 0 (the rule "
+                            "pays nothing)")
+        out.append((t.area, CompensationRule(
+            currency=currency, per_vehicle_hour=_cents(t.per_vehicle_hour),
+            per_km=_cents(t.per_km), per_tour=_cents(t.per_tour),
+            cap_per_day=None if t.cap_per_day is None else _cents(t.cap_per_day),
+            cap_per_month=None if t.cap_per_month is None else _cents(t.cap_per_month))))
     if problems:
         raise RegionError(report(where, problems))
     return tuple(out)

@@ -1,0 +1,340 @@
+"""Tours as driven and the companies' statements, on the real addison-vt region over SQLite
+and PostgreSQL: rides booked through the API and driven with drivers' events, companies set
+in the store. The tests recompute what the code derives — the legs' km with their own
+street matrix over the events' places, the loads, the available hours, each compensation
+rule's amount — and check that the statements reconcile with the tours and the CSV with the
+statement."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from api.service.accounting import (
+    OWN_FLEET,
+    month_span,
+    month_statements,
+    statement_csv,
+)
+from api.service.tours import tours
+from api.store.models import Availability, Booking, Company, Quote, VehicleEvent, VehicleRow
+from dispatch.compensation import CompensationRule
+from tests.api_helpers import (
+    ADDISON_TZ,
+    BRISTOL,
+    EAST_MIDDLEBURY,
+    MIDDLEBURY,
+    NOW,
+    VERGENNES,
+    WEYBRIDGE,
+    ride,
+    tomorrow,
+)
+
+DAY = NOW.date() + dt.timedelta(days=1)  # the rides' service day (a Wednesday)
+MONTH = f"{DAY:%Y-%m}"
+
+
+def _at(iso: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(iso)
+
+
+def _post(api, b: dict[str, Any], kind: str) -> None:  # type: ignore[no-untyped-def]
+    r = api.post(f"/api/v1/vehicles/{b['vehicleId']}/events", "dispatcher",
+                 {"type": kind, "bookingId": b["id"]})
+    assert r.status_code == 201, r.text
+
+
+def drive_day(api) -> dict[str, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Book five rides for tomorrow and drive them in time order: three completed (two at
+    about the same time, which may pool), one no-show, one cancelled by its rider within the
+    fee's deadline. Returns the bookings by name."""
+    booked = {
+        "a": api.book("rider", ride(MIDDLEBURY, WEYBRIDGE, tomorrow(9)))[1],
+        "b": api.book("rider2", ride(MIDDLEBURY, WEYBRIDGE, tomorrow(9, 5),
+                                     passengers=2))[1],
+        "c": api.book("rider", ride(BRISTOL, MIDDLEBURY, tomorrow(14)))[1],
+        "noshow": api.book("rider2", ride(EAST_MIDDLEBURY, MIDDLEBURY, tomorrow(11)))[1],
+        "late": api.book("rider", ride(VERGENNES, MIDDLEBURY, tomorrow(16)))[1],
+    }
+    steps: list[tuple[dt.datetime, str, str]] = []
+    for name in ("a", "b", "c"):
+        b = booked[name]
+        steps.append((_at(b["estimatedPickup"]), "picked_up", name))
+        steps.append((_at(b["estimatedDropoff"]), "dropped_off", name))
+    steps.append((_at(booked["noshow"]["pickupWindow"]["end"]), "no_show", "noshow"))
+    steps.append((_at(booked["late"]["pickupWindow"]["start"]) - dt.timedelta(minutes=20),
+                  "cancel", "late"))
+    for when, kind, name in sorted(steps):
+        api.clock.set(when)
+        if kind == "cancel":
+            r = api.delete(f"/api/v1/bookings/{booked[name]['id']}", "rider")
+            assert r.status_code == 200 and r.json()["cancelFee"], r.text
+        else:
+            _post(api, booked[name], kind)
+    return booked
+
+
+def set_companies(api) -> None:  # type: ignore[no-untyped-def]
+    """Company A drives mid-1, company B mid-2; verg-1 is the region's own."""
+    with api.store.session() as s:
+        s.add_all([Company(id="A", name="Addison Cabs"), Company(id="B", name="Bristol Bus")])
+        s.flush()
+        s.get(VehicleRow, "mid-1").company_id = "A"
+        s.get(VehicleRow, "mid-2").company_id = "B"
+
+
+def _visits(api, date: dt.date) -> dict[str, list[tuple[float, str, tuple[float, float],
+                                                        str, int]]]:  # type: ignore[no-untyped-def]
+    """Each vehicle's visits that day from the store, independently: (time, kind, place,
+    booking, passengers)."""
+    out: dict[str, list[tuple[float, str, tuple[float, float], str, int]]] = {}
+    with api.store.snapshot() as s:
+        rows = s.execute(select(VehicleEvent, Quote).join(
+            Booking, Booking.id == VehicleEvent.booking_id).join(
+            Quote, Quote.id == Booking.quote_id).where(VehicleEvent.service_date == date)
+        ).all()
+        for e, q in rows:
+            if e.type not in ("picked_up", "dropped_off", "no_show"):
+                continue
+            place = ((q.dest_lat, q.dest_lon) if e.type == "dropped_off"
+                     else (q.origin_lat, q.origin_lon))
+            out.setdefault(e.vehicle_id, []).append((e.time_s, e.type, place, e.booking_id,
+                                                     q.passengers))
+    return {v: sorted(x) for v, x in out.items()}
+
+
+def _depot(api, vid: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    with api.store.snapshot() as s:
+        v = s.get(VehicleRow, vid)
+        return (v.depot_lat, v.depot_lon)
+
+
+def test_tours_follow_the_events_legs_by_road(api, addison_travel) -> None:  # type: ignore[no-untyped-def]
+    booked = drive_day(api)
+    set_companies(api)
+    got = tours(api.store, api.service.travel, DAY, DAY)
+    visits = _visits(api, DAY)
+    # shift vehicles: one tour per vehicle and day with visits
+    assert sorted(t.vehicle for t in got) == sorted(visits)
+    assert tours(api.store, api.service.travel, DAY - dt.timedelta(days=1),
+                 DAY - dt.timedelta(days=1)) == []
+    fares = {}
+    with api.store.snapshot() as s:
+        for b in s.execute(select(Booking)).scalars():
+            fares[b.id] = (b.status, b.fare_cents or 0, b.cancel_fee_cents or 0, b.vehicle_id)
+    for t in got:
+        vs = visits[t.vehicle]
+        depot = _depot(api, t.vehicle)
+        places = [depot, *(x[2] for x in vs), depot]
+        # the legs' km: one street search per leg here (the code makes one matrix a tour)
+        km = [float(addison_travel.matrix([a], [b])[1][0, 0]) / 1000
+              for a, b in zip(places, places[1:], strict=False)]
+        assert [round(x.km, 6) for x in t.legs] == [round(x, 6) for x in km]
+        # the load on each leg: passengers picked up and not yet dropped off
+        on: dict[str, int] = {}
+        loads = [(0, 0)]
+        for _, kind, _, bid, pax in vs:
+            if kind == "picked_up":
+                on[bid] = pax
+            elif kind == "dropped_off":
+                on.pop(bid)
+            loads.append((sum(on.values()), len(on)))
+        assert [(x.aboard, x.rides) for x in t.legs] == loads
+        assert t.occupied_km == pytest.approx(sum(k for k, (n, _) in zip(km, loads,
+                                                                          strict=True) if n))
+        assert t.empty_km == pytest.approx(sum(km) - t.occupied_km)
+        done = [x[3] for x in vs if x[1] == "dropped_off"]
+        assert sorted(t.rides) == sorted(done)
+        assert list(t.no_shows) == [x[3] for x in vs if x[1] == "no_show"]
+        assert t.passengers == sum(x[4] for x in vs if x[1] == "dropped_off")
+        fees = sum(f[2] for f in fares.values() if f[0] == "cancelled" and f[3] == t.vehicle)
+        assert t.fares_cents == sum(fares[b][1] for b in (*t.rides, *t.no_shows)) + fees
+        assert t.window == ((6 * 3600.0, 19 * 3600.0) if t.vehicle == "mid-1" else
+                            (7 * 3600.0, 20 * 3600.0) if t.vehicle == "mid-2" else
+                            (6.5 * 3600.0, 18.5 * 3600.0))
+        assert t.start_s <= vs[0][0] <= vs[-1][0] <= t.end_s
+        assert t.company == {"mid-1": "A", "mid-2": "B"}.get(t.vehicle)
+        assert t.id == f"{t.vehicle}:{DAY.isoformat()}:0"
+    # every ride is in a tour: three completed, one no-show; the fee is a fare of its vehicle
+    assert sorted(b for t in got for b in t.rides) == sorted(booked[n]["id"]
+                                                             for n in ("a", "b", "c"))
+    assert [b for t in got for b in t.no_shows] == [booked["noshow"]["id"]]
+    assert sum(t.passengers for t in got) == 4
+    assert sum(t.fares_cents for t in got) == sum(
+        f[1] for f in fares.values() if f[0] in ("completed", "no_show")) + sum(
+        f[2] for f in fares.values() if f[0] == "cancelled")
+    # filters: an area, a vehicle
+    assert tours(api.store, api.service.travel, DAY, DAY, area="elsewhere") == []
+    one = got[0].vehicle
+    assert [t.id for t in tours(api.store, api.service.travel, DAY, DAY, vehicle=one)] == [
+        t.id for t in got if t.vehicle == one]
+
+
+def _windows_rule(api, vid: str, first: dt.date) -> None:  # type: ignore[no-untyped-def]
+    """``vid`` planned by availability: weekdays 06:00–12:00 and 12:30–20:00, not on the
+    month's 3rd from 08:00 to 10:00."""
+    with api.store.session() as s:
+        s.get(VehicleRow, vid).uses_availability = True
+        s.add_all([
+            Availability(id="w1", vehicle_id=vid, kind="weekly", weekdays="1,2,3,4,5",
+                         first_date=first, start_s=6 * 3600, end_s=12 * 3600, created_by="t"),
+            Availability(id="w2", vehicle_id=vid, kind="weekly", weekdays="1,2,3,4,5",
+                         first_date=first, start_s=12.5 * 3600, end_s=20 * 3600,
+                         created_by="t"),
+            Availability(id="u1", vehicle_id=vid, kind="unavailable",
+                         first_date=first.replace(day=3), last_date=first.replace(day=3),
+                         start_s=8 * 3600, end_s=10 * 3600, created_by="t"),
+        ])
+
+
+def test_an_availability_vehicle_has_a_tour_per_window(api) -> None:  # type: ignore[no-untyped-def]
+    drive_day(api)
+    visits = _visits(api, DAY)
+    vid = max(visits, key=lambda v: len(visits[v]))
+    _windows_rule(api, vid, DAY.replace(day=1))
+    got = [t for t in tours(api.store, api.service.travel, DAY, DAY) if t.vehicle == vid]
+    windows = [(6 * 3600.0, 12 * 3600.0), (12.5 * 3600.0, 20 * 3600.0)]
+    # independently: each ride goes with the window of its pickup (or no-show)
+    first_of: dict[str, int] = {}
+    for time_s, kind, _, bid, _ in visits[vid]:
+        if kind != "dropped_off":
+            first_of[bid] = min(range(2), key=lambda k: max(windows[k][0] - time_s,
+                                                            time_s - windows[k][1], 0))
+    expect = sorted({first_of[x[3]] for x in visits[vid]})
+    assert [t.id for t in got] == [f"{vid}:{DAY.isoformat()}:{k}" for k in expect]
+    for t in got:
+        k = int(t.id.rsplit(":", 1)[1])
+        assert t.window == windows[k]
+        assert set(t.rides) | set(t.no_shows) == {b for b, w in first_of.items() if w == k}
+
+
+def _rules(**kw: Any) -> dict[str, CompensationRule | None]:
+    return {"middlebury": CompensationRule(currency="USD", **kw)}
+
+
+def _hours(vid: str) -> float:
+    return {"mid-1": 13.0, "mid-2": 13.0, "verg-1": 12.0}[vid]
+
+
+def test_statements_reconcile_with_tours_and_pay_each_rule(api) -> None:  # type: ignore[no-untyped-def]
+    drive_day(api)
+    set_companies(api)
+    today = api.clock.now().astimezone(ADDISON_TZ).date()
+    assert today == DAY
+    done = tours(api.store, api.service.travel, DAY.replace(day=1), DAY)
+    days = DAY.day  # the running month: its days up to today
+    rule = _rules(per_vehicle_hour=3200, per_km=55, per_tour=250)
+    sts = month_statements(api.store, api.service.travel, rule, MONTH, today)
+    by_id = {s.company_id: s for s in sts}
+    assert sorted(by_id) == sorted(["A", "B", OWN_FLEET])
+    owner = {"mid-1": "A", "mid-2": "B", "verg-1": OWN_FLEET}
+    for cid, st in by_id.items():
+        assert st.provisional and (st.since, st.until) == (DAY.replace(day=1), DAY)
+        mine = [t for t in done if owner[t.vehicle] == cid]
+        # the statement's tour lines are the tours' own figures
+        assert [x.tour for x in st.tours] == [t.id for t in mine]
+        assert st.driven_km == pytest.approx(sum(t.driven_km for t in mine))
+        assert st.occupied_km == pytest.approx(sum(t.occupied_km for t in mine))
+        assert st.passengers == sum(t.passengers for t in mine)
+        assert st.fares_cents == sum(t.fares_cents for t in mine)
+        assert st.rides == sum(len(t.rides) for t in mine)
+        # available hours: every day's shift, driven or not
+        vids = [v for v, c in owner.items() if c == cid]
+        assert {v.vehicle: v.available_h for v in st.vehicles} == {
+            v: pytest.approx(days * _hours(v)) for v in vids}
+        # the pay, rule by rule: hours × rate, km × rate (rounded a vehicle-day), tours × flat
+        hours_c = sum(round(_hours(v) * 3200) * days for v in vids)
+        km_c = 0
+        for v in vids:
+            day_km = sum(t.driven_km for t in mine if t.vehicle == v)
+            km_c += int(Decimal(str(day_km * 55)).quantize(Decimal(1), "ROUND_HALF_UP"))
+        tours_c = 250 * len(mine)
+        assert len(st.areas) == 1
+        a = st.areas[0]
+        assert (a.hours_cents, a.km_cents, a.tours_cents) == (hours_c, km_c, tours_c)
+        assert (a.day_cap_cents, a.month_cap_cents) == (0, 0)
+        assert st.total_cents == hours_c + km_c + tours_c
+        assert sum(d.total_cents for d in st.days) == st.total_cents
+
+
+def test_caps_per_day_and_per_month(api) -> None:  # type: ignore[no-untyped-def]
+    drive_day(api)
+    set_companies(api)
+    today = DAY
+    done = tours(api.store, api.service.travel, DAY, DAY)
+    a_km = sum(t.driven_km for t in done if t.vehicle == "mid-1")
+    a_tours = sum(1 for t in done if t.vehicle == "mid-1")
+    # a day cap below a shift's pay: every day of mid-1 is cut to the cap
+    cap_day = 30000
+    st = month_statements(api.store, api.service.travel,
+                          _rules(per_vehicle_hour=3200, per_km=55, per_tour=1000,
+                                 cap_per_day=cap_day), MONTH, today, company_id="A")[0]
+    assert st.company_id == "A" and st.company_name == "Addison Cabs"
+    full = 13 * 3200
+    km_c = int(Decimal(str(a_km * 55)).quantize(Decimal(1), "ROUND_HALF_UP"))
+    expect_cut = (DAY.day - 1) * (full - cap_day) + (full + km_c + 1000 * a_tours - cap_day)
+    a = st.areas[0]
+    assert a.day_cap_cents == expect_cut
+    assert st.total_cents == DAY.day * cap_day
+    assert all(d.total_cents == cap_day for d in st.days)
+    # a month cap below the days' sum: the total is the cap, the cut shown
+    st = month_statements(api.store, api.service.travel,
+                          _rules(per_vehicle_hour=3200, per_km=55, cap_per_day=cap_day,
+                                 cap_per_month=500_000), MONTH, today, company_id="A")[0]
+    a = st.areas[0]
+    assert st.total_cents == 500_000
+    assert a.month_cap_cents == DAY.day * cap_day - 500_000
+    # a month cap above: nothing cut
+    st = month_statements(api.store, api.service.travel,
+                          _rules(per_vehicle_hour=3200, cap_per_month=10**9), MONTH, today,
+                          company_id="A")[0]
+    assert st.areas[0].month_cap_cents == 0 and st.total_cents == DAY.day * full
+
+
+def test_the_csv_parses_back_to_the_statement(api) -> None:  # type: ignore[no-untyped-def]
+    drive_day(api)
+    set_companies(api)
+    for st in month_statements(api.store, api.service.travel,
+                               _rules(per_vehicle_hour=3200, per_km=55, per_tour=100,
+                                      cap_per_day=40000), MONTH, DAY):
+        rows = list(csv.DictReader(io.StringIO(statement_csv(st))))
+        kinds = [r["line"] for r in rows]
+        assert kinds.count("tour") == len(st.tours) and kinds.count("total") == 1
+        total = next(r for r in rows if r["line"] == "total")
+
+        def cents(x: str) -> int:
+            return int(Decimal(x) * 100)
+
+        assert cents(total["total"]) == st.total_cents
+        assert sum(cents(r["total"]) for r in rows if r["line"] == "day") == st.total_cents
+        assert sum(cents(r["total"]) for r in rows if r["line"] == "area") == st.total_cents
+        assert sum(cents(r["fares"]) for r in rows if r["line"] == "tour") == st.fares_cents
+        assert sum(int(r["passengers"]) for r in rows if r["line"] == "tour") == st.passengers
+        assert sum(float(r["driven_km"]) for r in rows if r["line"] == "tour") == \
+            pytest.approx(st.driven_km, abs=0.001 * max(1, len(st.tours)))
+        assert {r["currency"] for r in rows} == {"USD"}
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-00", "26-11", "2026-1", "2026/11",
+                                   "２０２６-１１", "2026-11-01", "", "0000-01", "2026-11\n",
+                                   "9999-12", "2027-01", "x" * 500])
+def test_hostile_months_are_refused(month: str) -> None:
+    from api.service.errors import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError) as exc:
+        month_span(month, DAY)
+    assert exc.value.field == "month"
+
+
+def test_month_span() -> None:
+    assert month_span("2026-11", DAY) == (dt.date(2026, 11, 1), DAY)
+    assert month_span("2026-02", DAY) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    assert month_span("2025-12", DAY) == (dt.date(2025, 12, 1), dt.date(2025, 12, 31))
+    assert month_span("2024-02", DAY)[1] == dt.date(2024, 2, 29)
