@@ -69,7 +69,7 @@ class Figures:
     waits_min: list[float] = field(default_factory=list)
     in_vehicle_min: list[float] = field(default_factory=list)
     detours: list[float] = field(default_factory=list)
-    pickups: int = 0  #: pickups (and no-shows) whose time is known
+    pickups: int = 0  #: pickups (and no-shows) whose time and promised window are known
     pickups_outside_window: int = 0
     vehicle_km: float = 0.0
     empty_km: float = 0.0
@@ -146,7 +146,7 @@ def figures(rides: Iterable[RideRecord], fleet: Iterable[VehicleLegs],
                 f.in_vehicle_min.append(ride / 60)
                 if r.direct_s:
                     f.detours.append(ride / r.direct_s)
-        if r.status in ("served", "no_show") and r.pickup is not None and r.window is not None:
+        if r.pickup is not None and r.window is not None:  # (a ride under way counts too)
             f.pickups += 1
             if not r.window[0] - _EPS <= r.pickup <= r.window[1] + _EPS:
                 f.pickups_outside_window += 1
