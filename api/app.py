@@ -25,6 +25,7 @@ from api.problems import MEDIA_TYPE, Problem, install
 from api.proxies import ForwardedFor, TrustedProxies
 from api.ratelimit import RateLimiter
 from api.routes import (
+    accounting,
     accounts,
     alerts,
     audit,
@@ -135,7 +136,8 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
 
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
               atlas_routes, accounts, simulations, alerts, standing_orders,
-              notifications, service_alerts, gtfs_rt, ojp, ratings, audit, reports):
+              notifications, service_alerts, gtfs_rt, ojp, ratings, audit, accounting,
+              reports):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first
