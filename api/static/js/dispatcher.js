@@ -12,6 +12,7 @@ import { StandingOrders } from "./standing.js";
 import { ServiceAlerts } from "./servicealerts.js";
 import { RecentRatings } from "./rating.js";
 import { AuditLog } from "./audit.js";
+import { MonthlyReport } from "./monthreport.js";
 
 const ANONYMOUS = "r_anonymous";
 const OPEN = ["confirmed", "on_board"]; // a note can change until the ride is over
@@ -36,6 +37,7 @@ export class DispatcherView {
     this.serviceAlerts = new ServiceAlerts(ctx);
     this.ratings = new RecentRatings(ctx);
     this.audit = new AuditLog(ctx, staff);
+    this.monthly = new MonthlyReport(ctx);
     this.standing = new StandingOrders({ prefix: "cs", who: "staff",
       time: document.getElementById("caller-time"), ride: (msg) => this.standingRide(msg),
       rider: () => this.standingRider() });
