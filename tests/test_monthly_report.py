@@ -331,6 +331,11 @@ def test_the_simulation_and_the_month_read_one_table_of_definitions() -> None:
             "passengers_per_vehicle_hour", "mean_occupancy", "passenger_km",
             "vehicle_hours"} <= shared
     assert BY_KEY["pooling_rate"].en == KPI["en"]["pooling"]
+    # README's "Monthly report" table: every figure with its unit and English definition
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for k in MONTH:
+        sim = f"`{k.sim}`" if k.sim else "–"
+        assert f"| `{k.key}` | {k.en[0]} | {k.unit} | {k.en[1]} | {sim} |" in readme, k.key
 
 
 # -- the command line ---------------------------------------------------------------------
