@@ -99,6 +99,8 @@ RAISED: dict[tuple[str, str], dict[int, str]] = {
         404: "no rider with that `riderId`, or not yours (`/problems/not-found`)"},
     ("POST", "/api/v1/simulations"): {
         409: "another simulation is running (`/problems/simulation-running`)"},
+    ("GET", "/api/v1/tours"): {
+        404: "no vehicle with that `vehicle` id (`/problems/not-found`)"},
 }
 
 #: how operations chain: what an answer gives the next request (OpenAPI links, followed by

@@ -32,3 +32,21 @@ def trip_id(name: str) -> str:
 def group_id(name: str) -> str:
     """The area's ``location_group_id`` (``location_groups.txt``) when it is served at stops."""
     return f"{area_id(name)}-stops"
+
+
+#: the rider category everyone is unless reduced (``rider_categories.txt``'s default)
+ADULT = "adult"
+#: currencies without minor units (ISO 4217); the rest have two decimals
+NO_DECIMALS = frozenset({"JPY", "KRW", "ISK", "CLP", "VND"})
+
+
+def fare_product_id(name: str, category: str = ADULT) -> str:
+    """A rider category's fare product on the area's network (``fare_products.txt``); OJP
+    trips name the adult fare of an on-demand leg by the same id."""
+    return f"{route_id(name)}-{category}"
+
+
+def amount(cents: int, currency: str) -> str:
+    """Minor units as feeds write an amount (``2.50``; whole units for currencies without
+    minor units)."""
+    return str(cents) if currency in NO_DECIMALS else f"{cents // 100}.{cents % 100:02d}"

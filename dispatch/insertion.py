@@ -360,7 +360,7 @@ class Dispatcher:
     def _reason(self, r: Request, codes: list[int], t_pd: float) -> tuple[str, str]:
         if t_pd > r.max_ride:
             return "ride-time limit", "the direct ride is longer than the ride-time limit"
-        if codes and all(c == 3 for c in codes):
+        if all(c == 3 for c in codes):  # none on duty that day counts too
             return "outside shift", "no vehicle is on shift at the requested time"
         if codes and all(c == 1 for c in codes):
             return "capacity", "no vehicle has room for the passengers at that time"
@@ -420,13 +420,29 @@ class Dispatcher:
     def locate(self, vehicle: str, position: Point, time: float) -> None:
         """The vehicle is at ``position`` at ``time``: plan onwards from there."""
         plan = self.plans[vehicle]
+        self._past_breaks(plan, time)
         plan.origin, plan.ready = position, time
         self._refresh(plan)
         plan.version = next(_VERSIONS)
 
+    def _past_breaks(self, plan: _Plan, time: float, before: int = 0) -> None:
+        """Take out the breaks the vehicle is past: those planned before its stop at position
+        ``before`` (it serves that stop now) and those whose latest end is over by ``time``
+        (drivers report no break: a break is done once the vehicle goes on after it)."""
+        done = set()
+        for k, (rid, kind) in enumerate(plan.stops):
+            if not rid.startswith(BREAK_PREFIX) or kind != "pickup":
+                continue
+            b = self.requests[rid]
+            if k < before or b.pickup_window[1] + b.pickup_service <= time:
+                done.add(rid)
+        if done:
+            plan.stops = [s for s in plan.stops if s[0] not in done]
+
     def picked_up(self, rid: str, time: float) -> None:
         """The rider boarded at ``time``: the pickup is done, the vehicle is there."""
         plan = self._plan_of(rid)
+        self._past_breaks(plan, time, plan.stops.index((rid, "pickup")))
         plan.stops.remove((rid, "pickup"))
         plan.onboard[rid] = time
         plan.origin = self.requests[rid].pickup
@@ -437,6 +453,7 @@ class Dispatcher:
     def dropped_off(self, rid: str, time: float) -> None:
         """The rider alighted at ``time``: the ride is finished."""
         plan = self._plan_of(rid)
+        self._past_breaks(plan, time, plan.stops.index((rid, "dropoff")))
         plan.stops.remove((rid, "dropoff"))
         plan.onboard.pop(rid, None)
         r = self.requests.pop(rid)

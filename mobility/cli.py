@@ -575,6 +575,63 @@ def simulate(
     out.print(f"reports: {out_dir}/<variant>/index.html")
 
 
+@app.command()
+def operate(
+    region: RegionArg = None,
+    month: Annotated[str, typer.Option("--month", help="the month to operate, YYYY-MM")
+                     ] = "",
+    setup: Annotated[Path | None, typer.Option(
+        "--setup", help="the contracted companies: a TOML file of [[companies]] with their "
+        "vehicles and availability (default: the region's built-in <region>-operators.toml)")
+                     ] = None,
+    rate: Annotated[float, typer.Option("--rate", min=0.1, max=200.0,
+                                        help="ride requests per hour on weekdays")] = 4.0,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    days: Annotated[int | None, typer.Option("--days", min=1, max=31,
+                                             help="only the month's first N days")] = None,
+    area: Annotated[str | None, typer.Option("--area", help="service area name")] = None,
+    data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Operate a month of simulated service on the store (MOBILITY_DB_URL): the region's
+    fleet divided between contracted companies, each vehicle planned only into its
+    availability; riders book, cancel and rate, drivers report every stop. Then run
+    ``mobility report`` on the same store."""
+    from rich.progress import MofNCompleteColumn
+
+    from api.store import Store
+    from mobility.operate import operate_month
+
+    if not month:
+        _fail("--month is required (YYYY-MM)")
+    s = _settings(data, cache)
+    reg = _load(region, s, quiet=as_json)
+    store = Store(s.db_url)
+    with _errors(), Progress(TextColumn("operating {task.fields[day]}"), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                             transient=True, disable=as_json) as prog:
+        task = prog.add_task("days", total=None, day="")
+        try:
+            res = operate_month(
+                reg, s, store, month, setup, rate_per_hour=rate, seed=seed, days=days,
+                area=area, progress=lambda k, n, t: prog.update(task, completed=k, total=n,
+                                                                day=t.date.isoformat()))
+        except ValueError as exc:
+            _fail(str(exc))
+            raise
+    doc = {"region": reg.name, "area": res.area, "month": month, "days": len(res.days),
+           "companies": [{"id": c.id, "name": c.name, "vehicles": list(c.vehicles)}
+                         for c in res.companies], **res.totals()}
+    if as_json:
+        out.print_json(data=doc)
+        return
+    out.print(f"{reg.name} {res.area}: {month}, {len(res.days)} days operated")
+    for c in res.companies:
+        out.print(f"  {c.name} ({c.id}): {', '.join(c.vehicles)}")
+    for k in ("asked", "booked", "refused", "cancelled", "no_shows", "completed", "rated"):
+        out.print(f"  {k.replace('_', ' '):<10} {doc[k]:>6}")
+    out.print("next: mobility report " + reg.name + f" --month {month} --out report")
+
+
 def _twin(live: str, region: str | None, *, keys: Path | None, staff_key: str | None,
           hours: str, rate: str | None, standing: int, seed: int | None, drop: float,
           speed: float | None, store: str, as_json: bool, data: Path | None,
@@ -1208,6 +1265,81 @@ def standing_cancel(
         sys.stdout.write(json.dumps(_order_doc(o)) + "\n")
         return
     _print_dates(o)
+
+
+@app.command()
+def statements(
+    region: RegionArg = None,
+    month: Annotated[str, typer.Option("--month", help="the month, YYYY-MM")] = "",
+    out_dir: Annotated[Path | None, typer.Option("--out", help="folder for the CSV files "
+                                                 "(one per company)")] = None,
+    data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """The companies' statements for a month under the region's compensation rules
+    ([[compensation]]): from the tours driven in the store (MOBILITY_DB_URL) and the
+    vehicles' available hours; one CSV per company (statement-<company>-<month>.csv;
+    _own: the vehicles of no company) and a summary."""
+    from api.service.accounting import month_statements, statement_csv
+    from api.service.errors import InvalidRequestError
+    from api.service.timing import Timing
+    from dispatch.travel import CachedTravel, StreetTravel
+    from mobility.public_holidays import calendar, code_for
+    from mobility.server import clock
+    from routing.street_router import StreetRouter
+
+    if not month:
+        _fail("give the month: --month YYYY-MM")
+    s = _settings(data, cache)
+    reg = _load(region, s, quiet=as_json)
+    store = _store()
+    with _errors():
+        today = Timing(reg.timezone, clock(s)).today()
+        travel = CachedTravel(StreetTravel(StreetRouter(reg.streets["car"])))
+        rules = {a.name: a.compensation for a in reg.service_areas}
+        try:
+            sts = month_statements(store, travel, rules, month, today,
+                                   holiday=calendar(code_for(s.holidays, reg.config)),
+                                   currency=reg.config.currency)
+        except InvalidRequestError as exc:
+            _fail(f"--month: {exc}")
+    written: dict[str, Path] = {}
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for st in sts:
+            safe = "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "_"
+                           for c in st.company_id)
+            written[st.company_id] = out_dir / f"statement-{safe}-{st.month}.csv"
+            written[st.company_id].write_text(statement_csv(st), encoding="utf-8")
+    doc: dict[str, Any] = {
+        "region": reg.name, "month": month,
+        "since": sts[0].since.isoformat() if sts else None,
+        "until": sts[0].until.isoformat() if sts else None,
+        "provisional": any(st.provisional for st in sts), "currency": reg.config.currency,
+        "totalCents": sum(st.total_cents for st in sts),
+        "statements": [{"companyId": st.company_id, "companyName": st.company_name,
+                        "totalCents": st.total_cents, "availableH": round(st.available_h, 3),
+                        "drivenKm": round(st.driven_km, 3),
+                        "occupiedKm": round(st.occupied_km, 3), "tours": len(st.tours),
+                        "passengers": st.passengers, "rides": st.rides,
+                        "noShows": st.no_shows, "faresCents": st.fares_cents,
+                        "dayCapCents": sum(a.day_cap_cents for a in st.areas),
+                        "monthCapCents": sum(a.month_cap_cents for a in st.areas),
+                        "file": str(written[st.company_id]) if st.company_id in written
+                        else None} for st in sts]}
+    if as_json:
+        sys.stdout.write(json.dumps(doc) + "\n")
+        return
+    table = Table(title=f"Statements {reg.name} {month}"
+                        f"{' (provisional)' if doc['provisional'] else ''}")
+    for col in ("company", "tours", "available h", "driven km", "passengers", "total"):
+        table.add_column(col)
+    for x in doc["statements"]:
+        table.add_row(escape(f"{x['companyName']} ({x['companyId']})"), str(x["tours"]),
+                      f"{x['availableH']:.1f}", f"{x['drivenKm']:.1f}", str(x["passengers"]),
+                      f"{x['totalCents'] / 100:,.2f} {doc['currency']}")
+    out.print(table)
+    for path in written.values():
+        out.print(f"wrote {escape(str(path))}", highlight=False)
 
 
 @app.command()

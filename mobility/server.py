@@ -82,7 +82,8 @@ def booking_service(region: Region, settings: Settings, store: Store,
                                  language=region_language(region, settings.language))
     service = BookingService(region.service_areas,
                              StreetTravel(car or StreetRouter(region.streets["car"])),
-                             region.timezone, store, config=config, clock=clock(settings), **kw)
+                             region.timezone, store, config=config,
+                             clock=kw.pop("clock", None) or clock(settings), **kw)
     service.holiday = calendar(code_for(settings.holidays, region.config))
     return service
 

@@ -469,3 +469,168 @@ def test_who_may_read_statements_and_tours(api) -> None:  # type: ignore[no-unty
         assert r.json()["field"] == field
     r = api.get(f"/api/v1/tours?date={DAY.isoformat()}&vehicle=nope", "dispatcher")
     assert r.status_code == 404 and r.json()["field"] == "vehicle"
+
+
+# -- the command line -------------------------------------------------------------------------
+@pytest.mark.slow
+def test_cli_writes_a_csv_per_company_and_prints_the_summary(api, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from api.service.accounting import rules_of
+    from tests.conftest import CACHE, DATA
+    from tests.server_process import ROOT
+
+    drive_day(api)
+    set_companies(api)
+    env = {**os.environ, "MOBILITY_DB_URL": api.store.url, "MOBILITY_DATA": str(DATA),
+           "MOBILITY_CACHE": str(CACHE), "MOBILITY_CLOCK_START": api.clock.now().isoformat()}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "mobility", "statements", "addison-vt",
+                               *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=300)
+
+    r = cli("--month", MONTH, "--out", str(tmp_path / "out"), "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    expect = month_statements(api.store, api.service.travel, rules_of(api.service.areas),
+                              MONTH, DAY)
+    assert [x["companyId"] for x in doc["statements"]] == [s.company_id for s in expect]
+    assert [x["totalCents"] for x in doc["statements"]] == [s.total_cents for s in expect]
+    assert doc["totalCents"] == sum(s.total_cents for s in expect) and doc["currency"] == "USD"
+    for x in doc["statements"]:
+        with open(x["file"], encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        total = next(r for r in rows if r["line"] == "total")
+        assert int(Decimal(total["total"]) * 100) == x["totalCents"]
+        assert int(total["passengers"]) == x["passengers"]
+    for bad in ("2026-13", "2099-01", "nov"):
+        r = cli("--month", bad)
+        assert r.returncode == 2 and "--month" in r.stderr and "Traceback" not in r.stderr
+
+
+# -- [[compensation]] in region.toml ----------------------------------------------------------
+def test_the_regions_rule_is_read_in_cents(addison) -> None:  # type: ignore[no-untyped-def]
+    (area,) = addison.service_areas
+    assert area.compensation == CompensationRule(currency="USD", per_vehicle_hour=3200,
+                                                 per_km=55, per_tour=0, cap_per_day=None,
+                                                 cap_per_month=3_000_000)
+
+
+def test_compensation_rules_are_validated_naming_every_key(tiny_region) -> None:  # type: ignore[no-untyped-def]
+    from mobility import RegionError, resolve_region
+    from tests.test_fares import _write
+
+    _write(tiny_region, '[[compensation]]\narea = "square"\nper_vehicle_hour = 28.5\n'
+                        'per_km = 0.555\nper_tour = 3\ncap_per_day = 300\n')
+    got = resolve_region(tiny_region, tiny_region.parent)
+    assert got.compensation_rule("square") == CompensationRule(
+        "EUR", per_vehicle_hour=2850, per_km=56, per_tour=300, cap_per_day=30000)
+    assert got.compensation_rule("elsewhere") is None
+    toml = _write(tiny_region, (
+        '[[compensation]]\narea = "square"\nper_km = -1\ncap_per_month = "lots"\n'
+        '[[compensation]]\nper_vehicle_hour = 1e9\nbonus = 5\n'))
+    with pytest.raises(RegionError) as exc:
+        resolve_region(tiny_region, tiny_region.parent)
+    msg = str(exc.value)
+    assert msg.startswith(f"{toml}: ")
+    for part in ("compensation[0].per_km", "compensation[0].cap_per_month",
+                 "compensation[1].area", "compensation[1].per_vehicle_hour",
+                 "compensation[1].bonus"):
+        assert part in msg, msg
+    _write(tiny_region, ('[[compensation]]\narea = "nowhere"\nper_km = 1\n'
+                         '[[compensation]]\narea = "square"\n'
+                         '[[compensation]]\narea = "square"\nper_km = 1\n'))
+    with pytest.raises(RegionError) as exc:
+        resolve_region(tiny_region, tiny_region.parent)
+    msg = str(exc.value)
+    for part in ("compensation[0].area must name one of the region's service areas",
+                 "compensation[1]: per_vehicle_hour, per_km and per_tour are all 0",
+                 "compensation[2].area 'square' has a rule already"):
+        assert part in msg, msg
+
+
+def test_available_hours_follow_the_availability(api) -> None:  # type: ignore[no-untyped-def]
+    """verg-1 (own fleet) planned by availability: weekdays 06:00–12:00 and 12:30–20:00, not
+    on the 3rd from 08:00 to 10:00; a third weekly rule on Saturdays skips holidays. Its
+    hours are paid on every such day, driven or not."""
+    first = DAY.replace(day=1)
+    set_companies(api)
+    _windows_rule(api, "verg-1", first)
+    with api.store.session() as s:
+        s.add(Availability(id="sat", vehicle_id="verg-1", kind="weekly", weekdays="6",
+                           first_date=first, last_date=first.replace(day=21),
+                           start_s=8 * 3600, end_s=12 * 3600, skip_holidays=True,
+                           created_by="t"))
+        s.add(Availability(id="d1", vehicle_id="verg-1", kind="dated", first_date=first,
+                           last_date=first, start_s=10 * 3600, end_s=14 * 3600,
+                           created_by="t"))
+    holiday_on = first.replace(day=14)  # a Saturday, made a holiday here
+
+    def holiday(d: dt.date) -> str | None:
+        return "Test Day" if d == holiday_on else None
+
+    expect = 0.0
+    for k in range(DAY.day):
+        d = first + dt.timedelta(days=k)
+        h = 0.0
+        if d.isoweekday() <= 5:
+            h += 13.5 - (2 if d.day == 3 else 0)
+        if d.isoweekday() == 6 and d.day <= 21 and d != holiday_on:
+            h += 4
+        if d == first:  # the dated window 10–14 merged with 06–12 and 12:30–20 (a Sunday)
+            h += 4 if d.isoweekday() > 5 else 0.5
+        expect += h
+    (st,) = month_statements(api.store, api.service.travel, _rules(per_vehicle_hour=1000),
+                             MONTH, DAY, holiday=holiday, company_id=OWN_FLEET)
+    (v,) = st.vehicles
+    assert v.vehicle == "verg-1" and v.available_h == pytest.approx(expect)
+    assert st.total_cents == sum(round(d.available_h * 1000) for d in st.days)
+    assert st.areas[0].hours_cents == st.total_cents
+    # a company without vehicles has a statement of nothing; an unknown one none
+    with api.store.session() as s:
+        s.add(Company(id="C", name="Charter Co"))
+    (c,) = month_statements(api.store, api.service.travel, _rules(per_vehicle_hour=1000),
+                            MONTH, DAY, company_id="C")
+    assert (c.total_cents, c.tours, c.vehicles) == (0, (), ())
+    assert month_statements(api.store, api.service.travel, _rules(per_vehicle_hour=1000),
+                            MONTH, DAY, company_id="nope") == []
+
+
+class _Counted:
+    """The region's street travel, counting the matrices asked of it."""
+
+    def __init__(self, travel) -> None:  # type: ignore[no-untyped-def]
+        self.travel, self.calls = travel, 0
+
+    def matrix(self, origins, destinations):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return self.travel.matrix(origins, destinations)
+
+
+def test_one_matrix_per_tour_and_a_tour_without_window(api, addison_travel) -> None:  # type: ignore[no-untyped-def]
+    drive_day(api)
+    counted = _Counted(addison_travel)
+    got = tours(api.store, counted, DAY, DAY)  # type: ignore[arg-type]
+    assert got and counted.calls == len(got)
+    # a vehicle planned by availability with no window that day (its rules changed after
+    # the rides): its tour has an empty window at its first visit — km and tour paid, no
+    # available hours
+    vid = got[0].vehicle
+    with api.store.session() as s:
+        s.get(VehicleRow, vid).uses_availability = True
+    (t,) = [x for x in tours(api.store, addison_travel, DAY, DAY) if x.vehicle == vid]
+    first = _visits(api, DAY)[vid][0][0]
+    assert t.window == (first, first) and t.available_h == 0
+    assert t.driven_km == pytest.approx(got[0].driven_km)
+    (st,) = [x for x in month_statements(api.store, addison_travel,
+                                         _rules(per_vehicle_hour=3200, per_km=100),
+                                         MONTH, DAY) if any(v.vehicle == vid
+                                                            for v in x.vehicles)]
+    days = [d for d in st.days if d.vehicle == vid]
+    assert [(d.date, d.available_h, d.tours) for d in days] == [(DAY, 0.0, 1)]
+    assert days[0].km_cents == int(Decimal(str(t.driven_km * 100)).quantize(
+        Decimal(1), "ROUND_HALF_UP")) and days[0].hours_cents == 0

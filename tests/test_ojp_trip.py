@@ -293,6 +293,37 @@ def test_on_demand_leg_is_a_demand_responsive_bus_with_the_areas_booking_rule(
         assert ba.findtext("ojp:LatestBookingTime", None, NS) == latest.strftime("%H:%M:%S")
 
 
+def test_include_fare_gives_each_on_demand_leg_the_fare_the_json_plan_shows(
+        client: Any) -> None:
+    """``IncludeFare``: one ``TripFare`` per on-demand leg, for that leg only, with the adult
+    product of the GTFS-Flex feed's Fares v2 tables and the JSON plan's price; without it
+    (the schema's default) no fare."""
+    at = local("2016-03-03", "08:00")
+    body = trip_request(point(WOOSTER), stop(HIGH_SCHOOL), dep=z(at),
+                        params="<IncludeFare>true</IncludeFare>")
+    d = ask(client, body)
+    its = plan_json(client, **{"from": "43.920543,-73.251581", "to": f"stop:{HIGH_SCHOOL}",
+                               "time": "2016-03-03T08:00"})["itineraries"]
+    results = d.findall("ojp:TripResult", NS)
+    assert len(results) == len(its)
+    seen = 0
+    for r, it in zip(results, its, strict=True):
+        rides = [k + 1 for k, leg in enumerate(it["legs"]) if leg["mode"] == "ON_DEMAND"]
+        fares = r.findall("ojp:TripFare", NS)
+        assert [int(f.findtext("ojp:FromLegIdRef", "", NS)) for f in fares] == rides
+        for f, k in zip(fares, rides, strict=True):
+            seen += 1
+            want = it["legs"][k - 1]["bookingInfo"]["fare"]
+            assert f.findtext("ojp:ToLegIdRef", None, NS) == str(k)
+            assert f.findtext("ojp:FareProduct/ojp:FareProductId", None, NS) == \
+                "od-middlebury-adult"
+            assert float(f.findtext("ojp:FareProduct/ojp:Price", "", NS)) == want["amount"]
+            assert f.findtext("ojp:FareProduct/ojp:Currency", None, NS) == want["currency"]
+    assert seen
+    plain = ask(client, trip_request(point(WOOSTER), stop(HIGH_SCHOOL), dep=z(at)))
+    assert plain.findall("ojp:TripResult/ojp:TripFare", NS) == []
+
+
 def test_prior_day_booking_rule(addison: Region) -> None:
     """An area booked up to the day before (by 17:00): the ride says so, its latest
     booking time is the rule's, no minimum notice."""

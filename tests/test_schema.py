@@ -46,7 +46,8 @@ def test_a_vehicle_entry_names_its_index_and_field(tiny_region: Path) -> None:
 
 def test_unknown_keys_name_their_table(tiny_region: Path) -> None:
     m = _error(tiny_region, 'colour = "red"\n' + VEHICLE.format(id="a") + "doors = 3\n")
-    assert "'colour' is not a known key (known: areas, country, currency, default_date" in m
+    assert ("'colour' is not a known key (known: areas, compensation, country, currency, "
+            "default_date") in m
     assert "vehicles[0].doors is not a known key (known: area, depot, id, seats" in m
 
 

@@ -46,7 +46,8 @@ def answer(request: Element, ctx: OjpContext) -> Sequence[Element]:
                               f"no trip found{filtered}" + (f": {why}" if why else ""))
     writer = TripWriter(tt, q.date, planner.tz, ctx.booking_rules, planner.names, ctx.language,
                         q.names, intermediate_stops=q.intermediate_stops,
-                        projection=q.projection, track_sections=q.track_sections)
+                        projection=q.projection, track_sections=q.track_sections,
+                        fare=q.fare)
     return writer.results(its)
 
 

@@ -43,8 +43,10 @@ from routing.timetable import Timetable
 
 DEMAND_BUS = "demandAndResponseBus"
 _WORDS = {
-    "en": {"ride": "On-demand bus", "book": "Book online", "area": "On-demand {area}"},
-    "de": {"ride": "Rufbus", "book": "Online buchen", "area": "Rufbus {area}"},
+    "en": {"ride": "On-demand bus", "book": "Book online", "area": "On-demand {area}",
+           "fare": "On-demand fare {area}, adult"},
+    "de": {"ride": "Rufbus", "book": "Online buchen", "area": "Rufbus {area}",
+           "fare": "Rufbus-Tarif {area}, Erwachsene"},
 }
 _LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -100,7 +102,7 @@ class TripWriter:
                  rules: Mapping[str, BookingRule | None], names: PlaceNamer | None,
                  language: str = "en", end_names: tuple[str | None, str | None] = (None, None),
                  *, intermediate_stops: bool = False, projection: bool = False,
-                 track_sections: bool = False) -> None:
+                 track_sections: bool = False, fare: bool = False) -> None:
         self.tt, self.date, self.rules, self.names = tt, date, rules, names
         self.tz = tz
         self.base = service_day_epoch(date, tz)  # type: ignore[arg-type]
@@ -109,6 +111,7 @@ class TripWriter:
         self.end_names = end_names
         self.intermediate, self.projection = intermediate_stops, projection
         self.sections = track_sections or projection
+        self.fare = fare
         self._agency = (str(tt.agency_id[0]) if len(tt.agency_id) else "")
 
     # -- small parts ----------------------------------------------------------------------
@@ -201,7 +204,28 @@ class TripWriter:
                 self.transfer_leg(el, leg)
             else:
                 self.continuous_leg(el, leg, a_end, b_end)
+        if self.fare:
+            for j, leg in enumerate(it.legs):
+                if leg.ride is not None and leg.ride.fare_cents is not None:
+                    self.trip_fare(r, j + 1, leg.ride)
         return r
+
+    def trip_fare(self, parent: Element, leg_id: int, ride: RideOffer) -> None:
+        """An on-demand leg's fare for one adult (the quote prices reductions): the product
+        of the GTFS-Flex feed's Fares v2 tables, paid at the ride. Scheduled legs carry
+        none: their fares are the timetable operator's (the region's GTFS has none)."""
+        assert ride.fare_cents is not None
+        tf = SubElement(parent, o("TripFare"))
+        _add(tf, o("FromLegIdRef"), leg_id)
+        _add(tf, o("ToLegIdRef"), leg_id)
+        p = SubElement(tf, o("FareProduct"))
+        _add(p, o("FareProductId"), feed_ids.fare_product_id(ride.area))
+        _add(p, o("FareProductName"), self.words["fare"].format(area=ride.area))
+        _add(p, o("FareAuthorityRef"), feed_ids.AGENCY_ID)
+        _add(p, o("FareAuthorityText"), self.words["area"].format(area=ride.area))
+        _add(p, o("Price"), feed_ids.amount(ride.fare_cents, ride.fare_currency))
+        _add(p, o("Currency"), ride.fare_currency)
+        _add(p, o("ValidFor"), "Adult")
 
     def continuous_leg(self, parent: Element, leg: PlanLeg, a_end: int | None,
                        b_end: int | None) -> None:

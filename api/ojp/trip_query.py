@@ -9,7 +9,8 @@ stop ``Via``; ``Params``: ``NumberOfResults`` (or ``NumberOfResultsBefore``/``Af
 ``TimeWindow``, ``TransferLimit``, ``ModeAndModeOfOperationFilter``, the step-free
 parameters (``NoSingleStep``, ``NoStairs``, ``LevelEntrance``,
 ``LevelEntranceOrBoardingAid``: a wheelchair plan), ``IncludeIntermediateStops``,
-``IncludeLegProjection``, ``IncludeTrackSections``. Other parameters are accepted and have
+``IncludeLegProjection``, ``IncludeTrackSections``, ``IncludeFare`` (on-demand legs). Other
+parameters are accepted and have
 no effect (``UseRealtimeData``: the planner's times are the timetable's, a ride's times its
 quote on the live plans).
 """
@@ -92,6 +93,8 @@ class TripQuery:
     intermediate_stops: bool = False
     projection: bool = False
     track_sections: bool = False
+    #: ``IncludeFare``: each on-demand leg's fare as a ``TripFare``
+    fare: bool = False
 
 
 def read_trip_request(el: Element, planner: Planner, now: dt.datetime) -> TripQuery:
@@ -203,7 +206,8 @@ def _params(p: Element, q: TripQuery) -> TripQuery:
         filters=filters, via=q.via, names=q.names,
         intermediate_stops=bool(_bool(p, "IncludeIntermediateStops")),
         projection=bool(_bool(p, "IncludeLegProjection")),
-        track_sections=bool(_bool(p, "IncludeTrackSections")))
+        track_sections=bool(_bool(p, "IncludeTrackSections")),
+        fare=bool(_bool(p, "IncludeFare")))
 
 
 def _bad(name: str, what: str, text: str) -> OjpProblemError:

@@ -3,7 +3,9 @@ rules (:mod:`dispatch.compensation`), with the tours it is paid for
 (:mod:`api.service.tours`).
 
 A statement covers one company and one calendar month (``YYYY-MM``); the vehicles without a
-company make one more statement, the region's own fleet (:data:`OWN_FLEET`). For the month
+company make one more statement, the region's own fleet (:data:`OWN_FLEET`). A vehicle's
+month goes to the company it belongs to when the statement is made (the store keeps no
+history of a vehicle's company). For the month
 running by the service's clock it covers the days up to today (it is provisional). It has:
 
 - a line per tour (date, vehicle, tour id, available and duty hours, driven, occupied and
@@ -24,9 +26,9 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -44,6 +46,9 @@ from dispatch.travel import TravelTimes
 #: the company id of the statement for the vehicles that belong to no company
 OWN_FLEET = "_own"
 OWN_FLEET_NAME = "own fleet"
+if TYPE_CHECKING:
+    from api.service.service import BookingService
+
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
@@ -241,8 +246,8 @@ def month_statements(store: Store | Repository, travel: TravelTimes,
         companies = {c.id: c for c in repo.s.execute(select(Company)).scalars()}
         vehicles = [v for v in repo.all_vehicles()
                     if company_id is None or (v.company_id or OWN_FLEET) == company_id]
-        done = [t for t in tours(repo, travel, since, until, holiday=holiday)
-                if any(t.vehicle == v.id for v in vehicles)]
+        done = tours(repo, travel, since, until, holiday=holiday,
+                     vehicles={v.id for v in vehicles})
         avail = availability_rules(repo, [v.id for v in vehicles if v.uses_availability])
     cur = currency or next((r.currency for r in rules.values() if r is not None), "")
     by_company: dict[str, list[VehicleRow]] = defaultdict(list)
@@ -256,7 +261,8 @@ def month_statements(store: Store | Repository, travel: TravelTimes,
     out = []
     for cid in sorted(wanted):
         fleet = by_company.get(cid, [])
-        mine = [t for t in done if any(t.vehicle == v.id for v in fleet)]
+        ids = {v.id for v in fleet}
+        mine = [t for t in done if t.vehicle in ids]
         st = _statement(cid, companies[cid].name if cid in companies else OWN_FLEET_NAME,
                         month, since, until, cur, fleet, mine, avail, rules, holiday)
         if cid == OWN_FLEET and not st.tours and st.available_h == 0:
@@ -388,12 +394,14 @@ def statement_csv(st: Statement) -> str:
 
 
 # -- for the API ------------------------------------------------------------------------------
-def _holiday(svc: Any) -> Holiday | None:
-    h: Callable[[dt.date], str | None] | None = getattr(svc, "holiday", None)
-    return h
+def currency_of(areas: Mapping[str, ServiceArea]) -> str:
+    """The region's currency as its rules name it (compensation, else fares; "" if none)."""
+    rules = [a.compensation for a in areas.values()] + [a.fare for a in areas.values()]
+    return next((r.currency for r in rules if r is not None), "")
 
 
-def company_statement(svc: Any, who: Principal, company_id: str, month: str) -> Statement:
+def company_statement(svc: BookingService, who: Principal, company_id: str, month: str
+                      ) -> Statement:
     """A company's statement for the API: staff read any company's, an operator only its
     own company's (another id: not found).
 
@@ -421,16 +429,16 @@ def company_statement(svc: Any, who: Principal, company_id: str, month: str) -> 
         if not known:
             raise not_found("company", company_id)
         got = month_statements(repo, svc.travel, rules_of(svc.areas), month, today,
-                               holiday=_holiday(svc), company_id=company_id)
+                               holiday=svc.holiday, company_id=company_id,
+                               currency=currency_of(svc.areas))
     if got:
         return got[0]
-    currency = next((a.compensation.currency for a in svc.areas.values()
-                     if a.compensation is not None), "")
+    # the own fleet in a month it did not work: a statement of nothing
     return Statement(company_id, OWN_FLEET_NAME, month, since_until[0], since_until[1],
-                     currency)
+                     currency_of(svc.areas))
 
 
-def day_tours(svc: Any, date: dt.date, vehicle: str | None = None) -> list[Tour]:
+def day_tours(svc: BookingService, date: dt.date, vehicle: str | None = None) -> list[Tour]:
     """The tours of one service day (staff's list), optionally of one vehicle.
 
     Raises
@@ -441,4 +449,4 @@ def day_tours(svc: Any, date: dt.date, vehicle: str | None = None) -> list[Tour]
     with reading(svc.store) as repo:
         if vehicle is not None and repo.vehicle(vehicle) is None:
             raise not_found("vehicle", vehicle, field="vehicle")
-        return tours(repo, svc.travel, date, date, holiday=_holiday(svc), vehicle=vehicle)
+        return tours(repo, svc.travel, date, date, holiday=svc.holiday, vehicle=vehicle)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -72,7 +72,8 @@ def opened(store_or_repo: Store | Repository) -> Iterator[Repository]:
 
 def tours(store_or_repo: Store | Repository, travel: TravelTimes, since: dt.date,
           until: dt.date, area: str | None = None, *, holiday: Holiday | None = None,
-          vehicle: str | None = None) -> list[Tour]:
+          vehicle: str | None = None, vehicles: Collection[str] | None = None
+          ) -> list[Tour]:
     """The tours driven from ``since`` to ``until`` (service dates, both included), sorted
     by date, vehicle and start.
 
@@ -88,23 +89,24 @@ def tours(store_or_repo: Store | Repository, travel: TravelTimes, since: dt.date
         Only the vehicles of this service area (None: every area).
     holiday
         The region's public holidays, which availability rules may skip (None: none).
-    vehicle
-        Only this vehicle's tours (None: every vehicle's).
+    vehicle, vehicles
+        Only this vehicle's tours, only these vehicles' (None: every vehicle's).
     """
     with opened(store_or_repo) as repo:
         rows = {v.id: v for v in repo.all_vehicles()
-                if (area is None or v.area == area) and (vehicle is None or v.id == vehicle)}
+                if (area is None or v.area == area) and (vehicle is None or v.id == vehicle)
+                and (vehicles is None or v.id in vehicles)}
         if not rows:
             return []
+        # one join, not a list of a month's booking ids (a database caps a query's values)
         events = repo.s.execute(
-            select(VehicleEvent).where(VehicleEvent.service_date >= since,
-                                       VehicleEvent.service_date <= until,
-                                       VehicleEvent.type.in_(VISITS),
-                                       VehicleEvent.vehicle_id.in_(list(rows)))
+            select(VehicleEvent, Booking, Quote)
+            .join(Booking, Booking.id == VehicleEvent.booking_id)
+            .join(Quote, Quote.id == Booking.quote_id)
+            .where(VehicleEvent.service_date >= since, VehicleEvent.service_date <= until,
+                   VehicleEvent.type.in_(VISITS), VehicleEvent.vehicle_id.in_(list(rows)))
             .order_by(VehicleEvent.service_date, VehicleEvent.vehicle_id,
-                      VehicleEvent.time_s, VehicleEvent.id)).scalars().all()
-        ids = {e.booking_id for e in events if e.booking_id is not None}
-        rides = {b.id: (b, q) for b, q in repo.rides(ids)} if ids else {}
+                      VehicleEvent.time_s, VehicleEvent.id)).all()
         fees = repo.s.execute(
             select(Booking, Quote).join(Quote, Quote.id == Booking.quote_id)
             .where(Booking.service_date >= since, Booking.service_date <= until,
@@ -112,11 +114,9 @@ def tours(store_or_repo: Store | Repository, travel: TravelTimes, since: dt.date
                    Booking.vehicle_id.in_(list(rows)))).all()
         rules = _rules(repo, [v.id for v in rows.values() if v.uses_availability])
     by_day: dict[tuple[dt.date, str], list[_Visit]] = defaultdict(list)
-    for e in events:
-        got = rides.get(e.booking_id or "")
-        if got is None:
-            continue
-        b, q = got
+    fares: dict[str, int] = {}
+    for e, b, q in events:
+        fares[b.id] = int(b.fare_cents or 0)
         place = (q.dest_lat, q.dest_lon) if e.type == "dropped_off" else (q.origin_lat,
                                                                           q.origin_lon)
         by_day[(e.service_date, e.vehicle_id)].append(
@@ -125,7 +125,6 @@ def tours(store_or_repo: Store | Repository, travel: TravelTimes, since: dt.date
     for b, q in fees:
         fees_by_day[(b.service_date, b.vehicle_id)].append((q.pickup_lo_s,
                                                             int(b.cancel_fee_cents or 0)))
-    fares = {bid: int(b.fare_cents or 0) for bid, (b, _) in rides.items()}
     out: list[Tour] = []
     for (date, vid), visits in sorted(by_day.items()):
         v = rows[vid]

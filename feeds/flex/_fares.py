@@ -20,16 +20,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dispatch.fares import FareClasses, FareRule, fare
-from dispatch.feed_ids import route_id
+from dispatch.feed_ids import ADULT, NO_DECIMALS, amount, fare_product_id, route_id
 from dispatch.service_area import ServiceArea
 
 #: the one fare medium: paid at the ride (cash or card to the driver), no ticket
 MEDIA_ID = "od-at-ride"
-ADULT = "adult"
 CONCESSION = "concession"
 COMPANION = "companion"
-#: currencies without minor units (ISO 4217); the rest have two decimals
-NO_DECIMALS = {"JPY", "KRW", "ISK", "CLP", "VND"}
 #: the Fares v2 files the importer reads
 FARE_FILES = ("route_networks.txt", "rider_categories.txt", "fare_products.txt",
               "fare_leg_rules.txt")
@@ -38,11 +35,6 @@ FARE_FILES = ("route_networks.txt", "rider_categories.txt", "fare_products.txt",
 def exportable(rule: FareRule | None) -> bool:
     """Whether Fares v2 can say the rule: a flat price per ride."""
     return rule is not None and rule.kind == "flat"
-
-
-def amount(cents: int, currency: str) -> str:
-    """Minor units as ``fare_products.amount`` writes them (``2.50``)."""
-    return str(cents) if currency in NO_DECIMALS else f"{cents // 100}.{cents % 100:02d}"
 
 
 def child_id(lo: int, hi: int) -> str:
@@ -82,7 +74,7 @@ def fare_tables(areas: Sequence[ServiceArea]) -> dict[str, tuple[list[str], list
         route_networks.append([net, route_id(a.name)])
         for cid, name, cents in categories(rule):
             cats.setdefault(cid, name)
-            pid = f"{net}-{cid}"
+            pid = fare_product_id(a.name, cid)
             products.append([pid, f"{a.name}: {name}", cid, MEDIA_ID,
                              amount(cents, rule.currency), rule.currency])
             legs.append([net, net, pid])
