@@ -64,21 +64,22 @@ def ride_records(repo: Repository, since: dt.date, until: dt.date, area: str | N
     if area is not None:
         stmt = stmt.where(Booking.area == area)
     rows = repo.s.execute(stmt.order_by(Booking.service_date, Booking.id)).all()
-    ids = [b.id for b, _ in rows]
+    def of_month(stmt: Any) -> Any:  # the month's bookings, joined (no list of ids)
+        stmt = stmt.join(Booking, Booking.id == stmt.selected_columns[0]).where(
+            Booking.service_date >= since, Booking.service_date <= until)
+        return stmt if area is None else stmt.where(Booking.area == area)
+
     cancelled_by: dict[str, str] = {}
+    for cbid, role in repo.s.execute(of_month(
+            select(BookingStatus.booking_id, BookingStatus.by_role)
+            .where(BookingStatus.status == "cancelled"))):
+        cancelled_by[cbid] = "rider" if role == "rider" else "operator"
     dropped: dict[str, float] = {}
-    for chunk in (ids[k:k + 500] for k in range(0, len(ids), 500)):
-        for cbid, role in repo.s.execute(
-                select(BookingStatus.booking_id, BookingStatus.by_role)
-                .where(BookingStatus.booking_id.in_(chunk),
-                       BookingStatus.status == "cancelled")):
-            cancelled_by[cbid] = "rider" if role == "rider" else "operator"
-        for dbid, t in repo.s.execute(
-                select(VehicleEvent.booking_id, VehicleEvent.time_s)
-                .where(VehicleEvent.booking_id.in_(chunk),
-                       VehicleEvent.type == "dropped_off")):
-            if dbid is not None:
-                dropped[dbid] = t
+    for dbid, t in repo.s.execute(of_month(
+            select(VehicleEvent.booking_id, VehicleEvent.time_s)
+            .where(VehicleEvent.type == "dropped_off"))):
+        if dbid is not None:
+            dropped[dbid] = t
     out: list[RideRecord] = []
     for b, q in rows:
         status = _STATUS.get(b.status, "booked")
