@@ -17,6 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LANGUAGES = ("en", "de")
+#: the units' words (English, German); a unit not listed is written as it is
+UNITS: dict[str, tuple[str, str]] = {
+    "requests": ("requests", "Anfragen"), "trips": ("trips", "Fahrten"),
+    "share": ("share", "Anteil"), "passengers": ("passengers", "Fahrgäste"),
+    "passengers/h": ("passengers/h", "Fahrgäste/h"), "min": ("min", "Min."),
+    "factor": ("factor", "Faktor"), "ratings": ("ratings", "Bewertungen"),
+    "stars": ("stars", "Sterne")}
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,12 @@ class KpiDefinition:
         name, text = self.de if language == "de" else self.en
         return name, text.format(currency=currency)
 
-    def unit_text(self, currency: str = "EUR") -> str:
-        return self.unit.format(currency=currency)
+    def unit_text(self, currency: str = "EUR", language: str = "en") -> str:
+        """The unit in ``language`` (the currency's code for money)."""
+        words = UNITS.get(self.unit)
+        if words is None:
+            return self.unit.format(currency=currency)
+        return words[1] if language == "de" else words[0]
 
 
 def _d(key: str, unit: str, en: tuple[str, str], de: tuple[str, str], *,

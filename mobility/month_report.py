@@ -63,7 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
         "trips_title": "Trips per day: served, refused, cancelled and no-shows",
         "occupancy_title": "Mean occupancy and shared rides per day",
         "occupancy_y": "passengers on board (mean)", "pooling_y": "shared rides (%)",
-        "stars": "stars (1 worst, 5 best)", "ratings_y": "rated rides (count)",
+        "stars": "stars (1 worst, 5 best)", "ratings_y": "rides (count)",
         "ratings_title": "Ratings of the month's rides",
         "alt_trips": "Bar chart of the trips served, refused, cancelled and missed per day",
         "alt_occupancy": "Line chart of the mean occupancy and the shared rides per day",
@@ -103,7 +103,7 @@ TEXT: dict[str, dict[str, str]] = {
         "occupancy_title": "Mittlere Besetzung und geteilte Fahrten je Tag",
         "occupancy_y": "Fahrgäste an Bord (Mittel)", "pooling_y": "geteilte Fahrten (%)",
         "stars": "Sterne (1 am schlechtesten, 5 am besten)",
-        "ratings_y": "bewertete Fahrten (Anzahl)",
+        "ratings_y": "Fahrten (Anzahl)",
         "ratings_title": "Bewertungen der Fahrten des Monats",
         "alt_trips": "Balkendiagramm der bedienten, abgelehnten, stornierten und "
                      "versäumten Fahrten je Tag",
@@ -188,8 +188,10 @@ def _trips(report: dict[str, Any], tx: dict[str, str]) -> Figure:
 def _occupancy(report: dict[str, Any], tx: dict[str, str]) -> Figure:
     days, x = _days(report)
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    occ = [d["mean_occupancy"] for d in report["daily"]]
-    pool = [100 * d["pooling_rate"] for d in report["daily"]]
+    # a day without driving has no occupancy: a gap in the lines, not a zero
+    occ = [d["mean_occupancy"] if d.get("vehicle_km") else np.nan for d in report["daily"]]
+    pool = [100 * d["pooling_rate"] if d.get("vehicle_km") else np.nan
+            for d in report["daily"]]
     ax.plot(x, occ, marker="o", ms=3, color="#e07b24", label=tx["occupancy_y"])
     ax.set_ylabel(tx["occupancy_y"])
     ax.set_ylim(bottom=0)
@@ -207,7 +209,7 @@ def _occupancy(report: dict[str, Any], tx: dict[str, str]) -> Figure:
 def _ratings(report: dict[str, Any], tx: dict[str, str]) -> Figure:
     by = report["ratings"]["by_stars"]
     stars = [1, 2, 3, 4, 5]
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    fig, ax = plt.subplots(figsize=(6, 3.6))
     ax.bar(stars, [by.get(str(s), 0) for s in stars], color="#3b7dd8", width=0.7)
     ax.set_xticks(stars)
     ax.set_xlabel(tx["stars"])
@@ -253,7 +255,7 @@ def page(report: dict[str, Any], region: str, language: str) -> str:
     for k in MONTH:
         name, definition = k.words(lang, cur)
         rows.append(f'<tr data-kpi="{k.key}"><th scope="row">{e(name)}</th>'
-                    f"<td>{e(value_text(k, report, lang))}</td><td>{e(k.unit_text(cur))}</td>"
+                    f"<td>{e(value_text(k, report, lang))}</td><td>{e(k.unit_text(cur, lang))}</td>"
                     f"<td>{e(definition)}</td></tr>")
     reasons = "".join(f"<li>{e(reason_words(code, lang))}: {n}</li>"
                       for code, n in sorted(report["rejected_by_reason"].items(),

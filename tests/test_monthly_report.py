@@ -232,6 +232,9 @@ def test_the_months_figures_equal_those_recomputed_from_the_store(api) -> None: 
     for lang in ("en", "de"):
         assert [x["key"] for x in got["definitions"][lang]] == [k.key for k in MONTH]
         assert all(x["name"] and x["definition"] for x in got["definitions"][lang])
+    units = {lang: {x["key"]: x["unit"] for x in got["definitions"][lang]} for lang in ("en", "de")}
+    assert (units["en"]["trips_served"], units["de"]["trips_served"]) == ("trips", "Fahrten")
+    assert units["en"]["cost"] == units["de"]["cost"] == got["currency"]
     assert rides["a"]["area"] == "middlebury"
     # all areas together: the same rides (addison-vt's only bookable area here)
     whole = api.get(URL, "admin", params={"month": MONTH_TEXT}).json()
@@ -384,7 +387,10 @@ def test_mobility_report_prints_the_figures_and_writes_the_files(api, tmp_path: 
             assert _html(definition) in page, (lang, k.key)
         assert len(re.findall(r'src="data:image/png;base64,', page)) == 3
         assert "http://" not in page and "https://" not in page  # self-contained
-    assert "Angefragte Fahrten" in (out / "report.de.html").read_text(encoding="utf-8")
+    de = (out / "report.de.html").read_text(encoding="utf-8")
+    assert "Angefragte Fahrten" in de
+    assert '<tr data-kpi="trips_served"><th scope="row">Bedient</th>' in de
+    assert re.search(r'data-kpi="trips_served">.*?</td><td>Fahrten</td>', de)  # its unit
     # a bad month: a message, no traceback, exit code 2
     res = CliRunner().invoke(cli, ["report", "addison-vt", "--month", "2026-13", "--out",
                                    str(tmp_path / "x"), "--json"], env=env)
@@ -402,7 +408,8 @@ def test_plots_have_labelled_axes_in_both_languages() -> None:
     from mobility.sim.report import figure_texts
 
     daily = [{"date": f"2026-11-{d:02d}", "trips_served": d % 3, "rejected": d % 2,
-              "cancelled": 0, "no_shows": 0, "mean_occupancy": 1.2, "pooling_rate": 0.25}
+              "cancelled": 0, "no_shows": 0, "mean_occupancy": 1.2, "pooling_rate": 0.25,
+              "vehicle_km": 0.0 if d % 7 == 0 else 40.0}
              for d in range(1, 31)]
     report = {"daily": daily, "ratings": {"by_stars": {"1": 0, "2": 1, "3": 0, "4": 3,
                                                        "5": 2}}}

@@ -243,7 +243,8 @@ def definitions(language: str = "en", currency: str = "EUR") -> list[dict[str, s
 
 def _definition(k: KpiDefinition, language: str, currency: str) -> dict[str, str]:
     name, text = k.words(language, currency)
-    return {"key": k.key, "unit": k.unit_text(currency), "name": name, "definition": text}
+    return {"key": k.key, "unit": k.unit_text(currency, language), "name": name,
+            "definition": text}
 
 
 def kpi_value(report: dict[str, Any], key: str) -> Any:
