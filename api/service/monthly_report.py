@@ -64,6 +64,7 @@ def ride_records(repo: Repository, since: dt.date, until: dt.date, area: str | N
     if area is not None:
         stmt = stmt.where(Booking.area == area)
     rows = repo.s.execute(stmt.order_by(Booking.service_date, Booking.id)).all()
+
     def of_month(stmt: Any) -> Any:  # the month's bookings, joined (no list of ids)
         stmt = stmt.join(Booking, Booking.id == stmt.selected_columns[0]).where(
             Booking.service_date >= since, Booking.service_date <= until)
