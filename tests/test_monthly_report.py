@@ -426,3 +426,44 @@ def test_plots_have_labelled_axes_in_both_languages() -> None:
 
         for fig in figs.values():
             plt.close(fig)
+
+
+def test_figures_from_plain_records_by_hand() -> None:
+    """The shared computation on a hand-made set: two served (one picked up late), one
+    under way, a no-show, a cancellation by each side, a refusal; two vehicles' legs."""
+    from dispatch.kpis import RideRecord, VehicleLegs, figures
+    from dispatch.tours import Leg
+
+    rides = [
+        RideRecord("a", "served", 2, window=(100, 700), pickup=400, dropoff=1000,
+                   direct_s=500, boarding_s=60, fare=3.0),
+        RideRecord("b", "served", 1, window=(100, 700), pickup=701, dropoff=1301,
+                   direct_s=0, fare=3.0),
+        RideRecord("c", "booked", 1, window=(100, 700), pickup=700),
+        RideRecord("d", "no_show", 3, window=(100, 700), fare=3.0),
+        RideRecord("e", "cancelled", 1, reason="rider", fare=2.0),
+        RideRecord("f", "cancelled", 1, reason="operator"),
+        RideRecord("g", "rejected", 4, reason="no-capacity"),
+    ]
+    fleet = [VehicleLegs(4, [Leg(2.0, 0.1, 0, 0), Leg(5.0, 0.2, 3, 2), Leg(1.0, 0.05, 1, 1)]),
+             VehicleLegs(8, [Leg(4.0, 0.2, 0, 0)])]
+    f = figures(rides, fleet, vehicle_hours=10.0, cost=120.0)
+    assert (f.requests, f.served, f.no_shows, f.rejected, f.cancelled) == (7, 2, 1, 1, 2)
+    assert f.rejected_by_reason == {"no-capacity": 1}
+    assert f.cancelled_by == {"operator": 1, "rider": 1}
+    assert f.passengers == 3 and f.fares == 11.0
+    # timed pickups: a (inside), b (1 s late), c (on the edge: inside); d has no time
+    assert (f.pickups, f.pickups_outside_window) == (3, 1)
+    assert f.on_time_pickups == pytest.approx(2 / 3)
+    assert f.waits_min == pytest.approx([300 / 60, 601 / 60])
+    assert f.in_vehicle_min == pytest.approx([9.0, 10.0]) and f.detours == [1.08]
+    assert f.vehicle_km == 12.0 and f.empty_km == 6.0
+    assert f.passenger_km == 16.0 and f.shared_passenger_km == 15.0
+    assert f.seat_km == 4 * 8.0 + 8 * 4.0 and f.driving_hours == pytest.approx(0.55)
+    assert f.pooling_rate == 15 / 16 and f.mean_occupancy == 16 / 12
+    assert f.passengers_per_vehicle_hour == 0.3
+    assert f.cost_per_trip == 60.0 and f.cost_per_passenger_km == 7.5
+    empty = figures([], [], 0.0)
+    assert empty.on_time_pickups is None and empty.cost_per_trip is None
+    assert (empty.pooling_rate, empty.mean_occupancy, empty.passengers_per_vehicle_hour) == (
+        0.0, 0.0, 0.0)
