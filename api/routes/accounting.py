@@ -29,8 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["accounting"])
 ReaderDep = Annotated[Principal, require("dispatcher", "admin", "operator")]
 CompanyId = Annotated[str, Path(min_length=1, max_length=32, description=(
     "a company's id; `_own` for the region's own vehicles (no company)"))]
-Month = Annotated[str, Path(min_length=1, max_length=7, description="YYYY-MM",
-                            examples=["2026-11"])]
+Month = Annotated[str, Path(min_length=1, max_length=7, description="YYYY-MM, e.g. 2026-11")]
 
 
 def tour_out(t: Tour) -> TourOut:
