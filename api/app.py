@@ -40,6 +40,7 @@ from api.routes import (
     plans,
     quotes,
     ratings,
+    reports,
     riders,
     service_alerts,
     service_areas,
@@ -139,7 +140,8 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     for r in (health, plan, service_areas, quotes, bookings, riders, vehicles, plans,
               atlas_routes, accounts, simulations, alerts, standing_orders,
               notifications, service_alerts, gtfs_rt, ojp, ratings, audit, accounting,
-              companies, availability, tours):
+              companies, availability, tours,
+              reports):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first

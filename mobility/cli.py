@@ -706,6 +706,76 @@ def _print_kpis(k: dict, sc: Scenario) -> None:  # type: ignore[type-arg]
     out.print(table)
 
 
+@app.command("report")
+def report_cmd(
+    region: RegionArg = None,
+    month: Annotated[str, typer.Option("--month", help="the calendar month, YYYY-MM (the "
+                                       "running month: up to today)")] = "",
+    out_dir: Annotated[Path, typer.Option("--out", help="report folder")] = Path("report"),
+    area: Annotated[str | None, typer.Option("--area", help="a service area (default: all "
+                                             "areas together)")] = None,
+    data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """The month's report for the funding authority from the store (MOBILITY_DB_URL): trips
+    requested, served and refused, vehicles, cost and ratings; HTML in English and German,
+    report.csv, daily.csv and the companies' statements as CSV in --out."""
+    from rich.progress import MofNCompleteColumn
+
+    from api.service.accounting import month_statements, rules_of
+    from api.service.errors import ServiceError
+    from api.service.monthly_report import month_report
+    from dispatch.travel import StreetTravel
+    from mobility.month_report import write_report
+    from mobility.public_holidays import calendar, code_for
+    from routing.street_router import StreetRouter
+
+    if not month:
+        _fail("--month YYYY-MM is required")
+    s = _settings(data, cache)
+    reg = _load(region, s, quiet=as_json)
+    store = _store()
+    today = _timing(s).today()
+    holiday = calendar(code_for(s.holidays, reg.config))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True, disable=as_json) as prog:
+        task = prog.add_task("report: streets", total=4)
+        travel = StreetTravel(StreetRouter(reg.streets["car"]))
+        areas = {a.name: a for a in reg.service_areas}
+        prog.update(task, advance=1, description="report: the month's figures")
+        try:
+            figures = month_report(store, travel, areas, area, month, today,
+                                   holiday=holiday, currency=s.currency or "")
+            prog.update(task, advance=1, description="report: statements")
+            statements = month_statements(store, travel, rules_of(areas), month,
+                                          today, holiday=holiday, currency=s.currency or "")
+        except ServiceError as exc:
+            _fail(f"{'--' + exc.field + ': ' if exc.field else ''}{exc}")
+            return
+        if area is not None:
+            statements = [st for st in statements if any(a.area == area for a in st.areas)]
+        prog.update(task, advance=1, description="report: pages and plots")
+        files = write_report(figures, out_dir, reg.name, statements)
+        prog.update(task, advance=1)
+    if as_json:
+        sys.stdout.write(_compact(figures) + "\n")
+        return
+    cur = figures["currency"]
+    table = Table(title=f"{reg.name} {month} ({area or 'all areas'}): "
+                        f"{figures['since']} to {figures['until']}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key in ("trips_requested", "trips_served", "rejected", "cancelled", "no_shows",
+                "passengers", "passengers_per_vehicle_hour", "pooling_rate", "mean_occupancy",
+                "on_time_pickups", "vehicle_km", "empty_km", "vehicle_hours", "cost",
+                "cost_per_trip", "fares_collected"):
+        v = figures[key]
+        table.add_row(key, "–" if v is None else f"{v:,} {cur}" if key in (
+            "cost", "cost_per_trip", "fares_collected") else f"{v:,}")
+    out.print(table)
+    for p in files:
+        out.print(f"wrote {p}")
+
+
 flex = typer.Typer(help="GTFS-Flex on-demand services.", no_args_is_help=True)
 app.add_typer(flex, name="flex")
 

@@ -10,9 +10,10 @@ from typing import Any
 from api.auth import Principal, new_id
 from api.service import fares, rules, service_alerts
 from api.service.context import Context
-from api.service.errors import ConflictError, InvalidRequestError
+from api.service.errors import ConflictError, InvalidRequestError, ServiceError
+from api.service.privacy import direct_m
 from api.service.views import QuoteView, quote_view
-from api.store.models import Quote
+from api.store.models import Quote, RefusedRequest
 from api.store.repository import writing
 from dispatch.fares import FareClasses
 from dispatch.insertion import NoOffer
@@ -32,12 +33,23 @@ def no_ride(offer: NoOffer, **details: Any) -> ConflictError:
                     title="No ride available", reason=offer.reason, **details)
 
 
+def record_refusal(svc: Context, area: str, date: dt.date, code: str, origin: Point,
+                   destination: Point, passengers: int, wheelchairs: int) -> None:
+    """Count a request the service refused (for the monthly report's "rejected by
+    reason"), in its own transaction: the refusal stands whatever the caller does next."""
+    with writing(svc.store) as repo:
+        repo.s.add(RefusedRequest(area=area, service_date=date, at=svc.timing.now(), code=code,
+                                  passengers=passengers, wheelchairs=wheelchairs,
+                                  direct_m=direct_m(*origin, *destination)))
+
+
 def quote(svc: Context, who: Principal, origin: Point, destination: Point,
           when: dt.datetime, time_type: str, passengers: int, wheelchair: bool,
           rider_id: str | None, classes: FareClasses | None = None) -> QuoteView:
     """An offer for a ride from ``origin`` to ``destination``: picked up from ``when``
     (``time_type`` "departure") or dropped off by it ("arrival"), priced under the area's
-    fare rule with ``classes`` the reduced passengers (default: all adults).
+    fare rule with ``classes`` the reduced passengers (default: all adults). A refusal
+    for want of a vehicle or for a closure is counted (:func:`record_refusal`).
 
     Raises
     ------
@@ -53,8 +65,19 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
     area = rules.area_for(svc.areas, origin, destination)
     moment = rules.bookable_time(svc.timing, svc.config, when, area)
     date, secs = svc.timing.day_seconds(moment)
+
+    def refused(exc: ServiceError) -> ServiceError:
+        # a valid request the service could not take (never invalid input: that is the
+        # caller's to fix, not demand the service missed)
+        record_refusal(svc, area.name, date, exc.code, origin, destination, passengers,
+                       int(wheelchair))
+        return exc
+
     closures = service_alerts.closures(svc, area.name)  # the dispatcher's: none is usual
-    service_alerts.refuse_closed(svc, closures, (moment, moment), "time")
+    try:
+        service_alerts.refuse_closed(svc, closures, (moment, moment), "time")
+    except InvalidRequestError as exc:
+        raise refused(exc) from None
     for field, p in (("origin", origin), ("destination", destination)):
         svc.on_roads(p, field)
     d, _ = svc.days.current(area.name, date)
@@ -69,10 +92,13 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
                              title="No road connection") from None
     offer = d.quote(req)
     if isinstance(offer, NoOffer):
-        raise no_ride(offer)
-    service_alerts.refuse_closed(svc, closures, (svc.timing.moment(date, req.pickup_window[0]),
-                                                 svc.timing.moment(date, offer.dropoff_time)),
-                                 "time")
+        raise refused(no_ride(offer))
+    try:
+        service_alerts.refuse_closed(
+            svc, closures, (svc.timing.moment(date, req.pickup_window[0]),
+                            svc.timing.moment(date, offer.dropoff_time)), "time")
+    except InvalidRequestError as exc:
+        raise refused(exc) from None
     now = svc.timing.now()
     fare = fares.priced(svc, area, origin, destination, passengers, classes)
     values = dict(

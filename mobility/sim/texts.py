@@ -1,7 +1,8 @@
 """The words of a simulation's results, in English and German: each KPI's name and its
 one-line explanation, the refusal reasons in plain words, the report's and the plots' texts.
 
-The web app says the same in ``api/static/js/i18n.js`` (keys ``kpi.<name>``,
+The KPIs' words come from :mod:`dispatch.kpi_table`, which the monthly report shares. The
+web app says the same in ``api/static/js/i18n.js`` (keys ``kpi.<name>``,
 ``kpi.help.<name>``, ``sim.reason.<reason>``) and README.md's KPI table repeats the English
 explanations; tests/test_sim_report.py checks that all three agree.
 """
@@ -10,104 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from dispatch.kpi_table import KPIS
+
 LANGUAGES = ("en", "de")
 
-#: KPI → (name, explanation); ``{currency}`` is the costs' currency code
+#: KPI → (name, explanation); ``{currency}`` is the costs' currency code. The words live in
+#: the one table the monthly report shares (:mod:`dispatch.kpi_table`); here by the
+#: simulation report's row keys
 KPI: dict[str, dict[str, tuple[str, str]]] = {
-    "en": {
-        "requests": ("Requests", "Trips asked for during the service hours: synthetic "
-                     "requests drawn with the random seed (or read from a demand file)."),
-        "served": ("Served", "Requests a vehicle took and carried out, and their share of all "
-                   "requests; riders who did not turn up count as no-shows, not as served."),
-        "refused": ("Refused", "Requests no vehicle could take, and their share of all "
-                    "requests; the reasons are listed with them."),
-        "no_shows": ("No-shows", "Booked rides whose rider did not turn up at the pickup."),
-        "wait": ("Wait (median / p95)", "Wait = minutes between the requested pickup time "
-                 "and the actual pickup, served rides only; refused requests have no wait. "
-                 "Median: half of the rides waited less; p95: 95 % of the rides waited at "
-                 "most this long."),
-        "detour": ("Detour factor (median)", "Time in the vehicle ÷ time of the direct drive, "
-                   "for served rides: 1.00 × is no detour, 1.30 × a ride 30 % longer for "
-                   "other riders' stops."),
-        "pooling": ("Shared rides", "Share of the passenger-km ridden with another booking "
-                    "on board."),
-        "occupancy": ("Passengers per vehicle-hour", "Passengers carried per hour the "
-                      "vehicles were on shift."),
-        "km": ("Vehicle-km (empty share)", "Distance all vehicles drove; in brackets the "
-               "share driven without passengers."),
-        "cost": ("Cost per served trip", "The day's operating cost (hours on shift × cost "
-                 "per vehicle-hour + km × cost per km) divided by the served trips, in "
-                 "{currency}."),
-        "co2": ("CO₂", "Kilometres driven × the vehicles' CO₂ per km."),
-        "seed": ("Random seed", "The number that draws the synthetic requests: the same seed "
-                 "gives the same requests, so fleet sizes are compared on the same demand; "
-                 "another seed gives another, equally likely day."),
-        "in_vehicle": ("Time in the vehicle (min)", "Minutes from pickup to drop-off, served "
-                       "rides only (mean, median, p95)."),
-        "late_pickups": ("Pickups outside the promised window", "Served rides and no-shows "
-                         "whose vehicle arrived before or after the pickup window promised "
-                         "at booking."),
-        "mean_occupancy": ("Mean occupancy", "Passenger-km ÷ vehicle-km: how many riders "
-                           "were on board on average."),
-        "seat_occupancy": ("Seat occupancy", "Passenger-km ÷ seat-km: the share of the "
-                           "offered seats that was used."),
-        "passenger_km": ("Passenger-km", "Kilometres driven × riders on board, summed."),
-        "vehicle_hours": ("Vehicle-hours on shift", "Hours all vehicles were on shift, "
-                          "driving or waiting; the basis of the hourly cost."),
-        "driving_hours": ("Driving hours", "Hours all vehicles spent driving."),
-        "cost_total": ("Cost of the day", "Hours on shift × cost per vehicle-hour + km × cost "
-                       "per km, in {currency}."),
-    },
-    "de": {
-        "requests": ("Anfragen", "Gewünschte Fahrten in den Betriebszeiten: künstliche "
-                     "Anfragen, gezogen mit dem Zufallsstartwert (oder aus einer "
-                     "Nachfragedatei)."),
-        "served": ("Bedient", "Anfragen, die ein Fahrzeug angenommen und gefahren hat, und "
-                   "ihr Anteil an allen Anfragen; nicht erschienene Fahrgäste zählen nicht als "
-                   "bedient."),
-        "refused": ("Abgelehnt", "Anfragen, die kein Fahrzeug annehmen konnte, und ihr Anteil "
-                    "an allen Anfragen; die Gründe stehen dabei."),
-        "no_shows": ("Nicht erschienen", "Gebuchte Fahrten, zu deren Abholung der Fahrgast "
-                     "nicht kam."),
-        "wait": ("Wartezeit (Median / p95)", "Wartezeit = Minuten zwischen der gewünschten "
-                 "und der tatsächlichen Abholzeit, nur bediente Fahrten; abgelehnte Anfragen "
-                 "haben keine Wartezeit. Median: die Hälfte der Fahrten wartete kürzer; p95: "
-                 "95 % der Fahrten warteten höchstens so lange."),
-        "detour": ("Umwegfaktor (Median)", "Fahrzeit im Fahrzeug ÷ Fahrzeit der direkten "
-                   "Fahrt, für bediente Fahrten: 1,00 × ist kein Umweg, 1,30 × eine um 30 % "
-                   "längere Fahrt wegen Halten für andere Fahrgäste."),
-        "pooling": ("Geteilte Fahrten", "Anteil der Personenkilometer, auf denen eine andere "
-                    "Buchung mit an Bord war."),
-        "occupancy": ("Fahrgäste je Fahrzeugstunde", "Beförderte Fahrgäste je Stunde, die "
-                      "die Fahrzeuge im Dienst waren."),
-        "km": ("Fahrzeug-km (Leeranteil)", "Strecke aller Fahrzeuge; in Klammern der Anteil "
-               "ohne Fahrgäste."),
-        "cost": ("Kosten je bediente Fahrt", "Betriebskosten des Tages (Dienststunden × "
-                 "Kosten je Fahrzeugstunde + km × Kosten je km) geteilt durch die bedienten "
-                 "Fahrten, in {currency}."),
-        "co2": ("CO₂", "Gefahrene Kilometer × CO₂ je km der Fahrzeuge."),
-        "seed": ("Zufallsstartwert", "Die Zahl, mit der die künstlichen Anfragen gezogen "
-                 "werden: derselbe Wert ergibt dieselben Anfragen, so werden Flottengrößen "
-                 "bei gleicher Nachfrage verglichen; ein anderer Wert ergibt einen anderen, "
-                 "ebenso wahrscheinlichen Tag."),
-        "in_vehicle": ("Fahrzeit im Fahrzeug (Min.)", "Minuten von der Abholung bis zum "
-                       "Ausstieg, nur bediente Fahrten (Mittel, Median, p95)."),
-        "late_pickups": ("Abholungen außerhalb des Fensters", "Bediente Fahrten und nicht "
-                         "Erschienene, bei denen das Fahrzeug vor oder nach dem bei der "
-                         "Buchung zugesagten Abholfenster kam."),
-        "mean_occupancy": ("Mittlere Besetzung", "Personenkilometer ÷ Fahrzeugkilometer: wie "
-                           "viele Fahrgäste im Mittel an Bord waren."),
-        "seat_occupancy": ("Sitzplatzauslastung", "Personenkilometer ÷ Platzkilometer: der "
-                           "genutzte Anteil der angebotenen Plätze."),
-        "passenger_km": ("Personenkilometer", "Gefahrene Kilometer × Fahrgäste an Bord, "
-                         "aufsummiert."),
-        "vehicle_hours": ("Fahrzeugstunden im Dienst", "Stunden, die alle Fahrzeuge im Dienst "
-                          "waren, fahrend oder wartend; Grundlage der Stundenkosten."),
-        "driving_hours": ("Fahrstunden", "Stunden, die alle Fahrzeuge gefahren sind."),
-        "cost_total": ("Kosten des Tages", "Dienststunden × Kosten je Fahrzeugstunde + km × "
-                       "Kosten je km, in {currency}."),
-    },
-}
+    lang: {k.sim: (k.de if lang == "de" else k.en) for k in KPIS if k.sim is not None}
+    for lang in LANGUAGES}
 
 #: why a request was refused (dispatch's reasons), in plain words
 REASONS: dict[str, dict[str, str]] = {

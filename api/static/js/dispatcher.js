@@ -13,6 +13,7 @@ import { ServiceAlerts } from "./servicealerts.js";
 import { RecentRatings } from "./rating.js";
 import { AuditLog } from "./audit.js";
 import { MoveTour } from "./movetour.js";
+import { MonthlyReport } from "./monthreport.js";
 
 const ANONYMOUS = "r_anonymous";
 const OPEN = ["confirmed", "on_board"]; // a note can change until the ride is over
@@ -48,6 +49,7 @@ export class DispatcherView {
     this.ratings = new RecentRatings(ctx);
     this.audit = new AuditLog(ctx, staff);
     this.moveTour = new MoveTour(ctx, document.getElementById("disp-date"), () => this.load());
+    this.monthly = new MonthlyReport(ctx);
     this.standing = new StandingOrders({ prefix: "cs", who: "staff",
       time: document.getElementById("caller-time"), ride: (msg) => this.standingRide(msg),
       rider: () => this.standingRider() });

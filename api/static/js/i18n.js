@@ -388,6 +388,13 @@ const TEXTS = {
     "problem.vehicle-has-rides": "Rides are booked on this vehicle in that time: move them first.",
     "problem.cannot-move": "The rides cannot keep their promised times on that vehicle: nothing moved.",
     "audit.role.operator": "Operator",
+    // the monthly report (issue 20)
+    "mr.title": "Monthly report", "mr.hint": "The month's figures for the funding authority, each with its definition (the same as the planner's simulation uses).",
+    "mr.month": "Month", "mr.area": "Service area", "mr.allareas": "All service areas", "mr.show": "Show the report",
+    "mr.kpi": "Figure", "mr.value": "Value", "mr.unit": "Unit", "mr.definition": "Definition",
+    "mr.none": "Choose a month and show the report.", "mr.badmonth": "Please choose a month that has begun.",
+    "mr.headline": "{served} of {requested} trips requested were served ({since} to {until}).",
+    "mr.provisional": "The month is still running.", "mr.cancelledby": "by riders {rider}, by the operator {operator}",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -784,6 +791,13 @@ const TEXTS = {
     "problem.vehicle-has-rides": "In dieser Zeit sind Fahrten auf dem Fahrzeug gebucht: zuerst verlegen.",
     "problem.cannot-move": "Die Fahrten können auf diesem Fahrzeug ihre zugesagten Zeiten nicht halten: nichts verlegt.",
     "audit.role.operator": "Unternehmen",
+    // the monthly report (issue 20)
+    "mr.title": "Monatsbericht", "mr.hint": "Die Zahlen des Monats für den Aufgabenträger, jede mit ihrer Definition (derselben wie in der Simulation der Planung).",
+    "mr.month": "Monat", "mr.area": "Bediengebiet", "mr.allareas": "Alle Bediengebiete", "mr.show": "Bericht zeigen",
+    "mr.kpi": "Kennzahl", "mr.value": "Wert", "mr.unit": "Einheit", "mr.definition": "Definition",
+    "mr.none": "Monat wählen und den Bericht zeigen.", "mr.badmonth": "Bitte einen Monat wählen, der schon begonnen hat.",
+    "mr.headline": "{served} von {requested} angefragten Fahrten wurden bedient ({since} bis {until}).",
+    "mr.provisional": "Der Monat läuft noch.", "mr.cancelledby": "von Fahrgästen {rider}, vom Betreiber {operator}",
   },
 };
 
