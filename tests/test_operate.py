@@ -123,3 +123,17 @@ def test_the_command_prints_what_it_did(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "mobility", "operate", "--month", "2026-13"],
                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_same_seed_operates_the_same_day(addison, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Reproducible by its seed: the same riders, the same refusals, the same vehicles."""
+    runs = []
+    for k in range(2):
+        store = Store(f"sqlite:///{tmp_path / f'{k}.db'}")
+        res = operate_month(addison, Settings(cache=CACHE), store, MONTH, days=1, seed=11)
+        with store.session() as s:
+            rows = sorted((b.rider_id, b.vehicle_id, b.status, b.fare_cents)
+                          for b in s.execute(select(Booking)).scalars())
+        store.engine.dispose()
+        runs.append((res.totals(), dict(res.days[0].refused), rows))
+    assert runs[0] == runs[1] and runs[0][2]
