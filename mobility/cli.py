@@ -437,6 +437,98 @@ def _numbers(text: str | None, option: str, kind: type) -> list:  # type: ignore
 
 
 @app.command()
+def access(
+    region: RegionArg = None,
+    to: Annotated[str, typer.Option("--to", help="stops:ID,ID (GTFS stop_ids), a .csv "
+                                    "(lat,lon[,name]) or .geojson file of points, or doctors|"
+                                    "pharmacies|schools|supermarkets (from OSM tags, where "
+                                    "the extract maps them)")] = "",
+    window: Annotated[str, typer.Option("--window", help="departure minutes HH:MM-HH:MM")
+                      ] = "07:00-09:00",
+    max_min: Annotated[int, typer.Option("--max", help="reachable within (minutes)")] = 60,
+    area: Annotated[str | None, typer.Option("--area", help="service area name or GeoJSON "
+                                             "file (default: the region's first)")] = None,
+    vehicles: Annotated[str | None, typer.Option("--vehicles", help="fleet size or list: "
+                                                 "1,2,3,4 (default: the area's fleet)")
+                        ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("access"),
+    ray: Annotated[str | None, typer.Option("--ray", help="run on Ray: auto (a local Ray) "
+                                            "or a cluster's ADDRESS")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="local processes "
+                                                "(default: MOBILITY_WORKERS)")] = None,
+    population: Annotated[Path | None, typer.Option(
+        "--population", help="CSV lat,lon,count or GeoJSON points with a count property "
+        "(default: homes as a population proxy)")] = None,
+    cell_m: Annotated[float, typer.Option("--cell", help="grid cell size (m)")] = 250.0,
+    language: Annotated[str | None, typer.Option(
+        "--language", help="of the report: en or de (default: the region's)")] = None,
+    data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Who gains access with the on-demand service, at what cost: travel times from every
+    home cell to the nearest opportunity over a departure window, by walk + transit and with
+    the area's on-demand service as its simulation measured it (served share, waits,
+    detours); cells.gpkg, summary.json and an HTML report in --out."""
+    from rich.progress import MofNCompleteColumn
+
+    from mobility.access import AccessError, AccessOptions, run_access
+    from mobility.access.outputs import clean, write_cells, write_summary
+    from mobility.access.report import write_report
+    from mobility.sim.texts import report_language
+
+    s = _settings(data, cache)
+    if not to.strip():
+        _fail("--to is required: stops:ID,ID, a .csv/.geojson file of points, or a category")
+    ns = _numbers(vehicles, "--vehicles", int) if vehicles is not None else None
+    if language not in (None, "en", "de"):
+        _fail(f"--language must be en or de, not {language!r}")
+    if workers is not None and not 1 <= workers <= 64:
+        _fail(f"--workers must be 1 to 64, not {workers}")
+    reg = _load(region, s, quiet=as_json)
+    lang = report_language(language or s.language, reg.config.country)
+    opts = AccessOptions(to=to, data=s.data, cache=s.cache, window=window, max_min=max_min,
+                         area=area, vehicles=ns, population=population, cell_m=cell_m,
+                         workers=workers or s.workers, ray=ray, currency=s.currency)
+    labels = {"origins": "homes on the grid", "walks": "walks to the stops",
+              "tasks": "transit, on-demand and simulations", "combine": "percentiles"}
+    with _errors(), Progress(TextColumn("{task.description}"), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                             transient=True, disable=as_json) as prog:
+        task = prog.add_task("access", total=None)
+
+        def step(stage: str, done: int, total: int) -> None:
+            prog.update(task, description=labels.get(stage, stage), completed=done,
+                        total=total)
+
+        try:
+            result = run_access(reg, opts, step)
+        except AccessError as exc:
+            _fail(str(exc))
+            raise
+        write_cells(result, out_dir / "cells.gpkg")
+        write_summary(result, out_dir / "summary.json")
+        write_report(result, out_dir, lang)
+    summary = clean(result.to_json())
+    if as_json:
+        sys.stdout.write(_compact(summary) + "\n")
+        return
+    table = Table(title=f"Access to {to} within {max_min} min, {window} "
+                        f"({summary['cells']} cells, {summary['residents']:.0f} residents)")
+    for col in ("vehicles", "served", "wait p50", "gaining", "within after",
+                "per veh-h", "cost/gaining"):
+        table.add_column(col, justify="right")
+    for f in summary["fleets"]:
+        table.add_row(str(f["vehicles"]), f"{100 * f['served_share']:.0f} %",
+                      str(f["wait_min"]["p50"]), f"{f['residents_gaining']:.0f}",
+                      f"{f['residents_within_after']:.0f}",
+                      str(f["gaining_per_vehicle_hour"]),
+                      f"{f['cost_per_resident_gaining']} {f['currency'] or ''}")
+    out.print(f"within {max_min} min by transit only: "
+              f"{summary['residents_within_before']:.0f} residents")
+    out.print(table)
+    out.print(f"report: {out_dir / 'index.html'}; cells: {out_dir / 'cells.gpkg'}")
+
+
+@app.command()
 def simulate(
     region: RegionArg = None,
     scenario: Annotated[Path | None, typer.Option("--scenario", help="scenario TOML file")

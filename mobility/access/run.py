@@ -13,8 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from mobility.access.analysis import (CellResult, Chunk, Setup, cells_task, combine, gains,
-                                      stops_task, summary)
+from mobility.access.analysis import (
+    CellResult,
+    Chunk,
+    Setup,
+    cells_task,
+    combine,
+    gains,
+    stops_task,
+    summary,
+)
 from mobility.access.engine import Engine, engine
 from mobility.access.errors import AccessError
 from mobility.access.ondemand import Measure, measure
@@ -67,6 +75,8 @@ class AccessResult:
     timings: dict[str, float] = field(default_factory=dict)
     searches: int = 0
     engine: str = "local"
+    area_name: str = ""
+    area_geometry: dict[str, Any] | None = None  #: the service area (GeoJSON geometry)
 
     def gain(self, vehicles: int) -> np.ndarray:
         return gains(self.result.before[:, 1], self.result.after[vehicles][:, 1],
@@ -111,7 +121,7 @@ class AccessResult:
                 "to": self.options.to, "opportunities": len(self.opps),
                 "opportunity_names": self.opps.names,
                 "window": self.options.window, "minutes": len(self.departures),
-                "max_min": self.options.max_min, "area": self.options.area,
+                "max_min": self.options.max_min, "area": self.area_name,
                 "cells": len(self.cells), "origins": self.cells.source,
                 "cell_m": self.cells.size_m, "engine": self.engine,
                 "workers": self.options.workers, "searches": self.searches,
@@ -245,4 +255,4 @@ def run_access(region: Region, options: AccessOptions, progress: Progress | None
     return AccessResult(options, region.name, date, departures, cells, opps, res, measures,
                         summary(cells.weight, res, measures, float(options.max_min)),
                         timings, searched * len(departures) + len(area_stops) * len(setup.grid),
-                        runner.name)
+                        runner.name, area.name, area.geometry)
