@@ -11,7 +11,7 @@ import numpy as np
 
 from routing.range_raptor import INF_T, range_arrivals
 from routing.raptor import TransitRouter
-from routing.street_router import LatLon, StreetRouter
+from routing.street_router import Labels, LatLon, StreetRouter
 
 #: unreachable (s): larger than any time of day the analysis adds up
 INF = np.int64(INF_T)
@@ -34,12 +34,23 @@ def stop_points(router: TransitRouter) -> list[LatLon]:
 
 def walk_from(walk: StreetRouter, point: LatLon, targets: list[LatLon], max_s: float
               ) -> np.ndarray:
-    """Walking seconds from ``point`` to each target (int64, ``INF`` beyond ``max_s`` or
-    unreachable), by one bounded search on the walk network."""
+    """Walking seconds from ``point`` to each target (int64, rounded up; ``INF`` beyond
+    ``max_s`` or unreachable), by one bounded search on the walk network — what
+    ``StreetRouter.matrix`` gives (a target on the point's own street segment included)."""
+    return _seconds(walk, _labels(walk, point, max_s), targets, max_s)
+
+
+def _labels(walk: StreetRouter, point: LatLon, max_s: float) -> Labels:
     cost, _ = walk.one_to_many(point, max_s)
-    table = walk.point_table(targets, leaving=False)
-    sec = (cost[table.nodes] + table.extra).min(axis=1)
+    return Labels(walk.anchor(point, leaving=True), cost, True, True)
+
+
+def _seconds(walk: StreetRouter, labels: Labels, targets: list[LatLon], max_s: float
+             ) -> np.ndarray:
     out = np.full(len(targets), INF, np.int64)
+    if not targets:
+        return out
+    sec = walk.read(labels, targets)
     ok = np.isfinite(sec) & (sec <= max_s)
     out[ok] = np.ceil(sec[ok]).astype(np.int64)
     return out
@@ -75,19 +86,11 @@ def cell_arrivals(walk: StreetRouter, router: TransitRouter, date: dt.date,
     or walk directly (within ``max_s``). Shape ``(len(departures), len(opps))``."""
     reach = max(max_s, walks.access_s)
     stops = stop_points(router)
-    cost, _ = walk.one_to_many(point, reach)
-    out = np.full((len(departures), len(opps)), INF, np.int64)
-    if len(opps):
-        table = walk.point_table(opps, leaving=False)
-        direct = (cost[table.nodes] + table.extra).min(axis=1)
-        ok = np.isfinite(direct) & (direct <= max_s)
-        d = np.full(len(opps), INF, np.int64)
-        d[ok] = np.ceil(direct[ok]).astype(np.int64)
-        out = np.where(d[None, :] < INF, departures[:, None] + d[None, :], INF)
-    st = walk.point_table(stops, leaving=False)
-    acc = (cost[st.nodes] + st.extra).min(axis=1)
-    near = np.flatnonzero(np.isfinite(acc) & (acc <= walks.access_s))
-    sources = [(int(k), int(np.ceil(acc[k]))) for k in near]
+    labels = _labels(walk, point, reach)
+    d = _seconds(walk, labels, opps, max_s)
+    out = np.where(d[None, :] < INF, departures[:, None] + d[None, :], INF)
+    acc = _seconds(walk, labels, stops, walks.access_s)
+    sources = [(int(k), int(acc[k])) for k in np.flatnonzero(acc < INF)]
     if sources:
         arr = range_arrivals(router, date, sources, departures.tolist(),
                              max_transfers=max_transfers)
