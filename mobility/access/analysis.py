@@ -16,8 +16,9 @@ from dispatch.service_area import ServiceArea
 from mobility.access.ondemand import QUANTILES, Measure, ride_arrivals
 from mobility.access.transit import INF, cell_arrivals, stop_tables
 from mobility.sim.variant import RegionRef
+from routing.errors import OutOfRegionError
 from routing.geo import local_metres
-from routing.street_router import LatLon
+from routing.street_router import LatLon, StreetRouter
 
 #: the per-cell percentiles of the times over the window's minutes
 PERCENTILES = (25.0, 50.0, 75.0)
@@ -88,7 +89,8 @@ def cells_task(setup: Setup, lat: np.ndarray, lon: np.ndarray) -> Chunk:
     car_opp = np.full((n, o), np.inf)
     car_stop = np.full((n, n_a), np.inf)
     if setup.area is not None:
-        inside = [i for i in range(n) if setup.area.contains((float(lat[i]), float(lon[i])))]
+        inside = [i for i in range(n) if setup.area.contains((float(lat[i]), float(lon[i])))
+                  and drivable(car, (float(lat[i]), float(lon[i])))]
         if inside:
             pts = [(float(lat[i]), float(lon[i])) for i in inside]
             targets = ([p for p, ok in zip(setup.opps, setup.opp_in_area, strict=True) if ok]
@@ -101,6 +103,15 @@ def cells_task(setup: Setup, lat: np.ndarray, lon: np.ndarray) -> Chunk:
                 car_opp[i, cols] = dur[row, :k]
                 car_stop[i] = dur[row, k:]
     return Chunk(arrivals, car_opp, car_stop, searched)
+
+
+def drivable(car: StreetRouter, point: LatLon) -> bool:
+    """Whether a car can pick up at ``point`` (a street usable by car within reach)."""
+    try:
+        car.snap(*point)
+    except OutOfRegionError:
+        return False
+    return True
 
 
 def _walks(setup: Setup):  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from mobility.access.analysis import (
     Setup,
     cells_task,
     combine,
+    drivable,
     gains,
     stops_task,
     summary,
@@ -203,15 +204,17 @@ def run_access(region: Region, options: AccessOptions, progress: Progress | None
     max_s = 60 * options.max_min
     walks = egress_walks(walk, router, opps.points(), access_s)
     tt = region.timetable
+    car = planner.street("car")
     area_stops = [k for k in range(tt.n_stops)
-                  if area.contains((float(tt.stop_lat[k]), float(tt.stop_lon[k])))]
+                  if area.contains((float(tt.stop_lat[k]), float(tt.stop_lon[k])))
+                  and drivable(car, (float(tt.stop_lat[k]), float(tt.stop_lon[k])))]
     net = region.streets["walk"]
     w = walk._w  # seconds per edge, as the router weighs them
     fast = float(np.max(net.length / np.maximum(w, 1e-9))) if len(w) else 1.4
     setup = Setup(RegionRef.of(region, options.data, options.cache), date, departures, max_s,
                   access_s, opps.points(), walks.egress, tt.stop_lat.astype(float),
                   tt.stop_lon.astype(float), fast, area, area_stops,
-                  np.array([area.contains(p) for p in opps.points()], bool),
+                  np.array([area.contains(p) and drivable(car, p) for p in opps.points()], bool),
                   np.arange(start, int(departures[-1]) + max_s + 60, 60, dtype=np.int64),
                   area_spec=options.area, currency=options.currency)
     timings["walks_s"] = round(time.perf_counter() - t1, 2)
