@@ -7,7 +7,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,8 @@ class AccessOptions:
     #: analyse only these cells (indices into the region's cells; tests, benchmarks)
     cell_subset: tuple[int, ...] | None = None
     cells_per_task: int = 64
+    #: False: transit and walking only (no simulation, no on-demand option)
+    ondemand: bool = True
 
 
 @dataclass
@@ -220,6 +222,9 @@ def run_access(region: Region, options: AccessOptions, progress: Progress | None
     timings["walks_s"] = round(time.perf_counter() - t1, 2)
     tick("walks", 1, 1)
     t2 = time.perf_counter()
+    if not options.ondemand:
+        fleets, area_stops = [], []
+        setup = replace(setup, area=None, area_stops=[], grid=setup.grid[:0])
     tasks: list[tuple[str, Setup, Any]] = [("sim", setup, n) for n in fleets]
     step = max(1, options.cells_per_task)
     for a in range(0, len(cells), step):
