@@ -38,7 +38,7 @@ def range_figures(region: Region, n_cells: int) -> dict[str, object]:
 
     p = RegionPlanner(region)
     walk, router = p.street("walk"), p.transit
-    date: dt.date = region.config.default_date
+    date: dt.date = region.default_date
     deps = list(range(7 * 3600, 9 * 3600, 60))
     stops = stop_points(router)
     cells = origin_cells(region)

@@ -54,12 +54,20 @@ class PoolEngine(Engine):
     def map(self, fn: Callable[..., Any], args: Sequence[tuple[Any, ...]],
             done: Done | None = None) -> list[Any]:
         futs: list[Future[Any]] = [self._pool.submit(fn, *a) for a in args]
-        for k, f in enumerate(futs):
-            f.add_done_callback(lambda _f, k=k: done(k) if done is not None else None)
+        if done is not None:
+            for k, f in enumerate(futs):
+                f.add_done_callback(_callback(done, k))
         return [f.result() for f in futs]
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)
+
+
+def _callback(done: Done, k: int) -> Callable[[Future[Any]], None]:
+    def call(_: Future[Any]) -> None:
+        done(k)
+
+    return call
 
 
 class RayEngine(Engine):

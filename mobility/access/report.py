@@ -119,7 +119,7 @@ def distributions(result: AccessResult, tx: dict[str, str]) -> Figure:
     fleet size (unreachable in the last bin)."""
     mx = result.options.max_min
     cap = 2 * mx
-    bins = np.arange(0, cap + 10, 5.0)
+    bins = np.arange(0, cap + 10, 5.0).tolist()
     w = result.cells.weight
     fig, ax = plt.subplots(figsize=(7, 3.6))
     series = [(result.result.before[:, 1], tx["before"])]

@@ -181,7 +181,7 @@ def run_access(region: Region, options: AccessOptions, progress: Progress | None
     if not 1 <= options.max_min <= 240:
         raise AccessError(f"--max must be 1 to 240 minutes, not {options.max_min}")
     departures = np.arange(start, end, 60, dtype=np.int64)
-    date = options.date or region.config.default_date
+    date: dt.date = options.date or region.default_date
     planner = RegionPlanner(region)
     planner.check_date(date)
     opps = opportunities(region, options.to)
