@@ -43,7 +43,7 @@ TEXT: dict[str, dict[str, str]] = {
         "map_none": "not within {max} min", "area": "service area",
         "dist": "Median time to the nearest opportunity (residents)",
         "minutes": "minutes", "residents": "residents", "before": "transit only",
-        "after": "with {n} vehicles", "unreachable": "unreachable", "lon": "longitude",
+        "after": "with {n} vehicles", "unreachable": "unreachable", "or": "or", "lon": "longitude",
         "lat": "latitude", "none": "–"},
     "de": {
         "title": "Wer mit dem Rufbus Zugang gewinnt",
@@ -66,7 +66,7 @@ TEXT: dict[str, dict[str, str]] = {
         "map_none": "nicht in {max} min", "area": "Bediengebiet",
         "dist": "Median-Zeit zur nächsten Gelegenheit (Einwohner)",
         "minutes": "Minuten", "residents": "Einwohner", "before": "nur ÖPNV",
-        "after": "mit {n} Fahrzeugen", "unreachable": "nicht erreichbar",
+        "after": "mit {n} Fahrzeugen", "unreachable": "nicht erreichbar", "or": "oder",
         "lon": "Länge", "lat": "Breite", "none": "–"},
 }
 
@@ -129,7 +129,7 @@ def distributions(result: AccessResult, tx: dict[str, str]) -> Figure:
         ax.hist(np.minimum(np.where(np.isfinite(x), x, cap + 5), cap + 5), bins=bins,
                 weights=w, histtype="step", lw=1.4, label=label)
     ax.axvline(mx, color="#888", ls="--", lw=1)
-    ax.set_xlabel(f"{tx['minutes']} (> {cap}: {tx['unreachable']})")
+    ax.set_xlabel(f"{tx['minutes']} (> {cap} {tx['or']} {tx['unreachable']})")
     ax.set_ylabel(tx["residents"])
     ax.set_title(tx["dist"], fontsize=10)
     ax.legend(fontsize=7)
