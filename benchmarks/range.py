@@ -85,15 +85,24 @@ def main() -> None:
     no_reuse(router, date, origins[0], deps)
     router.search(date, [(origins[0], int(deps[0]))])
 
-    t_rep, t_rng, t_raw = [], [], []
+    t_rep: list[float] = []
+    t_rng: list[float] = []
+    t_raw: list[float] = []
     for o in origins:
-        t, want = best_of(lambda o=o: np.array(
-            [router.search(date, [(o, int(t))]).best()[-1] for t in deps]), args.repeat)
+        def repeated(o: int = o) -> np.ndarray:
+            return np.array([router.search(date, [(o, int(t))]).best()[-1] for t in deps])
+
+        def ranged(o: int = o) -> np.ndarray:
+            return range_arrivals(router, date, [(o, 0)], deps)
+
+        def raw_kernel(o: int = o) -> np.ndarray:
+            return no_reuse(router, date, o, deps)
+
+        t, want = best_of(repeated, args.repeat)
         t_rep.append(t)
-        t, got = best_of(lambda o=o: range_arrivals(router, date, [(o, 0)], deps),
-                         args.repeat)
+        t, got = best_of(ranged, args.repeat)
         t_rng.append(t)
-        t, raw = best_of(lambda o=o: no_reuse(router, date, o, deps), args.repeat)
+        t, raw = best_of(raw_kernel, args.repeat)
         t_raw.append(t)
         if not (np.array_equal(got, want) and np.array_equal(raw, want)):
             raise SystemExit(f"range query differs from repeated searches at origin {o}")
