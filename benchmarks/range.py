@@ -7,7 +7,7 @@ labels) — what the compiled loop alone gains over Python-driven single searche
 origins in one ``range_arrivals_many`` call. Results are checked equal.
 
 Usage: python benchmarks/range.py [--region addison-vt] [--window 07:00-09:00]
-                                  [--origins N] [--repeat 3]
+                                  [--origins N] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def main() -> None:
     ap.add_argument("--region", default="addison-vt")
     ap.add_argument("--window", default="07:00-09:00")
     ap.add_argument("--origins", type=int, default=0, help="sample size (0: all served stops)")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per origin (fastest kept)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per origin (fastest kept)")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     s = Settings()
