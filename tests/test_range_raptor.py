@@ -203,3 +203,22 @@ def test_mixed_drop_off_falls_back_to_exact_searches(addison: Region) -> None:
     for src in _origins(addison, 4, seed=23):
         np.testing.assert_array_equal(range_arrivals(router, date, src, WINDOW),
                                       _repeated(router, date, src, WINDOW))
+
+
+def test_sources_sharing_stops_and_footpaths(addison: Region,
+                                             addison_router: TransitRouter) -> None:
+    """A stop given twice with different walks, and a source whose label another source's
+    footpath beats (the single search then walks on only from the better label)."""
+    x = addison.transfers
+    assert x is not None
+    date = DATES["addison"]
+    frm, to, dur = x.pairs()
+    served = set(np.unique(addison.timetable.pattern_stops).tolist())
+    pairs = [(int(a), int(b), int(d)) for a, b, d in zip(frm, to, dur, strict=True)
+             if a != b and int(a) in served and int(b) in served][:5]
+    assert pairs
+    for a, b, d in pairs:
+        for src in ([(a, 0), (b, d + 120)], [(b, d + 120), (a, 0)], [(a, 300), (a, 60), (b, 0)]):
+            np.testing.assert_array_equal(range_arrivals(addison_router, date, src, WINDOW),
+                                          _repeated(addison_router, date, src, WINDOW),
+                                          err_msg=str(src))
