@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -118,6 +119,29 @@ def test_an_operator_adds_a_weekly_rule_and_sees_the_days(
         assert {d["date"]: ", ".join("–".join(w) for w in d["windows"]) or
                 NOT_AVAILABLE[lang] for d in api_days} == shown
         assert_accessible(pg)
+        # the company's statement of the running month: what the API says, and its CSV
+        month = NOW.date().strftime("%Y-%m")
+        pg.fill("#op-st-month", month)
+        pg.click("#op-statement button[type=submit]")
+        pg.wait_for_selector("#op-st-out table", timeout=30_000)
+        st = call(server, "GET", f"/api/v1/companies/{company}/statements/{month}",
+                  keys[company]).json()
+        total = pg.locator("#op-st-out tr[data-key='total'] td").inner_text()
+        amount = f"{st['totalCents'] / 100:,.2f}"
+        want = f"${amount}" if lang == "en" else (
+            amount.replace(",", "_").replace(".", ",").replace("_", ".") + " $")
+        assert total.replace("\xa0", " ") == want
+        hours = pg.locator("#op-st-out tr[data-key='hours'] td").inner_text()
+        assert float(hours.replace(".", "").replace(",", ".") if lang == "de"
+                     else hours.replace(",", "")) == round(st["availableH"], 1)
+        with pg.expect_download() as got:
+            pg.click("#op-st-out button.link")
+        csv_text = Path(got.value.path()).read_bytes().decode("utf-8")  # as sent: CRLF rows
+        assert csv_text == call(server, "GET",
+                                f"/api/v1/companies/{company}/statements/{month}.csv",
+                                keys[company]).text
+        assert_accessible(pg)
+        pg.locator("#op-statement").scroll_into_view_if_needed()
         shot(pg, f"operator-{lang}")
 
 

@@ -395,6 +395,15 @@ const TEXTS = {
     "mr.none": "Choose a month and show the report.", "mr.badmonth": "Please choose a month that has begun.",
     "mr.headline": "{served} of {requested} trips requested were served ({since} to {until}).",
     "mr.provisional": "The month is still running.", "mr.cancelledby": "by riders {rider}, by the operator {operator}",
+    // operators' statements (issue 20)
+    "op.st.title": "Statement", "op.st.hint": "What the company is paid for a month under the area's compensation rules, with the tours it is paid for.",
+    "op.st.company": "Company", "op.st.month": "Month", "op.st.show": "Show the statement",
+    "op.st.badmonth": "Please choose a month.", "op.st.period": "Service days {since} to {until}.",
+    "op.st.provisional": "The month is still running: the figures are provisional.",
+    "op.st.total": "Total paid", "op.st.hours": "Available vehicle-hours", "op.st.tours": "Tours",
+    "op.st.km": "Driven km", "op.st.occupied": "{km} with passengers", "op.st.rides": "Rides",
+    "op.st.ridesline": "{rides} rides, {passengers} passengers, {noshows} no-shows",
+    "op.st.fares": "Fares collected", "op.st.csv": "Download the statement (CSV)",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -798,6 +807,15 @@ const TEXTS = {
     "mr.none": "Monat wählen und den Bericht zeigen.", "mr.badmonth": "Bitte einen Monat wählen, der schon begonnen hat.",
     "mr.headline": "{served} von {requested} angefragten Fahrten wurden bedient ({since} bis {until}).",
     "mr.provisional": "Der Monat läuft noch.", "mr.cancelledby": "von Fahrgästen {rider}, vom Betreiber {operator}",
+    // operators' statements (issue 20)
+    "op.st.title": "Abrechnung", "op.st.hint": "Was das Unternehmen für einen Monat nach den Vergütungsregeln des Gebiets erhält, mit den vergüteten Touren.",
+    "op.st.company": "Unternehmen", "op.st.month": "Monat", "op.st.show": "Abrechnung zeigen",
+    "op.st.badmonth": "Bitte einen Monat wählen.", "op.st.period": "Betriebstage {since} bis {until}.",
+    "op.st.provisional": "Der Monat läuft noch: die Zahlen sind vorläufig.",
+    "op.st.total": "Vergütung gesamt", "op.st.hours": "Verfügbare Fahrzeugstunden", "op.st.tours": "Touren",
+    "op.st.km": "Gefahrene km", "op.st.occupied": "{km} mit Fahrgästen", "op.st.rides": "Fahrten",
+    "op.st.ridesline": "{rides} Fahrten, {passengers} Fahrgäste, {noshows} nicht erschienen",
+    "op.st.fares": "Eingenommene Fahrpreise", "op.st.csv": "Abrechnung herunterladen (CSV)",
   },
 };
 

@@ -1,9 +1,10 @@
 // The operator's view: a company's vehicles and when each is available — weekly patterns,
-// dated windows and exceptions — with the windows they give over the next 14 days. Signed
-// in with an operator key (its company only) or an admin's (every company).
+// dated windows and exceptions — with the windows they give over the next 14 days, and the
+// company's monthly statement (what it is paid, as CSV too). Signed in with an operator key
+// (its company only) or an admin's (every company).
 import { api, getKey, setKey } from "./api.js";
 import { has, language, onLanguage, t } from "./i18n.js";
-import { busy, dateOf, el, now } from "./format.js";
+import { busy, dateOf, el, money, now, num } from "./format.js";
 import { MessageBox, problemText } from "./messages.js";
 
 const DAYS = 14;
@@ -116,7 +117,74 @@ export class OperatorView {
       el("button", { type: "button", class: "link", onclick: () => this.signOut() }, t("signout")));
     const cards = this.vehicles.map((v, i) => this.vehicleCard(v, this.details ? this.details[i] : null));
     this.root.replaceChildren(head, msgBox,
-      ...(cards.length ? cards : [el("p", { class: "card empty" }, t("op.novehicles"))]));
+      ...(cards.length ? cards : [el("p", { class: "card empty" }, t("op.novehicles"))]),
+      ...(this.companies.length ? [this.statementCard()] : []));
+  }
+
+  /** A company's statement for a month: the pay and what it is for, and the CSV. */
+  statementCard() {
+    const month = el("input", { type: "month", id: "op-st-month", value: (this.today || "").slice(0, 7) });
+    const company = el("select", { id: "op-st-company" },
+      this.companies.map((c) => el("option", { value: c.id }, c.name)));
+    const out = el("div", { class: "op-statement", id: "op-st-out", "aria-live": "polite" });
+    const button = el("button", { type: "submit" }, t("op.st.show"));
+    const path = () => `/api/v1/companies/${encodeURIComponent(company.value)}/statements/${encodeURIComponent(month.value)}`;
+    const form = el("form", { class: "stack", novalidate: true },
+      el("div", { class: "row two" },
+        el("label", {}, el("span", {}, t("op.st.company")), " ", company),
+        el("label", {}, el("span", {}, t("op.st.month")), " ", month)), button);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      if (!/^[0-9]{4}-[0-9]{2}$/.test(month.value)) {
+        out.replaceChildren(el("p", { class: "msg error" }, t("op.st.badmonth")));
+        return;
+      }
+      busy(button, true);
+      try {
+        const st = await api(path(), { who: "operator" });
+        out.replaceChildren(...this.statement(st, path()));
+      } catch (e) {
+        out.replaceChildren(el("p", { class: "msg error" }, problemText(e)));
+      } finally {
+        busy(button, false);
+      }
+    });
+    return el("section", { class: "card", id: "op-statement" },
+      el("h2", {}, t("op.st.title")), el("p", { class: "hint" }, t("op.st.hint")), form, out);
+  }
+
+  statement(st, path) {
+    const cur = st.currency;
+    const rows = [
+      ["op.st.total", money(st.totalCents / 100, cur)],
+      ["op.st.hours", num(st.availableH, 1)],
+      ["op.st.tours", String(st.tours.length)],
+      ["op.st.km", `${num(st.drivenKm, 1)} (${t("op.st.occupied", { km: num(st.occupiedKm, 1) })})`],
+      ["op.st.rides", t("op.st.ridesline", { rides: st.rides, passengers: st.passengers, noshows: st.noShows })],
+      ["op.st.fares", money(st.faresCents / 100, cur)]];
+    const table = el("table", { class: "table op-st-table" }, el("tbody", {}, rows.map(([k, v]) =>
+      el("tr", { dataset: { key: k.slice(6) } }, el("th", { scope: "row" }, t(k)), el("td", {}, v)))));
+    const csv = el("button", { type: "button", class: "link" }, t("op.st.csv"));
+    csv.addEventListener("click", async () => {
+      busy(csv, true);
+      try {
+        // the CSV needs the key: fetched here, then saved from memory
+        const text = (await api(`${path}.csv`, { who: "operator", headers: { Accept: "text/csv" } })).detail;
+        const a = el("a", { href: URL.createObjectURL(new Blob([text], { type: "text/csv" })),
+          download: `statement-${st.companyId}-${st.month}.csv` });
+        document.body.append(a);
+        a.click();
+        a.remove();
+      } catch (e) {
+        this.msg.error(problemText(e));
+      } finally {
+        busy(csv, false);
+      }
+    });
+    return [
+      el("p", {}, t("op.st.period", { since: st.since, until: st.until }),
+        st.provisional ? ` ${t("op.st.provisional")}` : ""),
+      table, csv];
   }
 
   vehicleCard(v, detail) {
