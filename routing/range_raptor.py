@@ -32,7 +32,7 @@ _MIXED: weakref.WeakKeyDictionary[TransitDay, bool] = weakref.WeakKeyDictionary(
 
 
 def range_arrivals(router: TransitRouter, date: dt.date, sources: Sequence[tuple[int, int]],
-                   departures: Sequence[int], *, max_transfers: int = 8,
+                   departures: Sequence[int] | np.ndarray, *, max_transfers: int = 8,
                    wheelchair: bool = False) -> np.ndarray:
     """Earliest arrival at every stop for each departure time.
 
@@ -73,7 +73,7 @@ def range_arrivals(router: TransitRouter, date: dt.date, sources: Sequence[tuple
 
 def range_arrivals_many(router: TransitRouter, date: dt.date,
                         origins: Sequence[Sequence[tuple[int, int]]],
-                        departures: Sequence[int], *, max_transfers: int = 8,
+                        departures: Sequence[int] | np.ndarray, *, max_transfers: int = 8,
                         wheelchair: bool = False) -> np.ndarray:
     """:func:`range_arrivals` for many origins in one kernel call.
 
