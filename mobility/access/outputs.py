@@ -1,4 +1,5 @@
-"""The analysis' files: the cells as a GeoPackage (geopandas) and the summary as JSON."""
+"""The analysis' files: the cells as a GeoPackage (written by :mod:`feeds.gpkg`) and the
+summary as JSON."""
 
 from __future__ import annotations
 
@@ -14,25 +15,10 @@ def write_cells(result: AccessResult, path: Path) -> Path:
     """``cells.gpkg``: one row per cell — its square, weight, minutes to the nearest
     opportunity before/after (p25/p50/p75; empty: unreachable), opportunities within T
     and the gain flag per fleet size (columns ``after{N}_p50``, ``gain{N}``, …)."""
-    import geopandas as gpd
-    import numpy as np
-    from shapely.geometry import Polygon
+    from feeds.gpkg import write_polygons
 
-    cols = result.columns()
-    data: dict[str, Any] = {}
-    for k, v in cols.items():
-        if v.dtype == bool:
-            data[k] = v.astype(bool)
-        else:
-            x = v.astype(np.float64)
-            data[k] = np.where(np.isfinite(x), x, np.nan)
-    geoms = [Polygon(result.cells.polygon(i)) for i in range(len(result.cells))]
-    gdf = gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4326")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        path.unlink()
-    gdf.to_file(path, layer="cells", driver="GPKG")
-    return path
+    rings = [result.cells.polygon(i) for i in range(len(result.cells))]
+    return write_polygons(path, "cells", rings, result.columns())
 
 
 def clean(x: Any) -> Any:
