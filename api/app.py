@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
 
 from api.config import ApiConfig
-from api.deps import Atlas, Planner, Simulator
+from api.deps import AccessRunner, Atlas, Planner, Simulator
 from api.faults import install_store_faults
 from api.gtfs_rt.ids import TripIds
 from api.headers import SecurityHeaders
@@ -24,6 +24,9 @@ from api.openapi import install_openapi
 from api.problems import MEDIA_TYPE, Problem, install
 from api.proxies import ForwardedFor, TrustedProxies
 from api.ratelimit import RateLimiter
+from api.routes import (
+    access as access_routes,
+)
 from api.routes import (
     accounting,
     accounts,
@@ -68,11 +71,13 @@ details. Authenticate with `Authorization: Bearer <API key>` (`mobility keys cre
 
 def create_app(planner: Planner, service: BookingService, *, region_name: str,
                config: ApiConfig | None = None, atlas: Atlas | None = None,
-               simulator: Simulator | None = None) -> FastAPI:
+               simulator: Simulator | None = None,
+               access: AccessRunner | None = None) -> FastAPI:
     """The HTTP API over a journey planner and a booking service (with its store), and the
     web app at ``/``; with ``atlas`` the map and place search, with ``simulator`` planners'
-    simulations. While the app runs, daemon threads flush rate-limit counts to the store,
-    purge it (every ``config.purge_interval_s``), look for rides running late (every
+    simulations, with ``access`` their accessibility analyses. While the app runs, daemon
+    threads flush rate-limit counts to the store, purge it (every
+    ``config.purge_interval_s``), look for rides running late (every
     ``config.late_interval_s``), book standing orders' dates (every
     ``config.standing_interval_s``) and send riders' notifications (every
     ``config.notify_interval_s``); the service's optimiser process stops with the app."""
@@ -114,6 +119,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     app.state.region_name = region_name
     app.state.atlas = atlas
     app.state.simulator = simulator
+    app.state.access = access
     app.state.limits = Limits(limiter, config)
     app.state.housekeeper = housekeeper
     app.state.late_watch = late_watch
@@ -141,7 +147,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
               atlas_routes, accounts, simulations, alerts, standing_orders,
               notifications, service_alerts, gtfs_rt, ojp, ratings, audit, accounting,
               companies, availability, tours,
-              reports):
+              reports, access_routes):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first

@@ -97,6 +97,26 @@ class Simulator(Protocol):
     def file(self, job_id: str, variant: str, name: str) -> Path | None: ...
 
 
+class AccessRunner(Protocol):
+    """Runs planners' accessibility analyses in the background (``mobility``'s AccessJobs
+    is one). Jobs are plain dicts: ``id``, ``status``, ``stage``, ``progress``, ``summary``,
+    ``error``…"""
+
+    def start(self, to: str, window: str, max_min: int, vehicles: list[int],
+              area: str | None = None, language: str | None = None) -> dict[str, Any]:
+        """Check the input (MobilityError with ``field``) and start an analysis."""
+        ...
+
+    def busy(self) -> bool:
+        """An analysis is going (one at a time)."""
+        ...
+
+    def get(self, job_id: str) -> dict[str, Any] | None: ...
+    def list(self, limit: int = 20) -> list[dict[str, Any]]: ...
+    def file(self, job_id: str, name: str) -> Path | None: ...
+    def cells(self, job_id: str) -> Path | None: ...
+
+
 # trivial getters are coroutines: FastAPI would otherwise send each through its thread pool
 async def get_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
@@ -126,6 +146,14 @@ async def get_simulator(request: Request) -> Simulator:
     if sim is None:
         raise Problem(404, "no-simulator", "No simulator", "this server runs no simulations")
     return sim  # type: ignore[no-any-return]
+
+
+async def get_access(request: Request) -> AccessRunner:
+    jobs = getattr(request.app.state, "access", None)
+    if jobs is None:
+        raise Problem(404, "no-access", "No accessibility analyses", "this server runs no "
+                      "accessibility analyses")
+    return jobs  # type: ignore[no-any-return]
 
 
 async def get_service(request: Request) -> BookingService:
@@ -197,6 +225,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 PlannerDep = Annotated[Planner, Depends(get_planner)]
 AtlasDep = Annotated[Atlas, Depends(get_atlas)]
 SimulatorDep = Annotated[Simulator, Depends(get_simulator)]
+AccessDep = Annotated[AccessRunner, Depends(get_access)]
 ServiceDep = Annotated[BookingService, Depends(get_service)]
 CallerDep = Annotated[Principal, Depends(get_principal)]
 StaffDep = Annotated[Principal, require("dispatcher", "admin")]

@@ -99,6 +99,8 @@ RAISED: dict[tuple[str, str], dict[int, str]] = {
         404: "no rider with that `riderId`, or not yours (`/problems/not-found`)"},
     ("POST", "/api/v1/simulations"): {
         409: "another simulation is running (`/problems/simulation-running`)"},
+    ("POST", "/api/v1/access"): {
+        409: "another accessibility analysis is running (`/problems/access-running`)"},
     ("GET", "/api/v1/tours"): {
         404: "no vehicle with that `vehicle` id (`/problems/not-found`)"},
 }
@@ -151,6 +153,9 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
     ("POST", "/api/v1/accounts", "201"): {
         "GetRider": ("GET", "/api/v1/riders/{rider_id}",
                      {"rider_id": "$response.body#/riderId"}, None, "read the new rider")},
+    ("POST", "/api/v1/access", "202"): {
+        "GetAccess": ("GET", "/api/v1/access/{job_id}", {"job_id": "$response.body#/id"},
+                      None, "follow the analysis")},
     ("POST", "/api/v1/simulations", "202"): {
         "GetSimulation": ("GET", "/api/v1/simulations/{sim_id}",
                           {"sim_id": "$response.body#/id"}, None, "follow the run")},

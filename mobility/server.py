@@ -101,6 +101,7 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
         service.sync_fleet()
     if warm:
         _warm(planner, service)
+    from mobility.access.jobs import AccessJobs
     from mobility.atlas import Atlas
     from mobility.sim.jobs import Simulations
 
@@ -110,7 +111,11 @@ def build(region: Region, settings: Settings, *, migrate: bool = True,
         threading.Thread(target=planner.names.warm, name="names-warm", daemon=True).start()
     sims = Simulations(region, settings.sim_dir, data=settings.data, cache=settings.cache,
                        language=atlas.language, currency=settings.currency)
-    app = create_app(planner, service, region_name=region.name, atlas=atlas, simulator=sims)
+    access = AccessJobs(region, settings.access_dir or settings.sim_dir.parent / "access",
+                        data=settings.data, cache=settings.cache, language=atlas.language,
+                        currency=settings.currency)
+    app = create_app(planner, service, region_name=region.name, atlas=atlas, simulator=sims,
+                     access=access)
     if warm:
         # what was built so far lives as long as the server: out of the garbage collector's
         # sight, so that its full collections stop pausing requests for tens of milliseconds

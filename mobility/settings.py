@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     sim_dir: Path = Field(default_factory=lambda: default_home() / "simulations",
                           description="where simulations started from the API "
                                              "keep their reports")
+    access_dir: Path | None = Field(None, description="where accessibility analyses "
+                                    "started from the API keep their files (default: "
+                                    "`access` beside `sim_dir`)")
     replay_feed: bool = Field(False, description="plan dates after an expired feed with its "
                                                  "timetable of the same weekday")
     retention_days: int = Field(90, ge=1, le=3650, description="rides lose their personal "
