@@ -43,6 +43,7 @@ export class MapView {
     this.places = L.layerGroup().addTo(this.map);
     this.fleet = L.layerGroup().addTo(this.map);
     this.vehicles = L.layerGroup().addTo(this.map); // live: markers moved, not redrawn
+    this.cells = L.layerGroup(); // the planner's accessibility cells, while shown
     this.vehicleMarks = new Map();
     this.picking = null;
     this.onStop = null;
@@ -247,6 +248,29 @@ export class MapView {
         className: `manifest-stop manifest-${s.kind}`,
       }).bindTooltip(text(`${s.vehicleId} #${s.seq}`)).addTo(this.fleet);
     }
+  }
+
+  /** Accessibility cells (GeoJSON squares) filled by `classOf(properties)` → one of
+   *  `colors`' keys; in SVG so that each is an element (class `acc-cell acc-<class>`). */
+  showCells(geojson, classOf, colors) {
+    this.cells.clearLayers();
+    const layer = L.geoJSON(geojson, {
+      renderer: this.svg, interactive: false,
+      style: (f) => {
+        const c = classOf(f.properties);
+        return { color: colors[c], weight: 0, fillColor: colors[c], fillOpacity: c === "beyond" ? 0.35 : 0.6,
+          className: `acc-cell acc-${c}` };
+      },
+    });
+    layer.addTo(this.cells);
+    this.cells.addTo(this.map);
+    this.map.getContainer().dataset.cells = String(geojson.features.length);
+    return layer;
+  }
+
+  hideCells(clear = false) {
+    if (clear) this.cells.clearLayers();
+    this.map.removeLayer(this.cells);
   }
 
   /** Fit the view to `bounds`; a folded (unsized) map does it when it is unfolded. */

@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { has, language, onLanguage, t } from "./i18n.js";
 import { el, num, percent } from "./format.js";
+import { AccessCard } from "./access.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -120,7 +121,8 @@ export class PlannerView {
       "aria-label": t("sim.compare"), "data-i18n-attr": "aria-label:sim.compare" });
     compare.before(scroller);
     scroller.append(compare);
-    staff.onChange((ok) => { if (ok) this.loadAreas(); });
+    this.access = new AccessCard(ctx); // the accessibility analysis, below the simulation
+    staff.onChange((ok) => { if (ok) { this.loadAreas(); this.access.load(); } });
     onLanguage(() => {
       this.render();
       if (this.said && this.ctx.view() === "planner") this.say(this.said);
@@ -128,8 +130,16 @@ export class PlannerView {
   }
 
   show() {
-    if (this.staff.me) this.loadAreas();
+    if (this.staff.me) {
+      this.loadAreas();
+      this.access.load();
+    }
     if (this.said) this.say(this.said);
+    this.access.show();
+  }
+
+  hide() {
+    this.access.hide(); // its cells belong to this view
   }
 
   say(text, kind) {
