@@ -93,6 +93,8 @@ export class AccessCard {
       const job = await api("/api/v1/access", { method: "POST", who: "staff", body });
       this.cells = null;
       this.ctx.map.hideCells(true);
+      delete document.body.dataset.accessMap;
+      this.ctx.map.invalidate();
       this.follow(job);
     } catch (e) {
       if (e.problem && e.problem.field) {
@@ -149,6 +151,10 @@ export class AccessCard {
     if (!this.cells || !this.job || !this.job.summary) return;
     const v = Number(document.getElementById("acc-fleet").value);
     const max = this.job.maxMin;
+    if (this.on) {
+      document.body.dataset.accessMap = "true"; // the planner view's map appears
+      this.ctx.map.invalidate();
+    }
     const layer = this.ctx.map.showCells(this.cells.geo, (p) => cellClass(p, v, max), COLORS);
     this.ctx.map.map.getContainer().dataset.cellsFleet = String(v);
     if (this.on && layer.getBounds().isValid()) this.ctx.map.fit(layer.getBounds(), { padding: [20, 20] });
