@@ -2,6 +2,7 @@
 // departure window, time limit, fleet sizes), follow its progress, then read who gains
 // access with each fleet size and see the cells on the map: gaining access, already within
 // the limit by transit alone, or still beyond it.
+/* global L */
 import { api } from "./api.js";
 import { language, onLanguage, t } from "./i18n.js";
 import { el, num, percent } from "./format.js";
@@ -157,7 +158,11 @@ export class AccessCard {
     }
     const layer = this.ctx.map.showCells(this.cells.geo, (p) => cellClass(p, v, max), COLORS);
     this.ctx.map.map.getContainer().dataset.cellsFleet = String(v);
-    if (this.on && layer.getBounds().isValid()) this.ctx.map.fit(layer.getBounds(), { padding: [20, 20] });
+    // the view: where cells reach a destination (with this fleet), else all cells
+    const near = L.latLngBounds([]);
+    layer.eachLayer((l) => { if (cellClass(l.feature.properties, v, max) !== "beyond") near.extend(l.getBounds()); });
+    const bounds = near.isValid() ? near : layer.getBounds();
+    if (this.on && bounds.isValid()) this.ctx.map.fit(bounds, { padding: [20, 20], animate: false });
     this.legend();
   }
 
@@ -175,7 +180,8 @@ export class AccessCard {
     }
     list.replaceChildren(...["gain", "within", "beyond"].map((c) => el("li", { dataset: { cls: c, cells: String(counts[c]) } },
       el("span", { class: `swatch acc-${c}`, "aria-hidden": "true" }),
-      t(`acc.legend.${c}`, { max: num(max, 0), n: v, residents: num(sums[c], 0), cells: num(counts[c], 0) }))));
+      t(`acc.legend.${c}`, { max: num(max, 0), fleet: t(v === 1 ? "sim.variant.one" : "sim.variant", { n: v }),
+        residents: num(sums[c], 0), cells: num(counts[c], 0) }))));
   }
 
   render() {

@@ -255,10 +255,11 @@ export class MapView {
   showCells(geojson, classOf, colors) {
     this.cells.clearLayers();
     const layer = L.geoJSON(geojson, {
-      renderer: this.svg, interactive: false,
+      renderer: this.svg, interactive: false, smoothFactor: 0, // cells of a few pixels stay squares
       style: (f) => {
         const c = classOf(f.properties);
-        return { color: colors[c], weight: 0, fillColor: colors[c], fillOpacity: c === "beyond" ? 0.35 : 0.6,
+        // a hairline of the fill's colour: a cell stays a visible dot when zoomed out
+        return { color: colors[c], weight: 1, opacity: 0.8, fillColor: colors[c], fillOpacity: c === "beyond" ? 0.5 : 0.7,
           className: `acc-cell acc-${c}` };
       },
     });
