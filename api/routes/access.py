@@ -21,7 +21,7 @@ _FILE = r"^[A-Za-z0-9_.-]{1,40}$"
 @router.post("", response_model=Access, status_code=202, summary="Start an accessibility "
              "analysis", responses={409: {"description": "another analysis is running",
                                           **PROBLEM}})
-def start(body: AccessRequest, jobs: AccessDep, _: StaffDep) -> Access:
+def start_access(body: AccessRequest, jobs: AccessDep, _: StaffDep) -> Access:
     """Who gains access within ``maxMin`` minutes with each fleet size (README
     "Accessibility: who gains access"). One runs at a time. Poll
     ``GET /api/v1/access/{id}``."""
@@ -33,13 +33,13 @@ def start(body: AccessRequest, jobs: AccessDep, _: StaffDep) -> Access:
 
 
 @router.get("", response_model=AccessList, summary="Recent accessibility analyses")
-def recent(jobs: AccessDep, _: StaffDep,
+def recent_access(jobs: AccessDep, _: StaffDep,
            limit: Annotated[int, Query(ge=1, le=100)] = 20) -> AccessList:
     return AccessList(analyses=[Access(**j) for j in jobs.list(limit)])
 
 
 @router.get("/{job_id}", response_model=Access, summary="An analysis: progress, summary")
-def one(job_id: JobId, jobs: AccessDep, _: StaffDep) -> Access:
+def get_access(job_id: JobId, jobs: AccessDep, _: StaffDep) -> Access:
     job = jobs.get(job_id)
     if job is None:
         raise not_found("analysis", job_id)
@@ -49,7 +49,7 @@ def one(job_id: JobId, jobs: AccessDep, _: StaffDep) -> Access:
 @router.get("/{job_id}/cells", summary="The cells (GeoJSON FeatureCollection)",
             response_class=FileResponse,
             responses={200: {"content": {"application/geo+json": {}}}})
-def cells(job_id: JobId, jobs: AccessDep, _: StaffDep) -> FileResponse:
+def access_cells(job_id: JobId, jobs: AccessDep, _: StaffDep) -> FileResponse:
     """One square per cell (EPSG:4326) with ``weight``, ``before_p50``, ``afterN_p50``,
     ``gainN``… as in ``cells.gpkg``; null times are unreachable. 404 until done."""
     path = jobs.cells(job_id)
@@ -60,7 +60,7 @@ def cells(job_id: JobId, jobs: AccessDep, _: StaffDep) -> FileResponse:
 
 @router.get("/{job_id}/{name}", summary="A report file (page, plots, summary, GeoPackage)",
             response_class=FileResponse)
-def report_file(job_id: JobId, name: Annotated[str, Path(pattern=_FILE)],
+def access_file(job_id: JobId, name: Annotated[str, Path(pattern=_FILE)],
                 jobs: AccessDep) -> FileResponse:
     """``index.html``, ``map.png``, ``distribution.png``, ``summary.json``,
     ``cells.gpkg`` (the GeoJSON cells: ``/cells``, with a staff key). Public to whoever
