@@ -242,3 +242,22 @@ def test_bad_files_name_the_line(addison: Region, tmp_path: Path) -> None:
     with pytest.raises(AccessError, match="feature 0: the property count"):
         run_access(addison, _options(population=geo))
     assert parse_window("7:00-7:30") == (25200, 27000)
+
+
+def test_osm_categories_come_from_the_extract(tiny_region: Path, tmp_path: Path) -> None:
+    from mobility.access.opportunities import opportunities
+    from mobility.region import load_region
+
+    osm = tiny_region / "streets.osm"
+    lines = osm.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("<way"))
+    lines.insert(at, '<node id="999999" version="1" lat="40.0001000" lon="-75.0001000">'
+                     '<tag k="amenity" v="pharmacy"/><tag k="name" v="Corner Pharmacy"/>'
+                     '</node>')
+    osm.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    region = load_region(tiny_region, data=tiny_region.parent, cache_dir=tmp_path / "c")
+    found = opportunities(region, "pharmacies")
+    assert found.names == ["Corner Pharmacy"]
+    assert found.points() == [pytest.approx((40.0001, -75.0001))]
+    with pytest.raises(AccessError, match="maps no supermarkets"):
+        opportunities(region, "supermarkets")
