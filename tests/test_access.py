@@ -136,6 +136,14 @@ def test_gain_counted_by_hand_from_the_cells(addison: Region, tmp_path: Path) ->
                 fleet["cost"] / gaining, abs=0.006)  # (rounded to cents)
             assert fleet["gaining_per_vehicle_hour"] == pytest.approx(
                 gaining / fleet["vehicle_hours"], abs=0.0006)
+    # the job API's GeoJSON carries the same figures (unreachable: null)
+    gj = res.cells_geojson()
+    assert len(gj["features"]) == len(df)
+    for f, (_, row) in zip(gj["features"], df.iterrows(), strict=True):
+        p50 = f["properties"]["before_p50"]
+        assert (p50 is None and math.isnan(row["before_p50"])) or p50 == pytest.approx(
+            row["before_p50"], abs=1e-3)
+        assert f["properties"]["gain3"] == bool(row["gain3"])
     # the squares are the grid's: 1 km on a side (± the projection's error)
     g = df.to_crs(3857).geometry.iloc[0]
     side = math.sqrt(g.area) * math.cos(math.radians(float(df["lat"].iloc[0])))
@@ -211,6 +219,8 @@ def test_cli_json_and_files(addison: Region, tmp_path: Path) -> None:
     (("--to", CENTRES, "--vehicles", "two"), "--vehicles must be a number"),
     (("--to", CENTRES, "--area", "atlantis"), "atlantis"),
     (("--to", ""), "--to is required"),
+    (("--to", CENTRES, "--ray", "127.0.0.1:1"), "no Ray cluster answers there"),
+    (("--to", CENTRES, "--ray", "nowhere"), "--ray must be auto or HOST:PORT"),
 ])
 def test_cli_bad_input_is_a_clear_error(addison: Region, args: tuple[str, ...],
                                         message: str) -> None:
@@ -232,3 +242,22 @@ def test_bad_files_name_the_line(addison: Region, tmp_path: Path) -> None:
     with pytest.raises(AccessError, match="feature 0: the property count"):
         run_access(addison, _options(population=geo))
     assert parse_window("7:00-7:30") == (25200, 27000)
+
+
+def test_osm_categories_come_from_the_extract(tiny_region: Path, tmp_path: Path) -> None:
+    from mobility.access.opportunities import opportunities
+    from mobility.region import load_region
+
+    osm = tiny_region / "streets.osm"
+    lines = osm.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("<way"))
+    lines.insert(at, '<node id="999999" version="1" lat="40.0001000" lon="-75.0001000">'
+                     '<tag k="amenity" v="pharmacy"/><tag k="name" v="Corner Pharmacy"/>'
+                     '</node>')
+    osm.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    region = load_region(tiny_region, data=tiny_region.parent, cache_dir=tmp_path / "c")
+    found = opportunities(region, "pharmacies")
+    assert found.names == ["Corner Pharmacy"]
+    assert found.points() == [pytest.approx((40.0001, -75.0001))]
+    with pytest.raises(AccessError, match="maps no supermarkets"):
+        opportunities(region, "supermarkets")

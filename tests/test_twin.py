@@ -271,7 +271,9 @@ def test_simulate_live_drives_a_running_server_with_a_keys_file(addison: object,
                                 "MOBILITY_CACHE": str(CACHE)})
     assert r.returncode in (0, 1), r.stderr
     f = json.loads(r.stdout.strip().splitlines()[-1])
-    assert f["speed"] == 240.0 and f["date"] == "2016-03-03" and f["hours"] == "07:00-08:00"
+    # measured from the server's ticks: a loaded machine's scheduling delays blur it a little
+    assert abs(f["speed"] - 240.0) <= 12.0, f["speed"]
+    assert f["date"] == "2016-03-03" and f["hours"] == "07:00-08:00"
     assert f["store"] is None  # a server the twin did not start: its store is not known
     assert f["bookings"] >= 1 and f["events_sent"] > 0 and f["events_refused"] == 0, f
     assert f["events_applied_twice"] == 0 and f["server_errors"] == 0, f

@@ -93,6 +93,7 @@ class RayEngine(Engine):
                     ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
                              runtime_env=env, configure_logging=False)
                 else:
+                    _reachable(address)
                     ray.init(address=address, log_to_driver=False, configure_logging=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise AccessError(f"--ray {address}: cannot start or join Ray ({exc})"
@@ -133,6 +134,21 @@ class RayEngine(Engine):
     def close(self) -> None:
         if self._owned:
             self._ray.shutdown()
+
+
+def _reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail fast on a cluster address nothing answers at (Ray itself retries for minutes)."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise AccessError(f"--ray must be auto or HOST:PORT of a Ray cluster's head, not "
+                          f"{address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise AccessError(f"--ray {address}: no Ray cluster answers there ({exc}); start "
+                          "one with `ray start --head` or use --ray auto") from None
 
 
 def engine(ray: str | None, workers: int) -> Engine:

@@ -87,8 +87,16 @@ def opportunities(region: Region, spec: str) -> Opportunities:
 
 
 def osm_points(region: Region, tags: tuple[str, ...]) -> list[tuple[float, float, str]]:
-    """Points of the region's compiled extract carrying one of ``tags``. The compiled
-    regions keep streets, buildings and addresses only — no points of interest — so this
-    finds none until POIs are compiled; a file or stops are the way (README)."""
-    del region, tags
-    return []
+    """Named points of interest of the region's OSM extract carrying one of ``tags``
+    (``key=value``; one pass over the extract with :func:`feeds.osm.named_places`, whose
+    kind is the POI's ``amenity``/``healthcare``/``shop``/… value)."""
+    from feeds import FeedError
+    from feeds.osm import named_places
+
+    kinds = {t.split("=", 1)[1] for t in tags}
+    try:
+        found = named_places(region.config.osm)
+    except FeedError as exc:
+        raise AccessError(f"the OpenStreetMap extract cannot be read for points of interest "
+                          f"({exc}); give a file of points or stops") from None
+    return [(p.lat, p.lon, p.name) for p in found if p.kind in kinds]

@@ -81,12 +81,12 @@ def _png(fig: Figure) -> str:
 def gain_map(result: AccessResult, vehicles: int, tx: dict[str, str]) -> Figure:
     """The cells coloured: gaining access (green), already within T (grey-blue), not
     within T (light grey); the service area outlined."""
-    mx = result.options.max_min
+    t = result.options.max_min
     b50 = result.result.before[:, 1]
     gain = result.gain(vehicles)
     fig, ax = plt.subplots(figsize=(7, 7))
-    groups = ((~gain & (b50 > mx), "#e3e3e3", tx["map_none"].format(max=mx)),
-              (b50 <= mx, "#8fb3d9", tx["map_within"].format(max=mx)),
+    groups = ((~gain & (b50 > t), "#e3e3e3", tx["map_none"].format(max=t)),
+              (b50 <= t, "#8fb3d9", tx["map_within"].format(max=t)),
               (gain, "#2e9c5a", tx["map_gain"]))
     for mask, colour, label in groups:
         for i in np.flatnonzero(mask):
@@ -101,13 +101,19 @@ def gain_map(result: AccessResult, vehicles: int, tx: dict[str, str]) -> Figure:
             x, y = p.exterior.xy
             ax.plot(x, y, color="#3b7dd8", lw=1.2, label=tx["area"])
     lat, lon = result.cells.lat, result.cells.lon
-    pad = 0.01
-    ax.set_xlim(float(lon.min()) - pad, float(lon.max()) + pad)
-    ax.set_ylim(float(lat.min()) - pad, float(lat.max()) + pad)
+    x0, y0, x1, y1 = (float(lon.min()), float(lat.min()), float(lon.max()),
+                      float(lat.max()))
+    if result.area_geometry is not None:  # the area and its surroundings, not the region
+        bx0, by0, bx1, by1 = geom.bounds
+        mx, my = 0.25 * (bx1 - bx0), 0.25 * (by1 - by0)
+        x0, y0, x1, y1 = max(x0, bx0 - mx), max(y0, by0 - my), min(x1, bx1 + mx), min(
+            y1, by1 + my)
+    ax.set_xlim(x0 - 0.01, x1 + 0.01)
+    ax.set_ylim(y0 - 0.01, y1 + 0.01)
     ax.set_aspect(1 / math.cos(math.radians(float(lat.mean()))))
     ax.scatter(result.opps.lon, result.opps.lat, marker="*", s=90, c="#c8453b", zorder=3)
     ax.legend(loc="lower left", fontsize=7)
-    ax.set_title(tx["map"].format(max=mx, n=vehicles), fontsize=10)
+    ax.set_title(tx["map"].format(max=t, n=vehicles), fontsize=10)
     ax.set_xlabel(tx["lon"])
     ax.set_ylabel(tx["lat"])
     ax.tick_params(labelsize=7)

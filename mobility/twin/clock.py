@@ -57,7 +57,7 @@ class ServerClock:
 
 
 async def measure(read_now: Callable[[], Awaitable[dt.datetime]], speed: float | None = None,
-                  span_s: float = 3.0) -> ServerClock:
+                  span_s: float = 6.0) -> ServerClock:
     """The server's clock, from its ``now`` (whole seconds): the moment a second ticks over
     is found by asking repeatedly, which pins the clock to a few milliseconds of the wall
     clock; without ``speed`` a second tick ``span_s`` wall seconds later gives the speed
