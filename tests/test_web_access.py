@@ -144,3 +144,32 @@ def test_planner_starts_an_analysis_and_sees_the_map(browser: Any, server: Serve
     shot(pg, "access-de-desktop")
     ctx.close()
     assert not errors, errors
+
+
+def test_the_latest_analysis_on_a_phone(browser: Any, server: Server, staff_key: str) -> None:
+    """After the desktop test: the planner's latest analysis on a phone — the summary, the
+    cells on the map, nothing wider than the screen, accessible."""
+    jobs = api_get(server, "/api/v1/access", staff_key)["analyses"]
+    if not jobs or jobs[0]["status"] != "done":
+        pytest.skip("needs the analysis of the desktop test")
+    job = jobs[0]
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    ctx.clock.install(time=NOW)
+    ctx.add_init_script("localStorage.setItem('mobility.lang', 'en')")
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(server.url + "/#planner")
+    pg.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    sign_in_staff(pg, "planner", staff_key)
+    pg.wait_for_selector("#map[data-cells]", timeout=30_000)
+    assert pg.locator("#map path.acc-cell").count() == job["summary"]["cells"]
+    assert pg.locator("#acc-summary tbody tr").count() == len(job["summary"]["fleets"])
+    assert pg.locator("#map").is_visible()
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways: {width} px"
+    assert_accessible(pg)
+    pg.locator("#acc-results").scroll_into_view_if_needed()
+    shot(pg, "access-en-phone")
+    ctx.close()
+    assert not errors, errors
