@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,6 +141,20 @@ def test_an_analysis_error_becomes_the_jobs_error(web: TestClient) -> None:
     assert "supermarkets" in done["error"] and "file" in done["error"]
     assert done["report"] is None and done["files"] == {}
     assert web.get(f"/api/v1/access/{done['id']}/cells", headers=staff).status_code == 404
+
+
+def test_an_interrupted_analysis_is_marked_failed(web: TestClient) -> None:
+    """The analysis' process dies (a server restart kills it): the job says so instead of
+    running forever, and serves no files."""
+    staff = _headers(web, "dispatcher")
+    job = web.post("/api/v1/access", headers=staff, json={"to": CENTRES}).json()
+    pid = json.loads((_jobs(web).root / job["id"] / "job.json").read_text())["pid"]
+    os.kill(pid, signal.SIGKILL)
+    done = wait_access(web, job["id"], staff, timeout=60)
+    assert done["status"] == "failed" and done["errorCode"] == "interrupted", done
+    assert web.get(f"/api/v1/access/{job['id']}/index.html").status_code == 404
+    # the next analysis may start
+    assert not _jobs(web).busy()
 
 
 BAD_BODIES: list[tuple[dict[str, Any], str]] = [

@@ -425,9 +425,9 @@ const TEXTS = {
     "acc.col.vehicles": "Fleet", "acc.col.served": "Requests served", "acc.col.gaining": "Residents gaining access",
     "acc.col.after": "Residents within {max} min with the service", "acc.col.pervh": "Gaining per vehicle-hour",
     "acc.col.cost": "Cost per resident gaining", "acc.figures": "Figures per fleet size",
-    "acc.legend.gain": "gains access ({fleet}): {residents} residents ({cells} cells)",
-    "acc.legend.within": "already within {max} min by transit: {residents} residents ({cells} cells)",
-    "acc.legend.beyond": "still beyond {max} min: {residents} residents ({cells} cells)",
+    "acc.legend.gain": "gains access ({fleet}): {residents} residents, cells: {cells}",
+    "acc.legend.within": "already within {max} min by transit: {residents} residents, cells: {cells}",
+    "acc.legend.beyond": "still beyond {max} min: {residents} residents, cells: {cells}",
   },
   de: {
     skip: "Zum Formular springen", views: "Ansichten", map: "Karte", language: "Sprache",
@@ -861,9 +861,9 @@ const TEXTS = {
     "acc.col.vehicles": "Flotte", "acc.col.served": "Anfragen bedient", "acc.col.gaining": "Einwohner mit neuem Zugang",
     "acc.col.after": "Einwohner in {max} min mit Rufbus", "acc.col.pervh": "Gewinn je Fahrzeugstunde",
     "acc.col.cost": "Kosten je gewonnenem Einwohner", "acc.figures": "Kennzahlen je Flottengröße",
-    "acc.legend.gain": "gewinnt Zugang ({fleet}): {residents} Einwohner ({cells} Zellen)",
-    "acc.legend.within": "schon mit Linienverkehr in {max} min: {residents} Einwohner ({cells} Zellen)",
-    "acc.legend.beyond": "weiterhin über {max} min: {residents} Einwohner ({cells} Zellen)",
+    "acc.legend.gain": "gewinnt Zugang ({fleet}): {residents} Einwohner, Zellen: {cells}",
+    "acc.legend.within": "schon mit Linienverkehr in {max} min: {residents} Einwohner, Zellen: {cells}",
+    "acc.legend.beyond": "weiterhin über {max} min: {residents} Einwohner, Zellen: {cells}",
   },
 };
 
