@@ -21,6 +21,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from api.deps import (
+    get_access,
     get_atlas,
     get_planner,
     get_principal,
@@ -220,8 +221,9 @@ def problem_statuses(route: APIRoute, method: str, operation: dict[str, Any]) ->
         out.add(403)
     if any(_rate_limited(c) for c in calls):
         out.add(429)
-    if any(p.get("in") == "path" for p in params) or calls & {get_atlas, get_simulator}:
-        out.add(404)  # get_atlas, get_simulator: this server has no map or simulator
+    if any(p.get("in") == "path" for p in params) or calls & {get_atlas, get_simulator,
+                                                              get_access}:
+        out.add(404)  # this server has no map, no simulator or no accessibility analyses
     if params or body:
         out.add(422)
     if calls & _STORE or get_planner in calls:  # the planner quotes rides from the store
