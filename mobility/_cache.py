@@ -20,7 +20,7 @@ import numpy as np
 from mobility.errors import CacheError
 
 #: bump when the compiled layout or any compile rule changes: old caches are then ignored
-COMPILER_VERSION = "1"
+COMPILER_VERSION = "2"
 
 
 def file_digest(path: Path) -> str:

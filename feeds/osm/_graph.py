@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 from routing.streets import HIGHWAY_CLASSES, StreetNetwork
 
 _HW_CODE = {h: i for i, h in enumerate(HIGHWAY_CLASSES)}
+_STEPS = _HW_CODE["steps"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,16 @@ def build_network(xml: Path, mode: str) -> tuple[StreetNetwork, BuildStats]:
     return net, stats
 
 
-def _first(value: object) -> str:
-    return str(value[0] if isinstance(value, list) else value)
+def class_code(value: object) -> int:
+    """An edge's highway class code (-1: none of ``HIGHWAY_CLASSES``). An edge simplified from
+    ways of several classes carries them as a list in no stable order (osmnx gathers them in
+    a set): it is ``steps`` if any part is (step-free walking must avoid it), else its most
+    important class — the same code on every compile, whatever the hash seed."""
+    names = value if isinstance(value, list) else [value]
+    codes = sorted(_HW_CODE[str(n)] for n in names if str(n) in _HW_CODE)
+    if not codes:
+        return -1
+    return _STEPS if _STEPS in codes else codes[0]
 
 
 def _to_csr(g: nx.MultiDiGraph, mode: str) -> tuple[StreetNetwork, int]:
@@ -68,7 +77,7 @@ def _to_csr(g: nx.MultiDiGraph, mode: str) -> tuple[StreetNetwork, int]:
             pts = (np.array([lat[pos[u]], lat[pos[v]]], np.float32),
                    np.array([lon[pos[u]], lon[pos[v]]], np.float32))
         rows.append((pos[u], pos[v], float(d["travel_time"]), float(d["length"]),
-                     _HW_CODE.get(_first(d.get("highway", "")), -1), pts))
+                     class_code(d.get("highway", "")), pts))
     tail = np.array([r[0] for r in rows], dtype=np.int64)
     head = np.array([r[1] for r in rows], dtype=np.int64)
     tt = np.array([r[2] for r in rows], dtype=np.float64)
