@@ -113,8 +113,12 @@ def test_planner_starts_an_analysis_and_sees_the_map(browser: Any, server: Serve
               for li in pg.locator("#acc-legend li").all()}
     assert legend == want3
     gain_text = pg.inner_text('#acc-legend li[data-cls="gain"]')
-    assert re.search(rf"{round(s['fleets'][1]['residents_gaining']):,} residents", gain_text), \
-        gain_text  # the legend's residents gaining = the summary's
+    # the legend's residents gaining = the summary's: the browser sums the cells' weights
+    # as the GeoJSON rounds them (3 decimals), so a sum near .5 may round the other way
+    shown = re.search(r"([0-9][0-9,]*) residents", gain_text)
+    assert shown is not None, gain_text
+    assert abs(int(shown.group(1).replace(",", ""))
+               - s["fleets"][1]["residents_gaining"]) <= 1.0, gain_text
     shot(pg, "access-en-desktop")
     # another fleet size: the map is drawn again for it
     pg.select_option("#acc-fleet", "1")
