@@ -63,12 +63,15 @@ def _known_revisions() -> dict[str, int]:
     return {rev: i for i, rev in enumerate(reversed(revs))}
 
 
-def _check_revision(revision: str | None, what: str) -> str:
+def _check_revision(revision: str | None, what: str, kind: str = "backup") -> str:
+    """``revision`` if this mobility knows it; ``what`` names the file or store, ``kind``
+    what it should be (a backup, a store)."""
     if revision is None:
-        raise BackupError(f"{what} is not a mobility backup (it has no schema version)")
+        raise BackupError(f"{what} is not a mobility {kind} (it has no schema version)")
     if revision not in _known_revisions():
+        then = "restore" if kind == "backup" else "back it up"
         raise BackupError(f"{what} is from a newer version of mobility (schema {revision!r}, "
-                          "unknown here): upgrade mobility, then restore")
+                          f"unknown here): upgrade mobility, then {then}")
     return revision
 
 
@@ -152,16 +155,17 @@ def _sqlite_path(url: URL) -> Path:
     return Path(path)
 
 
-def _revision_and_bookings(conn: sqlite3.Connection, what: str) -> tuple[str, int]:
+def _revision_and_bookings(conn: sqlite3.Connection, what: str, kind: str = "backup"
+                           ) -> tuple[str, int]:
     try:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError:
         row = None
-    revision = _check_revision(row[0] if row else None, what)
+    revision = _check_revision(row[0] if row else None, what, kind)
     try:
         n = int(conn.execute("SELECT count(*) FROM bookings").fetchone()[0])
     except sqlite3.DatabaseError:
-        raise BackupError(f"{what} is not a mobility backup (it has no bookings)") from None
+        raise BackupError(f"{what} is not a mobility {kind} (it has no bookings)") from None
     return revision, n
 
 
@@ -184,7 +188,7 @@ def _sqlite_backup(path: Path, out: Path) -> BackupInfo:
         # mode=rw: never create a store that is not there
         src = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=60)
         try:
-            _revision_and_bookings(src, f"the store {path}")
+            _revision_and_bookings(src, f"the store {path}", "store")
             dst = sqlite3.connect(tmp)
             try:
                 # one step (pages=-1): the copy is one read transaction, a WAL snapshot that
@@ -235,7 +239,9 @@ def _sqlite_restore(path: Path, file: Path, now: dt.datetime | None) -> RestoreI
         os.replace(tmp, path)
         _fsync_dir(path.parent)
     finally:
-        tmp.unlink(missing_ok=True)
+        for left in (tmp, *(tmp.with_name(tmp.name + end)
+                            for end in ("-wal", "-shm", "-journal"))):
+            left.unlink(missing_ok=True)
     return RestoreInfo(revision, migrated, n, kept)
 
 
@@ -376,7 +382,8 @@ def _pg_backup(url: URL, out: Path, pg_bin: Path | None) -> BackupInfo:
              f"cannot back up {_where(url)}")
         script = _run([restore_tool, "--file=-", str(tmp)], env, "the backup is unreadable")
         rev = _copy_rows(script, schema, "alembic_version")
-        revision = _check_revision(rev[0] if rev else None, f"the store {_where(url)}")
+        revision = _check_revision(rev[0] if rev else None, f"the store {_where(url)}",
+                                   "store")
         bookings = _copy_rows(script, schema, "bookings") or []
         with tmp.open("rb") as f:
             os.fsync(f.fileno())
