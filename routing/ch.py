@@ -16,7 +16,7 @@ from routing._arrays import from_arrays, to_arrays
 from routing._ch import build_hierarchy, ch_many_to_many
 
 #: bump when the layout or the construction changes (the cache key of stored hierarchies)
-CH_VERSION = "1"
+CH_VERSION = "2"
 
 
 @dataclass(frozen=True, eq=False)
