@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from dispatch.model import Point
+from routing.ch_query import PointQueries
 from routing.street_router import Labels, StreetRouter
 
 
@@ -62,15 +63,22 @@ class EuclideanTravel:
 class StreetTravel:
     """Car travel on the compiled street network; points are (lat, lon).
 
-    Each one-to-many (or many-to-one) question is one search from (towards) the point that
-    stops once every point asked about is settled. A point asked about again and again — a
-    hub stop of the planner's rides, an origin the planner quotes several rides from — gets
-    one complete search whose labels are kept (a bounded LRU), so later questions about it
-    cost no search at all.
+    On a router with a contraction hierarchy, one-to-many and many-to-one questions (a
+    quote's) are answered from the points' upward search spaces, kept in a bounded LRU
+    (:class:`routing.ch_query.PointQueries`, ``max_space_entries``): a quote costs at most
+    one small search per point not seen before. Without one, each question is one Dijkstra
+    search from (towards) the point that stops once every point asked about is settled, and
+    a point asked about again and again — a hub stop of the planner's rides, an origin the
+    planner quotes several rides from — gets one complete search whose labels are kept (a
+    bounded LRU), so later questions about it cost no search at all.
     """
 
-    def __init__(self, router: StreetRouter, max_labels: int = 64, repeat: int = 8) -> None:
+    def __init__(self, router: StreetRouter, max_labels: int = 64, repeat: int = 8,
+                 max_space_entries: int = 4_000_000) -> None:
         self.router = router
+        self.max_space_entries = max_space_entries
+        self._points: PointQueries | None = None
+        self._points_made = False
         self.max_labels = max_labels  #: complete label arrays kept (n_nodes floats each)
         self.repeat = repeat  #: sightings after which a point's complete labels are kept
         self._labels: OrderedDict[tuple[Point, bool], Labels] = OrderedDict()
@@ -82,12 +90,32 @@ class StreetTravel:
         return self.router.matrix(list(origins), list(destinations))
 
     def one_to_many(self, origin: Point, destinations: Sequence[Point]) -> np.ndarray:
-        """One search from ``origin``, read at each destination's street position."""
+        """Seconds from ``origin`` to each destination: on the hierarchy, or one search
+        from ``origin`` read at each destination's street position."""
+        q = self.point_queries
+        if q is not None:
+            return q.one_to_many(origin, destinations)
         return self.router.read(self._search(origin, True, destinations), destinations)
 
     def many_to_one(self, origins: Sequence[Point], destination: Point) -> np.ndarray:
-        """One search backwards from ``destination``."""
+        """Seconds from each origin to ``destination`` (on the hierarchy, or one search
+        backwards from it)."""
+        q = self.point_queries
+        if q is not None:
+            return q.many_to_one(origins, destination)
         return self.router.read(self._search(destination, False, origins), origins)
+
+    @property
+    def point_queries(self) -> PointQueries | None:
+        """The hierarchy's point queries (made on first use), or None if the router has no
+        hierarchy."""
+        if not self._points_made:
+            with self._lock:
+                if not self._points_made:
+                    if self.router.contraction is not None:
+                        self._points = PointQueries(self.router, self.max_space_entries)
+                    self._points_made = True
+        return self._points
 
     def check(self, point: Point) -> None:
         """The point lies near enough to a road (snapping it; no search)."""
