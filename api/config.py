@@ -69,3 +69,7 @@ class ApiConfig:
     sms_body: str = SMS_BODY
     #: extra request headers for the gateway (e.g. its ``Authorization``)
     sms_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # -- observability (api.metrics, api.routes.metrics) ----------------------------------
+    metrics: bool = True  #: ``GET /metrics`` answers (else 404)
+    #: a scraper shows it as a bearer token; None: only this machine's clients may read
+    metrics_token: str | None = field(default=None, repr=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -166,6 +166,14 @@ class Settings(BaseSettings):
                                  description="the public holidays standing orders skip: a "
                                  "country with an optional subdivision (US-VT, DE-BW) or none; "
                                  "default: the region's `holidays`, else its country's")
+    # -- observability (api.metrics, mobility.json_log) -------------------------------------
+    metrics: bool = Field(True, description="`GET /metrics` answers with the server's metrics "
+                          "for Prometheus (false: 404)")
+    metrics_token: SecretStr | None = Field(None, min_length=16, description="a bearer token "
+                                            "a scraper shows to read `/metrics`; without one "
+                                            "only clients on this machine may read them")
+    log_format: Literal["text", "json"] = Field("text", description="the server's log lines: "
+                                                "text, or json (one JSON object per line)")
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import multiprocessing
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -83,15 +84,32 @@ def replan(svc: Context, area: str, date: dt.date, time_limit_s: float,
         The plans changed while the optimiser worked (try again).
     """
     svc.area(area)
+    start = time.perf_counter()
+    outcome = "failed"
+    try:
+        saved, moved, outcome = _replan(svc, area, date, time_limit_s, solution_limit, who)
+    except ConflictError:
+        outcome = "conflict"
+        raise
+    finally:
+        if outcome != "skipped":  # no ride to re-plan: nothing was searched
+            svc.metrics.replanned(area, outcome, time.perf_counter() - start, time_limit_s)
+    return saved, moved
+
+
+def _replan(svc: Context, area: str, date: dt.date, time_limit_s: float, solution_limit: int,
+            who: Principal | None) -> tuple[float, list[str], str]:
+    """:func:`replan`, with its outcome: skipped (no ride), failed (the optimiser),
+    unchanged (no saving) or adopted."""
     d, version = svc.days.current(area, date)
     job = d.replanning(time_limit_s=time_limit_s, solution_limit=solution_limit)
     if job is None:
-        return 0.0, []
+        return 0.0, [], "skipped"
     try:
         sol = svc.optimiser(job, svc.travel)
     except Exception as exc:  # OR-Tools refused the model, or its process died
         log.warning("re-planning skipped: the optimiser failed (%s)", exc)
-        return 0.0, []
+        return 0.0, [], "failed"
     with svc.days.change(area, date) as ch:
         if ch.version != version:
             raise ConflictError("the plans changed while the optimiser worked (a booking or a "
@@ -101,7 +119,7 @@ def replan(svc: Context, area: str, date: dt.date, time_limit_s: float,
         etas = occasions.pickups(ch)
         saved = ch.dispatcher.adopt(job, sol)
         if saved <= 0:
-            return 0.0, []
+            return 0.0, [], "unchanged"
         occasions.changed(svc, ch, date, etas)
         after = {rid: vid for vid, p in ch.dispatcher.plans.items() for rid, _ in p.stops}
         moved = sorted(rid for rid, vid in after.items() if before.get(rid) != vid)
@@ -115,4 +133,4 @@ def replan(svc: Context, area: str, date: dt.date, time_limit_s: float,
                          {"area": area, "date": date.isoformat(), "savedS": round(saved, 1),
                           "moved": {rid: after[rid] for rid in moved[:200]}}, now)
         ch.changed.update(ch.dispatcher.plans)
-    return saved, moved
+    return saved, moved, "adopted"
