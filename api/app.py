@@ -21,7 +21,7 @@ from api.gtfs_rt.ids import TripIds
 from api.headers import SecurityHeaders
 from api.internal_errors import InternalErrors
 from api.limits import BodyLimit, Limits
-from api.metrics import QueueCollector
+from api.metrics import JobsCollector, QueueCollector
 from api.observe import Observe
 from api.openapi import install_openapi
 from api.problems import MEDIA_TYPE, Problem, install
@@ -99,7 +99,10 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     booker = StandingBooker(service, config.standing_interval_s)
     notifier = Notifier(service, config)  # the outbox: messages to riders, never in a request
     metrics = service.metrics
-    metrics.read_on_scrape(QueueCollector(partial(backlog, service.store), service.timing.now))
+    runners = {k: r.list for k, r in (("simulation", simulator), ("access", access))
+               if r is not None}
+    metrics.read_on_scrape(QueueCollector(partial(backlog, service.store), service.timing.now),
+                           JobsCollector(runners))
     for loop in (housekeeper, late_watch, booker, notifier):
         loop.on_turn = metrics.background_turn
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import psutil
@@ -183,16 +183,16 @@ class Metrics:
             self.rss.set(psutil.Process().memory_info().rss)
 
     # -- the exposition --------------------------------------------------------------------
-    def read_on_scrape(self, collector: Collector) -> None:
-        """A collector read at each scrape (queue lengths from the store: any process
-        answers for all), in place of the one set before (an app built again over the same
-        service)."""
-        for old in self._collectors:
-            if not multiprocess_mode():
-                self.registry.unregister(old)
-        self._collectors = [collector]
+    def read_on_scrape(self, *collectors: Collector) -> None:
+        """Collectors read at each scrape (queue lengths from the store and the job
+        folders: any process answers for all), in place of those set before (an app built
+        again over the same service)."""
         if not multiprocess_mode():
-            self.registry.register(collector)
+            for old in self._collectors:
+                self.registry.unregister(old)
+            for c in collectors:
+                self.registry.register(c)
+        self._collectors = list(collectors)
 
     def exposition(self) -> bytes:
         """The text format of everything counted (all processes' in multiprocess mode)."""
@@ -245,3 +245,25 @@ class QueueCollector(Collector):
             oldest.add_metric([channel], age)
         yield waiting
         yield oldest
+
+
+class JobsCollector(Collector):
+    """Background jobs started from the web app — planners' simulations and accessibility
+    analyses, one at a time each — queued or running, read at each scrape from their
+    runners' recent jobs (``kind``: a runner's ``list(limit)``)."""
+
+    def __init__(self, runners: Mapping[str, Callable[[int], list[dict[str, Any]]]]
+                 ) -> None:
+        self.runners = runners
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        jobs = GaugeMetricFamily("mobility_jobs", "Background jobs (simulation, access) by "
+                                 "status: queued, running", labels=["kind", "status"])
+        for kind, recent in sorted(self.runners.items()):
+            statuses = [j.get("status") for j in recent(5)]
+            for status in ("queued", "running"):
+                jobs.add_metric([kind, status], statuses.count(status))
+        yield jobs

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from api import ApiConfig, create_app
-from api.metrics import Metrics, QueueCollector, route_label
+from api.metrics import JobsCollector, Metrics, QueueCollector, route_label
 from api.observe import Observe
 from mobility.access_log import PrivateQuery
 from mobility.json_log import JsonFormatter
@@ -162,17 +162,26 @@ def test_routes_are_labelled_by_template_never_by_path() -> None:
     assert route_label(None) == "unmatched"
 
 
-def test_queue_gauge_reads_the_outbox_rows() -> None:
-    """Counts by channel and status; the oldest due message's age, never negative (a retry
-    waiting for its time is not late)."""
+def test_queue_gauges_read_the_outbox_and_the_jobs() -> None:
+    """The outbox by channel and status; the oldest due message's age, never negative (a
+    retry waiting for its time is not late); the web app's jobs queued and running. Set
+    again, the collectors replace the earlier ones (no series twice)."""
     import datetime as dt
 
     now = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
     rows = [("email", "pending", 3, now - dt.timedelta(seconds=40)),
             ("email", "sending", 1, None), ("sms", "pending", 2, now + dt.timedelta(minutes=2))]
     m = Metrics()
-    m.read_on_scrape(QueueCollector(lambda: rows, lambda: now))
-    s = samples(m.exposition().decode())
+    jobs = {"simulation": lambda n: [{"status": "running"}, {"status": "done"}][:n],
+            "access": lambda n: [{"status": "queued"}, {"status": "failed"}][:n]}
+    m.read_on_scrape(QueueCollector(lambda: [], lambda: now))
+    m.read_on_scrape(QueueCollector(lambda: rows, lambda: now), JobsCollector(jobs))
+    text = m.exposition().decode()
+    assert text.count("# TYPE mobility_outbox_messages gauge") == 1
+    s = samples(text)
+    assert value(s, "mobility_jobs", kind="simulation", status="running") == 1
+    assert value(s, "mobility_jobs", kind="simulation", status="queued") == 0
+    assert value(s, "mobility_jobs", kind="access", status="queued") == 1
     assert value(s, "mobility_outbox_messages", channel="email", status="pending") == 3
     assert value(s, "mobility_outbox_messages", channel="email", status="sending") == 1
     assert value(s, "mobility_outbox_oldest_due_age_seconds", channel="email") == 40
