@@ -176,11 +176,14 @@ class Metrics:
 
     def refresh_rss(self, now: float, every_s: float = RSS_EVERY_S) -> None:
         """Read this process's resident memory at most every ``every_s`` seconds of ``now``
-        (a monotonic clock): a process updates its own gauge, and with several processes a
-        scrape reaches one of them only."""
+        (the caller's monotonic clock): a process updates its own gauge, and with several
+        processes a scrape reaches one of them only."""
         if now - self._rss_at >= every_s:
             self._rss_at = now
-            self.rss.set(psutil.Process().memory_info().rss)
+            self._read_rss()
+
+    def _read_rss(self) -> None:
+        self.rss.set(psutil.Process().memory_info().rss)
 
     # -- the exposition --------------------------------------------------------------------
     def read_on_scrape(self, *collectors: Collector) -> None:
@@ -196,7 +199,7 @@ class Metrics:
 
     def exposition(self) -> bytes:
         """The text format of everything counted (all processes' in multiprocess mode)."""
-        self.refresh_rss(time.monotonic(), every_s=0.0)
+        self._read_rss()  # this process's, now
         if not multiprocess_mode():
             return generate_latest(self.registry)
         scrape = CollectorRegistry()
