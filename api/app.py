@@ -87,7 +87,9 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     ``config.purge_interval_s``), look for rides running late (every
     ``config.late_interval_s``), book standing orders' dates (every
     ``config.standing_interval_s``) and send riders' notifications (every
-    ``config.notify_interval_s``); the service's optimiser process stops with the app."""
+    ``config.notify_interval_s``); the service's optimiser process stops with the app.
+    ``GET /metrics`` tells what the service counted (:mod:`api.metrics`), and every answer
+    carries its request's id (:mod:`api.observe`)."""
     config = config or service.config
     # rate limits shared by every process over the store, on the service's clock
     limiter = RateLimiter(service.store, service.timing.now)
