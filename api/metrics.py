@@ -8,7 +8,7 @@ One process, one registry: ``mobility serve`` with one process exposes what it c
 ``mobility serve --workers N`` runs N processes on one port (the kernel spreads connections
 over them), so a scrape reaches any one of them: there the processes share
 ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess mode, set up by
-:func:`mobility.server.run_workers`) and every process answers with the sum over all of them
+:func:`mobility.server.metrics_dir`) and every process answers with the sum over all of them
 (gauges as documented per metric). Separate ``mobility serve`` commands (say two hosts) are
 scraped each on its own address.
 """

@@ -389,6 +389,7 @@ def serve(
         _fail(problem)
     s = _settings(data, cache)
     reg = _load(region, s)
+    server.metrics_dir(workers)  # shared by the API processes: before anything counts
     with _errors():
         try:
             if workers == 1:

@@ -3,6 +3,7 @@ become one FastAPI app."""
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import gc
 import logging
@@ -205,34 +206,35 @@ def _worker(host: str, port: int, access_log: bool) -> None:
         sockets=[listen(host, port)])
 
 
-def shared_metrics_dir() -> tuple[Path, bool]:
-    """The folder where the API processes keep their metrics for each other (so that a
-    scrape reaching any of them sees all: :mod:`api.metrics`): ``PROMETHEUS_MULTIPROC_DIR``
-    if set, emptied of an earlier run's files, else a new temporary folder; (the folder,
-    whether it was made here). Set in the environment the processes inherit."""
+def metrics_dir(workers: int) -> Path | None:
+    """Prepare the folder where API processes keep their metrics for each other (so that a
+    scrape reaching any of them sees all: :mod:`api.metrics`), before anything is counted:
+    ``PROMETHEUS_MULTIPROC_DIR`` if set (created, emptied of an earlier run's counts), else
+    for several ``workers`` a new temporary folder, set in the environment the processes
+    inherit and removed when this process exits; None: one process counting in memory."""
     given = os.environ.get(MULTIPROC_ENV)
     if given:
         folder = Path(given)
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.db"):  # an earlier run's counts would add up with ours
             old.unlink()
-        return folder, False
+        return folder
+    if workers == 1:
+        return None
     folder = Path(tempfile.mkdtemp(prefix="mobility-metrics-"))
     os.environ[MULTIPROC_ENV] = str(folder)
-    return folder, True
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def run_workers(n: int, host: str, port: int, access_log: bool) -> None:
     """``n`` API processes on one port, each with its own listening socket, sharing their
-    metrics (:func:`shared_metrics_dir`); a worker that dies is replaced; SIGTERM or SIGINT
-    stops them all."""
+    metrics (:func:`metrics_dir`, prepared by the caller); a worker that dies is replaced;
+    SIGTERM or SIGINT stops them all."""
     listen(host, port).close()  # fail here, clearly, if the port is taken
-    metrics_dir, made = shared_metrics_dir()
-    try:
-        _supervise(n, host, port, access_log)
-    finally:
-        if made:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
+    # this process built an app only to migrate the store: no gauge of its is any process's
+    process_exited(os.getpid())
+    _supervise(n, host, port, access_log)
 
 
 def _supervise(n: int, host: str, port: int, access_log: bool) -> None:

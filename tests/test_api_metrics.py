@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import logging
+import os
 
 import pytest
 from fastapi.testclient import TestClient
@@ -253,3 +254,26 @@ def test_json_log_lines_carry_the_request(tmp_path) -> None:  # type: ignore[no-
     parsed = json.loads(out)
     assert "request_id" not in parsed and "ValueError: boom" in parsed["exc"]
     access.removeHandler(handler)
+
+
+def test_the_processes_metrics_folder(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``mobility serve``: one process without PROMETHEUS_MULTIPROC_DIR counts in memory;
+    several get a new folder in the environment they inherit; a folder given is emptied
+    of an earlier run's counts (they would add up with the new ones)."""
+    from api.metrics import MULTIPROC_ENV
+    from mobility.server import metrics_dir
+
+    monkeypatch.setenv(MULTIPROC_ENV, "")  # restored at the end, whatever metrics_dir sets
+    monkeypatch.delenv(MULTIPROC_ENV)
+    assert metrics_dir(1) is None and MULTIPROC_ENV not in os.environ
+    made = metrics_dir(2)
+    assert made is not None and made.is_dir() and not any(made.iterdir())
+    assert os.environ[MULTIPROC_ENV] == str(made)
+    made.rmdir()
+    given = tmp_path / "shared"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"old counts")
+    (given / "notes.txt").write_text("kept")
+    monkeypatch.setenv(MULTIPROC_ENV, str(given))
+    assert metrics_dir(1) == given
+    assert sorted(p.name for p in given.iterdir()) == ["notes.txt"]

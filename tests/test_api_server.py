@@ -230,8 +230,7 @@ def test_50_concurrent_bookings_never_overbook(tmp_path: Path, addison, backend:
         db = pg_schema_url()
     else:
         db = f"sqlite:///{tmp_path / 'm.db'}"
-    env = {**_env(db), "MOBILITY_LOG_FORMAT": "json",
-           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    env = {**_env(db), "MOBILITY_LOG_FORMAT": "json"}
     keys = _keys(env)
     srv = Server(env, str(_one_vehicle_region(tmp_path)), tmp_path / "server.log",
                  workers=2).start()
