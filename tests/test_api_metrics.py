@@ -65,10 +65,10 @@ def scrape(api: ApiUnderTest) -> tuple[str, Samples]:
 
 
 def test_a_day_of_requests_shows_as_exactly_its_increments(metered: ApiUnderTest) -> None:
-    """Quote and book a ride, have a quote refused (8 passengers: no-capacity), cancel the
-    booking, send its confirmation: the counters move by exactly that, the latency histogram
-    counts each request under its route template and status class, and the outbox gauge
-    shows the message waiting, then gone."""
+    """Quote and book a ride, have a quote refused (8 passengers: no-capacity), re-plan the
+    day (nothing to gain), cancel the booking, send its confirmation: the counters move by
+    exactly that, the latency histogram counts each request under its route template and
+    status class, and the outbox gauge shows the message waiting, then gone."""
     api = metered
     _, before = scrape(api)
     assert ours(before) == {}  # nothing counted yet: no series at all
@@ -83,6 +83,10 @@ def test_a_day_of_requests_shows_as_exactly_its_increments(metered: ApiUnderTest
     text, mid = scrape(api)
     assert value(mid, "mobility_outbox_messages", channel="app", status="pending") == 1
     assert value(mid, "mobility_outbox_oldest_due_age_seconds", channel="app") == 90
+    day = tomorrow(9)[:10]  # one ride: the optimiser keeps the plan as it is
+    r = api.post("/api/v1/plans/replan", "dispatcher", {"area": AREA, "date": day,
+                                                        "timeLimitS": 2, "solutionLimit": 1})
+    assert r.status_code == 200 and r.json()["savedS"] == 0, r.text
     assert api.delete(f"/api/v1/bookings/{b['id']}", "rider").status_code == 200
     assert api.client.app.state.notifier.run_once()["sent"] == 1  # type: ignore[attr-defined]
     text, after = scrape(api)
@@ -95,7 +99,15 @@ def test_a_day_of_requests_shows_as_exactly_its_increments(metered: ApiUnderTest
         ("mobility_bookings_total", (("area", AREA), ("event", "cancelled"))): 1.0,
         ("mobility_notifications_total", (("channel", "app"), ("kind", "confirmed"),
                                           ("outcome", "sent"))): 1.0,
+        ("mobility_replans_total", (("area", AREA), ("outcome", "unchanged"))): 1.0,
+        ("mobility_replan_budget_seconds", (("area", AREA),)): 2.0,
+        ("mobility_replan_duration_seconds_count", (("area", AREA),)): 1.0,
+        ("mobility_replan_duration_seconds_sum", (("area", AREA),)):
+            value(after, "mobility_replan_duration_seconds_sum", area=AREA),
+        **{k: v for k, v in ours(after).items()
+           if k[0] == "mobility_replan_duration_seconds_bucket"},
     }
+    assert value(after, "mobility_replan_duration_seconds_bucket", area=AREA, le="+Inf") == 1
     assert value(after, "mobility_outbox_messages", channel="app", status="pending") == 0
     hist = "mobility_http_request_duration_seconds"
     quotes = {"method": "POST", "route": "/api/v1/quotes"}
