@@ -61,6 +61,7 @@ from api.service.housekeeping import Housekeeper
 from api.service.lateness import LateWatch
 from api.service.notify import Notifier
 from api.service.privacy import keep_retention
+from api.service.replanning import Replanner
 from api.service.standing import StandingBooker
 from api.web import mount_web
 
@@ -79,8 +80,9 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     threads flush rate-limit counts to the store, purge it (every
     ``config.purge_interval_s``), look for rides running late (every
     ``config.late_interval_s``), book standing orders' dates (every
-    ``config.standing_interval_s``) and send riders' notifications (every
-    ``config.notify_interval_s``); the service's optimiser process stops with the app."""
+    ``config.standing_interval_s``), send riders' notifications (every
+    ``config.notify_interval_s``) and re-plan today's plans of every area (every
+    ``config.replan_interval_s``); the service's optimiser process stops with the app."""
     config = config or service.config
     # rate limits shared by every process over the store, on the service's clock
     limiter = RateLimiter(service.store, service.timing.now)
@@ -91,6 +93,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     late_watch = LateWatch(service)
     booker = StandingBooker(service, config.standing_interval_s)
     notifier = Notifier(service, config)  # the outbox: messages to riders, never in a request
+    replanner = Replanner(service)  # hourly: today's plans of every area
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,7 +105,9 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
         late_watch.start()
         booker.start()
         notifier.start()
+        replanner.start()
         yield
+        replanner.stop()
         notifier.stop()
         booker.stop()
         late_watch.stop()

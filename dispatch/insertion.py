@@ -654,6 +654,65 @@ class Dispatcher:
                 plan.version = next(_VERSIONS)
         return job.before - after
 
+    def merge(self, job: Replanning, sol: Solution) -> float | None:
+        """Take the optimiser's plans although the live plans changed since ``job`` was made
+        from them: bookings cancelled (or served, or no-shows) meanwhile are left out of the
+        optimised plans, bookings made meanwhile are inserted into them again, vehicles keep
+        where they are now and who is on board. Returns the vehicle time saved (s; 0 when the
+        merged plans cost no less than the live ones, which then stay), or None when the
+        merge fails — a booking made meanwhile fits nowhere in the optimised plans, a rider
+        boarded a vehicle the optimiser took the ride from — and the caller should re-plan
+        from the current plans.
+        """
+        if sol.rejected:
+            return None
+        live = {vid: set(p.stops) for vid, p in self.plans.items()}
+        stops_now = {st: vid for vid, sts in live.items() for st in sts}
+        snapshot = {r.id for r in job.problem.requests}
+        added = sorted({rid for rid, _ in stops_now if rid not in snapshot},
+                       key=lambda rid: (self.requests[rid].pickup_window[0], rid))
+        new: dict[str, list[tuple[str, str]]] = {vid: [] for vid in self.plans}
+        for route in sol.routes:
+            if route.vehicle not in new:
+                return None
+            for st in ((x.request, x.kind) for x in route.stops):
+                vid = stops_now.get(st)
+                if vid is None or st[0] in added:  # done or cancelled meanwhile; new ones later
+                    continue
+                plan = self.plans[vid]
+                if vid != route.vehicle and (st[0] in plan.onboard
+                                             or st[0].startswith(BREAK_PREFIX)):
+                    return None  # boarded meanwhile, or a break: stays with its vehicle
+                new[route.vehicle].append(st)
+        kept = {st for sts in new.values() for st in sts}
+        if kept != {st for st in stops_now if st[0] not in added}:
+            return None  # a stop lost or doubled
+        for vid, sts in new.items():  # a pickup the optimiser moved without its drop-off
+            rids = {r for r, k in sts if k == "pickup"}
+            if any(k == "dropoff" and r not in rids and r not in self.plans[vid].onboard
+                   and (r, "pickup") in stops_now for r, k in sts):
+                return None
+        score = self._score(job.params)
+        drive = sum(float(p.t_next.sum()) for p in self.plans.values())
+        d = self.clone()
+        fresh = [d.requests.pop(rid) for rid in added]
+        try:
+            for vid, plan in d.plans.items():
+                plan.stops = new[vid]
+                d._refresh(plan)
+                plan.version = next(_VERSIONS)
+            for r in fresh:
+                offer = d._quote(r)
+                if isinstance(offer, NoOffer):
+                    return None
+                d.commit(offer)
+        except MobilityError:
+            return None
+        if any(p.late for p in d.plans.values()) or d._score(job.params) >= score - 1e-6:
+            return 0.0
+        self.requests, self.plans = d.requests, d.plans
+        return drive - sum(float(p.t_next.sum()) for p in self.plans.values())
+
     def routes(self) -> list[Route]:
         """Every vehicle's plan as a :class:`Route` (for figures and the optimiser)."""
         out = []

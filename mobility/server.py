@@ -49,7 +49,9 @@ def api_config(s: Settings) -> ApiConfig:
                      keep_positions_days=s.keep_positions_days,
                      keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s,
                      late_tolerance_s=s.late_tolerance_s, late_interval_s=s.late_interval_s,
-                     standing_interval_s=s.standing_interval_s, **notify_config(s))
+                     standing_interval_s=s.standing_interval_s,
+                     replan_interval_s=s.replan_interval_s,
+                     replan_solutions=s.replan_solutions, **notify_config(s))
 
 
 def notify_config(s: Settings) -> dict[str, Any]:
