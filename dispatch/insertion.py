@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -151,6 +152,20 @@ class _Plan:
     #: visited (start, stops, end) and the schedule's arrays
     points: list[Point] = field(default_factory=list)
     arrays: tuple[np.ndarray, ...] = ()
+
+
+def _done(plan: _Plan) -> bool:
+    """Whether a vehicle's shift is over and it has nothing left to do (staggered shifts:
+    its plan from where it is now cannot end in its shift, which is no concern)."""
+    v = plan.vehicle
+    return (math.ceil(max(v.shift[0], plan.ready if plan.ready is not None else v.shift[0]))
+            >= v.shift[1] and not plan.onboard
+            and all(rid.startswith(BREAK_PREFIX) for rid, _ in plan.stops))
+
+
+def _late(plans: Iterable[_Plan]) -> bool:
+    """Whether a plan runs late (a vehicle off shift and done does not count)."""
+    return any(p.late and not _done(p) for p in plans)
 
 
 def _in_gap(v: Vehicle, window: tuple[float, float]) -> bool:
@@ -562,14 +577,16 @@ class Dispatcher:
                    move: bool = True, descent_only: bool = False,
                    objective: str = "distance") -> Replanning | None:
         """The optimiser's task for the live plans (see :meth:`reoptimize`), or None when
-        there is nothing to improve (no bookings, a plan running late, a vehicle off shift)."""
+        there is nothing to improve (no bookings, a plan running late, a vehicle still
+        serving after its shift); vehicles whose shift is over and done are left out."""
         from dispatch.solver import Problem, SolverParams
 
-        if not self.requests or any(p.late for p in self.plans.values()):
+        if not self.requests or _late(self.plans.values()):
             return None
         if any(p.vehicle.closed and p.stops for p in self.plans.values()):
             return None  # the optimiser would move rides onto a vehicle that takes none
         vehicles, onboard, keep, warm = [], {}, {}, []
+        left_out: set[str] = set()
         required: set[str] = set()
         for vid, plan in self.plans.items():
             v = plan.vehicle
@@ -578,7 +595,10 @@ class Dispatcher:
                 t0 = math.ceil(max(v.shift[0], plan.ready if plan.ready is not None
                                    else v.shift[0]))
                 if t0 >= v.shift[1]:
-                    return None  # off shift: nothing to improve there
+                    if not _done(plan):
+                        return None  # still serving after its shift: leave the plans
+                    left_out.update(rid for rid, _ in plan.stops)  # its breaks
+                    continue  # off shift and done (staggered shifts): not in the search
                 v = replace(v, start=plan.origin or v.start, shift=(t0, v.shift[1]))
             # its breaks are in its plan already (pinned pseudo-requests, taken out or
             # shortened once the vehicle is past them): not added again from the vehicle
@@ -595,7 +615,10 @@ class Dispatcher:
                     required.add(rid)
             # riders on board: a pickup at the start, then their drop-off in the plan
             warm.append(list(plan.onboard) + [rid for rid, _ in plan.stops])
-        problem = Problem(vehicles, list(self.requests.values()), keep, onboard,
+        if not vehicles:
+            return None
+        problem = Problem(vehicles, [r for rid, r in self.requests.items()
+                                     if rid not in left_out], keep, onboard,
                           frozenset(required))
         params = SolverParams(
             time_limit_s=time_limit_s, scale=1, solution_limit=solution_limit,
@@ -640,14 +663,15 @@ class Dispatcher:
 
         try:
             for vid, plan in self.plans.items():
-                plan.stops = new[vid]
-                self._refresh(plan)
+                if vid in new:  # (a vehicle off shift was left out of the search)
+                    plan.stops = new[vid]
+                    self._refresh(plan)
         except MobilityError:
             return back()
         after = sum(float(p.t_next.sum()) for p in self.plans.values())
         score = self._score(job.params) if job.score is not None else after
         if (score >= (job.score if job.score is not None else job.before) - 1e-6
-                or any(p.late for p in self.plans.values())):
+                or _late(self.plans.values())):
             return back()
         for vid, plan in self.plans.items():
             if plan.stops != old[vid][0]:
@@ -671,7 +695,11 @@ class Dispatcher:
         snapshot = {r.id for r in job.problem.requests}
         added = sorted({rid for rid, _ in stops_now if rid not in snapshot},
                        key=lambda rid: (self.requests[rid].pickup_window[0], rid))
-        new: dict[str, list[tuple[str, str]]] = {vid: [] for vid in self.plans}
+        searched = {r.vehicle for r in sol.routes}
+        # a vehicle left out of the search (off shift) keeps what it has
+        new: dict[str, list[tuple[str, str]]] = {
+            vid: [] if vid in searched else [st for st in p.stops if st[0] not in added]
+            for vid, p in self.plans.items()}
         for route in sol.routes:
             if route.vehicle not in new:
                 return None
@@ -708,7 +736,7 @@ class Dispatcher:
                 d.commit(offer)
         except MobilityError:
             return None
-        if any(p.late for p in d.plans.values()) or d._score(job.params) >= score - 1e-6:
+        if _late(d.plans.values()) or d._score(job.params) >= score - 1e-6:
             return 0.0
         self.requests, self.plans = d.requests, d.plans
         return drive - sum(float(p.t_next.sum()) for p in self.plans.values())

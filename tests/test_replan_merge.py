@@ -116,3 +116,30 @@ def test_the_server_replans_every_area_each_interval(api) -> None:  # type: igno
     assert rp.step() is None  # not yet
     api.clock.advance(1)
     assert rp.step() is not None
+
+
+def test_a_vehicle_whose_shift_is_over_is_left_out_of_the_replan() -> None:
+    """Staggered shifts: once the early vehicle's shift is over (and it has nothing left to
+    do) the afternoon's plans are still re-planned — without it — and taken."""
+    from dispatch.insertion import Dispatcher, NoOffer
+    from dispatch.model import Vehicle
+    from dispatch.travel import EuclideanTravel
+
+    early = Vehicle("early", (0.0, 0.0), (0.0, 0.0), (6 * 3600.0, 14 * 3600.0), 8, 0)
+    late = [Vehicle(f"late{k}", (0.0, 0.0), (0.0, 0.0), (13 * 3600.0, 22 * 3600.0), 8, 0)
+            for k in (1, 2)]
+    d = Dispatcher([early, *late], EuclideanTravel(speed=0.01))
+    for k in range(8):  # greedy: each ride where it costs least at the time
+        r = d.make_request(f"r{k}", (0.02 * (k % 4), 0.01 * k), (0.01 * k, 0.02 * (k % 3)),
+                           earliest_pickup=15 * 3600.0 + 600 * k)
+        offer = d.quote(r)
+        assert not isinstance(offer, NoOffer)
+        d.commit(offer)
+    assert not d.plans["early"].stops
+    d.locate("early", (0.0, 0.0), 14.5 * 3600)  # back at the depot, off shift
+    job = d.replanning(solution_limit=50)
+    assert job is not None
+    assert [v.id for v in job.problem.vehicles] == ["late1", "late2"]
+    d.reoptimize(solution_limit=50, time_limit_s=60)
+    assert not d.plans["early"].stops
+    assert {rid for p in d.plans.values() for rid, _ in p.stops} == {f"r{k}" for k in range(8)}
