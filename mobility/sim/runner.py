@@ -51,6 +51,6 @@ def run(region: Region, sc: Scenario, trips: list[Trip], notes: list[Note],
         progress: ProgressFn | None = None, router: StreetRouter | None = None) -> Run:
     """Simulate ``trips`` on the region's car network (or ``router``'s, e.g.
     :func:`area_router`); ``progress(done, total)`` after each request."""
-    travel = StreetTravel(router or StreetRouter(region.streets["car"]))
+    travel = StreetTravel(router or region.router("car"))
     res = simulate(sc, trips, travel, progress)
     return Run(sc, res, compute_kpis(res, travel), notes)
