@@ -68,6 +68,7 @@ from api.service.lateness import LateWatch
 from api.service.notify import Notifier
 from api.service.outbox import backlog
 from api.service.privacy import keep_retention
+from api.service.replanning import Replanner
 from api.service.standing import StandingBooker
 from api.web import mount_web
 
@@ -86,8 +87,9 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     threads flush rate-limit counts to the store, purge it (every
     ``config.purge_interval_s``), look for rides running late (every
     ``config.late_interval_s``), book standing orders' dates (every
-    ``config.standing_interval_s``) and send riders' notifications (every
-    ``config.notify_interval_s``); the service's optimiser process stops with the app.
+    ``config.standing_interval_s``), send riders' notifications (every
+    ``config.notify_interval_s``) and re-plan today's plans of every area (every
+    ``config.replan_interval_s``); the service's optimiser process stops with the app.
     ``GET /metrics`` tells what the service counted (:mod:`api.metrics`), and every answer
     carries its request's id (:mod:`api.observe`)."""
     config = config or service.config
@@ -100,12 +102,13 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     late_watch = LateWatch(service)
     booker = StandingBooker(service, config.standing_interval_s)
     notifier = Notifier(service, config)  # the outbox: messages to riders, never in a request
+    replanner = Replanner(service)  # hourly: today's plans of every area
     metrics = service.metrics
     runners = {k: r.list for k, r in (("simulation", simulator), ("access", access))
                if r is not None}
     metrics.read_on_scrape(QueueCollector(partial(backlog, service.store), service.timing.now),
                            JobsCollector(runners))
-    for loop in (housekeeper, late_watch, booker, notifier):
+    for loop in (housekeeper, late_watch, booker, notifier, replanner):
         loop.on_turn = metrics.background_turn
 
     @asynccontextmanager
@@ -118,7 +121,9 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
         late_watch.start()
         booker.start()
         notifier.start()
+        replanner.start()
         yield
+        replanner.stop()
         notifier.stop()
         booker.stop()
         late_watch.stop()

@@ -51,6 +51,11 @@ class ApiConfig:
     late_tolerance_s: float = 120
     #: how often a server looks for rides running late (0: only after drivers' reports)
     late_interval_s: float = 30
+    # -- re-planning (api.service.replanning) ----------------------------------------------
+    #: how often a server re-plans every area's plans of today (0: only on request)
+    replan_interval_s: float = 3600
+    #: a background re-plan's search stops after this many solutions
+    replan_solutions: int = 50
     # -- standing orders (api.service.standing) ------------------------------------------
     #: how often a server books standing orders' dates entering the horizon (0: never)
     standing_interval_s: int = 300

@@ -54,7 +54,9 @@ def api_config(s: Settings) -> ApiConfig:
                      keep_positions_days=s.keep_positions_days,
                      keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s,
                      late_tolerance_s=s.late_tolerance_s, late_interval_s=s.late_interval_s,
-                     standing_interval_s=s.standing_interval_s, metrics=s.metrics,
+                     standing_interval_s=s.standing_interval_s,
+                     replan_interval_s=s.replan_interval_s,
+                     replan_solutions=s.replan_solutions, metrics=s.metrics,
                      metrics_token=(s.metrics_token.get_secret_value()
                                     if s.metrics_token is not None else None),
                      **notify_config(s))

@@ -161,6 +161,12 @@ class Settings(BaseSettings):
     late_interval_s: float = Field(30, ge=0, le=3600, description="how often (seconds of "
                                    "the service's clock) a server looks for rides running "
                                    "late besides after each driver's report (0: only then)")
+    # -- re-planning (api.service.replanning) -------------------------------------------------
+    replan_interval_s: float = Field(3600, ge=0, le=86_400, description="how often (seconds "
+                                     "of the service's clock) a server re-plans every area's "
+                                     "plans of today with the optimiser (0: only on request)")
+    replan_solutions: int = Field(50, ge=1, le=100_000, description="a background re-plan's "
+                                  "search stops after this many solutions")
     # -- standing orders (api.service.standing) ---------------------------------------------
     standing_interval_s: int = Field(300, ge=0, le=86_400, description="how often a server "
                                      "books the standing orders' dates that enter the "
