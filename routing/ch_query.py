@@ -22,11 +22,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from routing._ch_query import scan_spaces, upward_space
+from routing._ch_query import phast, scan_spaces, upward_space
 from routing._dijkstra import INF
 from routing._snap import Snap
 from routing.ch import Contraction
-from routing.street_router import LatLon, PointTable, StreetRouter
+from routing.street_router import Labels, LatLon, PointTable, StreetRouter
 
 #: one cached space: (node ranks int32, seconds float64)
 Space = tuple[np.ndarray, np.ndarray]
@@ -41,17 +41,24 @@ class PointQueries:
         A router with a contraction hierarchy (:attr:`StreetRouter.contraction`).
     max_entries
         Bound of the LRU of search spaces, in settled nodes over all kept spaces (12 bytes
-        each: the default 4,000,000 is at most 48 MB; a rhein-neckar point's space averages
-        about a thousand nodes, so some 4,000 points are kept).
+        each: the default 4,000,000 is at most 48 MB).
+    sweep_factor
+        Above this many times the network's nodes in the targets' spaces together, a
+        question is answered by a PHAST sweep (complete labels in linear time) read at the
+        targets instead of scans of their spaces.
     """
 
-    def __init__(self, router: StreetRouter, max_entries: int = 4_000_000) -> None:
+    def __init__(self, router: StreetRouter, max_entries: int = 4_000_000,
+                 sweep_factor: float = 2.0) -> None:
         ch = router.contraction
         if ch is None:
             raise ValueError("the router has no contraction hierarchy")
         self.router = router
         self.ch: Contraction = ch
         self.max_entries = max_entries
+        #: many targets (their spaces together above this many times the nodes): one
+        #: PHAST sweep over every node instead of the scans
+        self.sweep_factor = sweep_factor
         self._spaces: OrderedDict[tuple[float, float, bool], Space] = OrderedDict()
         self._entries = 0
         self._lock = threading.Lock()
@@ -79,6 +86,9 @@ class PointQueries:
     def _query(self, point: LatLon, others: Sequence[LatLon], forward: bool) -> np.ndarray:
         if len(others) == 0:
             return np.zeros(0)
+        per_point = self._entries / len(self._spaces) if self._spaces else 500.0
+        if len(others) * per_point > self.sweep_factor * self.ch.n_nodes:
+            return self.router.read(self.labels(point, forward), others)
         own = self.space(point, forward)
         spaces = [self.space(p, not forward) for p in others]
         sizes = np.fromiter((len(s[0]) for s in spaces), np.int64, len(spaces))
@@ -104,6 +114,21 @@ class PointQueries:
                       else self.router.same_edge_cost(other, src))
             if direct is not None and direct < out[i]:
                 out[i] = direct
+
+    def labels(self, point: LatLon, forward: bool) -> Labels:
+        """Complete labels of ``point`` (seconds from it, or to it, for every node) by one
+        upward search and a sweep down the ranks (PHAST)."""
+        a = self.router.anchor(point, leaving=forward)
+        ch = self.ch
+        if forward:
+            g = (ch.up_indptr, ch.up_head, ch.up_w, ch.up_len,
+                 ch.down_indptr, ch.down_head, ch.down_w)
+        else:
+            g = (ch.down_indptr, ch.down_head, ch.down_w, ch.down_len,
+                 ch.up_indptr, ch.up_head, ch.up_w)
+        by_rank = phast(ch.rank[a.nodes], np.asarray(a.costs, np.float64), *g,
+                        *self._ws()[:-1])
+        return Labels(a, by_rank[ch.rank], forward, True)
 
     def space(self, point: LatLon, forward: bool) -> Space:
         """The upward search space of ``point``: from it (``forward``) or towards it; from

@@ -50,18 +50,19 @@ def _reference(router: StreetRouter, point: LatLon, others: list[LatLon],
 
 
 def test_equal_to_dijkstra(routers: tuple[StreetRouter, StreetRouter]) -> None:
-    """Both directions, every pair of 30 points: Dijkstra's seconds to float rounding,
-    the same infinities, the same-segment rides included."""
+    """Both directions, every pair of 30 points, by scans of spaces and by PHAST sweeps:
+    Dijkstra's seconds to float rounding, the same-segment rides included."""
     ch_router, plain = routers
     pts = _points(plain, 24, seed=3)
-    q = PointQueries(ch_router)
+    scans, sweeps = PointQueries(ch_router), PointQueries(ch_router, sweep_factor=0.0)
     same_edge = 0
     for p in pts:
         for forward in (True, False):
             want = _reference(plain, p, pts, forward)
-            got = q.one_to_many(p, pts) if forward else q.many_to_one(pts, p)
             assert np.isfinite(want).all()  # addison's car network is strongly connected
-            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+            for q in (scans, sweeps):
+                got = q.one_to_many(p, pts) if forward else q.many_to_one(pts, p)
+                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
         src = plain.snap(*p)
         same_edge += sum(plain.same_edge_cost(src, plain.snap(*o)) is not None
                          for o in pts if o != p)
@@ -81,16 +82,17 @@ def test_unreachable_is_inf(routers: tuple[StreetRouter, StreetRouter]) -> None:
     assert len(cut) > 0
     pts = [(float(net.node_lat[i]), float(net.node_lon[i]))
            for i in [*has[:: len(has) // 12], *cut[:4]]]
-    q = PointQueries(StreetRouter(net, contraction=ch))
+    on_ch = StreetRouter(net, contraction=ch)
     n_inf = 0
-    for p in pts:
-        for forward in (True, False):
-            want = _reference(plain, p, pts, forward)
-            got = q.one_to_many(p, pts) if forward else q.many_to_one(pts, p)
-            np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
-            ok = np.isfinite(want)
-            np.testing.assert_allclose(got[ok], want[ok], rtol=1e-12, atol=1e-9)
-            n_inf += int((~ok).sum())
+    for q in (PointQueries(on_ch), PointQueries(on_ch, sweep_factor=0.0)):
+        for p in pts:
+            for forward in (True, False):
+                want = _reference(plain, p, pts, forward)
+                got = q.one_to_many(p, pts) if forward else q.many_to_one(pts, p)
+                np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+                ok = np.isfinite(want)
+                np.testing.assert_allclose(got[ok], want[ok], rtol=1e-12, atol=1e-9)
+                n_inf += int((~ok).sum())
     assert n_inf > 0
 
 
