@@ -61,6 +61,10 @@ class PointQueries:
         self.sweep_factor = sweep_factor
         self._spaces: OrderedDict[tuple[float, float, bool], Space] = OrderedDict()
         self._entries = 0
+        #: the spaces of long point lists end to end (``max_gathered`` lists)
+        self._gathered: OrderedDict[tuple[tuple[LatLon, ...], bool],
+                                    tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
+        self.max_gathered = 16
         self._lock = threading.Lock()
         self._local = threading.local()  # per-thread search workspaces
 
@@ -90,17 +94,36 @@ class PointQueries:
         if len(others) * per_point > self.sweep_factor * self.ch.n_nodes:
             return self.router.read(self.labels(point, forward), others)
         own = self.space(point, forward)
-        spaces = [self.space(p, not forward) for p in others]
-        sizes = np.fromiter((len(s[0]) for s in spaces), np.int64, len(spaces))
-        offsets = np.zeros(len(spaces) + 1, np.int64)
-        np.cumsum(sizes, out=offsets[1:])
-        out: np.ndarray = scan_spaces(self._ws()[-1], own[0], own[1],
-                                      np.concatenate([s[0] for s in spaces]),
-                                      np.concatenate([s[1] for s in spaces]), offsets)
+        sp_nodes, sp_costs, offsets = self._gather(others, not forward)
+        out: np.ndarray = scan_spaces(self._ws()[-1], own[0], own[1], sp_nodes, sp_costs,
+                                      offsets)
         src = self.router.anchor(point, leaving=forward).snap
         if src.edge >= 0:
             self._direct(src, self.router.point_table(others, leaving=not forward), forward,
                          out)
+        return out
+
+    def _gather(self, points: Sequence[LatLon], forward: bool
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The spaces of ``points`` end to end, with offsets; long lists (a fleet's planned
+        stops, read by every quote until the next booking) are remembered in a small LRU."""
+        key = (tuple(points), forward) if len(points) >= 8 else None
+        if key is not None:
+            with self._lock:
+                hit = self._gathered.get(key)
+                if hit is not None:
+                    self._gathered.move_to_end(key)
+                    return hit
+        spaces = [self.space(p, forward) for p in points]
+        offsets = np.zeros(len(spaces) + 1, np.int64)
+        np.cumsum([len(s[0]) for s in spaces], out=offsets[1:])
+        out = (np.concatenate([s[0] for s in spaces]), np.concatenate([s[1] for s in spaces]),
+               offsets)
+        if key is not None:
+            with self._lock:
+                self._gathered[key] = out
+                while len(self._gathered) > self.max_gathered:
+                    self._gathered.popitem(last=False)
         return out
 
     def _direct(self, src: Snap, table: PointTable, forward: bool, out: np.ndarray) -> None:
