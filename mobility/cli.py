@@ -736,15 +736,15 @@ def _district(reg: Region, s: Settings, scenario: Path | None, area: str, ns: li
     if as_json:
         sys.stdout.write(_compact({"variants": results, **c}) + "\n")
         return
-    cur = next((r["currency"] for r in c["variants"] if r["currency"]), "") or ""
-    one_rate = len({r["rate_per_hour"] for r in c["variants"]}) == 1
+    cur = next((r["currency"] for r in c["comparison"] if r["currency"]), "") or ""
+    one_rate = len({r["rate_per_hour"] for r in c["comparison"]}) == 1
     table = Table(title=f"Service areas compared ({len(found)} variants, target "
                         f"{100 * target:g} % served)", box=box.SIMPLE)
     cols = ["area", "vehicles", *([] if one_rate else ["rate/h"]), "served", "refused",
             "p95 wait", "pooling", "veh-km", f"cost/trip ({cur})"]
     for col in cols:
         table.add_column(col, justify="left" if col == "area" else "right")
-    for row in c["variants"]:
+    for row in c["comparison"]:
         table.add_row(row["area"], str(row["vehicles"]),
                       *([] if one_rate else [f"{row['rate_per_hour']:g}"]),
                       f"{row['served']}/{row['requests']} ({100 * row['served_share']:.0f} %)",

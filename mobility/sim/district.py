@@ -110,7 +110,7 @@ def _profiled(sc: Scenario, per_day: float, standing: float, prebooked: float) -
 
 def district_comparison(found: list[AreaVariant], results: dict[str, dict[str, Any]],
                         target: float = TARGET) -> dict[str, Any]:
-    """The comparison: ``variants`` (one row per variant, its area first), ``areas`` (per
+    """The comparison: ``comparison`` (one row per variant, its area first), ``areas`` (per
     area and rate: the smallest fleet tried whose served share reaches ``target`` — None
     if none did — with its figures, else those of the best tried) and ``district`` (per
     rate — ``None`` where each area has its own — every area's smallest fleet together,
@@ -151,4 +151,4 @@ def district_comparison(found: list[AreaVariant], results: dict[str, dict[str, A
                          "vehicles": sum(a["smallest_fleet"] for a in at) if met else None,
                          "all_met": met, "requests": req, "served": served,
                          "served_share": round(served / req, 4) if req else 0.0})
-    return {"target": target, "variants": rows, "areas": areas, "district": district}
+    return {"target": target, "comparison": rows, "areas": areas, "district": district}

@@ -86,7 +86,7 @@ TEXT: dict[str, dict[str, str]] = {
 def _lines(c: dict[str, Any]) -> dict[tuple[str, float], list[dict[str, Any]]]:
     """The variants by (area, rate), each sorted by fleet size: one line of a plot."""
     out: dict[tuple[str, float], list[dict[str, Any]]] = {}
-    for r in c["variants"]:
+    for r in c["comparison"]:
         out.setdefault((r["area"], r["rate_per_hour"]), []).append(r)
     return {k: sorted(v, key=lambda r: r["vehicles"]) for k, v in out.items()}
 
@@ -97,7 +97,7 @@ def figures(c: dict[str, Any], language: str = "en") -> dict[str, Figure]:
     tx = TEXT[language_of(language)]
     lines = _lines(c)
     several = len({rate for _, rate in lines}) > len({a for a, _ in lines})
-    cur = next((r["currency"] for r in c["variants"] if r["currency"]), "") or ""
+    cur = next((r["currency"] for r in c["comparison"] if r["currency"]), "") or ""
     out = {}
     for name, key, ylabel in (("served_share.png", "served_share", tx["y_served"]),
                               ("cost_per_trip.png", "cost_per_served_trip",
@@ -131,7 +131,7 @@ def _tables(c: dict[str, Any], lang: str) -> list[tuple[str, str, list[str], lis
                                                          list[str | None]]]:
     """The report's tables as (heading, paragraph, header, rows, links of the rows)."""
     tx = TEXT[lang]
-    cur = next((r["currency"] for r in c["variants"] if r["currency"]), "") or ""
+    cur = next((r["currency"] for r in c["comparison"] if r["currency"]), "") or ""
 
     def m(x: float | None) -> str:
         return money(x, cur, lang)
@@ -154,7 +154,7 @@ def _tables(c: dict[str, Any], lang: str) -> list[tuple[str, str, list[str], lis
              f"{r['refused']} ({percent(r['refused_share'], lang)})",
              f"{number(r['wait_p95_min'], 1, lang)} {tx['min']}",
              percent(r["pooling_rate"], lang), number(r["vehicle_km"], 0, lang),
-             m(r["cost_per_served_trip"])] for r in c["variants"]]
+             m(r["cost_per_served_trip"])] for r in c["comparison"]]
     return [
         (tx["areas_h"], tx["areas_p"],
          [tx["area"], tx["rate"], tx["sizes"], tx["smallest"], tx["served"], tx["p95"],
@@ -165,7 +165,7 @@ def _tables(c: dict[str, Any], lang: str) -> list[tuple[str, str, list[str], lis
         (tx["all_h"], "",
          [tx["area"], tx["vehicles"], tx["rate"], tx["requests"], tx["served"],
           tx["refused"], tx["p95"], tx["pooling"], tx["vkm"], tx["cost"]], rows,
-         [f"{r['folder']}/index.html" for r in c["variants"]]),
+         [f"{r['folder']}/index.html" for r in c["comparison"]]),
     ]
 
 
@@ -181,9 +181,9 @@ def write_district_report(region: str, c: dict[str, Any], out: Path,
         fig.savefig(out / name, dpi=110)
         plt.close(fig)
     (out / "comparison.json").write_text(json.dumps(c, indent=2), encoding="utf-8")
-    n_areas = len({r["area"] for r in c["variants"]})
+    n_areas = len({r["area"] for r in c["comparison"]})
     title = tx["title"].format(region=region, areas=n_areas)
-    intro = tx["intro"].format(n=len(c["variants"]), target=percent(c["target"], lang))
+    intro = tx["intro"].format(n=len(c["comparison"]), target=percent(c["target"], lang))
     tables = _tables(c, lang)
     plots = (("served_share.png", tx["alt_served"]), ("cost_per_trip.png", tx["alt_cost"]))
 
