@@ -599,7 +599,8 @@ def simulate(
               standing=standing, seed=seed, drop=drop, speed=speed, store=store,
               as_json=as_json, data=data, cache=cache,
               other={"--scenario": scenario, "--vehicles": vehicles, "--area": area,
-                     "--demand": demand, "--replanning": replanning, "--language": language})
+                     "--demand": demand, "--replanning": replanning, "--language": language,
+                     "--workers": workers, "--ray": ray})
         return
     from dataclasses import replace
 
