@@ -59,6 +59,24 @@ def test_variants_area_by_area(addison: Region, district: tuple[Path, Path]) -> 
     assert slug("Süd / Ost") == "Süd-Ost"
 
 
+def test_each_area_draws_its_share_of_the_district_profile(rhein_neckar: Region) -> None:
+    found = district_variants(rhein_neckar, None, "all", Overrides(), [8, 10], [])
+    assert len(found) == 8 and [v.area for v in found[::2]] == [
+        "freinsheim", "hassloch", "schwetzingen", "wilhelmsfeld"]
+    per_day = {"freinsheim": 700, "hassloch": 850, "schwetzingen": 900, "wilhelmsfeld": 550}
+    for v in found:
+        sc = v.scenario
+        # service 05:30-22:30: whole hours 5-22 hold every weight of the profile, so the
+        # expected requests of the day are the area's requests a day
+        assert sc.hours == (5.5 * 3600, 22.5 * 3600)
+        assert sc.rate_per_hour * 18 == pytest.approx(per_day[v.area], abs=0.01)
+        assert sc.prebooked_share == pytest.approx(0.15 + 0.85 * 0.3)
+    # a rate given (or a scenario file's) is every area's
+    assert {v.scenario.rate_per_hour
+            for v in district_variants(rhein_neckar, None, "all", Overrides(), [8], [20])
+            } == {20.0}
+
+
 def _row(area: str, n: int, served: int, requests: int = 100) -> dict[str, Any]:
     return {"vehicles": n, "requests": requests, "served": served, "rejected": requests - served,
             "served_share": served / requests, "wait_min": {"p95": 10.0},

@@ -11,6 +11,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from dispatch.demand import DemandProfile
 from dispatch.scenario import Scenario
 from mobility.region import Region
 from mobility.schema import read_toml
@@ -79,7 +82,7 @@ def district_variants(region: Region, path: Path | None, spec: str, o: Overrides
                                 f"files separated by commas ({', '.join(names) or 'none'}), "
                                 "or all")
     raw = read_toml(path, ScenarioError) if path is not None else {}
-    profile = getattr(region.config, "demand", None)  # the district's [demand], if any
+    profile = region.config.demand  # the district's [demand], if any
     out: list[AreaVariant] = []
     seen: set[str] = set()
     for s in specs:
@@ -91,21 +94,25 @@ def district_variants(region: Region, path: Path | None, spec: str, o: Overrides
         seen.add(a)
         if not rates and "rate_per_hour" not in raw and profile is not None \
                 and profile.per_day(a) > 0:
-            base = _profiled(base, profile.per_day(a), profile.standing_share,
-                             profile.prebooked_share)
+            base = _profiled(base, profile)
         sizes = vehicles or [configured_fleet(region, a) or len(base.vehicles)]
         out += [AreaVariant(a, sc) for sc in variants(base, sizes, rates)]
     return out
 
 
-def _profiled(sc: Scenario, per_day: float, standing: float, prebooked: float) -> Scenario:
-    """``sc`` with the area's requests a day as its mean rate over the hours the synthetic
-    demand draws in (whole hours, as :func:`dispatch.demand.synthetic_demand` counts them)
-    and its standing orders booked ahead."""
+def _profiled(sc: Scenario, profile: DemandProfile) -> Scenario:
+    """``sc`` with its area's requests a day of the district's ``profile``: their mean rate
+    over the whole hours the synthetic demand draws in (as
+    :func:`dispatch.demand.synthetic_demand` counts them; the profile's weight outside the
+    area's hours is not drawn) and the standing orders with the rides booked ahead."""
     start, end = sc.hours
-    n_hours = max(1, math.ceil(end / 3600) - int(start // 3600))
-    return replace(sc, rate_per_hour=round(per_day / n_hours, 3),
-                   prebooked_share=round(standing + (1 - standing) * prebooked, 4))
+    hrs = np.arange(int(start // 3600), math.ceil(end / 3600))
+    w = np.asarray(profile.hourly, np.float64)
+    inside = float(w[hrs % 24].sum() / w.sum())
+    standing = profile.standing_share
+    return replace(sc, rate_per_hour=round(profile.per_day(sc.area.name) * inside / len(hrs), 3),
+                   prebooked_share=round(standing + (1 - standing) * profile.prebooked_share,
+                                         4))
 
 
 def district_comparison(found: list[AreaVariant], results: dict[str, dict[str, Any]],
