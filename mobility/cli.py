@@ -919,7 +919,6 @@ def report_cmd(
     from dispatch.travel import StreetTravel
     from mobility.month_report import write_report
     from mobility.public_holidays import calendar, code_for
-    from routing.street_router import StreetRouter
 
     if not month:
         _fail("--month YYYY-MM is required")
@@ -931,7 +930,7 @@ def report_cmd(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True, disable=as_json) as prog:
         task = prog.add_task("report: streets", total=4)
-        travel = StreetTravel(StreetRouter(reg.streets["car"]))
+        travel = StreetTravel(reg.router("car"))
         areas = {a.name: a for a in reg.service_areas}
         prog.update(task, advance=1, description="report: the month's figures")
         try:
@@ -1479,7 +1478,6 @@ def statements(
     from dispatch.travel import CachedTravel, StreetTravel
     from mobility.public_holidays import calendar, code_for
     from mobility.server import clock
-    from routing.street_router import StreetRouter
 
     if not month:
         _fail("give the month: --month YYYY-MM")
@@ -1488,7 +1486,7 @@ def statements(
     store = _store()
     with _errors():
         today = Timing(reg.timezone, clock(s)).today()
-        travel = CachedTravel(StreetTravel(StreetRouter(reg.streets["car"])))
+        travel = CachedTravel(StreetTravel(reg.router("car")))
         rules = {a.name: a.compensation for a in reg.service_areas}
         try:
             sts = month_statements(store, travel, rules, month, today,
