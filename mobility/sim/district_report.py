@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,9 @@ def figures(c: dict[str, Any], language: str = "en") -> dict[str, Figure]:
             ax.axhline(c["target"], color="#777", linestyle="--", linewidth=1,
                        label=tx["target"].format(target=percent(c["target"], language)))
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-            ax.set_ylim(0, 1.02)
+            # from the tenth below the lowest share: the areas' differences stay visible
+            low = min([r["served_share"] for r in c["comparison"]] + [c["target"]])
+            ax.set_ylim(max(0.0, math.floor(10 * low - 0.5) / 10), 1.01)
             ax.set_title(tx["plot_served"])
         else:
             ax.set_ylim(bottom=0)
