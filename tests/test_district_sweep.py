@@ -70,7 +70,8 @@ def test_each_area_draws_its_share_of_the_district_profile(rhein_neckar: Region)
         # expected requests of the day are the area's requests a day
         assert sc.hours == (5.5 * 3600, 22.5 * 3600)
         assert sc.rate_per_hour * 18 == pytest.approx(per_day[v.area], abs=0.01)
-        assert sc.prebooked_share == pytest.approx(0.15 + 0.85 * 0.3)
+        assert (sc.standing_share, sc.prebooked_share) == (0.15, 0.3)
+        assert sc.profile is not None and sc.profile[7] == 2.4
     # a rate given (or a scenario file's) is every area's
     assert {v.scenario.rate_per_hour
             for v in district_variants(rhein_neckar, None, "all", Overrides(), [8], [20])

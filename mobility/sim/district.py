@@ -101,18 +101,18 @@ def district_variants(region: Region, path: Path | None, spec: str, o: Overrides
 
 
 def _profiled(sc: Scenario, profile: DemandProfile) -> Scenario:
-    """``sc`` with its area's requests a day of the district's ``profile``: their mean rate
-    over the whole hours the synthetic demand draws in (as
-    :func:`dispatch.demand.synthetic_demand` counts them; the profile's weight outside the
-    area's hours is not drawn) and the standing orders with the rides booked ahead."""
+    """``sc`` with its area's requests a day of the district's ``profile``: spread by the
+    profile's hourly weights, their mean rate over the whole hours the synthetic demand
+    draws in (as :func:`dispatch.demand.synthetic_demand` counts them; the profile's weight
+    outside the area's hours is not drawn), its standing orders and rides booked ahead —
+    as :func:`mobility.sim.scenario.district_scenarios` gives them."""
     start, end = sc.hours
     hrs = np.arange(int(start // 3600), math.ceil(end / 3600))
     w = np.asarray(profile.hourly, np.float64)
     inside = float(w[hrs % 24].sum() / w.sum())
-    standing = profile.standing_share
     return replace(sc, rate_per_hour=round(profile.per_day(sc.area.name) * inside / len(hrs), 3),
-                   prebooked_share=round(standing + (1 - standing) * profile.prebooked_share,
-                                         4))
+                   profile=profile.hourly, standing_share=profile.standing_share,
+                   prebooked_share=profile.prebooked_share)
 
 
 def district_comparison(found: list[AreaVariant], results: dict[str, dict[str, Any]],
