@@ -13,6 +13,7 @@ The whole day runs in about (hours + drain) / speed of wall time plus the server
 
 Usage: python benchmarks/twin.py [--speed 120] [--hours 07:00-19:00] [--rate 10]
        [--standing 5] [--seed 1] [--drop 0.1] [--store sqlite|postgresql|URL]
+       [--processes 2] [--region addison-vt]
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def main() -> int:
     ap.add_argument("--store", default="sqlite", help="sqlite, postgresql (a private schema "
                     "in 127.0.0.1:5432/test) or a postgresql:// URL")
     ap.add_argument("--region", default="addison-vt")
+    ap.add_argument("--processes", type=int, default=1, help="API processes over the "
+                    "store, each on its own port (several need --store postgresql)")
     a = ap.parse_args()
     hours = parse_hours(a.hours)
     err = Console(stderr=True)
@@ -53,14 +56,14 @@ def main() -> int:
     t0 = time.monotonic()
     try:
         with local_server(a.region, speed=a.speed, first_hour_s=hours[0], store=a.store,
-                          sinks=sinks) as srv:
+                          sinks=sinks, processes=a.processes) as srv:
             started = time.monotonic() - t0
             err.print(f"server up in {started:.0f} s ({srv.store}, clock from "
                       f"{srv.clock_start:%Y-%m-%d %H:%M} at {a.speed:g}x)", highlight=False)
             r = run_twin(TwinOptions(srv.url, srv.staff_key, srv.driver_keys, hours=hours,
                                      rate=a.rate, standing=a.standing, seed=a.seed,
                                      drop=a.drop, speed=a.speed, sinks=sinks,
-                                     store=srv.store))
+                                     store=srv.store, urls=srv.urls, pids=srv.pids))
     finally:
         sinks.stop()
     f = {**r.figures, "server_start_s": round(started, 1),

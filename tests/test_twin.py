@@ -127,6 +127,65 @@ def test_percentile_is_the_nearest_rank() -> None:
     assert checks.percentile([], 95) is None
 
 
+# -- the store at district size: lost, doubled, overbooked, latency, memory -------------------
+def _held(bid: str, status: str = "completed", rider: str = "r1", vehicle: str | None = "v1",
+          on: float | None = None, off: float | None = None, passengers: int = 1,
+          wheelchair: bool = False, window: tuple[float, float] = (0, 15),
+          trip: tuple[float, float, float, float] = (44.0, -73.1, 44.1, -73.2)
+          ) -> checks.Stored:
+    history = (("confirmed", _at(-60)),
+               *((("on_board", _at(on)),) if on is not None else ()),
+               *((("completed", _at(off)),) if off is not None else ()))
+    return checks.Stored(bid, rider, status, _at(window[0]), _at(window[1]), vehicle,
+                         passengers, wheelchair, trip, history)
+
+
+def test_a_confirmed_ride_missing_from_the_store_or_never_served_is_lost() -> None:
+    held = [_held("served"), _held("cancelled", "cancelled"), _held("noshow", "no_show"),
+            _held("coming", "confirmed", window=(60, 75)),
+            _held("forgotten", "confirmed", window=(0, 15))]
+    confirmed = ["served", "cancelled", "noshow", "coming", "forgotten", "gone"]
+    assert checks.lost(confirmed, held, day_over=_at(30)) == ["forgotten", "gone"]
+    # the store's own bookings the twin was not told of (a standing order's) are not lost
+    assert checks.lost([], held, day_over=_at(30)) == []
+
+
+def test_one_riders_trip_booked_twice_at_one_time_is_doubled() -> None:
+    held = [_held("a"), _held("a2", window=(10, 25)),  # overlaps a: booked twice
+            _held("b", window=(120, 135)),  # the same trip later (the way back): fine
+            _held("c", rider="r2"),  # another rider, the same trip: fine
+            _held("d", "cancelled", window=(5, 20)),  # cancelled: not held
+            _held("e", trip=(44.0, -73.1, 44.5, -73.5))]  # another trip (a second leg)
+    assert checks.doubled(held) == [["a", "a2"]]
+    assert checks.doubled(held[2:]) == []
+
+
+def test_a_vehicle_carrying_more_than_its_seats_is_overbooked() -> None:
+    cap = {"v1": (3, 1), "v2": (8, 1)}
+    fine = [_held("a", on=0, off=10, passengers=2), _held("b", on=10, off=20, passengers=3),
+            _held("c", on=12, off=18, vehicle="v2", passengers=8)]
+    # b boards the moment a alights: drop-offs first, the bus never holds 5
+    assert checks.overbooked(fine, cap) == []
+    full = [*fine, _held("d", on=15, off=30, passengers=1)]  # 4 on v1 from 15 to 20
+    (o,) = checks.overbooked(full, cap)
+    assert (o.vehicle_id, o.at, o.seats, o.wheelchairs) == ("v1", _at(15), 4, 0)
+    chairs = [_held("w1", on=0, off=30, wheelchair=True),
+              _held("w2", on=5, vehicle="v1", wheelchair=True)]  # never dropped off
+    (o,) = checks.overbooked(chairs, cap)
+    assert (o.at, o.seats, o.wheelchairs) == (_at(5), 2, 2)
+    assert checks.overbooked([_held("x", on=0, off=5, vehicle="v9")], cap)[0].capacity == (0, 0)
+
+
+def test_quote_latency_by_hour_and_memory_growth() -> None:
+    samples = [(T0 + dt.timedelta(minutes=m), w) for m, w in
+               [(0, 0.010), (10, 0.030), (59, 0.020), (60, 0.200), (90, 0.100)]]
+    by = checks.hourly(samples)
+    assert by == {"09:00": {"n": 3, "p50_ms": 20.0, "p95_ms": 30.0},
+                  "10:00": {"n": 2, "p50_ms": 100.0, "p95_ms": 200.0}}
+    assert checks.rss_growth_pct({1: 100, 2: 200}, {1: 110, 2: 250, 3: 999}) == 25.0
+    assert checks.rss_growth_pct({1: 100}, {2: 100}) is None
+
+
 # -- the twin's clock ----------------------------------------------------------------------
 def test_the_server_clock_runs_at_its_speed_and_is_corrected() -> None:
     c = ServerClock(T0, 60.0, wall0=100.0)

@@ -6,6 +6,7 @@ figures by :mod:`mobility.twin.collect`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import numpy as np
 
 from mobility.twin.api import Api
 from mobility.twin.checks import Broken
-from mobility.twin.clock import keep_in_step, measure
+from mobility.twin.clock import ServerClock, keep_in_step, measure
 from mobility.twin.collect import Watch, collect
 from mobility.twin.context import Context
 from mobility.twin.demand import draw_trips, load_places
@@ -55,7 +56,7 @@ def run_twin(opts: TwinOptions, progress: Callable[[Progress], None] | None = No
 
 async def run_async(opts: TwinOptions, progress: Callable[[Progress], None] | None = None
                     ) -> TwinResult:
-    api = Api(opts.url)
+    api = Api(opts.urls or opts.url)
     try:
         return await _run(api, opts, progress)
     finally:
@@ -88,6 +89,10 @@ async def _run(api: Api, opts: TwinOptions, progress: Callable[[Progress], None]
         dev = Device(api, key, v["id"], clock, ctx.rng(), opts.drop, ctx.devices)
         dev.start()
         drivers.append(Driver(ctx, v, key, dev, end, places.streets))
+    capacity = {str(v["id"]): (int(v.get("seats", 0)), int(v.get("wheelchairPlaces", 0)))
+                for v in vehicles.body["vehicles"]}
+    memory = Memory(opts.pids)
+    sampler = asyncio.create_task(memory.hour_after(clock, start))
     watch = Watch(ctx)
     watcher = asyncio.create_task(watch.run())
     stepper = asyncio.create_task(keep_in_step(clock, api.server_now))
@@ -110,16 +115,49 @@ async def _run(api: Api, opts: TwinOptions, progress: Callable[[Progress], None]
                 await asyncio.gather(*d.probes, return_exceptions=True)
         watcher.cancel()
         stepper.cancel()
+        sampler.cancel()
         if shown is not None:
             shown.cancel()
+    rss = memory.at_end()
     figures, broken = await collect(ctx, watch, trips=len(trips), sinks=opts.sinks,
-                                    wall_s=time.monotonic() - wall0, end=end)
+                                    wall_s=time.monotonic() - wall0, end=end,
+                                    capacity=capacity, rss=rss)
     return TwinResult(figures, broken, _passed(figures))
+
+
+class Memory:
+    """The API processes' resident memory (bytes by process id): an hour of server time
+    after the twin's start, and at the end of the day."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.hour: dict[int, int] = {}
+
+    def read(self) -> dict[int, int]:
+        import psutil
+
+        out = {}
+        for pid in self.pids:
+            with contextlib.suppress(psutil.Error):
+                out[pid] = int(psutil.Process(pid).memory_info().rss)
+        return out
+
+    async def hour_after(self, clock: ServerClock, start: dt.datetime) -> None:
+        await clock.sleep_until(start + dt.timedelta(hours=1))
+        self.hour = self.read()
+
+    def at_end(self) -> tuple[dict[int, int], dict[int, int]] | None:
+        """(an hour after the start, now); None without processes or before the hour (a
+        day shorter than that has no memory figures)."""
+        if not self.pids or not self.hour:
+            return None
+        return self.hour, self.read()
 
 
 def _passed(f: dict[str, Any]) -> bool:
     return not any(f.get(k) for k in ("broken_promises_unreported", "duplicate_notifications",
-                                      "events_applied_twice", "server_errors"))
+                                      "events_applied_twice", "server_errors", "lost",
+                                      "doubled", "overbooked"))
 
 
 async def _show(ctx: Context, start: dt.datetime, end: dt.datetime, drivers: list[Driver],
