@@ -186,6 +186,35 @@ def test_quote_latency_by_hour_and_memory_growth() -> None:
     assert checks.rss_growth_pct({1: 100}, {2: 100}) is None
 
 
+def test_a_districts_profile_places_riders_in_each_area_at_its_hours() -> None:
+    """Each area's wishes follow its own requests per hour (less the standing orders'
+    share, which become standing orders): none where and when the profile has none."""
+    from mobility.twin.demand import Places, draw_profile, standing_counts
+
+    def place(name: str, lat: float) -> Places:
+        pts = np.array([[lat, 8.0], [lat + 0.01, 8.01]])
+        return Places(name, pts, np.ones(2), pts[:1], np.ones(1), np.zeros((0, 2)))
+
+    class Profile:
+        standing_share, prebooked_share = 0.2, 0.0
+
+        def per_hour(self, area: str) -> np.ndarray:
+            h = np.zeros(24)
+            h[7:9] = {"north": 250.0, "south": 50.0, "idle": 0.0}[area]
+            return h
+
+    areas = [place("north", 49.5), place("south", 49.3), place("idle", 49.1)]
+    got = draw_profile(areas, Profile(), (7 * 3600.0, 10 * 3600.0), np.random.default_rng(3))
+    n = {a.area: sum(p is a for _, p in got) for a in areas}
+    # Poisson means 400 and 80 (2 hours at 80 % of 250 and 50 an hour): within 5 sigma
+    assert abs(n["north"] - 400) < 5 * 20 and abs(n["south"] - 80) < 5 * 9 and not n["idle"]
+    assert all(7 * 3600 <= t.time < 9 * 3600 for t, _ in got)
+    assert all(abs(t.origin[0] - p.homes[0, 0]) < 0.02 for t, p in got)  # in its own area
+    assert [t.booked_at for t, _ in got] == sorted(t.booked_at for t, _ in got)
+    assert standing_counts(areas, Profile(), (7 * 3600.0, 10 * 3600.0)) == [100, 20, 0]
+    assert standing_counts(areas, Profile(), (8 * 3600.0, 8.5 * 3600.0)) == [25, 5, 0]
+
+
 # -- the twin's clock ----------------------------------------------------------------------
 def test_the_server_clock_runs_at_its_speed_and_is_corrected() -> None:
     c = ServerClock(T0, 60.0, wall0=100.0)
@@ -341,11 +370,12 @@ def test_simulate_live_drives_a_running_server_with_a_keys_file(addison: object,
 
 
 # -- twin runs against the real server --------------------------------------------------------
-def _twin_day(store: str) -> dict[str, object]:
-    """Two hours of a service day at 120x against a real server: few riders, two standing
-    orders, one driver's request in six losing its connection. (At 240x a second of a
-    loaded machine's scheduling delay is four minutes of the service's clock: enough for a
-    vehicle to pass a promise before the server could look.)"""
+def _twin_day(store: str, processes: int = 1) -> dict[str, object]:
+    """Two hours of a service day at 120x against a real server (``processes`` API
+    processes over its store): few riders, two standing orders, one driver's request in
+    six losing its connection. (At 240x a second of a loaded machine's scheduling delay is
+    four minutes of the service's clock: enough for a vehicle to pass a promise before the
+    server could look.)"""
     from mobility.twin.local import local_server
     from mobility.twin.options import TwinOptions
     from mobility.twin.run import run_twin
@@ -355,10 +385,12 @@ def _twin_day(store: str) -> dict[str, object]:
     sinks = Sinks().start()
     try:
         with local_server(speed=speed, first_hour_s=hours[0], store=store, sinks=sinks,
-                          data=DATA, cache=CACHE, lead_wall_s=45) as srv:
+                          data=DATA, cache=CACHE, lead_wall_s=45 * processes,
+                          processes=processes) as srv:
             r = run_twin(TwinOptions(srv.url, srv.staff_key, srv.driver_keys, hours=hours,
                                      rate=8, standing=2, seed=7, drop=1 / 6, speed=speed,
-                                     drain_s=2 * 3600, sinks=sinks, store=srv.store))
+                                     drain_s=2 * 3600, sinks=sinks, store=srv.store,
+                                     urls=srv.urls, pids=srv.pids))
     finally:
         sinks.stop()
     return r.figures
@@ -386,6 +418,10 @@ def _assert_day(f: dict[str, object]) -> None:
     if "standing" not in unavailable:
         assert f["standing_orders"] == 2 and f["standing_booked"] == 2, f
     assert isinstance(f["eta_samples"], int) and f["eta_samples"] > 0, f
+    # every confirmed ride in the store and served or called off, none twice, no seat
+    # sold twice (the load from the bookings' own events against the vehicles' seats)
+    assert f["lost"] == 0 and f["doubled"] == 0 and f["overbooked"] == 0, f
+    assert isinstance(f["quote_p95_ms"], float) and f["quote_by_hour"], f
 
 
 @pytest.mark.slow
@@ -394,9 +430,18 @@ def test_a_twin_day_on_sqlite(addison: object) -> None:
 
 
 @pytest.mark.slow
-def test_a_twin_day_on_postgresql(addison: object) -> None:
+def test_a_twin_day_on_two_processes_over_postgresql(addison: object) -> None:
+    """Two API processes over one store, each call to the next process: a rider's quote
+    and booking, a driver's event and the rider's look at it, a retry after a lost
+    connection on different processes — and every check holds as on one."""
     if not pg_reachable():
         pytest.skip("PostgreSQL at 127.0.0.1:5432 is unreachable")
-    f = _twin_day("postgresql")
-    assert f["store"] == "postgresql"
+    f = _twin_day("postgresql", processes=2)
+    assert f["store"] == "postgresql" and f["processes"] == 2
+    calls = f["calls_by_process"]
+    assert isinstance(calls, list) and min(calls) > 0.4 * max(calls), calls
     _assert_day(f)
+    # each process's memory an hour after the start and at the end
+    mb = f["rss_hour_mb"]
+    assert isinstance(mb, list) and len(mb) == 2 and min(mb) > 50, f
+    assert isinstance(f["rss_growth_pct"], float), f

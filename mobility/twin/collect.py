@@ -211,7 +211,8 @@ async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None
     rows = listed or []
     rides = _rides(ctx, rows)
     held = stored(rows)
-    gone = checks.lost(list(ctx.bookings), held, day_over=day_over) if listed else None
+    gone = (checks.lost(list(ctx.bookings), held, day_over=day_over) if listed is not None
+            else None)
     twice = checks.doubled(held)
     over = checks.overbooked(held, capacity) if capacity is not None else None
     quotes = [w for _, w in ctx.quote_times]

@@ -54,7 +54,8 @@ class LocalServer:
     env: dict[str, str] = field(default_factory=dict)
     urls: list[str] = field(default_factory=list)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    db_url: str = ""  #: the store's URL (the twin reads it at the end of the day)
+    db_url: str = ""  #: the store's URL
+    demand: Any = None  #: the region's ``[demand]`` profile, if it has one
 
     @property
     def pids(self) -> list[int]:
@@ -180,7 +181,7 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
     env = server_env(db_url=db_url, clock_start=start, speed=speed, sinks=sinks)
     env["MOBILITY_DATA"], env["MOBILITY_CACHE"] = str(s.data), str(s.cache)
     srv = LocalServer("", "", {}, kind, speed, start, folder / "server.log", env=env,
-                      db_url=db_url)
+                      db_url=db_url, demand=getattr(cfg, "demand", None))
     keep = True
     previous = _exit_on_sigterm()
     try:

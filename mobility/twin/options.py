@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mobility.twin.demand import Profile
 from mobility.twin.sinks import Sinks
 
 
@@ -35,3 +36,5 @@ class TwinOptions:
     urls: list[str] = field(default_factory=list)
     #: the API processes' ids on this machine, for their resident memory (empty: not known)
     pids: list[int] = field(default_factory=list)
+    #: a district's demand (its ``[demand]``): then ``rate`` and ``standing`` are its own
+    profile: Profile | None = None

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from mobility.twin.checks import Broken
 from mobility.twin.clock import ServerClock, keep_in_step, measure
 from mobility.twin.collect import Watch, collect
 from mobility.twin.context import Context
-from mobility.twin.demand import draw_trips, load_places
+from mobility.twin.demand import draw_areas, draw_profile, load_areas, standing_counts
 from mobility.twin.device import Device
 from mobility.twin.drivers import Driver
 from mobility.twin.options import TwinOptions
@@ -77,11 +78,22 @@ async def _run(api: Api, opts: TwinOptions, progress: Callable[[Progress], None]
     if not vehicles.ok:
         raise RuntimeError(f"GET /api/v1/vehicles answered {vehicles.status}: the twin needs "
                            "a dispatcher's key")
-    places = await load_places(api)
-    trips = draw_trips(places, opts.hours, opts.rate, np.random.default_rng(opts.seed))
+    # every area with vehicles gets riders, as many as its share of the fleet
+    fleet = Counter(str(v.get("area")) for v in vehicles.body["vehicles"])
+    areas = await load_areas(api, set(fleet))
+    rng = np.random.default_rng(opts.seed)
+    if opts.profile is not None:  # a district's own demand, standing orders included
+        trips = draw_profile(areas, opts.profile, opts.hours, rng)
+        standing = standing_counts(areas, opts.profile, opts.hours)
+    else:
+        trips = draw_areas(areas, [float(fleet[a.area]) for a in areas], opts.hours,
+                           opts.rate, rng)
+        standing = [len(range(k, opts.standing, len(areas))) for k in range(len(areas))]
+    places = areas[0]
     start = clock.now()
     end = ctx.moment(opts.hours[1] + opts.drain_s)
-    await standing_orders(ctx, places, opts.standing, opts.hours)
+    for a, n in zip(areas, standing, strict=True):  # the standing orders of each area
+        await standing_orders(ctx, a, n, opts.hours)
 
     drivers = []
     for v in vehicles.body["vehicles"]:
@@ -99,7 +111,7 @@ async def _run(api: Api, opts: TwinOptions, progress: Callable[[Progress], None]
     driving = [asyncio.create_task(d.run(), name=f"driver-{d.id}") for d in drivers]
 
     async def ask() -> None:
-        await asyncio.gather(*(ride(ctx, t, places) for t in trips))
+        await asyncio.gather(*(ride(ctx, t, a) for t, a in trips))
         ctx.asking_done = True
 
     asking = asyncio.create_task(ask(), name="riders")
