@@ -21,6 +21,34 @@ COLUMNS = ("time", "origin_lat", "origin_lon", "destination_lat", "destination_l
 
 
 @dataclass(frozen=True)
+class DemandProfile:
+    """A district's expected demand: requests per day in each service area, spread over the
+    day by ``hourly`` (24 relative weights, local hours 0-23). ``standing_share`` of them are
+    standing orders (regular rides booked once for every service day, so known before the
+    day starts); ``prebooked_share`` of the rest are booked ahead, the others asked for on
+    the spot."""
+
+    hourly: tuple[float, ...]
+    requests_per_day: tuple[tuple[str, float], ...]
+    standing_share: float = 0.0
+    prebooked_share: float = 0.3
+
+    def per_day(self, area: str) -> float:
+        """The requests a day expected in ``area`` (0 for an area without demand)."""
+        return dict(self.requests_per_day).get(area, 0.0)
+
+    @property
+    def total(self) -> float:
+        """The requests a day in every area together."""
+        return float(sum(n for _, n in self.requests_per_day))
+
+    def per_hour(self, area: str) -> np.ndarray:
+        """Expected requests in each hour 0-23 of a day in ``area``."""
+        w = np.asarray(self.hourly, np.float64)
+        return self.per_day(area) * w / w.sum()
+
+
+@dataclass(frozen=True)
 class Trip:
     """A wish for a ride: picked up from ``time`` (s after midnight) at ``origin``,
     asked for at ``booked_at``."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dispatch.compensation import CompensationRule
+from dispatch.demand import DemandProfile
 from dispatch.fares import FareRule
 from dispatch.model import Vehicle
 from dispatch.service_area import BookingRule
@@ -118,6 +119,9 @@ class RegionConfig:
         """What the companies driving in a service area are paid (None: no rule)."""
         return dict(self.compensation).get(area)
 
+    #: ``[demand]``: the requests a day expected per area and their spread over the day
+    demand: DemandProfile | None = None
+
     def inputs(self) -> list[Path]:
         """The files whose content decides the compiled arrays."""
         return [*self.gtfs, self.osm]
@@ -214,6 +218,7 @@ def _config(folder: Path, raw: dict[str, Any], toml_path: Path) -> RegionConfig:
         source=str(toml_path),
         fares=fares(f.fares, area_names, currency, str(toml_path), zones),
         compensation=compensation(f.compensation, area_names, currency, str(toml_path)),
+        demand=f.demand.profile(area_names, str(toml_path)) if f.demand is not None else None,
     )
 
 

@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from dispatch.compensation import CompensationRule
+from dispatch.demand import DemandProfile
 from dispatch.fares import ChildBand, FareRule
 from dispatch.insertion import DispatchParams
 from dispatch.model import DEFAULT_HOURS, DEFAULT_SEATS, DEFAULT_WHEELCHAIR_PLACES, Vehicle
@@ -38,9 +39,9 @@ from mobility.errors import RegionError
 from routing.timebase import parse_clock
 
 __all__ = ["AreaTable", "BookingTable", "ChildBandTable", "CompensationTable", "CostsTable",
-           "FareTable", "FeedTable", "FleetTable", "RegionFile", "RulesTable", "ScenarioFile",
-           "VehicleTable", "area_settings", "compensation", "fares", "fleet", "read_toml",
-           "report", "validate"]
+           "DemandTable", "FareTable", "FeedTable", "FleetTable", "RegionFile", "RulesTable",
+           "ScenarioFile", "VehicleTable", "area_settings", "compensation", "fares", "fleet",
+           "read_toml", "report", "validate"]
 
 _RULES = DispatchParams()
 _COSTS = Costs()
@@ -287,6 +288,42 @@ class CompensationTable(_Table):
                                         description="an amount from 0 to 100000000")
 
 
+class DemandTable(_Table):
+    """``[demand]`` of ``region.toml``: the demand a district plans for — requests a day per
+    service area, their spread over the hours of the day (24 weights, hours 0-23), the share
+    of standing orders and the share of the other rides booked ahead."""
+
+    requests_per_day: dict[str, typing.Annotated[float, Field(ge=0, le=1_000_000)]] = Field(
+        description="a table of service area name = requests a day")
+    hourly: list[typing.Annotated[float, Field(ge=0, le=1_000)]] = Field(
+        min_length=24, max_length=24, description="24 relative weights (hours 0-23)")
+    standing_share: float = _range(0.0, 0, 1)
+    prebooked_share: float = _range(Scenario.prebooked_share, 0, 1)
+
+    @field_validator("hourly")
+    @classmethod
+    def _some_hour(cls, v: list[float]) -> list[float]:
+        if not sum(v) > 0:
+            raise ValueError("must give at least one hour a weight above 0")
+        return v
+
+    def profile(self, areas: list[str], where: str) -> DemandProfile:
+        """The profile, each area one of the region's ``areas``.
+
+        Raises
+        ------
+        RegionError
+            Naming every unknown area.
+        """
+        bad = [a for a in self.requests_per_day if a not in areas]
+        if bad:
+            raise RegionError(report(where, [
+                f"demand.requests_per_day.{a} must name one of the region's service areas "
+                f"({', '.join(areas) or 'none configured'})" for a in bad]))
+        return DemandProfile(tuple(self.hourly), tuple(self.requests_per_day.items()),
+                             self.standing_share, self.prebooked_share)
+
+
 class RegionFile(_Table):
     """``region.toml``: where a region's inputs are, how to read them, its on-demand fleet.
     Unset file names are found in the region's folder."""
@@ -317,6 +354,7 @@ class RegionFile(_Table):
                                    description="an array of tables ([[fares]])")
     compensation: list[CompensationTable] = Field(
         default_factory=list, description="an array of tables ([[compensation]])")
+    demand: DemandTable | None = None
 
 
 class FleetTable(_VehicleKind):
