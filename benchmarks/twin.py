@@ -50,6 +50,8 @@ def main() -> int:
     ap.add_argument("--region", default="addison-vt")
     ap.add_argument("--processes", type=int, default=1, help="API processes over the "
                     "store, each on its own port (several need --store postgresql)")
+    ap.add_argument("--drain", type=float, default=3.0, help="hours after the last one in "
+                    "which the drivers finish their manifests (at most)")
     ap.add_argument("--startup", type=float, default=60.0, help="wall seconds the server's "
                     "start may take (its clock starts that much, times the speed, early)")
     a = ap.parse_args()
@@ -69,7 +71,7 @@ def main() -> int:
                           f"{profile.standing_share:.0%} standing orders)", highlight=False)
             r = run_twin(TwinOptions(srv.url, srv.staff_key, srv.driver_keys, hours=hours,
                                      rate=a.rate or 10.0, standing=a.standing, seed=a.seed,
-                                     profile=profile,
+                                     profile=profile, drain_s=a.drain * 3600,
                                      drop=a.drop, speed=a.speed, sinks=sinks,
                                      store=srv.store, urls=srv.urls, pids=srv.pids))
     finally:
