@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import secrets
 import shutil
@@ -108,12 +107,23 @@ def server_env(*, db_url: str, clock_start: dt.datetime, speed: float,
     return env
 
 
-def _cli(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "mobility", *args], env=env,
-                         capture_output=True, text=True, timeout=300)
-    if out.returncode != 0:
-        raise RuntimeError(f"mobility {' '.join(args[:2])} failed: {out.stderr[-2000:]}")
-    return out.stdout
+def _keys(db_url: str, vehicles: list[str]) -> tuple[str, dict[str, str]]:
+    """A dispatcher's key and a driver's key per vehicle, made in the new store as
+    ``mobility keys create`` makes them (here, in one transaction: a district's 40
+    vehicles as 40 processes took minutes on a busy machine)."""
+    from api.auth import create_key
+    from api.store import Store
+
+    store = Store(db_url)
+    try:
+        store.migrate()
+        with store.session() as sess:
+            staff = create_key(sess, "dispatcher", label="twin")
+            drivers = {v: create_key(sess, "driver", label="twin", vehicle_id=v)
+                       for v in vehicles}
+    finally:
+        store.engine.dispose()
+    return staff, drivers
 
 
 def pg_schema(base: str = PG_DEFAULT) -> str:
@@ -185,17 +195,7 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
     keep = True
     previous = _exit_on_sigterm()
     try:
-        srv.staff_key = json.loads(_cli(env, "keys", "create", "--role", "dispatcher",
-                                        "--label", "twin", "--json"))["key"]
-        makers = {v.id: subprocess.Popen(
-            [sys.executable, "-m", "mobility", "keys", "create", "--role", "driver",
-             "--vehicle", v.id, "--label", "twin", "--json"], env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True) for _, v in cfg.fleet}
-        for vid, p in makers.items():
-            out, err = p.communicate(timeout=300)
-            if p.returncode != 0:
-                raise RuntimeError(f"mobility keys create (driver {vid}) failed: {err[-2000:]}")
-            srv.driver_keys[vid] = json.loads(out)["key"]
+        srv.staff_key, srv.driver_keys = _keys(db_url, [v.id for _, v in cfg.fleet])
         with srv.log.open("ab") as log:
             for _ in range(processes):  # together: their start is the slow part
                 port = free_port()
