@@ -741,7 +741,7 @@ def _twin(live: str, region: str | None, *, keys: Path | None, staff_key: str | 
     given = [k for k, v in other.items() if v is not None]
     if given:
         _fail(f"--live runs the service-day twin: {', '.join(given)} do not apply to it")
-    rates = _numbers(rate, "--rate", float) or [10.0]
+    rates = _numbers(rate, "--rate", float) or [None]
     if len(rates) > 1:
         _fail("--live takes one --rate")
     try:
