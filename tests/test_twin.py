@@ -314,6 +314,22 @@ def test_hours_and_keys_files_are_read_or_refused(tmp_path: Path) -> None:
         read_keys(tmp_path / "missing.json")
 
 
+def test_several_processes_need_a_local_server_over_postgresql() -> None:
+    from rich.console import Console
+
+    from mobility.twin import cli as twin_cli
+
+    base = {"region": "addison-vt", "keys": None, "staff_key": "k", "hours": "07:00-08:00",
+            "rate": 5.0, "standing": 0, "seed": 1, "drop": 0.1, "speed": 60.0,
+            "as_json": True, "out": Console(), "err": Console()}
+    for live, store, n, says in (("local", "sqlite", 2, "postgresql"),
+                                 ("http://127.0.0.1:9", "postgresql", 2, "--live local"),
+                                 ("local", "postgresql", 0, "1-8"),
+                                 ("local", "postgresql", 9, "1-8")):
+        with pytest.raises(UsageError, match=says):
+            twin_cli.run(live=live, store=store, processes=n, **base)  # type: ignore[arg-type]
+
+
 def _mobility(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "mobility", *args], capture_output=True,
                           text=True, timeout=120, env=os.environ.copy())
