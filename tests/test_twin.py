@@ -1,8 +1,10 @@
 """The service-day twin (:mod:`mobility.twin`): its checks on hand-made days (a late pickup
-told in time passes, untold fails, a message received twice counts), its clock, its own mail
-server and SMS gateway (real local servers), its command line's refusals — and short twin
-runs against the real server on SQLite and PostgreSQL: every promise kept or told, every
-notification once, every driver's event applied once."""
+told in time passes, untold fails, a message received twice counts, a ride lost, booked
+twice or a seat sold twice found), a district's demand by area and hour, its clock, its own
+mail server and SMS gateway (real local servers), its command line's refusals — and short
+twin runs against the real server on SQLite and on two API processes over PostgreSQL: every
+promise kept or told, every notification once, every driver's event applied once, no ride
+lost or doubled, no vehicle overbooked."""
 
 from __future__ import annotations
 
