@@ -18,6 +18,9 @@ from mobility.twin.api import Api
 
 #: one home per this many metres of minor street (as the simulation's homes)
 HOME_SPACING_M = 100.0
+#: an area without a stop inside (one a district serves because no bus does) has its
+#: densest streets as hubs instead: this many cells of this size, the most homes first
+CENTRES, CENTRE_CELL_M = 5, 500.0
 
 
 @dataclass(frozen=True)
@@ -96,11 +99,28 @@ async def load_areas(api: Api, names: set[str] | None = None) -> list[Places]:
         homes, weights = _homes(streets.body, area)
         inside = shapely.contains_xy(area, pts[:, 1], pts[:, 0])
         hubs, hub_w = pts[inside & busy], deps[inside & busy].astype(np.float64)
+        if len(hubs) == 0 and len(homes):
+            hubs, hub_w = centres(homes, weights)
         if len(homes) and len(hubs):
             out.append(Places(name, homes, weights, hubs, hub_w, pts[~inside & busy], roads))
     if not out:
         raise RuntimeError("the service area holds no homes or no stops with departures")
     return out
+
+
+def centres(homes: np.ndarray, weights: np.ndarray, n: int = CENTRES,
+            cell_m: float = CENTRE_CELL_M) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` cells of ``cell_m`` holding the most home weight — a village's centre is
+    where its streets are densest — each as its homes' weighted mean, with that weight."""
+    k = float(np.cos(np.radians(homes[:, 0].mean())))
+    cell = np.floor(np.c_[homes[:, 0], homes[:, 1] * k] * 111_320.0 / cell_m).astype(np.int64)
+    _, which = np.unique(cell, axis=0, return_inverse=True)
+    which = which.ravel()
+    mass = np.bincount(which, weights)
+    top = np.argsort(-mass, kind="stable")[:n]
+    at = np.array([np.average(homes[which == c], axis=0, weights=weights[which == c])
+                   for c in top])
+    return at.reshape(-1, 2), mass[top]
 
 
 def _homes(streets: dict[str, Any], area: Any) -> tuple[np.ndarray, np.ndarray]:
