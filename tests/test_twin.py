@@ -217,6 +217,19 @@ def test_a_districts_profile_places_riders_in_each_area_at_its_hours() -> None:
     assert standing_counts(areas, Profile(), (8 * 3600.0, 8.5 * 3600.0)) == [25, 5, 0]
 
 
+def test_an_area_without_stops_has_its_densest_streets_as_hubs() -> None:
+    from mobility.twin.demand import centres
+
+    rng = np.random.default_rng(1)
+    village = np.array([49.40, 8.30]) + rng.normal(0, 0.0005, (200, 2))  # ~50 m spread
+    hamlet = np.array([49.43, 8.35]) + rng.normal(0, 0.0005, (40, 2))
+    farms = np.array([49.36, 8.25]) + rng.uniform(0, 0.05, (30, 2))  # scattered, km apart
+    homes = np.vstack([village, hamlet, farms])
+    hubs, w = centres(homes, np.ones(len(homes)), n=2)
+    assert np.abs(hubs[0] - [49.40, 8.30]).max() < 0.002 and w[0] >= 150
+    assert np.abs(hubs[1] - [49.43, 8.35]).max() < 0.002 and 30 <= w[1] <= 45
+
+
 # -- the twin's clock ----------------------------------------------------------------------
 def test_the_server_clock_runs_at_its_speed_and_is_corrected() -> None:
     c = ServerClock(T0, 60.0, wall0=100.0)
