@@ -44,11 +44,10 @@ def insertion_latency(n_vehicles: int = 30, n_accept: int = 300, seed: int = 0
     from dispatch.insertion import Dispatcher, Offer
     from mobility.region import load_region
     from mobility.settings import Settings
-    from routing import StreetRouter
 
     s = Settings()
     region = load_region("addison-vt", data=s.data, cache_dir=s.cache)
-    travel = StreetTravel(StreetRouter(region.streets["car"]).prepare())
+    travel = StreetTravel(region.router("car").prepare())
     depot = (44.0153, -73.1673)
     fleet = [Vehicle(f"v{k}", depot, depot, (6 * 3600, 22 * 3600), seats=8)
              for k in range(n_vehicles)]

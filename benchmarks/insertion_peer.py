@@ -176,7 +176,7 @@ def main() -> None:
     depot = base.vehicles[0].start
     points = list(dict.fromkeys([depot] + [p for t in trips for p in (t.origin, t.destination)]))
     t0 = time.perf_counter()
-    dur, dist = shared_matrix(StreetRouter(region.streets["car"]), points)
+    dur, dist = shared_matrix(region.router("car"), points)
     matrix_s = time.perf_counter() - t0
     index = {p: k for k, p in enumerate(points)}
     reach = [t for t in trips if np.isfinite(dur[index[t.origin], index[t.destination]])]

@@ -826,7 +826,6 @@ def report_cmd(
     from dispatch.travel import StreetTravel
     from mobility.month_report import write_report
     from mobility.public_holidays import calendar, code_for
-    from routing.street_router import StreetRouter
 
     if not month:
         _fail("--month YYYY-MM is required")
@@ -838,7 +837,7 @@ def report_cmd(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True, disable=as_json) as prog:
         task = prog.add_task("report: streets", total=4)
-        travel = StreetTravel(StreetRouter(reg.streets["car"]))
+        travel = StreetTravel(reg.router("car"))
         areas = {a.name: a for a in reg.service_areas}
         prog.update(task, advance=1, description="report: the month's figures")
         try:
@@ -1386,7 +1385,6 @@ def statements(
     from dispatch.travel import CachedTravel, StreetTravel
     from mobility.public_holidays import calendar, code_for
     from mobility.server import clock
-    from routing.street_router import StreetRouter
 
     if not month:
         _fail("give the month: --month YYYY-MM")
@@ -1395,7 +1393,7 @@ def statements(
     store = _store()
     with _errors():
         today = Timing(reg.timezone, clock(s)).today()
-        travel = CachedTravel(StreetTravel(StreetRouter(reg.streets["car"])))
+        travel = CachedTravel(StreetTravel(reg.router("car")))
         rules = {a.name: a.compensation for a in reg.service_areas}
         try:
             sts = month_statements(store, travel, rules, month, today,
@@ -1465,6 +1463,57 @@ def purge(dry_run: Annotated[bool, typer.Option("--dry-run", help="count, delete
     for name, n in counts.items():
         table.add_row(name.replace("_", " "), f"{n:,}")
     out.print(table)
+
+
+@app.command("backup")
+def backup_cmd(
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="the backup file (default: mobility-<UTC time>.db for SQLite, .dump "
+                      "for PostgreSQL, here)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Back up the store (MOBILITY_DB_URL) while servers keep running: SQLite through its
+    online backup API, PostgreSQL with pg_dump (the store's schema)."""
+    from mobility import backup
+
+    s = _settings(None, None)
+    with _errors():
+        info = backup.backup(s.db_url, out_file or backup.default_name(s.db_url), s.pg_bin)
+    if as_json:
+        sys.stdout.write(json.dumps({"file": str(info.path), "kind": info.kind,
+                                     "schema": info.revision, "bookings": info.bookings})
+                         + "\n")
+        return
+    out.print(f"backed up the store ({info.kind}, schema {info.revision}, "
+              f"{info.bookings:,} bookings) to {info.path}", highlight=False, soft_wrap=True)
+
+
+@app.command("restore")
+def restore_cmd(
+    file: Annotated[Path, typer.Argument(help="a file `mobility backup` wrote")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace the store (MOBILITY_DB_URL) with a backup, then migrate it to this version's
+    schema. Stop the servers first; an SQLite store in use is refused, the one replaced is
+    kept beside it."""
+    from mobility import backup
+
+    s = _settings(None, None)
+    with _errors():
+        info = backup.restore(s.db_url, file, pg_bin=s.pg_bin)
+    if as_json:
+        sys.stdout.write(json.dumps({"file": str(file), "schema": info.revision,
+                                     "migratedTo": info.migrated_to,
+                                     "bookings": info.bookings,
+                                     "kept": str(info.kept) if info.kept else None}) + "\n")
+        return
+    migrated = (f", migrated to {info.migrated_to}" if info.migrated_to != info.revision
+                else "")
+    out.print(f"restored {file} (schema {info.revision}{migrated}, {info.bookings:,} "
+              "bookings)", highlight=False, soft_wrap=True)
+    if info.kept:
+        out.print(f"the store it replaced is kept as {info.kept}", highlight=False,
+                  soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console entry

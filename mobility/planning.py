@@ -48,7 +48,7 @@ class RegionPlanner:
 
     @cached_property
     def _streets(self) -> dict[str, StreetRouter]:
-        return {m: StreetRouter(n) for m, n in self.region.streets.items()}
+        return {m: self.region.router(m) for m in self.region.streets}
 
     @cached_property
     def transit(self) -> TransitRouter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,8 +22,10 @@ from mobility.compile_report import (
     stop_coverage,
 )
 from mobility.config import RegionConfig, ServiceAreaSpec, country_of, resolve_region
+from mobility.contraction import load_or_build
 from mobility.errors import CacheError, RegionError
 from mobility.schema import report
+from routing.ch import Contraction
 from routing.street_router import StreetRouter
 from routing.streets import MODES, StreetNetwork
 from routing.timetable import Timetable
@@ -33,6 +36,7 @@ COMPILE_STEPS = ("hash inputs", "read GTFS", "compile timetable", "read OSM ways
                  "built network", "built network", "built network", "walking transfers",
                  "write cache")
 StepCallback = Callable[[str], None]
+_CH_LOCK = threading.Lock()  # one hierarchy build at a time, per process
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +87,28 @@ class Region:
                                    fare=self.config.fare_rule(a.name),
                                    compensation=self.config.compensation_rule(a.name)))
         return tuple(out)
+
+    def router(self, mode: str, **kw: Any) -> StreetRouter:
+        """A router over the ``mode`` network whose matrices use the mode's contraction
+        hierarchy (loaded from the cache, or built, on the first matrix)."""
+        return StreetRouter(self.streets[mode], contraction=lambda: self.contraction(mode),
+                            **kw)
+
+    def contraction(self, mode: str) -> Contraction:
+        """The contraction hierarchy of the ``mode`` network: from the folder of the
+        region's cache (built and written there the first time), kept for the region's
+        lifetime."""
+        with _CH_LOCK:
+            hit = self._contractions.get(mode)
+            if hit is None:
+                folder = self.cache_path.parent if self.cache_path is not None else None
+                hit = load_or_build(self.streets[mode], self.name, folder)
+                self._contractions[mode] = hit
+            return hit
+
+    @cached_property
+    def _contractions(self) -> dict[str, Contraction]:
+        return {}
 
     def summary(self) -> dict[str, Any]:
         """The figures ``mobility info --json`` prints."""

@@ -81,7 +81,7 @@ def booking_service(region: Region, settings: Settings, store: Store,
     config = dataclasses.replace(api_config(settings),
                                  language=region_language(region, settings.language))
     service = BookingService(region.service_areas,
-                             StreetTravel(car or StreetRouter(region.streets["car"])),
+                             StreetTravel(car or region.router("car")),
                              region.timezone, store, config=config,
                              clock=kw.pop("clock", None) or clock(settings), **kw)
     service.holiday = calendar(code_for(settings.holidays, region.config))
@@ -145,6 +145,7 @@ def _warm(planner: RegionPlanner, service: BookingService) -> None:
         for v in a.vehicles[:1]:
             service.travel.one_to_many(v.start, [v.end])
             service.travel.many_to_one([v.start], v.end)
+            service.travel.matrix([v.start], [v.end])  # loads the contraction hierarchy
             legs = planner.on_demand
             if isinstance(legs, OnDemandLegs):  # compile the ride quotes' kernels too
                 for x in legs.access(v.start, planner.region.default_date)[:1]:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     workers: int = Field(2, ge=1, le=64, description="processes used to compile streets")
     db_url: str = Field(default_factory=default_db_url,
                         description="the store: sqlite:///FILE or postgresql://…")
+    pg_bin: Path | None = Field(None, description="the folder of the PostgreSQL client "
+                                "tools `mobility backup`/`restore` run (pg_dump, "
+                                "pg_restore, psql; default: on PATH)")
     cors_origins: list[str] = Field(default_factory=list,
                                     description="origins allowed to call the API from a "
                                                 "browser (JSON list)")

@@ -7,7 +7,7 @@ import bisect
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,6 +17,7 @@ from routing import polyline
 from routing._alt import alt_search, select_landmarks
 from routing._dijkstra import INF, dijkstra, many_to_many
 from routing._snap import Snap, SnapIndex
+from routing.ch import Contraction
 from routing.errors import OutOfRegionError
 from routing.isochrone import hull_polygon
 from routing.streets import StreetNetwork
@@ -104,11 +105,18 @@ class StreetRouter:
         :class:`OutOfRegionError` (never snapped silently to something far away).
     landmarks
         Landmarks for the A* lower bounds of point-to-point queries (ALT).
+    contraction
+        A contraction hierarchy of ``net`` for :meth:`matrix` (bucket queries instead of
+        one Dijkstra per origin), or a function giving one, called on the first matrix
+        (the region's cache loads or builds it then). None: matrices use Dijkstra.
     """
 
     def __init__(self, net: StreetNetwork, max_snap_m: float = 1000.0,
-                 landmarks: int = 16) -> None:
+                 landmarks: int = 16,
+                 contraction: Contraction | Callable[[], Contraction] | None = None) -> None:
         self.net = net
+        self._contraction = contraction
+        self._contraction_lock = threading.Lock()
         self.max_snap_m = max_snap_m
         self._w = net.travel_time.astype(np.float64)
         self._len = net.length.astype(np.float64)
@@ -146,6 +154,22 @@ class StreetRouter:
         _, frm, to = select_landmarks(self.net.indptr, self.net.head, self._w, ri, rh, rw,
                                       k=self.landmarks)
         return frm, to
+
+    @property
+    def contraction(self) -> Contraction | None:
+        """The contraction hierarchy the matrices use (made by the given function on first
+        use), or None."""
+        ch = self._contraction
+        if ch is None or isinstance(ch, Contraction):
+            return ch
+        with self._contraction_lock:  # one build or load, whoever asks first
+            if not isinstance(self._contraction, Contraction) and self._contraction is not None:
+                made = self._contraction()
+                if made.n_nodes != self.net.n_nodes:
+                    raise ValueError(f"a contraction of {made.n_nodes} nodes for a network "
+                                     f"of {self.net.n_nodes}")
+                self._contraction = made
+            return self._contraction
 
     def _workspace(self) -> tuple[np.ndarray, ...]:
         ws = getattr(self._local, "ws", None)
@@ -418,9 +442,13 @@ class StreetRouter:
         o = [self.anchor(p if not isinstance(p, np.integer) else int(p), True) for p in origins]
         d = [self.anchor(p if not isinstance(p, np.integer) else int(p), False)
              for p in destinations]
-        dur, met = many_to_many(
-            self.net.indptr, self.net.head, self._w, self._len,
-            *_flat(o), *_flat(d), float(max_duration))
+        ch = self.contraction
+        if ch is not None:
+            dur, met = ch.many_to_many(*_flat(o), *_flat(d), float(max_duration))
+        else:
+            dur, met = many_to_many(
+                self.net.indptr, self.net.head, self._w, self._len,
+                *_flat(o), *_flat(d), float(max_duration))
         on_edge: dict[int, list[int]] = {}
         for j, b in enumerate(d):
             if b.snap.edge >= 0:

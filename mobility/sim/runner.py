@@ -13,7 +13,6 @@ from dispatch.simulation import ProgressFn, SimResult, simulate
 from dispatch.travel import StreetTravel
 from mobility.region import Region
 from mobility.sim.notes import Note
-from routing.street_router import StreetRouter
 
 
 @dataclass
@@ -30,6 +29,6 @@ def run(region: Region, sc: Scenario, trips: list[Trip], notes: list[Note],
         progress: ProgressFn | None = None) -> Run:
     """Simulate ``trips`` on the region's car network; ``progress(done, total)`` after each
     request."""
-    travel = StreetTravel(StreetRouter(region.streets["car"]))
+    travel = StreetTravel(region.router("car"))
     res = simulate(sc, trips, travel, progress)
     return Run(sc, res, compute_kpis(res, travel), notes)
