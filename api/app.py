@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import anyio
 from fastapi import FastAPI, Request
@@ -20,6 +21,8 @@ from api.gtfs_rt.ids import TripIds
 from api.headers import SecurityHeaders
 from api.internal_errors import InternalErrors
 from api.limits import BodyLimit, Limits
+from api.metrics import JobsCollector, QueueCollector
+from api.observe import Observe
 from api.openapi import install_openapi
 from api.problems import MEDIA_TYPE, Problem, install
 from api.proxies import ForwardedFor, TrustedProxies
@@ -55,12 +58,17 @@ from api.routes import (
 from api.routes import (
     atlas as atlas_routes,
 )
+from api.routes import (
+    metrics as metrics_route,
+)
 from api.service import BookingService
 from api.service.connections import Connections
 from api.service.housekeeping import Housekeeper
 from api.service.lateness import LateWatch
 from api.service.notify import Notifier
+from api.service.outbox import backlog
 from api.service.privacy import keep_retention
+from api.service.replanning import Replanner
 from api.service.standing import StandingBooker
 from api.web import mount_web
 
@@ -79,8 +87,11 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     threads flush rate-limit counts to the store, purge it (every
     ``config.purge_interval_s``), look for rides running late (every
     ``config.late_interval_s``), book standing orders' dates (every
-    ``config.standing_interval_s``) and send riders' notifications (every
-    ``config.notify_interval_s``); the service's optimiser process stops with the app."""
+    ``config.standing_interval_s``), send riders' notifications (every
+    ``config.notify_interval_s``) and re-plan today's plans of every area (every
+    ``config.replan_interval_s``); the service's optimiser process stops with the app.
+    ``GET /metrics`` tells what the service counted (:mod:`api.metrics`), and every answer
+    carries its request's id (:mod:`api.observe`)."""
     config = config or service.config
     # rate limits shared by every process over the store, on the service's clock
     limiter = RateLimiter(service.store, service.timing.now)
@@ -91,6 +102,14 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     late_watch = LateWatch(service)
     booker = StandingBooker(service, config.standing_interval_s)
     notifier = Notifier(service, config)  # the outbox: messages to riders, never in a request
+    replanner = Replanner(service)  # hourly: today's plans of every area
+    metrics = service.metrics
+    runners = {k: r.list for k, r in (("simulation", simulator), ("access", access))
+               if r is not None}
+    metrics.read_on_scrape(QueueCollector(partial(backlog, service.store), service.timing.now),
+                           JobsCollector(runners))
+    for loop in (housekeeper, late_watch, booker, notifier, replanner):
+        loop.on_turn = metrics.background_turn
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,7 +121,9 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
         late_watch.start()
         booker.start()
         notifier.start()
+        replanner.start()
         yield
+        replanner.stop()
         notifier.stop()
         booker.stop()
         late_watch.stop()
@@ -125,6 +146,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     app.state.late_watch = late_watch
     app.state.standing_booker = booker
     app.state.notifier = notifier
+    app.state.metrics = metrics
     app.state.trip_ids = TripIds(service.store, service.timing.now)  # realtime feeds' ids
     install(app)
 
@@ -147,7 +169,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
               atlas_routes, accounts, simulations, alerts, standing_orders,
               notifications, service_alerts, gtfs_rt, ojp, ratings, audit, accounting,
               companies, availability, tours,
-              reports, access_routes):
+              reports, access_routes, metrics_route):
         app.include_router(r.router)
     install_openapi(app)  # every operation's problem answers, documented in one place
     # last: the API's routes match first
@@ -162,5 +184,7 @@ def create_app(planner: Planner, service: BookingService, *, region_name: str,
     app.add_middleware(InternalErrors)  # a bug's 500 leaves the connection open
     # everything after it (the access log too) sees the client's own address
     app.add_middleware(ForwardedFor, trusted=TrustedProxies(config.trusted_proxies))
-    app.add_middleware(SecurityHeaders)  # outermost: every answer gets them, 413s and 500s too
+    app.add_middleware(SecurityHeaders)  # every answer gets them, 413s and 500s too
+    # outermost: every request's latency and id, whatever answered it
+    app.add_middleware(Observe, metrics=metrics)
     return app

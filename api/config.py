@@ -51,6 +51,11 @@ class ApiConfig:
     late_tolerance_s: float = 120
     #: how often a server looks for rides running late (0: only after drivers' reports)
     late_interval_s: float = 30
+    # -- re-planning (api.service.replanning) ----------------------------------------------
+    #: how often a server re-plans every area's plans of today (0: only on request)
+    replan_interval_s: float = 3600
+    #: a background re-plan's search stops after this many solutions
+    replan_solutions: int = 50
     # -- standing orders (api.service.standing) ------------------------------------------
     #: how often a server books standing orders' dates entering the horizon (0: never)
     standing_interval_s: int = 300
@@ -69,3 +74,7 @@ class ApiConfig:
     sms_body: str = SMS_BODY
     #: extra request headers for the gateway (e.g. its ``Authorization``)
     sms_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # -- observability (api.metrics, api.routes.metrics) ----------------------------------
+    metrics: bool = True  #: ``GET /metrics`` answers (else 404)
+    #: a scraper shows it as a bearer token; None: only this machine's clients may read
+    metrics_token: str | None = field(default=None, repr=False)

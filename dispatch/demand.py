@@ -161,20 +161,23 @@ def read_demand_rows(path: Path) -> tuple[list[Trip], list[tuple[int, str, str]]
 def synthetic_demand(homes: np.ndarray, home_weights: np.ndarray, hubs: np.ndarray,
                      hub_weights: np.ndarray, hours: tuple[float, float], rate_per_hour: float,
                      prebooked_share: float, notice_s: float, rng: np.random.Generator,
-                     wheelchair_share: float = 0.03) -> list[Trip]:
+                     wheelchair_share: float = 0.03, profile: tuple[float, ...] | None = None,
+                     standing_share: float = 0.0) -> list[Trip]:
     """A day of rural demand: requests arrive as a Poisson process following ``PROFILE``
     within ``hours`` (mean ``rate_per_hour`` over them); each goes between a home (drawn by
     ``home_weights``) and a hub (by ``hub_weights``) — towards the hub before 13:00 with
     probability 0.75, back home after it — and one in six from home to home. A
     ``prebooked_share`` is booked ahead (at least ``notice_s``, up to a day), the rest asked
-    for on the spot."""
+    for on the spot. ``profile``: 24 hourly weights instead of ``PROFILE``;
+    ``standing_share``: the share that are standing orders, booked before the day (ids
+    ``o…``: a regular ride booked once for every service day)."""
     if len(homes) == 0 or len(hubs) == 0:
         raise MobilityError("the service area holds no homes or no hubs to draw trips from")
     start, end = hours
     hw = home_weights / home_weights.sum()
     bw = hub_weights / hub_weights.sum()
     hrs = np.arange(int(start // 3600), int(np.ceil(end / 3600)))
-    prof = PROFILE[hrs % 24]
+    prof = (PROFILE if profile is None else np.asarray(profile, np.float64))[hrs % 24]
     prof = prof / prof.mean() if prof.sum() > 0 else np.ones(len(hrs))
     trips: list[Trip] = []
     for h, f in zip(hrs, prof, strict=True):
@@ -189,10 +192,14 @@ def synthetic_demand(homes: np.ndarray, home_weights: np.ndarray, hubs: np.ndarr
                 hub = hubs[rng.choice(len(hubs), p=bw)]
                 outbound = rng.random() < (0.75 if t < 13 * 3600 else 0.25)
                 o, d = (home, hub) if outbound else (hub, home)
+            standing = rng.random() < standing_share
             pre = rng.random() < prebooked_share
             booked = t - notice_s - rng.uniform(0, 24 * 3600 - notice_s) if pre else t
+            if standing:  # booked when the order was placed, days before
+                booked = t - 86400
             pax = 1 + int(rng.random() < 0.15)
-            trips.append(Trip(f"s{len(trips) + 1}", float(t), (float(o[0]), float(o[1])),
-                              (float(d[0]), float(d[1])), float(max(booked, t - 86400)),
-                              pax, bool(rng.random() < wheelchair_share)))
+            trips.append(Trip(f"{'o' if standing else 's'}{len(trips) + 1}", float(t),
+                              (float(o[0]), float(o[1])), (float(d[0]), float(d[1])),
+                              float(max(booked, t - 86400)), pax,
+                              bool(rng.random() < wheelchair_share)))
     return trips

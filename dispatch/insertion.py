@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -151,6 +152,20 @@ class _Plan:
     #: visited (start, stops, end) and the schedule's arrays
     points: list[Point] = field(default_factory=list)
     arrays: tuple[np.ndarray, ...] = ()
+
+
+def _done(plan: _Plan) -> bool:
+    """Whether a vehicle's shift is over and it has nothing left to do (staggered shifts:
+    its plan from where it is now cannot end in its shift, which is no concern)."""
+    v = plan.vehicle
+    return (math.ceil(max(v.shift[0], plan.ready if plan.ready is not None else v.shift[0]))
+            >= v.shift[1] and not plan.onboard
+            and all(rid.startswith(BREAK_PREFIX) for rid, _ in plan.stops))
+
+
+def _late(plans: Iterable[_Plan]) -> bool:
+    """Whether a plan runs late (a vehicle off shift and done does not count)."""
+    return any(p.late and not _done(p) for p in plans)
 
 
 def _in_gap(v: Vehicle, window: tuple[float, float]) -> bool:
@@ -562,14 +577,16 @@ class Dispatcher:
                    move: bool = True, descent_only: bool = False,
                    objective: str = "distance") -> Replanning | None:
         """The optimiser's task for the live plans (see :meth:`reoptimize`), or None when
-        there is nothing to improve (no bookings, a plan running late, a vehicle off shift)."""
+        there is nothing to improve (no bookings, a plan running late, a vehicle still
+        serving after its shift); vehicles whose shift is over and done are left out."""
         from dispatch.solver import Problem, SolverParams
 
-        if not self.requests or any(p.late for p in self.plans.values()):
+        if not self.requests or _late(self.plans.values()):
             return None
         if any(p.vehicle.closed and p.stops for p in self.plans.values()):
             return None  # the optimiser would move rides onto a vehicle that takes none
         vehicles, onboard, keep, warm = [], {}, {}, []
+        left_out: set[str] = set()
         required: set[str] = set()
         for vid, plan in self.plans.items():
             v = plan.vehicle
@@ -578,7 +595,10 @@ class Dispatcher:
                 t0 = math.ceil(max(v.shift[0], plan.ready if plan.ready is not None
                                    else v.shift[0]))
                 if t0 >= v.shift[1]:
-                    return None  # off shift: nothing to improve there
+                    if not _done(plan):
+                        return None  # still serving after its shift: leave the plans
+                    left_out.update(rid for rid, _ in plan.stops)  # its breaks
+                    continue  # off shift and done (staggered shifts): not in the search
                 v = replace(v, start=plan.origin or v.start, shift=(t0, v.shift[1]))
             # its breaks are in its plan already (pinned pseudo-requests, taken out or
             # shortened once the vehicle is past them): not added again from the vehicle
@@ -595,7 +615,10 @@ class Dispatcher:
                     required.add(rid)
             # riders on board: a pickup at the start, then their drop-off in the plan
             warm.append(list(plan.onboard) + [rid for rid, _ in plan.stops])
-        problem = Problem(vehicles, list(self.requests.values()), keep, onboard,
+        if not vehicles:
+            return None
+        problem = Problem(vehicles, [r for rid, r in self.requests.items()
+                                     if rid not in left_out], keep, onboard,
                           frozenset(required))
         params = SolverParams(
             time_limit_s=time_limit_s, scale=1, solution_limit=solution_limit,
@@ -640,19 +663,83 @@ class Dispatcher:
 
         try:
             for vid, plan in self.plans.items():
-                plan.stops = new[vid]
-                self._refresh(plan)
+                if vid in new:  # (a vehicle off shift was left out of the search)
+                    plan.stops = new[vid]
+                    self._refresh(plan)
         except MobilityError:
             return back()
         after = sum(float(p.t_next.sum()) for p in self.plans.values())
         score = self._score(job.params) if job.score is not None else after
         if (score >= (job.score if job.score is not None else job.before) - 1e-6
-                or any(p.late for p in self.plans.values())):
+                or _late(self.plans.values())):
             return back()
         for vid, plan in self.plans.items():
             if plan.stops != old[vid][0]:
                 plan.version = next(_VERSIONS)
         return job.before - after
+
+    def merge(self, job: Replanning, sol: Solution) -> float | None:
+        """Take the optimiser's plans although the live plans changed since ``job`` was made
+        from them: bookings cancelled (or served, or no-shows) meanwhile are left out of the
+        optimised plans, bookings made meanwhile are inserted into them again, vehicles keep
+        where they are now and who is on board. Returns the vehicle time saved (s; 0 when the
+        merged plans cost no less than the live ones, which then stay), or None when the
+        merge fails — a booking made meanwhile fits nowhere in the optimised plans, a rider
+        boarded a vehicle the optimiser took the ride from — and the caller should re-plan
+        from the current plans.
+        """
+        if sol.rejected:
+            return None
+        live = {vid: set(p.stops) for vid, p in self.plans.items()}
+        stops_now = {st: vid for vid, sts in live.items() for st in sts}
+        snapshot = {r.id for r in job.problem.requests}
+        added = sorted({rid for rid, _ in stops_now if rid not in snapshot},
+                       key=lambda rid: (self.requests[rid].pickup_window[0], rid))
+        searched = {r.vehicle for r in sol.routes}
+        # a vehicle left out of the search (off shift) keeps what it has
+        new: dict[str, list[tuple[str, str]]] = {
+            vid: [] if vid in searched else [st for st in p.stops if st[0] not in added]
+            for vid, p in self.plans.items()}
+        for route in sol.routes:
+            if route.vehicle not in new:
+                return None
+            for st in ((x.request, x.kind) for x in route.stops):
+                vid = stops_now.get(st)
+                if vid is None or st[0] in added:  # done or cancelled meanwhile; new ones later
+                    continue
+                plan = self.plans[vid]
+                if vid != route.vehicle and (st[0] in plan.onboard
+                                             or st[0].startswith(BREAK_PREFIX)):
+                    return None  # boarded meanwhile, or a break: stays with its vehicle
+                new[route.vehicle].append(st)
+        kept = {st for sts in new.values() for st in sts}
+        if kept != {st for st in stops_now if st[0] not in added}:
+            return None  # a stop lost or doubled
+        for vid, sts in new.items():  # a pickup the optimiser moved without its drop-off
+            rids = {r for r, k in sts if k == "pickup"}
+            if any(k == "dropoff" and r not in rids and r not in self.plans[vid].onboard
+                   and (r, "pickup") in stops_now for r, k in sts):
+                return None
+        score = self._score(job.params)
+        drive = sum(float(p.t_next.sum()) for p in self.plans.values())
+        d = self.clone()
+        fresh = [d.requests.pop(rid) for rid in added]
+        try:
+            for vid, plan in d.plans.items():
+                plan.stops = new[vid]
+                d._refresh(plan)
+                plan.version = next(_VERSIONS)
+            for r in fresh:
+                offer = d._quote(r)
+                if isinstance(offer, NoOffer):
+                    return None
+                d.commit(offer)
+        except MobilityError:
+            return None
+        if _late(d.plans.values()) or d._score(job.params) >= score - 1e-6:
+            return 0.0
+        self.requests, self.plans = d.requests, d.plans
+        return drive - sum(float(p.t_next.sum()) for p in self.plans.values())
 
     def routes(self) -> list[Route]:
         """Every vehicle's plan as a :class:`Route` (for figures and the optimiser)."""

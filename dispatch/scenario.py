@@ -59,6 +59,11 @@ class Scenario:
     #: as early as the promises allow, room for requests still to come), "save_km" (the
     #: least driving) or "off"
     replanning: str = "keep_slack"
+    #: the requests' spread over the day: 24 hourly weights (None: the built-in
+    #: :data:`dispatch.demand.PROFILE`); ``rate_per_hour`` stays their mean over ``hours``
+    profile: tuple[float, ...] | None = None
+    #: share of synthetic requests that are standing orders (booked before the day)
+    standing_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.replanning not in REPLANNING:

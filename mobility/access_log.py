@@ -61,11 +61,19 @@ class PrivateQuery(logging.Filter):
         return True
 
 
-def log_config() -> dict[str, Any]:
-    """uvicorn's logging configuration with :class:`PrivateQuery` on its access log."""
+def log_config(log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's logging configuration with :class:`PrivateQuery` on its access log; with
+    ``log_format`` "json" every line is a JSON object (:mod:`mobility.json_log`), our own
+    loggers' (``mobility.*``, from INFO) included, and any other's from WARNING."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["private_query"] = {"()": PrivateQuery}
     config["loggers"]["uvicorn.access"]["filters"] = ["private_query"]
+    if log_format == "json":
+        json_lines = {"()": "mobility.json_log.JsonFormatter"}
+        config["formatters"] = {"default": json_lines, "access": dict(json_lines)}
+        config["loggers"]["mobility"] = {"handlers": ["default"], "level": "INFO",
+                                         "propagate": False}
+        config["root"] = {"handlers": ["default"], "level": "WARNING"}
     return config

@@ -390,6 +390,7 @@ def serve(
         _fail(problem)
     s = _settings(data, cache)
     reg = _load(region, s)
+    server.metrics_dir(workers)  # shared by the API processes: before anything counts
     with _errors():
         try:
             if workers == 1:
@@ -413,14 +414,22 @@ def serve(
         except OSError as exc:
             _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
             return
-        uvicorn.Server(server.uvicorn_config(app_, access_log)).run(sockets=[sock])
+        uvicorn.Server(server.uvicorn_config(app_, access_log, s.log_format)).run(
+            sockets=[sock])
         return
     os.environ[server.REGION_ENV] = str(region or s.region)
     os.environ["MOBILITY_DATA"], os.environ["MOBILITY_CACHE"] = str(s.data), str(s.cache)
     if s.clock_start is not None and s.clock_epoch is None:
         # the workers start one after the other: one epoch keeps their clocks together
         os.environ["MOBILITY_CLOCK_EPOCH"] = repr(time.time())
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    if s.log_format == "json":
+        from mobility.json_log import JsonFormatter
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     try:
         server.run_workers(workers, host, port, access_log)
     except OSError as exc:

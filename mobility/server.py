@@ -3,20 +3,25 @@ become one FastAPI app."""
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import gc
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
 from api import ApiConfig, BookingService, Store, create_app
+from api.metrics import MULTIPROC_ENV, process_exited
 from api.routes.plan import plan_answer
 from api.service import Clock, RunningClock, SystemClock
 from dispatch.ondemand_legs import OnDemandLegs
@@ -49,7 +54,12 @@ def api_config(s: Settings) -> ApiConfig:
                      keep_positions_days=s.keep_positions_days,
                      keep_events_days=s.keep_events_days, purge_interval_s=s.purge_interval_s,
                      late_tolerance_s=s.late_tolerance_s, late_interval_s=s.late_interval_s,
-                     standing_interval_s=s.standing_interval_s, **notify_config(s))
+                     standing_interval_s=s.standing_interval_s,
+                     replan_interval_s=s.replan_interval_s,
+                     replan_solutions=s.replan_solutions, metrics=s.metrics,
+                     metrics_token=(s.metrics_token.get_secret_value()
+                                    if s.metrics_token is not None else None),
+                     **notify_config(s))
 
 
 def notify_config(s: Settings) -> dict[str, Any]:
@@ -177,28 +187,60 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_config(app: FastAPI, access_log: bool) -> Any:
+def uvicorn_config(app: FastAPI, access_log: bool, log_format: str = "text") -> Any:
     """uvicorn's settings for an API process: its access log masks the places riders ask
     about (:mod:`mobility.access_log`), and its own proxy-header handling is off (it would
     trust ``X-Forwarded-For`` from any local client): the app honours the header from
-    ``MOBILITY_TRUSTED_PROXIES`` only (:mod:`api.proxies`)."""
+    ``MOBILITY_TRUSTED_PROXIES`` only (:mod:`api.proxies`). ``log_format``: text or json
+    (:mod:`mobility.json_log`)."""
     import uvicorn
 
     return uvicorn.Config(app, access_log=access_log, log_level="info",
-                          log_config=log_config(), proxy_headers=False, forwarded_allow_ips="")
+                          log_config=log_config(log_format), proxy_headers=False,
+                          forwarded_allow_ips="")
 
 
 def _worker(host: str, port: int, access_log: bool) -> None:
     import uvicorn
 
     app = app_factory()
-    uvicorn.Server(uvicorn_config(app, access_log)).run(sockets=[listen(host, port)])
+    log_format = Settings().log_format  # type: ignore[call-arg]  # from the environment
+    uvicorn.Server(uvicorn_config(app, access_log, log_format)).run(
+        sockets=[listen(host, port)])
+
+
+def metrics_dir(workers: int) -> Path | None:
+    """Prepare the folder where API processes keep their metrics for each other (so that a
+    scrape reaching any of them sees all: :mod:`api.metrics`), before anything is counted:
+    ``PROMETHEUS_MULTIPROC_DIR`` if set (created, emptied of an earlier run's counts), else
+    for several ``workers`` a new temporary folder, set in the environment the processes
+    inherit and removed when this process exits; None: one process counting in memory."""
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.db"):  # an earlier run's counts would add up with ours
+            old.unlink()
+        return folder
+    if workers == 1:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="mobility-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(folder)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def run_workers(n: int, host: str, port: int, access_log: bool) -> None:
-    """``n`` API processes on one port, each with its own listening socket; a worker that
-    dies is replaced; SIGTERM or SIGINT stops them all."""
+    """``n`` API processes on one port, each with its own listening socket, sharing their
+    metrics (:func:`metrics_dir`, prepared by the caller); a worker that dies is replaced;
+    SIGTERM or SIGINT stops them all."""
     listen(host, port).close()  # fail here, clearly, if the port is taken
+    # this process built an app only to migrate the store: no gauge of its is any process's
+    process_exited(os.getpid())
+    _supervise(n, host, port, access_log)
+
+
+def _supervise(n: int, host: str, port: int, access_log: bool) -> None:
     ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no forked numba state
     stopping = False
     started: dict[int, float] = {}
@@ -228,6 +270,8 @@ def run_workers(n: int, host: str, port: int, access_log: bool) -> None:
                     break
                 log.warning("API process %s exited with %s; starting another", p.pid,
                             p.exitcode)
+                if p.pid is not None:
+                    process_exited(p.pid)  # its live gauges (memory …) go
                 procs[k] = start()
     for p in procs:
         if p.is_alive() and p.pid is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -165,6 +165,12 @@ class Settings(BaseSettings):
     late_interval_s: float = Field(30, ge=0, le=3600, description="how often (seconds of "
                                    "the service's clock) a server looks for rides running "
                                    "late besides after each driver's report (0: only then)")
+    # -- re-planning (api.service.replanning) -------------------------------------------------
+    replan_interval_s: float = Field(3600, ge=0, le=86_400, description="how often (seconds "
+                                     "of the service's clock) a server re-plans every area's "
+                                     "plans of today with the optimiser (0: only on request)")
+    replan_solutions: int = Field(50, ge=1, le=100_000, description="a background re-plan's "
+                                  "search stops after this many solutions")
     # -- standing orders (api.service.standing) ---------------------------------------------
     standing_interval_s: int = Field(300, ge=0, le=86_400, description="how often a server "
                                      "books the standing orders' dates that enter the "
@@ -173,6 +179,14 @@ class Settings(BaseSettings):
                                  description="the public holidays standing orders skip: a "
                                  "country with an optional subdivision (US-VT, DE-BW) or none; "
                                  "default: the region's `holidays`, else its country's")
+    # -- observability (api.metrics, mobility.json_log) -------------------------------------
+    metrics: bool = Field(True, description="`GET /metrics` answers with the server's metrics "
+                          "for Prometheus (false: 404)")
+    metrics_token: SecretStr | None = Field(None, min_length=16, description="a bearer token "
+                                            "a scraper shows to read `/metrics`; without one "
+                                            "only clients on this machine may read them")
+    log_format: Literal["text", "json"] = Field("text", description="the server's log lines: "
+                                                "text, or json (one JSON object per line)")
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

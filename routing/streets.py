@@ -64,6 +64,43 @@ class StreetNetwork:
             highway=self.highway[keep], geom_offset=np.r_[0, np.cumsum(glen)].astype(np.int64),
             geom_lat=self.geom_lat[gidx], geom_lon=self.geom_lon[gidx])
 
+    def within(self, lat0: float, lon0: float, lat1: float, lon1: float) -> StreetNetwork:
+        """The part of the network inside a box: the nodes in it and the edges between
+        them, cut down to its largest strongly connected component (one-way streets leaving
+        the box would strand nodes) — a service area's own streets, whose searches settle
+        a few thousand nodes instead of a whole region's."""
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        inside = ((self.node_lat >= lat0) & (self.node_lat <= lat1)
+                  & (self.node_lon >= lon0) & (self.node_lon <= lon1))
+        tail = self.tail()
+        keep_e = inside[tail] & inside[self.head]
+        idx = np.flatnonzero(inside)
+        new = np.full(self.n_nodes, -1, np.int64)
+        new[idx] = np.arange(len(idx))
+        g = csr_matrix((np.ones(int(keep_e.sum())), (new[tail[keep_e]], new[self.head[keep_e]])),
+                       shape=(len(idx), len(idx)))
+        _, comp = connected_components(g, directed=True, connection="strong")
+        big = np.bincount(comp).argmax() if len(comp) else 0
+        inside[idx[comp != big]] = False
+        keep_e = inside[tail] & inside[self.head]
+        idx = np.flatnonzero(inside)
+        new[:] = -1
+        new[idx] = np.arange(len(idx))
+        edges = np.flatnonzero(keep_e)  # CSR order: by tail, so by new tail too
+        counts = np.bincount(new[tail[edges]], minlength=len(idx))
+        glen = np.diff(self.geom_offset)[edges]
+        gidx = np.repeat(self.geom_offset[:-1][edges] - np.r_[0, np.cumsum(glen)[:-1]], glen) \
+            + np.arange(glen.sum())
+        return StreetNetwork(
+            mode=self.mode, node_osm_id=self.node_osm_id[idx], node_lat=self.node_lat[idx],
+            node_lon=self.node_lon[idx], indptr=np.r_[0, np.cumsum(counts)].astype(np.int64),
+            head=new[self.head[edges]].astype(np.int32), length=self.length[edges],
+            travel_time=self.travel_time[edges], highway=self.highway[edges],
+            geom_offset=np.r_[0, np.cumsum(glen)].astype(np.int64),
+            geom_lat=self.geom_lat[gidx], geom_lon=self.geom_lon[gidx])
+
     def to_arrays(self, prefix: str | None = None) -> dict[str, np.ndarray]:
         return to_arrays(self, prefix if prefix is not None else f"st.{self.mode}.")
 

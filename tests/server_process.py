@@ -45,10 +45,16 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 240.0) -> Server:
+        env = self.env
+        if self.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in env:
+            # the processes' shared metrics beside the log (not a temporary folder that a
+            # killed server leaves behind)
+            env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(self.log_path.parent
+                                                          / f"metrics-{self.port}")}
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "mobility", "serve", self.region, "--port",
-                 str(self.port), "--workers", str(self.workers)], env=self.env, cwd=ROOT,
+                 str(self.port), "--workers", str(self.workers)], env=env, cwd=ROOT,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

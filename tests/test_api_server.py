@@ -222,14 +222,15 @@ def _check_plans(url: str, key: str, day: str, booked: set[str]) -> None:
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_50_concurrent_bookings_never_overbook(tmp_path: Path, addison, backend: str) -> None:
     """50 riders ask for the same half hour from Middlebury at once, through two API
-    processes over one store: the vehicle's seats and every promised window hold."""
+    processes over one store: the vehicle's seats and every promised window hold. Whichever
+    process a scrape reaches, /metrics counts what both did; the log is JSON lines."""
     if backend == "postgresql":
         if not pg_reachable():
             pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
         db = pg_schema_url()
     else:
         db = f"sqlite:///{tmp_path / 'm.db'}"
-    env = _env(db)
+    env = {**_env(db), "MOBILITY_LOG_FORMAT": "json"}
     keys = _keys(env)
     srv = Server(env, str(_one_vehicle_region(tmp_path)), tmp_path / "server.log",
                  workers=2).start()
@@ -246,10 +247,68 @@ def test_50_concurrent_bookings_never_overbook(tmp_path: Path, addison, backend:
         assert 409 in statuses, "one 3-seat vehicle cannot take 50 riders in half an hour"
         _check_plans(srv.url, keys["dispatcher"]["key"],
                      dt.datetime.fromisoformat(tomorrow(9)).date().isoformat(), booked)
+        stale = sum(1 for s, body in results if s == 409
+                    and body["type"].endswith("/quote-stale"))  # refused at booking
+        _check_metrics(srv.url, offered=len(booked) + stale, booked=len(booked), asked=50)
     finally:
         srv.kill()
         if backend == "postgresql":
             drop_pg_schema(db)
+    _check_json_log(tmp_path / "server.log")
+
+
+def _check_metrics(url: str, *, offered: int, booked: int, asked: int) -> None:
+    """Four scrapes on fresh connections (the kernel hands each to either process) all
+    count every quote and booking of both processes, and both processes' memory."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    seen = []
+    for _ in range(4):
+        with httpx.Client(base_url=url, timeout=30) as c:  # a new connection each
+            text = c.get("/metrics").text
+        got: dict[str, float] = {}
+        pids = set()
+        for fam in text_string_to_metric_families(text):
+            for smp in fam.samples:
+                k = smp.name + "|" + ",".join(v for _, v in sorted(smp.labels.items())
+                                              if _ != "le" and _ != "pid")
+                if smp.name.endswith("_bucket") or smp.name.startswith("process_"):
+                    continue
+                if smp.name == "mobility_process_resident_memory_bytes":
+                    pids.add(smp.labels["pid"])
+                    continue
+                got[k] = got.get(k, 0.0) + smp.value
+        assert len(pids) == 2, pids  # both processes' files are read
+        quotes = sum(v for k, v in got.items()
+                     if k.startswith("mobility_http_request_duration_seconds_count|POST,"
+                                     "/api/v1/quotes,"))
+        assert quotes == asked
+        assert got.get("mobility_quotes_total|middlebury,offered", 0) == offered
+        assert got.get("mobility_quotes_total|middlebury,refused", 0) == asked - offered
+        assert sum(v for k, v in got.items() if k.startswith("mobility_refusals_total|")
+                   and k.endswith(",quote")) == asked - offered
+        assert got.get("mobility_bookings_total|middlebury,confirmed", 0) == booked
+        seen.append({k: v for k, v in got.items() if not k.startswith(
+            ("mobility_http", "mobility_background", "mobility_outbox"))})
+    assert all(x == seen[0] for x in seen)
+
+
+def _check_json_log(path: Path) -> None:
+    """Every line the server wrote after it started is one JSON object; the access lines
+    name the request's id, route template, status and duration."""
+    lines = [ln for ln in path.read_text().splitlines() if ln.startswith("{")]
+    assert lines
+    access = []
+    for ln in lines:
+        rec = json.loads(ln)
+        assert {"time", "level", "logger", "message"} <= rec.keys()
+        if rec["logger"] == "uvicorn.access":
+            access.append(rec)
+    quotes = [r for r in access if r["route"] == "/api/v1/quotes"]
+    assert len(quotes) == 50
+    assert all(r["method"] == "POST" and r["status"] in (201, 409)
+               and r["duration_ms"] > 0 and len(r["request_id"]) == 16 for r in quotes)
+    assert len({r["request_id"] for r in access}) == len(access)
 
 
 def test_sigkill_during_a_booking_burst_loses_nothing(tmp_path: Path, addison) -> None:

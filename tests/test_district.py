@@ -145,3 +145,51 @@ def test_demand_naming_an_unknown_area_is_refused(tmp_path: Path, data_dir: Path
         encoding="utf-8")
     with pytest.raises(RegionError, match=r"demand\.requests_per_day\.wilhelmsfelt"):
         resolve_region(folder, data_dir)
+
+
+def test_district_scenarios_draw_the_profiles_day(rhein_neckar: Region) -> None:
+    """Each area's scenario draws its requests a day by the profile: the expected total
+    (the mean rate over its hours) and the drawn day of one area (hours, peaks, standing
+    orders booked before the day)."""
+    from dispatch.demand import synthetic_demand
+    from mobility.sim import district_scenarios, homes_of, hubs_of
+
+    scs = district_scenarios(rhein_neckar, seed=3)
+    prof = rhein_neckar.config.demand
+    assert prof is not None and [s.area.name for s in scs] == [a for a, _ in
+                                                                prof.requests_per_day]
+    for sc in scs:
+        assert len(sc.vehicles) == 10 and sc.hours == (5.5 * 3600, 22.5 * 3600)
+        n_hours = 23 - 5
+        assert sc.rate_per_hour * n_hours == pytest.approx(prof.per_day(sc.area.name))
+    sc = scs[1]  # hassloch: no stop at all, so its hubs are the depots (the town centres)
+    hubs, _ = hubs_of(rhein_neckar, sc.area)
+    assert {tuple(h) for h in hubs} == {v.start for v in sc.vehicles}
+    homes, hw, _ = homes_of(rhein_neckar, sc.area)  # streets only: no OSM pass in a test
+    trips = synthetic_demand(homes, hw, hubs, np.ones(len(hubs)), sc.hours, sc.rate_per_hour,
+                             sc.prebooked_share, sc.notice_s, np.random.default_rng(3),
+                             profile=sc.profile, standing_share=sc.standing_share)
+    assert abs(len(trips) - 850) < 4 * math.sqrt(850)  # Poisson
+    per_hour = np.bincount([int(t.time // 3600) for t in trips], minlength=24)
+    assert per_hour[7] > 1.5 * per_hour[10:13].mean() and per_hour[16] > per_hour[11]
+    standing = [t for t in trips if t.id.startswith("o")]
+    assert abs(len(standing) / len(trips) - 0.15) < 0.05
+    assert all(t.booked_at == t.time - 86400 for t in standing)
+
+
+def test_an_areas_own_streets_give_the_regions_times_inside_it(rhein_neckar: Region) -> None:
+    """The sub-network around an area: a few thousand nodes, strongly connected, and travel
+    times between its depots as on the whole region's streets (the margin holds the fastest
+    roads between them) — never shorter."""
+    from mobility.sim import area_router
+    from routing.street_router import StreetRouter
+
+    full = StreetRouter(rhein_neckar.streets["car"])
+    for area in rhein_neckar.service_areas:
+        sub = area_router(rhein_neckar, area)
+        assert 1000 < sub.net.n_nodes < rhein_neckar.streets["car"].n_nodes / 4
+        depots = list(dict.fromkeys(v.start for v in area.vehicles))
+        a, _ = full.matrix(depots, depots)
+        b, _ = sub.matrix(depots, depots)
+        assert np.isfinite(b).all() and (b >= a - 1e-3).all()  # snapping: float32 offsets
+        assert b == pytest.approx(a, rel=0.05), area.name

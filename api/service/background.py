@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from api.store.faults import log_background_fault
 
@@ -25,6 +26,8 @@ class Loop:
         self.join_s = join_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: told each turn's end: (loop name, whether the step succeeded); the metrics'
+        self.on_turn: Callable[[str, bool], None] | None = None
 
     def step(self) -> object:
         """One turn of the work."""
@@ -45,9 +48,13 @@ class Loop:
 
     def _run(self) -> None:
         while True:
+            ok = False
             try:
                 self.step()
+                ok = True
             except Exception as exc:  # the store is away: next time
                 log_background_fault(self.log, self.failure, exc)
+            if self.on_turn is not None:
+                self.on_turn(self.name, ok)
             if self._stop.wait(self.wait_s):
                 return

@@ -9,11 +9,18 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from api.auth import Principal, new_id
 from api.service import audit, fair_use, fares, notes, occasions, rules, service_alerts
 from api.service.context import Context
-from api.service.errors import ConflictError, GoneError, InvalidRequestError, not_found
+from api.service.errors import (
+    ConflictError,
+    GoneError,
+    InvalidRequestError,
+    ServiceError,
+    not_found,
+)
 from api.service.stored_plans import promised
 from api.service.views import BookingView, booking_view
 from api.store.models import Booking, Quote
@@ -84,6 +91,27 @@ def book(svc: Context, who: Principal, quote_id: str, idempotency_key: str | Non
         q = repo.quote(quote_id)
         if q is None or not svc.may_see(who, q.rider_id):
             raise not_found("quote", quote_id, "quoteId")
+    try:
+        view, created = _book_quote(svc, who, q, idempotency_key, note)
+    except ServiceError as exc:
+        _count_refusal(svc, q.area, exc)
+        raise
+    if created:
+        svc.metrics.booked(q.area)
+    return view, created
+
+
+def _count_refusal(svc: Context, area: str, exc: ServiceError) -> None:
+    """Count a booking the service refused: the ride no longer fits, fair use, an expired
+    quote or a closure (not the caller's mistakes, e.g. a reused idempotency key)."""
+    if isinstance(exc, ConflictError | GoneError) or exc.code == "service-closed":
+        svc.metrics.refused(area, "booking", exc.code)
+
+
+def _book_quote(svc: Context, who: Principal, q: Quote, idempotency_key: str | None,
+                note: str | None) -> tuple[BookingView, bool]:
+    """:func:`book` once the quote is found."""
+    quote_id = q.id
     if q.expires_at < svc.timing.now():
         raise GoneError(f"quote {quote_id} expired at {q.expires_at.isoformat()}; ask for a new "
                    "quote", field="quoteId", code="quote-expired", title="Quote expired")
@@ -214,12 +242,27 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
         raise InvalidRequestError("the itinerary's rides lie in different service areas or days: "
                              "book them one by one", field="itinerary",
                              code="itinerary-spans-days", title="Book legs one by one")
-    area, date = parts[0].area, parts[0].date
-    rides = [fair_use.Ride(x.date, x.pickup, f"itinerary.{k}") for k, x in enumerate(parts)]
+    area = parts[0].area
     iid = new_id("i_")
     named = [occasions.ends(svc, x.leg.origin, x.leg.destination) for x in parts]
     prices = [fares.priced(svc, svc.areas[area], x.leg.origin, x.leg.destination,
                            x.leg.passengers, x.leg.fare_classes) for x in parts]
+    try:
+        made = _book_legs(svc, who, parts, rider, iid, idempotency_key, note, named, prices)
+    except ServiceError as exc:
+        _count_refusal(svc, area, exc)
+        raise
+    svc.metrics.booked(area, len(made))
+    with reading(svc.store) as repo:
+        return iid, svc.views(repo, made), True
+
+
+def _book_legs(svc: Context, who: Principal, parts: Sequence[_Leg], rider: str, iid: str,
+               idempotency_key: str | None, note: str | None,
+               named: Sequence[Any], prices: Sequence[dict[str, Any]]) -> list[Booking]:
+    """:func:`book_itinerary`'s bookings, made under the day's lock (all or none)."""
+    area, date = parts[0].area, parts[0].date
+    rides = [fair_use.Ride(x.date, x.pickup, f"itinerary.{k}") for k, x in enumerate(parts)]
     with svc.days.change(area, date) as ch:  # fair use first: a refusal searches nothing
         fair_use.check(ch.repo, svc.timing, svc.config, who, rider, rides, lock=True)
         now = svc.timing.now()
@@ -265,8 +308,7 @@ def book_itinerary(svc: Context, who: Principal, legs: Sequence[RideLegRequest],
             occasions.tell(svc, ch.repo, "confirmed", b, q,  # one per ride: each a pickup
                            named=named[k])
             made.append(b)
-    with reading(svc.store) as repo:
-        return iid, svc.views(repo, made), True
+    return made
 
 
 def cancel(svc: Context, who: Principal, booking_id: str) -> BookingView:
@@ -296,6 +338,7 @@ def cancel(svc: Context, who: Principal, booking_id: str) -> BookingView:
             ch.dispatcher.remove(b.id)
             ch.changed.add(b.vehicle_id)
             ch.repo.set_status(b, "cancelled", who.role, svc.timing.now())
+            svc.metrics.cancelled(b.area)
             audit.record(ch.repo, who, "booking.cancel", "booking", b.id,
                          {"riderId": b.rider_id, "vehicleId": b.vehicle_id, "area": b.area,
                           "date": b.service_date.isoformat(), "status": "cancelled"},

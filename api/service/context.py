@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from api.auth import Principal
 from api.config import ApiConfig
+from api.metrics import Metrics
 from api.place_names import PlaceNamer
 from api.service.connections import Connections
 from api.service.days import DayPlans
@@ -48,6 +49,8 @@ class Context(Protocol):
     def names(self) -> PlaceNamer | None: ...
     @property
     def connections(self) -> Connections | None: ...
+    @property
+    def metrics(self) -> Metrics: ...
     @property
     def holiday(self) -> Callable[[dt.date], str | None] | None: ...
 

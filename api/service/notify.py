@@ -141,12 +141,15 @@ class Notifier(Loop):
     def _deliver_in_app(self, now: dt.datetime) -> int:
         """In-app messages are there once stored: mark those due sent."""
         with writing(self.store) as repo:
-            done = repo.s.execute(
+            kinds = Counter(repo.s.scalars(
                 update(Notification).where(Notification.channel == "app", _due(now))
                 .values(status="sent", sent_at=now, claimed_until=None,
                         attempts=Notification.attempts + 1)
-                .execution_options(synchronize_session=False))
-            n = int(done.rowcount or 0)  # type: ignore[attr-defined]
+                .returning(Notification.kind)
+                .execution_options(synchronize_session=False)))
+        for kind, k in kinds.items():
+            self.svc.metrics.notified("app", kind, "sent", k)
+        n = kinds.total()
         if n:
             log.info("%d in-app message(s) delivered", n)
         return n
@@ -223,17 +226,20 @@ class Notifier(Loop):
                       exc_info=exc)
             outcome = self._later(attempts, now, f"internal error ({type(exc).__name__})")
         status = outcome["status"]
-        if not self._finish(nid, lease, **outcome):
+        result = "retry" if status == "pending" else status
+        if not self._finish(nid, lease, **outcome):  # the worker that took it over counts it
             log.warning("notification %s (%s, %s): %s, but another worker took it over "
                         "meanwhile", nid, kind, channel, status)
-        elif status == "pending":
+            return result
+        self.svc.metrics.notified(channel, kind, result)
+        if status == "pending":
             log.info("notification %s (%s, %s): attempt %d failed, next at %s: %s", nid,
                      kind, channel, attempts, outcome["next_try_at"].isoformat(),
                      outcome["last_error"])
         else:
             why = f": {outcome['last_error']}" if outcome.get("last_error") else ""
             log.info("notification %s (%s, %s) %s%s", nid, kind, channel, status, why)
-        return "retry" if status == "pending" else status
+        return result
 
     def _later(self, attempts: int, now: dt.datetime, reason: str) -> dict[str, Any]:
         if attempts >= self.config.notify_max_attempts:

@@ -11,11 +11,12 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from api.store import Store
 from api.store.models import ANONYMOUS_RIDER, Notification
-from api.store.repository import Repository
+from api.store.repository import Repository, reading
 
 #: every channel; a rider's choice is a subset (``app`` always included)
 CHANNELS = ("app", "email", "sms")
@@ -65,3 +66,15 @@ def enqueue(repo: Repository, *, rider_id: str, kind: str, occasion: str, at: dt
             continue
         added += 1
     return added
+
+
+def backlog(store: Store) -> list[tuple[str, str, int, dt.datetime | None]]:
+    """The outbox's messages not yet sent: (channel, status, count, for ``pending`` the
+    earliest ``next_try_at``) per channel and status (``pending``, ``sending``)."""
+    with reading(store) as repo:
+        rows = repo.s.execute(
+            select(Notification.channel, Notification.status, func.count(),
+                   func.min(Notification.next_try_at))
+            .where(Notification.status.in_(("pending", "sending")))
+            .group_by(Notification.channel, Notification.status)).all()
+    return [(c, s, int(n), first if s == "pending" else None) for c, s, n, first in rows]

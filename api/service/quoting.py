@@ -71,6 +71,7 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
         # caller's to fix, not demand the service missed)
         record_refusal(svc, area.name, date, exc.code, origin, destination, passengers,
                        int(wheelchair))
+        svc.metrics.refused(area.name, "quote", exc.code)
         return exc
 
     closures = service_alerts.closures(svc, area.name)  # the dispatcher's: none is usual
@@ -114,4 +115,5 @@ def quote(svc: Context, who: Principal, origin: Point, destination: Point,
         expires_at=now + dt.timedelta(seconds=svc.config.quote_ttl_s), **fare)
     with writing(svc.store) as repo:
         repo.add_quote(**values)
+    svc.metrics.quoted(area.name)
     return quote_view(svc.timing, Quote(**values))

@@ -12,6 +12,7 @@ from typing import Any
 
 from api.auth import Principal
 from api.config import ApiConfig
+from api.metrics import Metrics
 from api.place_names import PlaceNamer
 from api.service import (
     booking,
@@ -89,6 +90,8 @@ class BookingService:
         self.days = DayPlans(store, builder(self.travel, self.params, lambda: self.holiday),
                              writer(self.timing.now))
         self.optimiser = optimiser or replanning.ChildProcessOptimiser()
+        #: what this process counted (quotes, bookings, refusals, re-plans, notifications)
+        self.metrics = Metrics()
         #: names bookings' ends in plain words (handed in by the app's wiring)
         self.names: PlaceNamer | None = None
         #: the timetable's departures, for a ride that will miss its connection (handed in

@@ -9,11 +9,18 @@ written. No web framework is imported here.
 
 from mobility.sim.demand import demand_for, homes_of, hubs_of
 from mobility.sim.jobs import Simulations
-from mobility.sim.runner import Run, run
-from mobility.sim.scenario import Overrides, ScenarioError, label, load_scenario, variants
+from mobility.sim.runner import Run, area_router, run
+from mobility.sim.scenario import (
+    Overrides,
+    ScenarioError,
+    district_scenarios,
+    label,
+    load_scenario,
+    variants,
+)
 from mobility.sim.sweep import comparison, sweep
 from mobility.sim.variant import RegionRef, simulate_and_report
 
-__all__ = ["Overrides", "RegionRef", "Run", "ScenarioError", "Simulations", "comparison",
-           "demand_for", "homes_of", "hubs_of", "label", "load_scenario", "run",
-           "simulate_and_report", "sweep", "variants"]
+__all__ = ["Overrides", "RegionRef", "Run", "ScenarioError", "Simulations", "area_router",
+           "comparison", "demand_for", "district_scenarios", "homes_of", "hubs_of", "label",
+           "load_scenario", "run", "simulate_and_report", "sweep", "variants"]

@@ -45,11 +45,15 @@ def homes_of(region: Region, area: ServiceArea, buildings: np.ndarray | None = N
 
 def hubs_of(region: Region, area: ServiceArea) -> tuple[np.ndarray, np.ndarray]:
     """Transit stops inside the area, weighted by their departures on the default date
-    (the busiest stop is, in a rural district, the town centre)."""
+    (the busiest stop is, in a rural district, the town centre); an area the timetable does
+    not serve at all: its fleet's depots, which the configuration puts in its town centres."""
     tt = region.timetable
     counts = stop_departures(region)
     pts = np.c_[tt.stop_lat, tt.stop_lon]
     keep = np.array([area.contains((a, b)) for a, b in pts], dtype=bool) & (counts > 0)
+    if not keep.any() and area.vehicles:
+        depots = np.array(list(dict.fromkeys(v.start for v in area.vehicles)), np.float64)
+        return depots, np.ones(len(depots))
     return pts[keep], counts[keep]
 
 
@@ -80,7 +84,8 @@ def demand_for(region: Region, sc: Scenario, demand: Path | None = None,
     hubs, bw = hubs_of(region, sc.area)
     rng = np.random.default_rng(sc.seed)
     return synthetic_demand(homes, hw, hubs, bw, sc.hours, sc.rate_per_hour,
-                            sc.prebooked_share, sc.notice_s, rng), [note]
+                            sc.prebooked_share, sc.notice_s, rng, profile=sc.profile,
+                            standing_share=sc.standing_share), [note]
 
 
 @functools.lru_cache(maxsize=8)

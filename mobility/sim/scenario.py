@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dispatch.scenario import Scenario, default_fleet
+from dispatch.scenario import Costs, Scenario, default_fleet
 from dispatch.service_area import ServiceArea
 from mobility.config import read_service_areas
 from mobility.errors import RegionError
@@ -70,6 +70,38 @@ def load_scenario(region: Region, path: Path | None, o: Overrides = Overrides())
                     notice_s=60 * f.notice_min, prebooked_share=f.prebooked_share,
                     no_show=f.no_show, rate_per_hour=f.rate_per_hour,
                     costs=f.costs.costs(currency), seed=f.seed)
+
+
+def district_scenarios(region: Region, seed: int = 1) -> list[Scenario]:
+    """One scenario per service area with demand in the region's ``[demand]`` profile: the
+    area's configured fleet and service hours, its requests a day spread by the profile's
+    hourly weights, the profile's shares of standing orders and of rides booked ahead.
+
+    Raises
+    ------
+    ScenarioError
+        If the region has no ``[demand]`` profile.
+    """
+    prof = region.config.demand
+    if prof is None:
+        raise ScenarioError(f"region {region.name} has no [demand] profile in its "
+                            "configuration")
+    out = []
+    for area in region.service_areas:
+        if prof.per_day(area.name) <= 0 or not area.vehicles or area.hours is None:
+            continue
+        hours = area.hours
+        n_hours = int(np.ceil(hours[1] / 3600)) - int(hours[0] // 3600)
+        # rate_per_hour is the profile's mean over the service hours: the weights outside
+        # them (none in a sensible profile) would be lost
+        w = np.asarray(prof.hourly, np.float64)
+        hrs = np.arange(int(hours[0] // 3600), int(np.ceil(hours[1] / 3600))) % 24
+        rate = prof.per_day(area.name) * float(w[hrs].sum() / w.sum()) / n_hours
+        out.append(Scenario(area, area.vehicles, hours, rate_per_hour=rate,
+                            prebooked_share=prof.prebooked_share,
+                            standing_share=prof.standing_share, profile=prof.hourly,
+                            costs=Costs(currency=region.config.currency), seed=seed))
+    return out
 
 
 def variants(base: Scenario, vehicles: list[int], rates: list[float]) -> list[Scenario]:

@@ -1,0 +1,153 @@
+"""The rhein-neckar district at full size: its four on-demand areas (10 vehicles each, 40 in
+all) and the ~3,000 requests a day of its ``[demand]`` profile, with the hourly re-plan.
+
+Prints, per area, the simulated day (requests, served, re-plans and the optimiser's time per
+re-plan) and the instant insertion's median and p95 (make the request, quote, commit: what a
+booking costs the dispatcher), each area on its own streets (``area_router``: 3 km around
+it); then the worst case of one dispatcher holding all 40 vehicles
+while every trip of the day is booked into it (its plans fill up to a full day's bookings);
+and the whole simulated day's wall time (the areas in parallel processes, ``--workers``).
+
+Usage: python benchmarks/district.py [--workers 2] [--seed 1] [--twin-json FILE]
+
+``--twin-json FILE`` merges a recorded twin run's figures (``matrix_200_ms``,
+``matrix_speedup_vs_scipy``, ``twin_*``, ``rss_growth_pct``: any keys of the file's JSON
+object) into the last line. The last line is one JSON object with at least
+``insertion_p95_ms`` (the worst of the per-area and 40-in-one p95s), ``reopt_s_max`` and
+``day_s``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import emit, stats_ms  # noqa: E402
+
+from dispatch.demand import Trip  # noqa: E402
+from dispatch.insertion import Dispatcher, NoOffer  # noqa: E402
+from dispatch.model import BREAK_PREFIX  # noqa: E402
+from dispatch.travel import CachedTravel, StreetTravel  # noqa: E402
+from mobility.region import Region, load_region  # noqa: E402
+from mobility.settings import Settings  # noqa: E402
+from mobility.sim import area_router, demand_for, district_scenarios, run  # noqa: E402
+from routing.errors import MobilityError  # noqa: E402
+from routing.street_router import StreetRouter  # noqa: E402
+
+REGION = "rhein-neckar"
+_REGION: Region | None = None
+
+
+def _region(cache: Path | None) -> Region:
+    global _REGION
+    if _REGION is None:
+        s = Settings()
+        _REGION = load_region(REGION, data=s.data, cache_dir=cache or s.cache)
+    return _REGION
+
+
+def _area_day(args: tuple[int, int, Path | None]) -> dict:
+    """One area's simulated day (in a worker process): its figures and its trips."""
+    k, seed, cache = args
+    region = _region(cache)
+    sc = district_scenarios(region, seed)[k]
+    t0 = time.perf_counter()
+    trips, notes = demand_for(region, sc)
+    t_demand = time.perf_counter() - t0
+    r = run(region, sc, trips, notes, router=area_router(region, sc.area))
+    res = r.result
+    status = [o.status for o in res.outcomes.values()]
+    return {"area": sc.area.name, "vehicles": len(sc.vehicles), "requests": len(trips),
+            "standing": sum(t.id.startswith("o") for t in trips),
+            "served": status.count("served"), "rejected": status.count("rejected"),
+            "request_s": res.request_s, "replan_s": [x.seconds for x in res.replans],
+            "replans": len(res.replans), "adopted": sum(x.adopted for x in res.replans),
+            "demand_s": t_demand, "day_s": time.perf_counter() - t0,
+            "trips": [(t.id, t.time, t.origin, t.destination, t.booked_at, t.passengers,
+                       t.wheelchair) for t in trips]}
+
+
+def forty_in_one(region: Region, trips: list[Trip]) -> list[float]:
+    """Seconds per booking (request, quote, commit) on one dispatcher holding every
+    vehicle of the district, the day's trips booked in order of booking time and nothing
+    driven: its plans grow to a full day's bookings."""
+    vehicles = [v for a in region.service_areas for v in a.vehicles]
+    travel = CachedTravel(StreetTravel(StreetRouter(region.streets["car"])))
+    d = Dispatcher(vehicles, travel)
+    out = []
+    for t in sorted(trips, key=lambda t: (t.booked_at, t.time, t.id)):
+        t0 = time.perf_counter()
+        try:
+            req = d.make_request(t.id, t.origin, t.destination, earliest_pickup=t.time,
+                                 passengers=t.passengers, wheelchairs=int(t.wheelchair))
+        except MobilityError:
+            continue
+        offer = d.quote(req)
+        if not isinstance(offer, NoOffer):
+            d.commit(offer)
+        out.append(time.perf_counter() - t0)
+    booked = sum(1 for r in d.requests if not r.startswith(BREAK_PREFIX))
+    print(f"40-in-one: {booked} bookings in the plans at the end of the day")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, default=2, help="processes for the areas' days")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cache", type=Path, default=None)
+    ap.add_argument("--twin-json", type=Path, default=None,
+                    help="a recorded twin run's JSON object, merged into the last line")
+    args = ap.parse_args()
+    region = _region(args.cache)  # compiled (or loaded) once, before the workers start
+    n = len(district_scenarios(region, args.seed))
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(args.workers) as pool:
+        days = list(pool.map(_area_day, [(k, args.seed, args.cache) for k in range(n)]))
+    day_s = time.perf_counter() - t0
+    print(f"district day: {n} areas, {sum(d['vehicles'] for d in days)} vehicles, "
+          f"{sum(d['requests'] for d in days)} requests "
+          f"({sum(d['standing'] for d in days)} standing orders), {args.workers} processes")
+    print("| area | vehicles | requests | served | insertion median / p95 ms | re-plans taken "
+          "| s per re-plan (median / max) | demand s | day s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    p95s = []
+    for d in days:
+        med, p95 = stats_ms(d["request_s"])
+        p95s.append(p95)
+        rs = d["replan_s"] or [0.0]
+        print(f"| {d['area']} | {d['vehicles']} | {d['requests']} | {d['served']} "
+              f"({100 * d['served'] / max(d['requests'], 1):.1f} %) | {med:.2f} / {p95:.2f} | "
+              f"{d['adopted']} of {d['replans']} | {np.median(rs):.2f} / {max(rs):.2f} | "
+              f"{d['demand_s']:.1f} | {d['day_s']:.1f} |")
+    # ids are per area: prefixed with it for the one dispatcher of every area
+    trips = [Trip(f"{d['area']}-{t[0]}", *t[1:]) for d in days for t in d["trips"]]
+    all_med, all_p95 = stats_ms(forty_in_one(region, trips))
+    print(f"40-in-one insertion: median {all_med:.2f} ms, p95 {all_p95:.2f} ms")
+    reopt = max(max(d["replan_s"] or [0.0]) for d in days)
+    print(f"re-optimisation: max {reopt:.2f} s per area re-plan")
+    print(f"simulated district day: {day_s:.1f} s (wall, {args.workers} processes)")
+    figures: dict[str, object] = {
+        "insertion_p95_ms": round(max(*p95s, all_p95), 2),
+        "insertion_p95_ms_area_max": round(max(p95s), 2),
+        "insertion_p95_ms_40_in_one": round(all_p95, 2),
+        "insertion_median_ms_40_in_one": round(all_med, 2),
+        "reopt_s_max": round(reopt, 3), "day_s": round(day_s, 1),
+        "requests": sum(d["requests"] for d in days),
+        "served": sum(d["served"] for d in days)}
+    if args.twin_json is not None:  # the lead's matrix and twin figures, recorded elsewhere
+        figures.update(json.loads(args.twin_json.read_text(encoding="utf-8")))
+    emit(figures)
+
+
+if __name__ == "__main__":
+    main()

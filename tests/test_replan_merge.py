@@ -1,0 +1,145 @@
+"""The re-plan does not hold bookings up: the optimiser works on a snapshot while a booking
+is made and another cancelled, and its plans still land — the new booking inserted into
+them, the cancelled one left out — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from tests.api_helpers import BRISTOL, MIDDLEBURY, VERGENNES, WEYBRIDGE, ride, tomorrow
+
+PLACES = [MIDDLEBURY, BRISTOL, VERGENNES, WEYBRIDGE]
+
+
+def _day() -> dt.date:
+    return dt.datetime.fromisoformat(tomorrow(8)).date()
+
+
+def _book(api, k: int) -> str | None:  # type: ignore[no-untyped-def]
+    """Book the k-th ride of the day (every 6 minutes from 08:00)."""
+    q = api.post("/api/v1/quotes", "rider", ride(PLACES[k % 4], PLACES[(k + 1) % 4],
+                                                tomorrow(8 + 6 * k // 60, 6 * k % 60)))
+    if q.status_code != 201:
+        return None
+    b = api.post("/api/v1/bookings", "rider", {"quoteId": q.json()["id"]})
+    return b.json()["id"] if b.status_code == 201 else None
+
+
+def _manifests(api) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """booking id -> vehicle, from every manifest's pickups (each booking once)."""
+    where: dict[str, str] = {}
+    for vid in ("mid-1", "mid-2", "verg-1"):
+        r = api.get(f"/api/v1/vehicles/{vid}/manifest", "dispatcher",
+                    params={"date": _day().isoformat()})
+        assert r.status_code == 200, r.text
+        for st in r.json()["stops"]:
+            w = st["window"]
+            assert w["start"] <= st["plannedTime"] <= w["end"]
+            if st["kind"] == "pickup":
+                assert st["bookingId"] not in where
+                where[st["bookingId"]] = vid
+    return where
+
+
+def _fill(api) -> list[str]:  # type: ignore[no-untyped-def]
+    booked = [b for k in range(10) if (b := _book(api, k)) is not None]
+    assert len(booked) >= 5
+    return booked
+
+
+def test_a_booking_made_during_a_replan_is_kept_and_the_replan_lands(api) -> None:  # type: ignore[no-untyped-def]
+    svc = api.service
+    booked = _fill(api)
+    solve, calls, meanwhile = svc.optimiser, [], []
+
+    def busy_optimiser(job, travel):  # type: ignore[no-untyped-def]
+        sol = solve(job, travel)  # the search on the snapshot ...
+        calls.append(len(job.problem.requests))
+        if len(calls) == 1:  # ... while a rider books and another cancels
+            new = _book(api, 11)
+            assert new is not None
+            meanwhile.append(new)
+            assert api.delete(f"/api/v1/bookings/{booked[0]}", "rider").status_code == 200
+        return sol
+
+    svc.optimiser = busy_optimiser
+    saved, moved = svc.replan("middlebury", _day(), 60, 200)
+    assert len(calls) == 1  # merged, not searched again
+    assert saved > 0 and set(moved) <= set(booked[1:]) | set(meanwhile)
+    where = _manifests(api)
+    assert set(where) == set(booked[1:]) | set(meanwhile)  # kept; the cancelled one gone
+    for bid, vid in where.items():
+        assert api.get(f"/api/v1/bookings/{bid}", "rider").json()["vehicleId"] == vid
+    assert api.get(f"/api/v1/bookings/{booked[0]}", "rider").json()["status"] == "cancelled"
+
+
+def test_a_merge_that_fails_searches_again(api) -> None:  # type: ignore[no-untyped-def]
+    """The first search's plans lose a ride (as a refused model would): they cannot take
+    in the booking made meanwhile; the re-plan searches again from the current plans."""
+    svc = api.service
+    booked = _fill(api)
+    solve, calls = svc.optimiser, []
+
+    def flaky_optimiser(job, travel):  # type: ignore[no-untyped-def]
+        sol = solve(job, travel)
+        calls.append(len(job.problem.requests))
+        if len(calls) == 1:
+            new = _book(api, 12)
+            assert new is not None
+            booked.append(new)
+            return replace(sol, rejected=[booked[1]])
+        return sol
+
+    svc.optimiser = flaky_optimiser
+    saved, _ = svc.replan("middlebury", _day(), 60, 200)
+    assert len(calls) == 2 and calls[1] == calls[0] + 1  # again, with the new booking
+    assert saved > 0
+    assert set(_manifests(api)) == set(booked)
+
+
+def test_the_server_replans_every_area_each_interval(api) -> None:  # type: ignore[no-untyped-def]
+    """The background re-planner: a turn re-plans today's plans of every area (the day the
+    service's clock is on), then waits for the clock to move on by the interval."""
+    from api.service.replanning import Replanner
+
+    svc = api.service
+    booked = _fill(api)
+    api.clock.set(api.clock.now() + dt.timedelta(days=1))  # the booked day has come
+    rp = Replanner(svc)
+    assert svc.config.replan_interval_s == 3600 and rp.enabled
+    first = rp.step()
+    assert first is not None and [a for a, _, _ in first] == list(svc.areas)
+    assert first[0][1] > 0  # greedy bookings leave room: the re-plan saves time
+    assert set(_manifests(api)) == set(booked)
+    api.clock.advance(3599)
+    assert rp.step() is None  # not yet
+    api.clock.advance(1)
+    assert rp.step() is not None
+
+
+def test_a_vehicle_whose_shift_is_over_is_left_out_of_the_replan() -> None:
+    """Staggered shifts: once the early vehicle's shift is over (and it has nothing left to
+    do) the afternoon's plans are still re-planned — without it — and taken."""
+    from dispatch.insertion import Dispatcher, NoOffer
+    from dispatch.model import Vehicle
+    from dispatch.travel import EuclideanTravel
+
+    early = Vehicle("early", (0.0, 0.0), (0.0, 0.0), (6 * 3600.0, 14 * 3600.0), 8, 0)
+    late = [Vehicle(f"late{k}", (0.0, 0.0), (0.0, 0.0), (13 * 3600.0, 22 * 3600.0), 8, 0)
+            for k in (1, 2)]
+    d = Dispatcher([early, *late], EuclideanTravel(speed=0.01))
+    for k in range(8):  # greedy: each ride where it costs least at the time
+        r = d.make_request(f"r{k}", (0.02 * (k % 4), 0.01 * k), (0.01 * k, 0.02 * (k % 3)),
+                           earliest_pickup=15 * 3600.0 + 600 * k)
+        offer = d.quote(r)
+        assert not isinstance(offer, NoOffer)
+        d.commit(offer)
+    assert not d.plans["early"].stops
+    d.locate("early", (0.0, 0.0), 14.5 * 3600)  # back at the depot, off shift
+    job = d.replanning(solution_limit=50)
+    assert job is not None
+    assert [v.id for v in job.problem.vehicles] == ["late1", "late2"]
+    d.reoptimize(solution_limit=50, time_limit_s=60)
+    assert not d.plans["early"].stops
+    assert {rid for p in d.plans.values() for rid, _ in p.stops} == {f"r{k}" for k in range(8)}
