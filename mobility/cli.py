@@ -374,6 +374,7 @@ def serve(
     The store is MOBILITY_DB_URL (default: an SQLite file under ~/.local/share/mobility)."""
     import logging
     import os
+    import time
 
     import uvicorn
 
@@ -418,6 +419,9 @@ def serve(
         return
     os.environ[server.REGION_ENV] = str(region or s.region)
     os.environ["MOBILITY_DATA"], os.environ["MOBILITY_CACHE"] = str(s.data), str(s.cache)
+    if s.clock_start is not None and s.clock_epoch is None:
+        # the workers start one after the other: one epoch keeps their clocks together
+        os.environ["MOBILITY_CLOCK_EPOCH"] = repr(time.time())
     if s.log_format == "json":
         from mobility.json_log import JsonFormatter
 
@@ -589,6 +593,9 @@ def simulate(
     target: Annotated[float, typer.Option(
         "--target", help="district sweeps: the served share (0-1) a fleet must reach")
                       ] = 0.95,
+    processes: Annotated[int, typer.Option(
+        "--processes", help="--live local: API processes over the store, each on its own "
+        "port; the twin's calls go to each in turn (several need --store postgresql)")] = 1,
     data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Simulate a day of on-demand service: KPIs and a report (HTML, plots, map).
@@ -606,7 +613,7 @@ def simulate(
     if live is not None:
         _twin(live, region, keys=keys, staff_key=staff_key, hours=hours, rate=rate,
               standing=standing, seed=seed, drop=drop, speed=speed, store=store,
-              as_json=as_json, data=data, cache=cache,
+              processes=processes, as_json=as_json, data=data, cache=cache,
               other={"--scenario": scenario, "--vehicles": vehicles, "--area": area,
                      "--demand": demand, "--replanning": replanning, "--language": language,
                      "--workers": workers, "--ray": ray})
@@ -836,14 +843,14 @@ def operate(
 def _twin(live: str, region: str | None, *, keys: Path | None, staff_key: str | None,
           hours: str, rate: str | None, standing: int, seed: int | None, drop: float,
           speed: float | None, store: str, as_json: bool, data: Path | None,
-          cache: Path | None, other: dict[str, object]) -> None:
+          cache: Path | None, other: dict[str, object], processes: int = 1) -> None:
     """``simulate --live``: the service-day twin (:mod:`mobility.twin`)."""
     from mobility.twin import cli as twin_cli
 
     given = [k for k, v in other.items() if v is not None]
     if given:
         _fail(f"--live runs the service-day twin: {', '.join(given)} do not apply to it")
-    rates = _numbers(rate, "--rate", float) or [10.0]
+    rates = _numbers(rate, "--rate", float) or [None]
     if len(rates) > 1:
         _fail("--live takes one --rate")
     try:
@@ -851,7 +858,7 @@ def _twin(live: str, region: str | None, *, keys: Path | None, staff_key: str | 
                             staff_key=staff_key, hours=hours, rate=rates[0],
                             standing=standing, seed=1 if seed is None else seed, drop=drop,
                             speed=speed, store=store, as_json=as_json, out=out, err=err,
-                            data=data, cache=cache)
+                            data=data, cache=cache, processes=processes)
     except twin_cli.UsageError as exc:
         _fail(str(exc))
         return
@@ -1196,7 +1203,7 @@ def _timing(s: Settings):  # type: ignore[no-untyped-def]
         tz = resolve_region(s.region, s.data).timezone or "Etc/GMT+12"
     except MobilityError:
         tz = "Etc/GMT+12"
-    return Timing(tz, RunningClock(s.clock_start, s.clock_speed) if s.clock_start
+    return Timing(tz, RunningClock(s.clock_start, s.clock_speed, s.clock_epoch) if s.clock_start
                   else SystemClock())
 
 
