@@ -13,6 +13,7 @@ The whole day runs in about (hours + drain) / speed of wall time plus the server
 
 Usage: python benchmarks/twin.py [--speed 120] [--hours 07:00-19:00] [--rate 10]
        [--standing 5] [--seed 1] [--drop 0.1] [--store sqlite|postgresql|URL]
+       [--processes 2] [--region addison-vt]
 """
 
 from __future__ import annotations
@@ -38,14 +39,21 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--speed", type=float, default=120.0, help="the server clock's speed")
     ap.add_argument("--hours", default="07:00-19:00", help="the hours riders ask for")
-    ap.add_argument("--rate", type=float, default=10.0, help="requests per hour")
-    ap.add_argument("--standing", type=int, default=5, help="standing orders")
+    ap.add_argument("--rate", type=float, default=None, help="requests per hour (default: "
+                    "the region's [demand] profile, standing orders included; else 10)")
+    ap.add_argument("--standing", type=int, default=5, help="standing orders (with --rate)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--drop", type=float, default=0.1,
                     help="the share of drivers' requests losing the connection")
     ap.add_argument("--store", default="sqlite", help="sqlite, postgresql (a private schema "
                     "in 127.0.0.1:5432/test) or a postgresql:// URL")
     ap.add_argument("--region", default="addison-vt")
+    ap.add_argument("--processes", type=int, default=1, help="API processes over the "
+                    "store, each on its own port (several need --store postgresql)")
+    ap.add_argument("--drain", type=float, default=3.0, help="hours after the last one in "
+                    "which the drivers finish their manifests (at most)")
+    ap.add_argument("--startup", type=float, default=60.0, help="wall seconds the server's "
+                    "start may take (its clock starts that much, times the speed, early)")
     a = ap.parse_args()
     hours = parse_hours(a.hours)
     err = Console(stderr=True)
@@ -53,14 +61,19 @@ def main() -> int:
     t0 = time.monotonic()
     try:
         with local_server(a.region, speed=a.speed, first_hour_s=hours[0], store=a.store,
-                          sinks=sinks) as srv:
+                          sinks=sinks, processes=a.processes, lead_wall_s=a.startup) as srv:
             started = time.monotonic() - t0
             err.print(f"server up in {started:.0f} s ({srv.store}, clock from "
                       f"{srv.clock_start:%Y-%m-%d %H:%M} at {a.speed:g}x)", highlight=False)
+            profile = srv.demand if a.rate is None else None
+            if profile is not None:
+                err.print(f"demand: the region's profile ({profile.total:g} requests a day, "
+                          f"{profile.standing_share:.0%} standing orders)", highlight=False)
             r = run_twin(TwinOptions(srv.url, srv.staff_key, srv.driver_keys, hours=hours,
-                                     rate=a.rate, standing=a.standing, seed=a.seed,
+                                     rate=a.rate or 10.0, standing=a.standing, seed=a.seed,
+                                     profile=profile, drain_s=a.drain * 3600,
                                      drop=a.drop, speed=a.speed, sinks=sinks,
-                                     store=srv.store))
+                                     store=srv.store, urls=srv.urls, pids=srv.pids))
     finally:
         sinks.stop()
     f = {**r.figures, "server_start_s": round(started, 1),

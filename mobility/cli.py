@@ -374,6 +374,7 @@ def serve(
     The store is MOBILITY_DB_URL (default: an SQLite file under ~/.local/share/mobility)."""
     import logging
     import os
+    import time
 
     import uvicorn
 
@@ -418,6 +419,9 @@ def serve(
         return
     os.environ[server.REGION_ENV] = str(region or s.region)
     os.environ["MOBILITY_DATA"], os.environ["MOBILITY_CACHE"] = str(s.data), str(s.cache)
+    if s.clock_start is not None and s.clock_epoch is None:
+        # the workers start one after the other: one epoch keeps their clocks together
+        os.environ["MOBILITY_CLOCK_EPOCH"] = repr(time.time())
     if s.log_format == "json":
         from mobility.json_log import JsonFormatter
 
@@ -547,7 +551,8 @@ def simulate(
     rate: Annotated[str | None, typer.Option("--rate", help="requests per hour (or a list)")
                     ] = None,
     area: Annotated[str | None, typer.Option("--area", help="service area name or GeoJSON "
-                                             "file")] = None,
+                                             "file; several (a,b,c) or all: a district "
+                                             "sweep")] = None,
     demand: Annotated[Path | None, typer.Option("--demand", help="CSV of requests instead "
                                                 "of synthetic demand")] = None,
     skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="skip (and list) "
@@ -581,13 +586,25 @@ def simulate(
     store: Annotated[str, typer.Option(
         "--store", help="--live local: sqlite, postgresql (a private schema in "
         "127.0.0.1:5432/test) or a postgresql:// URL")] = "sqlite",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="sweeps: variants at once (default: MOBILITY_WORKERS)")] = None,
+    ray: Annotated[str | None, typer.Option("--ray", help="sweeps: run on Ray: auto (a local "
+                                            "Ray) or a cluster's ADDRESS")] = None,
+    target: Annotated[float, typer.Option(
+        "--target", help="district sweeps: the served share (0-1) a fleet must reach")
+                      ] = 0.95,
+    processes: Annotated[int, typer.Option(
+        "--processes", help="--live local: API processes over the store, each on its own "
+        "port; the twin's calls go to each in turn (several need --store postgresql)")] = 1,
     data: DataOpt = None, cache: CacheOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Simulate a day of on-demand service: KPIs and a report (HTML, plots, map).
 
     Vehicles are on shift for the service area's hours; costs are in the region's currency
     (MOBILITY_CURRENCY or `currency` in region.toml). Lists in --vehicles/--rate run every
-    combination in parallel processes and print a comparison.
+    combination in parallel processes and print a comparison. --area all (or a,b,c) sweeps
+    several service areas at once: one report comparing them (the smallest fleet per area
+    reaching --target).
 
     With --live, a service day runs as a digital twin against a real server instead:
     simulated riders book and drivers drive through its HTTP API at the server's time; the
@@ -596,9 +613,10 @@ def simulate(
     if live is not None:
         _twin(live, region, keys=keys, staff_key=staff_key, hours=hours, rate=rate,
               standing=standing, seed=seed, drop=drop, speed=speed, store=store,
-              as_json=as_json, data=data, cache=cache,
+              processes=processes, as_json=as_json, data=data, cache=cache,
               other={"--scenario": scenario, "--vehicles": vehicles, "--area": area,
-                     "--demand": demand, "--replanning": replanning, "--language": language})
+                     "--demand": demand, "--replanning": replanning, "--language": language,
+                     "--workers": workers, "--ray": ray})
         return
     from dataclasses import replace
 
@@ -613,8 +631,19 @@ def simulate(
     rates = _numbers(rate, "--rate", float)
     if language not in (None, "en", "de"):
         _fail(f"--language must be en or de, not {language!r}")
+    if workers is not None and not 1 <= workers <= 64:
+        _fail(f"--workers must be 1 to 64, not {workers}")
+    if not 0 < target <= 1:
+        _fail(f"--target must be a served share above 0 and at most 1, not {target}")
+    n_workers = workers or s.workers
     reg = _load(region, s, quiet=as_json)
     lang = report_language(language or s.language, reg.config.country)
+    if sim.is_district(area):
+        if demand is not None:
+            _fail("--demand holds one area's requests: give one --area with it")
+        _district(reg, s, scenario, area or "", ns, rates, seed, replanning, out_dir, lang,
+                  n_workers, ray, target, as_json)
+        return
     with _errors():
         base = sim.load_scenario(reg, scenario, sim.Overrides(
             vehicles=ns[0] if len(ns) == 1 else None,
@@ -648,9 +677,9 @@ def simulate(
                       disable=as_json) as prog:
             task = prog.add_task("sweep", total=len(scenarios))
             results = sim.sweep(sim.RegionRef.of(reg, s.data, s.cache), scenarios, out_dir,
-                                min(s.workers, len(scenarios)), demand=demand,
+                                min(n_workers, len(scenarios)), demand=demand,
                                 skip_bad=skip_bad_rows, language=lang,
-                                done=lambda _: prog.advance(task))
+                                done=lambda _: prog.advance(task), ray=ray)
     rows = sim.comparison(results)
     if as_json:
         sys.stdout.write(_compact({"variants": results, "comparison": rows}) + "\n")
@@ -674,6 +703,84 @@ def simulate(
     out.print("p95 wait: 95 % of the served rides waited at most this long after the requested "
               "pickup time; refused requests have no wait.")
     out.print(f"reports: {out_dir}/<variant>/index.html")
+
+
+def _district(reg: Region, s: Settings, scenario: Path | None, area: str, ns: list[int],
+              rates: list[float], seed: int | None, replanning: str | None, out_dir: Path,
+              lang: str, workers: int, ray: str | None, target: float,
+              as_json: bool) -> None:
+    """``simulate --area all|a,b,c``: every (area, fleet size, rate) as one sweep on the
+    local pool or Ray, one report comparing the areas (:mod:`mobility.sim.district`)."""
+    import time
+    from dataclasses import replace
+
+    from rich import box
+    from rich.progress import MofNCompleteColumn
+
+    from dispatch.scenario import REPLANNING
+    from mobility import sim
+    from mobility.sim.district import district_comparison, district_variants
+    from mobility.sim.district_report import write_district_report
+    from mobility.sim.texts import money
+
+    if replanning is not None and replanning not in REPLANNING:
+        _fail(f"--replanning must be one of {', '.join(REPLANNING)}, not {replanning!r}")
+    with _errors():
+        found = district_variants(reg, scenario, area, sim.Overrides(seed=seed,
+                                  currency=s.currency), ns, rates)
+        if replanning is not None:
+            found = [replace(v, scenario=replace(v.scenario, replanning=replanning))
+                     for v in found]
+        t0 = time.perf_counter()
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True,
+                      disable=as_json) as prog:
+            task = prog.add_task("variants", total=len(found))
+
+            def done(folder: str) -> None:
+                prog.update(task, advance=1, description=f"variants (last: {folder})")
+
+            results = sim.sweep(sim.RegionRef.of(reg, s.data, s.cache),
+                                [v.scenario for v in found], out_dir,
+                                min(workers, len(found)), language=lang, done=done, ray=ray,
+                                folders=[v.folder for v in found])
+        wall = time.perf_counter() - t0
+        c = district_comparison(found, results, target)
+        c["wall_s"] = round(wall, 1)
+        c["workers"] = min(workers, len(found))
+        c["engine"] = "ray" if ray is not None else "pool" if c["workers"] > 1 else "local"
+        write_district_report(reg.name, c, out_dir, lang)
+    if as_json:
+        sys.stdout.write(_compact({"variants": results, **c}) + "\n")
+        return
+    cur = next((r["currency"] for r in c["comparison"] if r["currency"]), "") or ""
+    one_rate = len({r["rate_per_hour"] for r in c["comparison"]}) == 1
+    table = Table(title=f"Service areas compared ({len(found)} variants, target "
+                        f"{100 * target:g} % served)", box=box.SIMPLE)
+    cols = ["area", "vehicles", *([] if one_rate else ["rate/h"]), "served", "refused",
+            "p95 wait", "pooling", "veh-km", f"cost/trip ({cur})"]
+    for col in cols:
+        table.add_column(col, justify="left" if col == "area" else "right")
+    for row in c["comparison"]:
+        table.add_row(row["area"], str(row["vehicles"]),
+                      *([] if one_rate else [f"{row['rate_per_hour']:g}"]),
+                      f"{row['served']}/{row['requests']} ({100 * row['served_share']:.0f} %)",
+                      str(row["refused"]), f"{row['wait_p95_min']} min",
+                      f"{100 * row['pooling_rate']:.0f} %", f"{row['vehicle_km']:,.0f}",
+                      money(row["cost_per_served_trip"], row["currency"]))
+    out.print(table)
+    for a in c["areas"]:
+        n = a["smallest_fleet"]
+        out.print(f"{a['area']} ({a['rate_per_hour']:g}/h): "
+                  + (f"{n} vehicles serve {100 * a['served_share']:.1f} %" if n is not None
+                     else f"no size tried reaches {100 * target:g} % (best: "
+                          f"{a['at']}, {100 * a['served_share']:.1f} %)"))
+    for d in c["district"]:
+        if d["all_met"]:
+            out.print(f"district: {d['vehicles']} vehicles serve {d['served']} of "
+                      f"{d['requests']} requests ({100 * d['served_share']:.1f} %)")
+    out.print(f"{len(found)} variants in {wall:.1f} s on {c['engine']} "
+              f"({c['workers']} workers); report: {out_dir / 'index.html'}")
 
 
 @app.command()
@@ -736,14 +843,14 @@ def operate(
 def _twin(live: str, region: str | None, *, keys: Path | None, staff_key: str | None,
           hours: str, rate: str | None, standing: int, seed: int | None, drop: float,
           speed: float | None, store: str, as_json: bool, data: Path | None,
-          cache: Path | None, other: dict[str, object]) -> None:
+          cache: Path | None, other: dict[str, object], processes: int = 1) -> None:
     """``simulate --live``: the service-day twin (:mod:`mobility.twin`)."""
     from mobility.twin import cli as twin_cli
 
     given = [k for k, v in other.items() if v is not None]
     if given:
         _fail(f"--live runs the service-day twin: {', '.join(given)} do not apply to it")
-    rates = _numbers(rate, "--rate", float) or [10.0]
+    rates = _numbers(rate, "--rate", float) or [None]
     if len(rates) > 1:
         _fail("--live takes one --rate")
     try:
@@ -751,7 +858,7 @@ def _twin(live: str, region: str | None, *, keys: Path | None, staff_key: str | 
                             staff_key=staff_key, hours=hours, rate=rates[0],
                             standing=standing, seed=1 if seed is None else seed, drop=drop,
                             speed=speed, store=store, as_json=as_json, out=out, err=err,
-                            data=data, cache=cache)
+                            data=data, cache=cache, processes=processes)
     except twin_cli.UsageError as exc:
         _fail(str(exc))
         return
@@ -1096,7 +1203,7 @@ def _timing(s: Settings):  # type: ignore[no-untyped-def]
         tz = resolve_region(s.region, s.data).timezone or "Etc/GMT+12"
     except MobilityError:
         tz = "Etc/GMT+12"
-    return Timing(tz, RunningClock(s.clock_start, s.clock_speed) if s.clock_start
+    return Timing(tz, RunningClock(s.clock_start, s.clock_speed, s.clock_epoch) if s.clock_start
                   else SystemClock())
 
 

@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     clock_speed: float = Field(1.0, gt=0, le=1000, description="how many times faster than "
                                "real time the clock started at `clock_start` runs (a service "
                                "day's digital twin: 10)")
+    clock_epoch: float | None = Field(None, ge=0, description="the machine's moment (Unix "
+                                      "seconds) at which the clock shows `clock_start` "
+                                      "(default: when the process starts); API processes "
+                                      "sharing a store share it, so that their clocks agree")
 
     # -- fair use, rate limits, proxies (api.service.fair_use, api.ratelimit, api.proxies) --
     max_bookings_per_day: int = Field(4, ge=0, le=1000, description="journeys a rider may "

@@ -50,6 +50,17 @@ def test_arrival_quote_arrives_in_time(api) -> None:
     assert arrive_by - dt.timedelta(minutes=15) <= _t(q["estimatedDropoff"]) <= arrive_by
 
 
+def test_bookings_are_listed_page_by_page(api) -> None:
+    """``offset`` pages through the newest-first list: each booking once, then nothing."""
+    ids = [api.book("rider", ride(MIDDLEBURY, BRISTOL, tomorrow(h)))[1]["id"] for h in (9, 13)]
+    whole = [x["id"] for x in api.get("/api/v1/bookings", "dispatcher",
+                                       params={"limit": 1000}).json()["bookings"]]
+    pages = [[x["id"] for x in api.get("/api/v1/bookings", "dispatcher", params={
+        "limit": 1, "offset": k}).json()["bookings"]] for k in range(len(whole) + 1)]
+    assert pages == [[i] for i in whole] + [[]] and set(ids) <= set(whole)
+    assert api.get("/api/v1/bookings", "dispatcher", params={"offset": -1}).status_code == 422
+
+
 def test_book_get_list_cancel(api) -> None:
     q, b = api.book("rider", ride(MIDDLEBURY, BRISTOL, tomorrow(9)))
     assert b["status"] == "confirmed" and b["quoteId"] == q["id"]

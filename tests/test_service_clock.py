@@ -46,3 +46,21 @@ def test_the_setting_is_checked_and_reaches_the_servers_clock(monkeypatch: pytes
     monkeypatch.setenv("MOBILITY_CLOCK_SPEED", "0")
     with pytest.raises(ValidationError, match="clock_speed"):
         Settings()
+
+
+def test_clocks_given_one_epoch_agree_however_far_apart_they_were_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two API processes over one store start seconds apart: at 10x each second is ten of
+    the service's; with the epoch they show the same time (without, the later one is
+    behind by the gap times the speed)."""
+    machine, wall = [1000.0], [1_700_000_000.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: machine[0])
+    monkeypatch.setattr(clock_module.time, "time", lambda: wall[0])
+    epoch = wall[0]
+    first, alone = RunningClock(START, 10.0, epoch), RunningClock(START, 10.0)
+    machine[0] += 7.0
+    wall[0] += 7.0
+    second = RunningClock(START, 10.0, epoch)
+    assert first.now() == second.now() == START + dt.timedelta(seconds=70)
+    assert alone.now() == START + dt.timedelta(seconds=70)
+    assert RunningClock(START, 10.0).now() == START  # made now, without the epoch

@@ -1,8 +1,10 @@
 """The service-day twin (:mod:`mobility.twin`): its checks on hand-made days (a late pickup
-told in time passes, untold fails, a message received twice counts), its clock, its own mail
-server and SMS gateway (real local servers), its command line's refusals — and short twin
-runs against the real server on SQLite and PostgreSQL: every promise kept or told, every
-notification once, every driver's event applied once."""
+told in time passes, untold fails, a message received twice counts, a ride lost, booked
+twice or a seat sold twice found), a district's demand by area and hour, its clock, its own
+mail server and SMS gateway (real local servers), its command line's refusals — and short
+twin runs against the real server on SQLite and on two API processes over PostgreSQL: every
+promise kept or told, every notification once, every driver's event applied once, no ride
+lost or doubled, no vehicle overbooked."""
 
 from __future__ import annotations
 
@@ -127,6 +129,107 @@ def test_percentile_is_the_nearest_rank() -> None:
     assert checks.percentile([], 95) is None
 
 
+# -- the store at district size: lost, doubled, overbooked, latency, memory -------------------
+def _held(bid: str, status: str = "completed", rider: str = "r1", vehicle: str | None = "v1",
+          on: float | None = None, off: float | None = None, passengers: int = 1,
+          wheelchair: bool = False, window: tuple[float, float] = (0, 15),
+          trip: tuple[float, float, float, float] = (44.0, -73.1, 44.1, -73.2)
+          ) -> checks.Stored:
+    history = (("confirmed", _at(-60)),
+               *((("on_board", _at(on)),) if on is not None else ()),
+               *((("completed", _at(off)),) if off is not None else ()))
+    return checks.Stored(bid, rider, status, _at(window[0]), _at(window[1]), vehicle,
+                         passengers, wheelchair, trip, history)
+
+
+def test_a_confirmed_ride_missing_from_the_store_or_never_served_is_lost() -> None:
+    held = [_held("served"), _held("cancelled", "cancelled"), _held("noshow", "no_show"),
+            _held("coming", "confirmed", window=(60, 75)),
+            _held("forgotten", "confirmed", window=(0, 15))]
+    confirmed = ["served", "cancelled", "noshow", "coming", "forgotten", "gone"]
+    assert checks.lost(confirmed, held, day_over=_at(30)) == ["forgotten", "gone"]
+    # the store's own bookings the twin was not told of (a standing order's) are not lost
+    assert checks.lost([], held, day_over=_at(30)) == []
+
+
+def test_one_riders_trip_booked_twice_at_one_time_is_doubled() -> None:
+    held = [_held("a"), _held("a2", window=(10, 25)),  # overlaps a: booked twice
+            _held("b", window=(120, 135)),  # the same trip later (the way back): fine
+            _held("c", rider="r2"),  # another rider, the same trip: fine
+            _held("d", "cancelled", window=(5, 20)),  # cancelled: not held
+            _held("e", trip=(44.0, -73.1, 44.5, -73.5))]  # another trip (a second leg)
+    assert checks.doubled(held) == [["a", "a2"]]
+    assert checks.doubled(held[2:]) == []
+
+
+def test_a_vehicle_carrying_more_than_its_seats_is_overbooked() -> None:
+    cap = {"v1": (3, 1), "v2": (8, 1)}
+    fine = [_held("a", on=0, off=10, passengers=2), _held("b", on=10, off=20, passengers=3),
+            _held("c", on=12, off=18, vehicle="v2", passengers=8)]
+    # b boards the moment a alights: drop-offs first, the bus never holds 5
+    assert checks.overbooked(fine, cap) == []
+    full = [*fine, _held("d", on=15, off=30, passengers=1)]  # 4 on v1 from 15 to 20
+    (o,) = checks.overbooked(full, cap)
+    assert (o.vehicle_id, o.at, o.seats, o.wheelchairs) == ("v1", _at(15), 4, 0)
+    chairs = [_held("w1", on=0, off=30, wheelchair=True),
+              _held("w2", on=5, vehicle="v1", wheelchair=True)]  # never dropped off
+    (o,) = checks.overbooked(chairs, cap)
+    assert (o.at, o.seats, o.wheelchairs) == (_at(5), 2, 2)
+    assert checks.overbooked([_held("x", on=0, off=5, vehicle="v9")], cap)[0].capacity == (0, 0)
+
+
+def test_quote_latency_by_hour_and_memory_growth() -> None:
+    samples = [(T0 + dt.timedelta(minutes=m), w) for m, w in
+               [(0, 0.010), (10, 0.030), (59, 0.020), (60, 0.200), (90, 0.100)]]
+    by = checks.hourly(samples)
+    assert by == {"09:00": {"n": 3, "p50_ms": 20.0, "p95_ms": 30.0},
+                  "10:00": {"n": 2, "p50_ms": 100.0, "p95_ms": 200.0}}
+    assert checks.rss_growth_pct({1: 100, 2: 200}, {1: 110, 2: 250, 3: 999}) == 25.0
+    assert checks.rss_growth_pct({1: 100}, {2: 100}) is None
+
+
+def test_a_districts_profile_places_riders_in_each_area_at_its_hours() -> None:
+    """Each area's wishes follow its own requests per hour (less the standing orders'
+    share, which become standing orders): none where and when the profile has none."""
+    from mobility.twin.demand import Places, draw_profile, standing_counts
+
+    def place(name: str, lat: float) -> Places:
+        pts = np.array([[lat, 8.0], [lat + 0.01, 8.01]])
+        return Places(name, pts, np.ones(2), pts[:1], np.ones(1), np.zeros((0, 2)))
+
+    class Profile:
+        standing_share, prebooked_share = 0.2, 0.0
+
+        def per_hour(self, area: str) -> np.ndarray:
+            h = np.zeros(24)
+            h[7:9] = {"north": 250.0, "south": 50.0, "idle": 0.0}[area]
+            return h
+
+    areas = [place("north", 49.5), place("south", 49.3), place("idle", 49.1)]
+    got = draw_profile(areas, Profile(), (7 * 3600.0, 10 * 3600.0), np.random.default_rng(3))
+    n = {a.area: sum(p is a for _, p in got) for a in areas}
+    # Poisson means 400 and 80 (2 hours at 80 % of 250 and 50 an hour): within 5 sigma
+    assert abs(n["north"] - 400) < 5 * 20 and abs(n["south"] - 80) < 5 * 9 and not n["idle"]
+    assert all(7 * 3600 <= t.time < 9 * 3600 for t, _ in got)
+    assert all(abs(t.origin[0] - p.homes[0, 0]) < 0.02 for t, p in got)  # in its own area
+    assert [t.booked_at for t, _ in got] == sorted(t.booked_at for t, _ in got)
+    assert standing_counts(areas, Profile(), (7 * 3600.0, 10 * 3600.0)) == [100, 20, 0]
+    assert standing_counts(areas, Profile(), (8 * 3600.0, 8.5 * 3600.0)) == [25, 5, 0]
+
+
+def test_an_area_without_stops_has_its_densest_streets_as_hubs() -> None:
+    from mobility.twin.demand import centres
+
+    rng = np.random.default_rng(1)
+    village = np.array([49.40, 8.30]) + rng.normal(0, 0.0005, (200, 2))  # ~50 m spread
+    hamlet = np.array([49.43, 8.35]) + rng.normal(0, 0.0005, (40, 2))
+    farms = np.array([49.36, 8.25]) + rng.uniform(0, 0.05, (30, 2))  # scattered, km apart
+    homes = np.vstack([village, hamlet, farms])
+    hubs, w = centres(homes, np.ones(len(homes)), n=2)
+    assert np.abs(hubs[0] - [49.40, 8.30]).max() < 0.002 and w[0] >= 150
+    assert np.abs(hubs[1] - [49.43, 8.35]).max() < 0.002 and 30 <= w[1] <= 45
+
+
 # -- the twin's clock ----------------------------------------------------------------------
 def test_the_server_clock_runs_at_its_speed_and_is_corrected() -> None:
     c = ServerClock(T0, 60.0, wall0=100.0)
@@ -226,6 +329,22 @@ def test_hours_and_keys_files_are_read_or_refused(tmp_path: Path) -> None:
         read_keys(tmp_path / "missing.json")
 
 
+def test_several_processes_need_a_local_server_over_postgresql() -> None:
+    from rich.console import Console
+
+    from mobility.twin import cli as twin_cli
+
+    base = {"region": "addison-vt", "keys": None, "staff_key": "k", "hours": "07:00-08:00",
+            "rate": 5.0, "standing": 0, "seed": 1, "drop": 0.1, "speed": 60.0,
+            "as_json": True, "out": Console(), "err": Console()}
+    for live, store, n, says in (("local", "sqlite", 2, "postgresql"),
+                                 ("http://127.0.0.1:9", "postgresql", 2, "--live local"),
+                                 ("local", "postgresql", 0, "1-8"),
+                                 ("local", "postgresql", 9, "1-8")):
+        with pytest.raises(UsageError, match=says):
+            twin_cli.run(live=live, store=store, processes=n, **base)  # type: ignore[arg-type]
+
+
 def _mobility(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "mobility", *args], capture_output=True,
                           text=True, timeout=120, env=os.environ.copy())
@@ -282,11 +401,12 @@ def test_simulate_live_drives_a_running_server_with_a_keys_file(addison: object,
 
 
 # -- twin runs against the real server --------------------------------------------------------
-def _twin_day(store: str) -> dict[str, object]:
-    """Two hours of a service day at 120x against a real server: few riders, two standing
-    orders, one driver's request in six losing its connection. (At 240x a second of a
-    loaded machine's scheduling delay is four minutes of the service's clock: enough for a
-    vehicle to pass a promise before the server could look.)"""
+def _twin_day(store: str, processes: int = 1) -> dict[str, object]:
+    """Two hours of a service day at 120x against a real server (``processes`` API
+    processes over its store): few riders, two standing orders, one driver's request in
+    six losing its connection. (At 240x a second of a loaded machine's scheduling delay is
+    four minutes of the service's clock: enough for a vehicle to pass a promise before the
+    server could look.)"""
     from mobility.twin.local import local_server
     from mobility.twin.options import TwinOptions
     from mobility.twin.run import run_twin
@@ -296,10 +416,12 @@ def _twin_day(store: str) -> dict[str, object]:
     sinks = Sinks().start()
     try:
         with local_server(speed=speed, first_hour_s=hours[0], store=store, sinks=sinks,
-                          data=DATA, cache=CACHE, lead_wall_s=45) as srv:
+                          data=DATA, cache=CACHE, lead_wall_s=45 * processes,
+                          processes=processes) as srv:
             r = run_twin(TwinOptions(srv.url, srv.staff_key, srv.driver_keys, hours=hours,
                                      rate=8, standing=2, seed=7, drop=1 / 6, speed=speed,
-                                     drain_s=2 * 3600, sinks=sinks, store=srv.store))
+                                     drain_s=2 * 3600, sinks=sinks, store=srv.store,
+                                     urls=srv.urls, pids=srv.pids))
     finally:
         sinks.stop()
     return r.figures
@@ -327,6 +449,10 @@ def _assert_day(f: dict[str, object]) -> None:
     if "standing" not in unavailable:
         assert f["standing_orders"] == 2 and f["standing_booked"] == 2, f
     assert isinstance(f["eta_samples"], int) and f["eta_samples"] > 0, f
+    # every confirmed ride in the store and served or called off, none twice, no seat
+    # sold twice (the load from the bookings' own events against the vehicles' seats)
+    assert f["lost"] == 0 and f["doubled"] == 0 and f["overbooked"] == 0, f
+    assert isinstance(f["quote_p95_ms"], float) and f["quote_by_hour"], f
 
 
 @pytest.mark.slow
@@ -335,9 +461,18 @@ def test_a_twin_day_on_sqlite(addison: object) -> None:
 
 
 @pytest.mark.slow
-def test_a_twin_day_on_postgresql(addison: object) -> None:
+def test_a_twin_day_on_two_processes_over_postgresql(addison: object) -> None:
+    """Two API processes over one store, each call to the next process: a rider's quote
+    and booking, a driver's event and the rider's look at it, a retry after a lost
+    connection on different processes — and every check holds as on one."""
     if not pg_reachable():
         pytest.skip("PostgreSQL at 127.0.0.1:5432 is unreachable")
-    f = _twin_day("postgresql")
-    assert f["store"] == "postgresql"
+    f = _twin_day("postgresql", processes=2)
+    assert f["store"] == "postgresql" and f["processes"] == 2
+    calls = f["calls_by_process"]
+    assert isinstance(calls, list) and min(calls) > 0.4 * max(calls), calls
     _assert_day(f)
+    # each process's memory an hour after the start and at the end
+    mb = f["rss_hour_mb"]
+    assert isinstance(mb, list) and len(mb) == 2 and min(mb) > 50, f
+    assert isinstance(f["rss_growth_pct"], float), f

@@ -95,8 +95,12 @@ def create_booking(body: BookingRequest, who: BookerDep, svc: ServiceDep, respon
 def list_bookings(who: CallerDep, svc: ServiceDep,
                   date: Annotated[dt.date | None, Query(description="service date")] = None,
                   status: Annotated[str | None, Query(max_length=16)] = None,
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> BookingList:
-    found = [booking_out(b) for b in svc.bookings(who, date=date, status=status, limit=limit)]
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                  offset: Annotated[int, Query(ge=0, le=10_000_000, description=(
+                      "skip this many (the next page: the previous offset plus limit)"))] = 0,
+                  ) -> BookingList:
+    found = [booking_out(b) for b in svc.bookings(who, date=date, status=status, limit=limit,
+                                                  offset=offset)]
     return BookingList(bookings=_rated(svc, found), now=svc.timing.now().astimezone(svc.tz))
 
 

@@ -28,16 +28,23 @@ class SystemClock:
 class RunningClock:
     """A clock that reads ``start`` when created and then runs at the real pace, or
     ``speed`` times faster (a server started "on Tuesday at 06:00" for a test, a training
-    session, or a service day's digital twin at 10x)."""
+    session, or a service day's digital twin at 10x).
 
-    def __init__(self, start: dt.datetime, speed: float = 1.0) -> None:
+    ``epoch`` (Unix seconds) is the machine's moment at which the clock shows ``start``:
+    several server processes given the same epoch show the same time however far apart
+    they started (without it, each starts its clock when it is created)."""
+
+    def __init__(self, start: dt.datetime, speed: float = 1.0,
+                 epoch: float | None = None) -> None:
         if start.tzinfo is None:
             raise ValueError("the clock's start needs a UTC offset or time zone")
         if not speed > 0:
             raise ValueError("the clock's speed must be positive")
         self.start = start.astimezone(dt.UTC)
         self.speed = float(speed)
-        self._t0 = time.monotonic()
+        # the machine's clock may be set while the server runs: the epoch is turned into
+        # monotonic time once, and the clock runs on the monotonic time
+        self._t0 = time.monotonic() - (0.0 if epoch is None else time.time() - epoch)
 
     def now(self) -> dt.datetime:
         return self.start + dt.timedelta(seconds=(time.monotonic() - self._t0) * self.speed)

@@ -227,11 +227,12 @@ class BookingService:
             return booking_view(self.timing, repo.records([b])[0], self.names)
 
     def bookings(self, who: Principal, *, date: dt.date | None = None,
-                 status: str | None = None, limit: int = 100) -> list[BookingView]:
-        """The caller's bookings (all of them for staff), newest first."""
+                 status: str | None = None, limit: int = 100, offset: int = 0
+                 ) -> list[BookingView]:
+        """The caller's bookings (all of them for staff), newest first, from ``offset``."""
         with reading(self.store) as repo:
             found = repo.list_bookings(rider_id=None if who.staff else (who.rider_id or ""),
-                                       date=date, status=status, limit=limit)
+                                       date=date, status=status, limit=limit, offset=offset)
             return [booking_view(self.timing, r, self.names) for r in repo.records(found)]
 
     def views(self, repo: Repository, bookings: Sequence[Any]) -> list[BookingView]:

@@ -164,9 +164,11 @@ class Repository:
         self.s.add(BookingStatus(booking_id=booking.id, status=status, at=at, by_role=by_role))
 
     def list_bookings(self, *, rider_id: str | None = None, date: dt.date | None = None,
-                      status: str | None = None, limit: int = 100) -> list[Booking]:
-        """The newest bookings first, filtered."""
-        stmt = select(Booking).order_by(Booking.created_at.desc(), Booking.id).limit(limit)
+                      status: str | None = None, limit: int = 100, offset: int = 0
+                      ) -> list[Booking]:
+        """The newest bookings first, filtered; ``offset``: skipping that many (pages)."""
+        stmt = (select(Booking).order_by(Booking.created_at.desc(), Booking.id).limit(limit)
+                .offset(offset))
         if rider_id is not None:
             stmt = stmt.where(Booking.rider_id == rider_id)
         if date is not None:

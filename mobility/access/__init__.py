@@ -5,8 +5,8 @@ opportunities to reach (:mod:`~mobility.access.opportunities`), walk + scheduled
 over every departure minute of a window (:mod:`~mobility.access.transit`, range queries of
 :mod:`routing.range_raptor`), the on-demand option timed by the planner's simulation
 (:mod:`~mobility.access.ondemand`), per-cell figures and weighted summaries
-(:mod:`~mobility.access.analysis`), run on a local pool or Ray
-(:mod:`~mobility.access.engine`); written as GeoPackage, JSON and an HTML report
+(:mod:`~mobility.access.analysis`), run on a local pool or Ray (:mod:`mobility.engine`,
+shared with the simulation's sweeps); written as GeoPackage, JSON and an HTML report
 (:mod:`~mobility.access.outputs`, :mod:`~mobility.access.report`).
 """
 

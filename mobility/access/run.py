@@ -24,12 +24,12 @@ from mobility.access.analysis import (
     stops_task,
     summary,
 )
-from mobility.access.engine import Engine, engine
 from mobility.access.errors import AccessError
 from mobility.access.ondemand import Measure, measure
 from mobility.access.opportunities import Opportunities, opportunities
 from mobility.access.origins import Cells, origin_cells
 from mobility.access.transit import egress_walks
+from mobility.engine import Engine, engine
 from mobility.region import Region
 from mobility.sim.variant import RegionRef
 

@@ -1,13 +1,17 @@
-"""The twin's HTTP client: one connection pool to the server, a call per request with the
-caller's key, and a tally of what went wrong (answers 5xx are a finding of the day: a server
-must never fail on its clients' input)."""
+"""The twin's HTTP client: one connection pool per API process of the server, a call per
+request with the caller's key, and a tally of what went wrong (answers 5xx are a finding of
+the day: a server must never fail on its clients' input). With several processes each call
+goes to the next one in turn: a rider's quote and booking, a driver's event and the
+rider's look at it, and a retry after a lost connection all land on different processes."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,35 +53,46 @@ class Tally:
     calls: Counter[str] = field(default_factory=Counter)
     server_errors: list[str] = field(default_factory=list)
     transport_errors: int = 0
+    by_process: Counter[int] = field(default_factory=Counter)  #: answers per process
 
 
 class Api:
-    """Calls to one server; ``key`` is sent as the bearer token."""
+    """Calls to one server — at ``url``, or at each of several API processes' URLs in turn;
+    ``key`` is sent as the bearer token."""
 
-    def __init__(self, url: str, *, timeout: float = 60.0, connections: int = 32) -> None:
-        self.url = url.rstrip("/")
-        self.client = httpx.AsyncClient(
-            base_url=self.url, timeout=timeout,
+    def __init__(self, url: str | Sequence[str], *, timeout: float = 60.0,
+                 connections: int = 32) -> None:
+        urls = [url] if isinstance(url, str) else list(url)
+        if not urls:
+            raise ValueError("the twin needs the server's URL")
+        self.urls = [u.rstrip("/") for u in urls]
+        self.url = self.urls[0]
+        self.clients = [httpx.AsyncClient(
+            base_url=u, timeout=timeout,
             limits=httpx.Limits(max_connections=connections,
-                                max_keepalive_connections=connections))
+                                max_keepalive_connections=connections)) for u in self.urls]
+        self.client = self.clients[0]
+        self._turn = itertools.count()
         self.tally = Tally()
 
     async def close(self) -> None:
-        await self.client.aclose()
+        for c in self.clients:
+            await c.aclose()
 
     async def call(self, method: str, path: str, key: str | None = None, *,
                    json: Any = None, params: dict[str, Any] | None = None,
-                   retries: int = 2) -> Reply:
+                   retries: int = 2, headers: dict[str, str] | None = None) -> Reply:
         """One request; a broken connection is tried again (twice) before it counts as
         status 0. The twin's own dropped connections are simulated elsewhere
         (:mod:`mobility.twin.device`): here a failure is the server's or the network's."""
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        headers = {**({"Authorization": f"Bearer {key}"} if key else {}), **(headers or {})}
         name = f"{method} {_route(path)}"
         for attempt in range(retries + 1):
+            k = next(self._turn) % len(self.clients)  # a retry goes to the next process
             t0 = time.perf_counter()
             try:
-                r = await self.client.request(method, path, json=json, params=params,
-                                              headers=headers)
+                r = await self.clients[k].request(method, path, json=json, params=params,
+                                                  headers=headers)
             except httpx.TransportError:
                 self.tally.transport_errors += 1
                 if attempt == retries:
@@ -86,6 +101,7 @@ class Api:
                 continue
             wall = time.perf_counter() - t0
             self.tally.calls[f"{name} {r.status_code // 100}xx"] += 1
+            self.tally.by_process[k] += 1
             if r.status_code >= 500:
                 self.tally.server_errors.append(f"{name} -> {r.status_code}")
             try:
@@ -98,8 +114,13 @@ class Api:
     async def get(self, path: str, key: str | None = None, **params: Any) -> Reply:
         return await self.call("GET", path, key, params=params or None)
 
-    async def post(self, path: str, key: str | None, body: Any) -> Reply:
-        return await self.call("POST", path, key, json=body)
+    async def post(self, path: str, key: str | None, body: Any,
+                   idempotency_key: str | None = None) -> Reply:
+        """A POST; with ``idempotency_key`` a retry (on any process) gives the first
+        answer's result again instead of doing it twice."""
+        return await self.call("POST", path, key, json=body,
+                               headers={"Idempotency-Key": idempotency_key}
+                               if idempotency_key else None)
 
     async def put(self, path: str, key: str | None, body: Any) -> Reply:
         return await self.call("PUT", path, key, json=body)

@@ -58,21 +58,27 @@ def read_keys(path: Path) -> tuple[str, dict[str, str]]:
 
 
 def run(*, live: str, region: str, keys: Path | None, staff_key: str | None, hours: str,
-        rate: float, standing: int, seed: int, drop: float, speed: float | None,
+        rate: float | None, standing: int, seed: int, drop: float, speed: float | None,
         store: str, as_json: bool, out: Console, err: Console, data: Path | None = None,
-        cache: Path | None = None) -> int:
-    """Run the twin; returns the exit code (1: a check found something wrong)."""
+        cache: Path | None = None, processes: int = 1) -> int:
+    """Run the twin; returns the exit code (1: a check found something wrong). Without
+    ``rate``, a server started here on a region with a ``[demand]`` profile has riders as
+    it says (standing orders included), else 10 an hour."""
     span = parse_hours(hours)
     if not 0 <= drop < 1:
         raise UsageError(f"--drop must be at least 0 and below 1, not {drop}")
-    if not 0 < rate <= 1000:
+    if rate is not None and not 0 < rate <= 1000:
         raise UsageError(f"--rate must be above 0 and at most 1000, not {rate}")
     if not 0 <= standing <= 100:
         raise UsageError(f"--standing must be 0-100, not {standing}")
     if speed is not None and not 0 < speed <= 1000:
         raise UsageError(f"--speed must be above 0 and at most 1000, not {speed}")
-    opts: dict[str, Any] = {"hours": span, "rate": rate, "standing": standing, "seed": seed,
-                            "drop": drop}
+    if not 1 <= processes <= 8:
+        raise UsageError(f"--processes must be 1-8, not {processes}")
+    if processes > 1 and (live != LOCAL or store == "sqlite"):
+        raise UsageError("--processes applies to --live local over --store postgresql")
+    opts: dict[str, Any] = {"hours": span, "rate": rate or 10.0, "standing": standing,
+                            "seed": seed, "drop": drop}
     with ExitStack() as stack:
         if live == LOCAL:
             from mobility.twin.local import local_server
@@ -84,9 +90,10 @@ def run(*, live: str, region: str, keys: Path | None, staff_key: str | None, hou
                 err.print(f"starting a server on {region} at {fast:g}x …", highlight=False)
             srv = stack.enter_context(local_server(region, speed=fast, first_hour_s=span[0],
                                                    store=store, sinks=sinks, data=data,
-                                                   cache=cache))
+                                                   cache=cache, processes=processes))
             o = TwinOptions(srv.url, srv.staff_key, srv.driver_keys, speed=fast,
-                            sinks=sinks, store=srv.store, **opts)
+                            sinks=sinks, store=srv.store, urls=srv.urls, pids=srv.pids,
+                            profile=srv.demand if rate is None else None, **opts)
         else:
             if not re.match(r"^https?://", live):
                 raise UsageError(f"--live must be the server's URL (http://…) or "

@@ -12,12 +12,14 @@ from typing import Any
 
 from mobility.twin import checks
 from mobility.twin.api import when
-from mobility.twin.checks import Broken, Delivery, Ride, Told
+from mobility.twin.checks import Broken, Delivery, Ride, Stored, Told
 from mobility.twin.context import Context
 from mobility.twin.sinks import Sinks
 
 #: the alerts are read this often (server seconds)
 ALERTS_EVERY_S = 120.0
+#: bookings read per page at the end of the day (the API's largest page)
+PAGE = 1000
 
 
 class Watch:
@@ -140,6 +142,39 @@ def missing_deliveries(ctx: Context, told: dict[str, list[Told]],
     return short
 
 
+async def day_bookings(ctx: Context) -> list[dict[str, Any]] | None:
+    """Every booking of the twin's day, page by page (None: the server refused)."""
+    rows: list[dict[str, Any]] = []
+    while True:
+        r = await ctx.api.get("/api/v1/bookings", ctx.staff_key, date=ctx.date.isoformat(),
+                              limit=PAGE, offset=len(rows))
+        if not r.ok:
+            return rows or None
+        page = _rows(r.body, "bookings")
+        rows += page
+        if len(page) < PAGE:
+            return rows
+
+
+def stored(rows: list[dict[str, Any]]) -> list[Stored]:
+    """The bookings' rows as the store checks read them."""
+    out = []
+    for b in rows:
+        w = b.get("pickupWindow") or {}
+        start, end = when(w.get("start")), when(w.get("end"))
+        o, d = b.get("origin") or {}, b.get("destination") or {}
+        if start is None or end is None:
+            continue
+        out.append(Stored(
+            str(b["id"]), b.get("riderId"), str(b.get("status")), start, end,
+            b.get("vehicleId"), int(b.get("passengers") or 1), bool(b.get("wheelchair")),
+            (float(o.get("lat", 0)), float(o.get("lon", 0)), float(d.get("lat", 0)),
+             float(d.get("lon", 0))),
+            tuple((h["status"], dt.datetime.fromisoformat(h["at"]))
+                  for h in b.get("history", []))))
+    return out
+
+
 def _rides(ctx: Context, rows: list[dict[str, Any]]) -> list[Ride]:
     out = []
     for b in rows:
@@ -159,18 +194,29 @@ def _rides(ctx: Context, rows: list[dict[str, Any]]) -> list[Ride]:
 
 
 async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None,
-                  wall_s: float, end: dt.datetime) -> tuple[dict[str, Any], list[Broken]]:
+                  wall_s: float, end: dt.datetime,
+                  capacity: dict[str, tuple[int, int]] | None = None,
+                  rss: tuple[dict[int, int], dict[int, int]] | None = None
+                  ) -> tuple[dict[str, Any], list[Broken]]:
     """The day's figures (the final JSON line's fields) and its broken promises (a ride
-    never picked up counts when its window ended before the drivers' hard ``end``)."""
+    never picked up counts when its window ended before the drivers' hard ``end``);
+    ``capacity``: each vehicle's seats and wheelchair places; ``rss``: the API processes'
+    resident memory (bytes by process id) an hour after the start and at the end."""
     api, o = ctx.api, ctx.opts
     await watch.read()
     await settle(ctx, o.settle_wall_s)
     await asyncio.sleep(0.5)  # the last messages reach the receivers
     day_over = min(ctx.clock.now(), end)
-    listed = await api.get("/api/v1/bookings", ctx.staff_key, date=ctx.date.isoformat(),
-                           limit=1000)
-    rows = _rows(listed.body, "bookings") if listed.ok else []
+    listed = await day_bookings(ctx)
+    rows = listed or []
     rides = _rides(ctx, rows)
+    held = stored(rows)
+    gone = (checks.lost(list(ctx.bookings), held, day_over=day_over) if listed is not None
+            else None)
+    twice = checks.doubled(held)
+    over = checks.overbooked(held, capacity) if capacity is not None else None
+    quotes = [w for _, w in ctx.quote_times]
+    by_hour = checks.hourly(ctx.quote_times)
     told = await inbox(ctx)
     every = [t for ts in told.values() for t in ts]
     box = await _outbox(ctx)
@@ -248,6 +294,23 @@ async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None
                               if alerts else None),
         "moved_rides": sum(a == "moved" for a in watch.alerts.values()) if alerts else None,
         "twin_lag_p95_s": _round(checks.percentile(ctx.clock.lags, 95)),
+        # the store at district size (None: it could not be read)
+        "lost": None if gone is None else len(gone), "lost_ids": (gone or [])[:20],
+        "doubled": sum(len(g) - 1 for g in twice), "doubled_ids": twice[:20],
+        "overbooked": None if over is None else len(over),
+        "overbooked_at": [[x.vehicle_id, x.at.isoformat(), x.seats, x.wheelchairs]
+                          for x in (over or [])][:20],
+        "quotes": len(quotes),
+        "quote_p50_ms": _ms(checks.percentile(quotes, 50)),
+        "quote_p95_ms": _ms(checks.percentile(quotes, 95)),
+        "quote_p95_ms_worst_hour": max((h["p95_ms"] for h in by_hour.values()),
+                                       default=None),
+        "quote_by_hour": by_hour,
+        "processes": len(api.urls),
+        "calls_by_process": [api.tally.by_process[k] for k in range(len(api.urls))],
+        "rss_hour_mb": _mb(rss[0]) if rss else None,
+        "rss_end_mb": _mb(rss[1]) if rss else None,
+        "rss_growth_pct": checks.rss_growth_pct(*rss) if rss else None,
         "server_errors": len(api.tally.server_errors),
         "not_available": missing,
     }
@@ -256,6 +319,14 @@ async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None
 
 def _hhmm(s: float) -> str:
     return f"{int(s // 3600):02d}:{int(s % 3600 // 60):02d}"
+
+
+def _ms(x: float | None) -> float | None:
+    return None if x is None else round(x * 1000.0, 1)
+
+
+def _mb(by_pid: dict[int, int]) -> list[float]:
+    return [round(v / 2**20, 1) for _, v in sorted(by_pid.items())]
 
 
 def _round(x: float | None) -> float | None:

@@ -76,6 +76,8 @@ class Context:
     #: wall seconds from a position report to the rider's estimate showing it
     eta_s: list[float] = field(default_factory=list)
     eta_timeouts: int = 0
+    #: each quote: when it was asked (server time) and how long its answer took (wall s)
+    quote_times: list[tuple[dt.datetime, float]] = field(default_factory=list)
     #: the riders are done asking (drivers may go home once their manifests are empty)
     asking_done: bool = False
     orders: list[str] = field(default_factory=list)  #: standing orders made

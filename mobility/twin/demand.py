@@ -7,7 +7,7 @@ riders planning a journey onwards by bus, the stops outside the area."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import shapely
@@ -18,6 +18,9 @@ from mobility.twin.api import Api
 
 #: one home per this many metres of minor street (as the simulation's homes)
 HOME_SPACING_M = 100.0
+#: an area without a stop inside (one a district serves because no bus does) has its
+#: densest streets as hubs instead: this many cells of this size, the most homes first
+CENTRES, CENTRE_CELL_M = 5, 500.0
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,25 @@ class StreetPoints:
 
 
 async def load_places(api: Api) -> Places:
-    """The first service area with vehicles and its homes and hubs, as the server maps
-    them.
+    """The first service area and its homes and hubs, as the server maps them.
 
     Raises
     ------
     RuntimeError
         The server offers no service area, or one without homes or hubs.
+    """
+    return (await load_areas(api))[0]
+
+
+async def load_areas(api: Api, names: set[str] | None = None) -> list[Places]:
+    """Every service area (of ``names``, when given: those with vehicles) with its homes
+    and hubs, as the server maps them, in the server's order; an area without homes or
+    hubs is left out.
+
+    Raises
+    ------
+    RuntimeError
+        The server offers no service area, or none with homes and hubs.
     """
     areas = await api.get("/api/v1/service-areas")
     streets = await api.get("/api/v1/map/streets")
@@ -71,19 +86,41 @@ async def load_places(api: Api) -> Places:
     feats = areas.body["features"]
     if not feats:
         raise RuntimeError("the server has no on-demand service area")
-    feature = feats[0]
-    area = shape(feature["geometry"])
-    shapely.prepare(area)
-    homes, weights = _homes(streets.body, area)
     roads = StreetPoints(_vertices(streets.body))
     pts, deps = _stops(stops.body)
-    inside = shapely.contains_xy(area, pts[:, 1], pts[:, 0])
     busy = deps > 0
-    hubs, hub_w = pts[inside & busy], deps[inside & busy].astype(np.float64)
-    if len(homes) == 0 or len(hubs) == 0:
+    out = []
+    for feature in feats:
+        name = str((feature.get("properties") or {}).get("name") or "area")
+        if names is not None and name not in names:
+            continue
+        area = shape(feature["geometry"])
+        shapely.prepare(area)
+        homes, weights = _homes(streets.body, area)
+        inside = shapely.contains_xy(area, pts[:, 1], pts[:, 0])
+        hubs, hub_w = pts[inside & busy], deps[inside & busy].astype(np.float64)
+        if len(hubs) == 0 and len(homes):
+            hubs, hub_w = centres(homes, weights)
+        if len(homes) and len(hubs):
+            out.append(Places(name, homes, weights, hubs, hub_w, pts[~inside & busy], roads))
+    if not out:
         raise RuntimeError("the service area holds no homes or no stops with departures")
-    name = str((feature.get("properties") or {}).get("name") or "area")
-    return Places(name, homes, weights, hubs, hub_w, pts[~inside & busy], roads)
+    return out
+
+
+def centres(homes: np.ndarray, weights: np.ndarray, n: int = CENTRES,
+            cell_m: float = CENTRE_CELL_M) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` cells of ``cell_m`` holding the most home weight — a village's centre is
+    where its streets are densest — each as its homes' weighted mean, with that weight."""
+    k = float(np.cos(np.radians(homes[:, 0].mean())))
+    cell = np.floor(np.c_[homes[:, 0], homes[:, 1] * k] * 111_320.0 / cell_m).astype(np.int64)
+    _, which = np.unique(cell, axis=0, return_inverse=True)
+    which = which.ravel()
+    mass = np.bincount(which, weights)
+    top = np.argsort(-mass, kind="stable")[:n]
+    at = np.array([np.average(homes[which == c], axis=0, weights=weights[which == c])
+                   for c in top])
+    return at.reshape(-1, 2), mass[top]
 
 
 def _homes(streets: dict[str, Any], area: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -121,6 +158,60 @@ def _stops(doc: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
                     for f in feats], dtype=np.float64).reshape(-1, 2)
     deps = np.array([int((f.get("properties") or {}).get("departures") or 0) for f in feats])
     return pts, deps
+
+
+class Profile(Protocol):
+    """A district's demand (``[demand]`` of its ``region.toml``): requests in each hour of
+    the day per area, the share of them that are standing orders, and of the rest booked
+    ahead."""
+
+    standing_share: float
+    prebooked_share: float
+
+    def per_hour(self, area: str) -> np.ndarray: ...
+
+
+def standing_counts(areas: list[Places], profile: Profile, hours: tuple[float, float]
+                    ) -> list[int]:
+    """The standing orders of each area over ``hours``: its share of the requests (an hour
+    in part, in part)."""
+    hrs = np.arange(int(hours[0] // 3600), int(np.ceil(hours[1] / 3600)))
+    part = (np.minimum(hours[1], (hrs + 1) * 3600.0) - np.maximum(hours[0], hrs * 3600.0)
+            ) / 3600.0
+    return [int(round(float((profile.per_hour(a.area)[hrs % 24] * part).sum())
+                      * profile.standing_share)) for a in areas]
+
+
+def draw_profile(areas: list[Places], profile: Profile, hours: tuple[float, float],
+                 rng: np.random.Generator) -> list[tuple[Trip, Places]]:
+    """A day of wishes following a district's profile: in each area and hour, Poisson at
+    the area's requests of that hour less the standing orders' share, in the order
+    asked."""
+    out = []
+    for a in areas:
+        rate = profile.per_hour(a.area) * (1.0 - profile.standing_share)
+        for h in range(int(hours[0] // 3600), int(np.ceil(hours[1] / 3600))):
+            span = (max(hours[0], h * 3600.0), min(hours[1], (h + 1) * 3600.0))
+            if rate[h % 24] <= 0 or span[1] <= span[0]:
+                continue
+            # one hour at a time: the drawing's own profile then leaves the rate as it is
+            out += [(t, a) for t in synthetic_demand(
+                a.homes, a.home_weights, a.hubs, a.hub_weights, span,
+                float(rate[h % 24]) * (span[1] - span[0]) / 3600.0,
+                profile.prebooked_share, 3600.0, rng)]
+    out.sort(key=lambda x: x[0].booked_at)
+    return out
+
+
+def draw_areas(areas: list[Places], shares: list[float], hours: tuple[float, float],
+               rate_per_hour: float, rng: np.random.Generator) -> list[tuple[Trip, Places]]:
+    """A day of wishes in each area, ``rate_per_hour`` split over them by ``shares`` (the
+    district's areas: by their vehicles), each wish with its area, in the order asked."""
+    total = sum(shares)
+    out = [(t, a) for a, share in zip(areas, shares, strict=True) if share > 0
+           for t in draw_trips(a, hours, rate_per_hour * share / total, rng)]
+    out.sort(key=lambda x: x[0].booked_at)
+    return out
 
 
 def draw_trips(places: Places, hours: tuple[float, float], rate_per_hour: float,

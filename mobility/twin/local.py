@@ -1,15 +1,14 @@
-"""A real server for the twin on this machine: ``mobility serve`` as a child process over a
-fresh store (a temporary SQLite file, or a private schema in a PostgreSQL database), its
-clock started early on the morning of the region's default date (a day its timetable
-serves) and running ``speed`` times faster, sending its e-mail and SMS to the twin's own
-receivers, with a dispatcher key and a driver key per vehicle made by ``mobility keys
-create``."""
+"""A real server for the twin on this machine: ``mobility serve`` as a child process (or
+several, each on its own port, sharing the store and the clock) over a fresh store (a
+temporary SQLite file, or a private schema in a PostgreSQL database), its clock started
+early on the morning of the region's default date (a day its timetable serves) and running
+``speed`` times faster, sending its e-mail and SMS to the twin's own receivers, with a
+dispatcher key and a driver key per vehicle made by ``mobility keys create``."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import secrets
 import shutil
@@ -40,7 +39,8 @@ STARTUP_WALL_S = 60.0
 
 @dataclass
 class LocalServer:
-    """A running server: its URL, keys, store and log."""
+    """A running server: its URL (the first process's; ``urls``: every process's), keys,
+    store and log."""
 
     url: str
     staff_key: str
@@ -51,29 +51,43 @@ class LocalServer:
     log: Path
     proc: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)
+    urls: list[str] = field(default_factory=list)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    db_url: str = ""  #: the store's URL
+    demand: Any = None  #: the region's ``[demand]`` profile, if it has one
+
+    @property
+    def pids(self) -> list[int]:
+        """The API processes' ids (``mobility serve`` runs its API in its own process)."""
+        return [p.pid for p in self.procs]
 
     def stop(self) -> None:
-        """SIGTERM to its process group; SIGKILL when it does not go."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=30)
+        """SIGTERM to each process group; SIGKILL to one that does not go."""
+        live = [p for p in self.procs if p.poll() is None]
+        for p in live:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in live:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=30)
 
 
 def server_env(*, db_url: str, clock_start: dt.datetime, speed: float,
-               sinks: Sinks | None, base: dict[str, str] | None = None) -> dict[str, str]:
-    """The server's settings for a twin: its store and clock, no fair-use caps or rate
+               sinks: Sinks | None, base: dict[str, str] | None = None,
+               epoch: float | None = None) -> dict[str, str]:
+    """The server's settings for a twin: its store and clock (``epoch``: the Unix time at
+    which it shows ``clock_start``, shared by every process), no fair-use caps or rate
     limits (the twin's riders all come from one address), quotes that live long enough at
     this speed, background work looking often enough, messages to the twin's receivers."""
     env = dict(os.environ if base is None else base)
     env.update({
         "MOBILITY_DB_URL": db_url, "MOBILITY_CLOCK_START": clock_start.isoformat(),
         "MOBILITY_CLOCK_SPEED": f"{speed:g}",
+        "MOBILITY_CLOCK_EPOCH": repr(time.time() if epoch is None else epoch),
         "MOBILITY_MAX_BOOKINGS_PER_DAY": "0", "MOBILITY_MAX_BOOKINGS": "0",
         "MOBILITY_REFUSE_OVERLAPPING": "false", "MOBILITY_RATE_QUOTES": "0",
         "MOBILITY_RATE_BOOKINGS": "0", "MOBILITY_RATE_PLANS": "0",
@@ -93,12 +107,23 @@ def server_env(*, db_url: str, clock_start: dt.datetime, speed: float,
     return env
 
 
-def _cli(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "mobility", *args], env=env,
-                         capture_output=True, text=True, timeout=300)
-    if out.returncode != 0:
-        raise RuntimeError(f"mobility {' '.join(args[:2])} failed: {out.stderr[-2000:]}")
-    return out.stdout
+def _keys(db_url: str, vehicles: list[str]) -> tuple[str, dict[str, str]]:
+    """A dispatcher's key and a driver's key per vehicle, made in the new store as
+    ``mobility keys create`` makes them (here, in one transaction: a district's 40
+    vehicles as 40 processes took minutes on a busy machine)."""
+    from api.auth import create_key
+    from api.store import Store
+
+    store = Store(db_url)
+    try:
+        store.migrate()
+        with store.session() as sess:
+            staff = create_key(sess, "dispatcher", label="twin")
+            drivers = {v: create_key(sess, "driver", label="twin", vehicle_id=v)
+                       for v in vehicles}
+    finally:
+        store.engine.dispose()
+    return staff, drivers
 
 
 def pg_schema(base: str = PG_DEFAULT) -> str:
@@ -125,21 +150,30 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
                  first_hour_s: float = 7 * 3600.0, store: str = "sqlite",
                  sinks: Sinks | None = None, workdir: Path | None = None,
                  data: Path | None = None, cache: Path | None = None,
-                 timeout_s: float = 300.0, lead_wall_s: float = STARTUP_WALL_S
-                 ) -> Iterator[LocalServer]:
+                 timeout_s: float = 300.0, lead_wall_s: float = STARTUP_WALL_S,
+                 processes: int = 1) -> Iterator[LocalServer]:
     """Start ``mobility serve REGION`` for a twin whose day starts at ``first_hour_s``
     (seconds after midnight) on the region's default date; ``store`` is ``sqlite``,
     ``postgresql`` (a private schema in :data:`PG_DEFAULT`) or a ``postgresql://`` URL
     whose database gets the private schema. Its clock starts ``lead_wall_s`` (times the
     speed, at least an hour) before the first hour: the server's start takes that long.
-    Stopped (and its store removed) on leaving.
+    ``processes`` API processes are started, each its own ``mobility serve`` on its own
+    port, over the one store, their clocks on one epoch. Stopped (and its store removed)
+    on leaving.
 
     Raises
     ------
     RuntimeError
         The region has no default date or time zone, a key could not be made, or the
         server did not start.
+    ValueError
+        Several processes over SQLite (the twin runs them over PostgreSQL), or fewer than
+        one.
     """
+    if not 1 <= processes <= 8:
+        raise ValueError(f"processes must be 1-8, not {processes}")
+    if processes > 1 and store == "sqlite":
+        raise ValueError("several API processes need --store postgresql")
     given = {k: v for k, v in (("data", data), ("cache", cache)) if v is not None}
     s = Settings(**given)  # type: ignore[arg-type]  # the rest from the environment
     cfg = resolve_region(region, s.data)
@@ -156,29 +190,23 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
               pg_schema(PG_DEFAULT if store == "postgresql" else store))
     env = server_env(db_url=db_url, clock_start=start, speed=speed, sinks=sinks)
     env["MOBILITY_DATA"], env["MOBILITY_CACHE"] = str(s.data), str(s.cache)
-    srv = LocalServer("", "", {}, kind, speed, start, folder / "server.log", env=env)
+    srv = LocalServer("", "", {}, kind, speed, start, folder / "server.log", env=env,
+                      db_url=db_url, demand=getattr(cfg, "demand", None))
     keep = True
     previous = _exit_on_sigterm()
     try:
-        srv.staff_key = json.loads(_cli(env, "keys", "create", "--role", "dispatcher",
-                                        "--label", "twin", "--json"))["key"]
-        makers = {v.id: subprocess.Popen(
-            [sys.executable, "-m", "mobility", "keys", "create", "--role", "driver",
-             "--vehicle", v.id, "--label", "twin", "--json"], env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True) for _, v in cfg.fleet}
-        for vid, p in makers.items():
-            out, err = p.communicate(timeout=300)
-            if p.returncode != 0:
-                raise RuntimeError(f"mobility keys create (driver {vid}) failed: {err[-2000:]}")
-            srv.driver_keys[vid] = json.loads(out)["key"]
-        port = free_port()
-        srv.url = f"http://127.0.0.1:{port}"
+        srv.staff_key, srv.driver_keys = _keys(db_url, [v.id for _, v in cfg.fleet])
         with srv.log.open("ab") as log:
-            srv.proc = subprocess.Popen(
-                [sys.executable, "-m", "mobility", "serve", region, "--port", str(port),
-                 "--no-access-log"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        _wait_healthy(srv, timeout_s)
+            for _ in range(processes):  # together: their start is the slow part
+                port = free_port()
+                srv.urls.append(f"http://127.0.0.1:{port}")
+                srv.procs.append(subprocess.Popen(
+                    [sys.executable, "-m", "mobility", "serve", region, "--port", str(port),
+                     "--no-access-log"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True))
+        srv.url, srv.proc = srv.urls[0], srv.procs[0]
+        for url, proc in zip(srv.urls, srv.procs, strict=True):
+            _wait_healthy(url, proc, srv.log, timeout_s)
         yield srv
     except BaseException:
         keep = True  # the server's log stays for a look
@@ -209,18 +237,18 @@ def _exit_on_sigterm() -> Any:
     return signal.signal(signal.SIGTERM, stop)
 
 
-def _wait_healthy(srv: LocalServer, timeout_s: float) -> None:
-    assert srv.proc is not None
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float
+                  ) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if srv.proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {srv.proc.returncode}:\n"
-                               f"{srv.log.read_text(errors='replace')[-3000:]}")
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}:\n"
+                               f"{log.read_text(errors='replace')[-3000:]}")
         try:
-            if httpx.get(srv.url + "/health", timeout=2).status_code == 200:
+            if httpx.get(url + "/health", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
     raise RuntimeError("the server did not answer in time:\n"
-                       + srv.log.read_text(errors="replace")[-3000:])
+                       + log.read_text(errors="replace")[-3000:])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mobility.twin.demand import Profile
 from mobility.twin.sinks import Sinks
 
 
@@ -31,3 +32,9 @@ class TwinOptions:
     settle_wall_s: float = 30.0  #: waiting (wall seconds) for the outbox to be sent
     sinks: Sinks | None = None  #: the twin's own mail and SMS receivers the server sends to
     store: str | None = None  #: the server's store (a label for the figures)
+    #: every API process's URL (several: each call goes to the next; empty: ``url`` alone)
+    urls: list[str] = field(default_factory=list)
+    #: the API processes' ids on this machine, for their resident memory (empty: not known)
+    pids: list[int] = field(default_factory=list)
+    #: a district's demand (its ``[demand]``): then ``rate`` and ``standing`` are its own
+    profile: Profile | None = None

@@ -113,10 +113,14 @@ async def _quote_and_book(ctx: Context, rider: Rider, trip: Trip, wish: dt.datet
         "time": wish.isoformat(timespec="seconds"), "timeType": "departure",
         "passengers": trip.passengers, "wheelchair": trip.wheelchair, **rider.booker})
     ctx.riders.quotes += 1
+    ctx.quote_times.append((ctx.clock.now(), q.wall_s))
     if not q.ok:
         ctx.riders.refused[_code(q)] += 1
         return []
-    b = await ctx.api.post("/api/v1/bookings", key, {"quoteId": q.body["id"]})
+    # as a rider's app would: a retry after a lost answer (on whichever process) must not
+    # book the ride twice
+    b = await ctx.api.post("/api/v1/bookings", key, {"quoteId": q.body["id"]},
+                           idempotency_key=f"twin:{rider.id}:quote")
     if not b.ok:
         ctx.riders.refused[_code(b)] += 1
         return []
@@ -148,7 +152,8 @@ async def _journey(ctx: Context, rider: Rider, trip: Trip, wish: dt.datetime, pl
         legs = [{k: leg["bookingInfo"][k] for k in ("origin", "destination", "pickupWindow",
                                                    "dropOffWindow")} for leg in rides]
         b = await ctx.api.post("/api/v1/bookings", rider.key or ctx.staff_key,
-                               {"itinerary": legs, **rider.booker})
+                               {"itinerary": legs, **rider.booker},
+                               idempotency_key=f"twin:{rider.id}:journey")
         if not b.ok:
             ctx.riders.refused[_code(b)] += 1
             return []

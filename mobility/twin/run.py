@@ -6,8 +6,10 @@ figures by :mod:`mobility.twin.collect`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +19,10 @@ import numpy as np
 
 from mobility.twin.api import Api
 from mobility.twin.checks import Broken
-from mobility.twin.clock import keep_in_step, measure
+from mobility.twin.clock import ServerClock, keep_in_step, measure
 from mobility.twin.collect import Watch, collect
 from mobility.twin.context import Context
-from mobility.twin.demand import draw_trips, load_places
+from mobility.twin.demand import draw_areas, draw_profile, load_areas, standing_counts
 from mobility.twin.device import Device
 from mobility.twin.drivers import Driver
 from mobility.twin.options import TwinOptions
@@ -55,7 +57,7 @@ def run_twin(opts: TwinOptions, progress: Callable[[Progress], None] | None = No
 
 async def run_async(opts: TwinOptions, progress: Callable[[Progress], None] | None = None
                     ) -> TwinResult:
-    api = Api(opts.url)
+    api = Api(opts.urls or opts.url)
     try:
         return await _run(api, opts, progress)
     finally:
@@ -76,11 +78,22 @@ async def _run(api: Api, opts: TwinOptions, progress: Callable[[Progress], None]
     if not vehicles.ok:
         raise RuntimeError(f"GET /api/v1/vehicles answered {vehicles.status}: the twin needs "
                            "a dispatcher's key")
-    places = await load_places(api)
-    trips = draw_trips(places, opts.hours, opts.rate, np.random.default_rng(opts.seed))
+    # every area with vehicles gets riders, as many as its share of the fleet
+    fleet = Counter(str(v.get("area")) for v in vehicles.body["vehicles"])
+    areas = await load_areas(api, set(fleet))
+    rng = np.random.default_rng(opts.seed)
+    if opts.profile is not None:  # a district's own demand, standing orders included
+        trips = draw_profile(areas, opts.profile, opts.hours, rng)
+        standing = standing_counts(areas, opts.profile, opts.hours)
+    else:
+        trips = draw_areas(areas, [float(fleet[a.area]) for a in areas], opts.hours,
+                           opts.rate, rng)
+        standing = [len(range(k, opts.standing, len(areas))) for k in range(len(areas))]
+    places = areas[0]
     start = clock.now()
     end = ctx.moment(opts.hours[1] + opts.drain_s)
-    await standing_orders(ctx, places, opts.standing, opts.hours)
+    for a, n in zip(areas, standing, strict=True):  # the standing orders of each area
+        await standing_orders(ctx, a, n, opts.hours)
 
     drivers = []
     for v in vehicles.body["vehicles"]:
@@ -88,13 +101,17 @@ async def _run(api: Api, opts: TwinOptions, progress: Callable[[Progress], None]
         dev = Device(api, key, v["id"], clock, ctx.rng(), opts.drop, ctx.devices)
         dev.start()
         drivers.append(Driver(ctx, v, key, dev, end, places.streets))
+    capacity = {str(v["id"]): (int(v.get("seats", 0)), int(v.get("wheelchairPlaces", 0)))
+                for v in vehicles.body["vehicles"]}
+    memory = Memory(opts.pids)
+    sampler = asyncio.create_task(memory.hour_after(clock, start))
     watch = Watch(ctx)
     watcher = asyncio.create_task(watch.run())
     stepper = asyncio.create_task(keep_in_step(clock, api.server_now))
     driving = [asyncio.create_task(d.run(), name=f"driver-{d.id}") for d in drivers]
 
     async def ask() -> None:
-        await asyncio.gather(*(ride(ctx, t, places) for t in trips))
+        await asyncio.gather(*(ride(ctx, t, a) for t, a in trips))
         ctx.asking_done = True
 
     asking = asyncio.create_task(ask(), name="riders")
@@ -110,16 +127,49 @@ async def _run(api: Api, opts: TwinOptions, progress: Callable[[Progress], None]
                 await asyncio.gather(*d.probes, return_exceptions=True)
         watcher.cancel()
         stepper.cancel()
+        sampler.cancel()
         if shown is not None:
             shown.cancel()
+    rss = memory.at_end()
     figures, broken = await collect(ctx, watch, trips=len(trips), sinks=opts.sinks,
-                                    wall_s=time.monotonic() - wall0, end=end)
+                                    wall_s=time.monotonic() - wall0, end=end,
+                                    capacity=capacity, rss=rss)
     return TwinResult(figures, broken, _passed(figures))
+
+
+class Memory:
+    """The API processes' resident memory (bytes by process id): an hour of server time
+    after the twin's start, and at the end of the day."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.hour: dict[int, int] = {}
+
+    def read(self) -> dict[int, int]:
+        import psutil
+
+        out = {}
+        for pid in self.pids:
+            with contextlib.suppress(psutil.Error):
+                out[pid] = int(psutil.Process(pid).memory_info().rss)
+        return out
+
+    async def hour_after(self, clock: ServerClock, start: dt.datetime) -> None:
+        await clock.sleep_until(start + dt.timedelta(hours=1))
+        self.hour = self.read()
+
+    def at_end(self) -> tuple[dict[int, int], dict[int, int]] | None:
+        """(an hour after the start, now); None without processes or before the hour (a
+        day shorter than that has no memory figures)."""
+        if not self.pids or not self.hour:
+            return None
+        return self.hour, self.read()
 
 
 def _passed(f: dict[str, Any]) -> bool:
     return not any(f.get(k) for k in ("broken_promises_unreported", "duplicate_notifications",
-                                      "events_applied_twice", "server_errors"))
+                                      "events_applied_twice", "server_errors", "lost",
+                                      "doubled", "overbooked"))
 
 
 async def _show(ctx: Context, start: dt.datetime, end: dt.datetime, drivers: list[Driver],

@@ -1,6 +1,7 @@
-"""Where the tasks run: in this process, on a local process pool (``concurrent.futures``)
-or on Ray (``--ray auto`` starts a local Ray, ``--ray ADDRESS`` joins a cluster). Every
-engine runs the same task functions on the same inputs, so results are identical."""
+"""Where independent tasks run — the accessibility analysis' chunks and simulations, the
+planner's sweeps: in this process, on a local process pool (``concurrent.futures``) or on
+Ray (``--ray auto`` starts a local Ray, ``--ray ADDRESS`` joins a cluster). Every engine
+runs the same task functions on the same inputs, so results are identical."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
 
-from mobility.access.errors import AccessError
+from mobility.errors import RegionError
 
 Done = Callable[[int], None]
+
+
+class EngineError(RegionError):
+    """An engine option is invalid or Ray cannot be started or joined; the message says how
+    to fix it (the CLI exits with code 2)."""
 
 
 class Engine:
@@ -81,7 +87,7 @@ class RayEngine(Engine):
         try:
             import ray
         except ImportError:
-            raise AccessError("--ray needs Ray: pip install 'mobility[ray]' (or run without "
+            raise EngineError("--ray needs Ray: pip install 'mobility[ray]' (or run without "
                               "--ray on the local process pool)") from None
         self._ray = ray
         self.workers = workers
@@ -96,7 +102,7 @@ class RayEngine(Engine):
                     _reachable(address)
                     ray.init(address=address, log_to_driver=False, configure_logging=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise AccessError(f"--ray {address}: cannot start or join Ray ({exc})"
+                raise EngineError(f"--ray {address}: cannot start or join Ray ({exc})"
                                   ) from None
             self._owned = True
         else:
@@ -142,12 +148,12 @@ def _reachable(address: str, timeout_s: float = 5.0) -> None:
 
     host, _, port = address.removeprefix("ray://").rpartition(":")
     if not host or not port.isdigit():
-        raise AccessError(f"--ray must be auto or HOST:PORT of a Ray cluster's head, not "
+        raise EngineError(f"--ray must be auto or HOST:PORT of a Ray cluster's head, not "
                           f"{address!r}")
     try:
         socket.create_connection((host, int(port)), timeout=timeout_s).close()
     except OSError as exc:
-        raise AccessError(f"--ray {address}: no Ray cluster answers there ({exc}); start "
+        raise EngineError(f"--ray {address}: no Ray cluster answers there ({exc}); start "
                           "one with `ray start --head` or use --ray auto") from None
 
 
@@ -155,7 +161,7 @@ def engine(ray: str | None, workers: int) -> Engine:
     """The engine of the options: Ray when ``ray`` is given, else a local pool of
     ``workers`` processes (this process alone for one)."""
     if workers < 1:
-        raise AccessError(f"--workers must be at least 1, not {workers}")
+        raise EngineError(f"--workers must be at least 1, not {workers}")
     if ray is not None:
         return RayEngine(ray, workers)
     return PoolEngine(workers) if workers > 1 else Engine()
