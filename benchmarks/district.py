@@ -3,18 +3,20 @@ all) and the ~3,000 requests a day of its ``[demand]`` profile, with the hourly 
 
 Prints, per area, the simulated day (requests, served, re-plans and the optimiser's time per
 re-plan) and the instant insertion's median and p95 (make the request, quote, commit: what a
-booking costs the dispatcher), each area on its own streets (``area_router``: 3 km around
-it); then the worst case of one dispatcher holding all 40 vehicles
-while every trip of the day is booked into it (its plans fill up to a full day's bookings);
-and the whole simulated day's wall time (the areas in parallel processes, ``--workers``).
+booking costs the dispatcher), on the region's streets and their contraction hierarchy
+(``--area-streets``: each area on its own streets, 3 km around it, searched by Dijkstra);
+then the worst case of one dispatcher holding all 40 vehicles while every trip of the day is
+booked into it (its plans fill up to a full day's bookings); the whole simulated day's wall
+time (the areas in parallel processes, ``--workers``); and the street matrix under all of it
+(200 x 200 on addison-vt against scipy, as ``benchmarks/street.py`` measures it).
 
-Usage: python benchmarks/district.py [--workers 2] [--seed 1] [--twin-json FILE]
+Usage: python benchmarks/district.py [--workers 2] [--seed 1] [--area-streets]
+       [--twin-json FILE]
 
-``--twin-json FILE`` merges a recorded twin run's figures (``matrix_200_ms``,
-``matrix_speedup_vs_scipy``, ``twin_*``, ``rss_growth_pct``: any keys of the file's JSON
-object) into the last line. The last line is one JSON object with at least
-``insertion_p95_ms`` (the worst of the per-area and 40-in-one p95s), ``reopt_s_max`` and
-``day_s``.
+``--twin-json FILE`` merges a recorded twin run's figures (``twin_*``, ``rss_growth_pct``:
+any keys of the file's JSON object) into the last line. The last line is one JSON object with
+at least ``insertion_p95_ms`` (the worst of the per-area and 40-in-one p95s), ``reopt_s_max``,
+``day_s``, ``matrix_200_ms`` and ``matrix_speedup_vs_scipy``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, stats_ms  # noqa: E402
+from scipy.sparse import csr_matrix  # noqa: E402
+from scipy.sparse.csgraph import dijkstra as scipy_dijkstra  # noqa: E402
 
 from dispatch.demand import Trip  # noqa: E402
 from dispatch.insertion import Dispatcher, NoOffer  # noqa: E402
@@ -41,7 +45,6 @@ from mobility.region import Region, load_region  # noqa: E402
 from mobility.settings import Settings  # noqa: E402
 from mobility.sim import area_router, demand_for, district_scenarios, run  # noqa: E402
 from routing.errors import MobilityError  # noqa: E402
-from routing.street_router import StreetRouter  # noqa: E402
 
 REGION = "rhein-neckar"
 _REGION: Region | None = None
@@ -55,15 +58,18 @@ def _region(cache: Path | None) -> Region:
     return _REGION
 
 
-def _area_day(args: tuple[int, int, Path | None]) -> dict:
+def _area_day(args: tuple[int, int, Path | None, bool]) -> dict:
     """One area's simulated day (in a worker process): its figures and its trips."""
-    k, seed, cache = args
+    k, seed, cache, area_streets = args
     region = _region(cache)
     sc = district_scenarios(region, seed)[k]
     t0 = time.perf_counter()
     trips, notes = demand_for(region, sc)
     t_demand = time.perf_counter() - t0
-    r = run(region, sc, trips, notes, router=area_router(region, sc.area))
+    # the region's streets with their contraction hierarchy (quotes and re-plan matrices on
+    # it); --area-streets: each area's own streets instead, searched by Dijkstra
+    router = area_router(region, sc.area) if area_streets else region.router("car")
+    r = run(region, sc, trips, notes, router=router)
     res = r.result
     status = [o.status for o in res.outcomes.values()]
     return {"area": sc.area.name, "vehicles": len(sc.vehicles), "requests": len(trips),
@@ -81,7 +87,7 @@ def forty_in_one(region: Region, trips: list[Trip]) -> list[float]:
     vehicle of the district, the day's trips booked in order of booking time and nothing
     driven: its plans grow to a full day's bookings."""
     vehicles = [v for a in region.service_areas for v in a.vehicles]
-    travel = CachedTravel(StreetTravel(StreetRouter(region.streets["car"])))
+    travel = CachedTravel(StreetTravel(region.router("car")))
     d = Dispatcher(vehicles, travel)
     out = []
     for t in sorted(trips, key=lambda t: (t.booked_at, t.time, t.id)):
@@ -100,19 +106,52 @@ def forty_in_one(region: Region, trips: list[Trip]) -> list[float]:
     return out
 
 
+def matrix_figures(cache: Path | None, seed: int) -> dict[str, float]:
+    """The street matrix under all of this: a 200 x 200 car matrix on addison-vt on the
+    region's contraction hierarchy, against plain scipy Dijkstra from the 200 sources on the
+    same graph (medians of 5 runs each), as ``benchmarks/street.py`` measures it."""
+    s = Settings()
+    region = load_region("addison-vt", data=s.data, cache_dir=cache or s.cache)
+    net = region.streets["car"]
+    router = region.router("car")
+    idx = np.random.default_rng(seed).integers(0, net.n_nodes, 200)
+    pts = [(float(net.node_lat[i]), float(net.node_lon[i])) for i in idx]
+    router.matrix(pts[:2], pts[:2])  # the hierarchy loaded, the kernels compiled
+    adj = csr_matrix((net.travel_time.astype(float), net.head, net.indptr),
+                     shape=(net.n_nodes, net.n_nodes))
+
+    def timed(fn) -> float:  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+    ours = float(np.median([timed(lambda: router.matrix(pts, pts)) for _ in range(5)]))
+    theirs = float(np.median([timed(lambda: scipy_dijkstra(adj, True, idx))
+                              for _ in range(5)]))
+    print(f"200x200 car matrix on addison-vt: {1000 * ours:.1f} ms (scipy from 200 sources "
+          f"{1000 * theirs:.1f} ms: {theirs / ours:.1f}x)")
+    return {"matrix_200_ms": round(1000 * ours, 2), "matrix_200_scipy_ms": round(1000 * theirs, 1),
+            "matrix_speedup_vs_scipy": round(theirs / ours, 1)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2, help="processes for the areas' days")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cache", type=Path, default=None)
+    ap.add_argument("--area-streets", action="store_true",
+                    help="each area on its own streets (Dijkstra) instead of the region's "
+                         "contraction hierarchy")
     ap.add_argument("--twin-json", type=Path, default=None,
                     help="a recorded twin run's JSON object, merged into the last line")
     args = ap.parse_args()
     region = _region(args.cache)  # compiled (or loaded) once, before the workers start
+    region.contraction("car")  # the hierarchy too (cached next to the region)
     n = len(district_scenarios(region, args.seed))
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
-        days = list(pool.map(_area_day, [(k, args.seed, args.cache) for k in range(n)]))
+        days = list(pool.map(_area_day, [(k, args.seed, args.cache, args.area_streets)
+                                             for k in range(n)]))
     day_s = time.perf_counter() - t0
     print(f"district day: {n} areas, {sum(d['vehicles'] for d in days)} vehicles, "
           f"{sum(d['requests'] for d in days)} requests "
@@ -144,7 +183,8 @@ def main() -> None:
         "reopt_s_max": round(reopt, 3), "day_s": round(day_s, 1),
         "requests": sum(d["requests"] for d in days),
         "served": sum(d["served"] for d in days)}
-    if args.twin_json is not None:  # the lead's matrix and twin figures, recorded elsewhere
+    figures.update(matrix_figures(args.cache, args.seed))
+    if args.twin_json is not None:  # a recorded twin run's figures
         figures.update(json.loads(args.twin_json.read_text(encoding="utf-8")))
     emit(figures)
 
