@@ -126,10 +126,15 @@ def test_a_backup_during_a_booking_burst_holds_every_confirmed_booking(  # type:
     after_start: list[str] = []
     errors: list[str] = []
 
+    finished = threading.Event()  # the backup is done: the riders stop
+
     def rider(k: int) -> None:
-        for j in range(5):
+        # booking until the backup is done (however long pg_dump takes), at most 60 tries
+        for j in range(60):
+            if finished.is_set():
+                return
             body = ride(places[(k + j) % 5], places[(k + j + 2) % 5],
-                        tomorrow(7 + 2 * j + k // 2, 20 * (k % 3)))
+                        tomorrow(7 + (2 * j + k // 2) % 12, 20 * (k % 3)))
             q = api.post("/api/v1/quotes", "rider", body)
             if q.status_code != 201:
                 continue  # the fleet is full then: refused, nothing written
@@ -153,6 +158,7 @@ def test_a_backup_during_a_booking_burst_holds_every_confirmed_booking(  # type:
         started.set()
     info = backup.backup(api.store.url, tmp_path / "burst.bak")
     running = sum(t.is_alive() for t in threads)
+    finished.set()
     for t in threads:
         t.join(300)
     assert not errors, errors[:3]

@@ -15,10 +15,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 
 from api.auth import new_id
 from api.config import ApiConfig
+from api.metrics import Metrics
 from api.service import FixedClock
 from api.service.channels import sms_body, sms_number
 from api.service.notify import LEASE, Notifier, backoff
@@ -134,7 +136,8 @@ class World:
 
     def notifier(self, **cfg: Any) -> Notifier:
         config = ApiConfig(**{"notify_interval_s": 0, **cfg})
-        svc = SimpleNamespace(store=self.store, config=config, timing=self.timing, names=None)
+        svc = SimpleNamespace(store=self.store, config=config, timing=self.timing, names=None,
+                              metrics=Metrics(CollectorRegistry()))
         return Notifier(svc, config)  # type: ignore[arg-type]
 
     def rider(self, *, email: str | None = EMAIL, phone: str | None = PHONE,

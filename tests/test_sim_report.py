@@ -133,7 +133,8 @@ def test_report_in_german_on_a_real_run(addison: Region, tmp_path: Path) -> None
     h = headline(k, "de")
     n = k["requests"]
     assert h["served"] + h["refused"] + k["no_shows"] == n and h["refused"] > 0
-    share = f"{100 * k['rejected'] / n:.1f}".replace(".", ",")
+    # one decimal, a whole number without it ("70 %", not "70,0 %")
+    share = f"{100 * k['rejected'] / n:.1f}".replace(".", ",").removesuffix(",0")
     assert f"Abgelehnt: {k['rejected']} von {n} Anfragen ({share} %)" in page
     assert f"Bedient: {k['served']} von {n} Anfragen" in page
     for why, count in h["reasons"]:

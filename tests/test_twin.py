@@ -402,7 +402,7 @@ def test_simulate_live_drives_a_running_server_with_a_keys_file(addison: object,
 
 # -- twin runs against the real server --------------------------------------------------------
 def _twin_day(store: str, processes: int = 1) -> dict[str, object]:
-    """Two hours of a service day at 120x against a real server (``processes`` API
+    """An hour and a half of a service day at 120x against a real server (``processes`` API
     processes over its store): few riders, two standing orders, one driver's request in
     six losing its connection. (At 240x a second of a loaded machine's scheduling delay is
     four minutes of the service's clock: enough for a vehicle to pass a promise before the
@@ -412,7 +412,7 @@ def _twin_day(store: str, processes: int = 1) -> dict[str, object]:
     from mobility.twin.run import run_twin
     from mobility.twin.sinks import Sinks
 
-    speed, hours = 120.0, (7 * 3600.0, 9 * 3600.0)
+    speed, hours = 120.0, (7 * 3600.0, 8.5 * 3600.0)
     sinks = Sinks().start()
     try:
         with local_server(speed=speed, first_hour_s=hours[0], store=store, sinks=sinks,
@@ -420,7 +420,7 @@ def _twin_day(store: str, processes: int = 1) -> dict[str, object]:
                           processes=processes) as srv:
             r = run_twin(TwinOptions(srv.url, srv.staff_key, srv.driver_keys, hours=hours,
                                      rate=8, standing=2, seed=7, drop=1 / 6, speed=speed,
-                                     drain_s=2 * 3600, sinks=sinks, store=srv.store,
+                                     drain_s=1.25 * 3600, sinks=sinks, store=srv.store,
                                      urls=srv.urls, pids=srv.pids))
     finally:
         sinks.stop()
