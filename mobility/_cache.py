@@ -6,12 +6,15 @@ match is reported and rebuilt, never trusted.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +87,23 @@ def save(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Non
     for old in path.parent.glob(prefix + "*.npz"):
         if old != path and len(old.name) == len(path.name):
             old.unlink(missing_ok=True)
+
+
+@contextmanager
+def build_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``'s build while the block runs.
+
+    Processes that need the same missing cache file at once (a server's workers, parallel
+    test processes) then build it once: the others wait here and load what the first one
+    wrote. The lock is the kernel's (``flock``): a builder that dies releases it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with (path.parent / f".{path.stem}.lock").open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def load(path: Path, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -44,23 +44,34 @@ def contraction_path(cache_dir: Path, region: str, mode: str, digest: str) -> Pa
 def load_or_build(net: StreetNetwork, region: str, cache_dir: Path | None,
                   on_warning: Callable[[str], None] | None = None) -> Contraction:
     """The hierarchy of ``net`` (region ``region``) from ``cache_dir``, or built (and written
-    there when a folder is given: atomically, so concurrent processes at worst build it
-    twice)."""
+    there when a folder is given: atomically, and once: concurrent processes wait for the
+    first one's file)."""
     key = network_digest(net)
-    path = None if cache_dir is None else contraction_path(cache_dir, region, net.mode, key)
-    if path is not None and path.exists():
+    if cache_dir is None:
+        return Contraction.build(net.indptr, net.head, net.travel_time, net.length)
+    path = contraction_path(cache_dir, region, net.mode, key)
+    if path.exists():
         try:
-            arrays, _ = _cache.load(path, key)
-            ch = Contraction.from_arrays(arrays)
-            if ch.n_nodes == net.n_nodes:
-                return ch
-            raise CacheError(f"cache {path} holds a hierarchy of another network")
+            return _load(path, key, net)
         except (CacheError, KeyError, TypeError) as exc:
             if on_warning:
                 on_warning(f"{exc}; rebuilding it")
-    ch = Contraction.build(net.indptr, net.head, net.travel_time, net.length)
-    if path is not None:
+    with _cache.build_lock(path):
+        if path.exists():  # built by another process while this one waited
+            try:
+                return _load(path, key, net)
+            except (CacheError, KeyError, TypeError):
+                pass
+        ch = Contraction.build(net.indptr, net.head, net.travel_time, net.length)
         _cache.save(path, ch.to_arrays(), {"key": key, "mode": net.mode,
                                            "build_s": ch.build_s,
                                            "shortcuts": ch.n_shortcuts})
+    return ch
+
+
+def _load(path: Path, key: str, net: StreetNetwork) -> Contraction:
+    arrays, _ = _cache.load(path, key)
+    ch = Contraction.from_arrays(arrays)
+    if ch.n_nodes != net.n_nodes:
+        raise CacheError(f"cache {path} holds a hierarchy of another network")
     return ch

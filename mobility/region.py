@@ -205,7 +205,15 @@ def load_region(
         except CacheError as exc:
             if on_warning:
                 on_warning(f"{exc}; rebuilding it")
-    return compile_region(cfg, cache_file=path, key=key, workers=workers, on_step=step)
+    with _cache.build_lock(path):
+        # another process may have compiled it while this one waited for the lock
+        if not force and path.exists():
+            try:
+                arrays, meta = _cache.load(path, key)
+                return _from_arrays(cfg, arrays, meta, path)
+            except CacheError:
+                pass
+        return compile_region(cfg, cache_file=path, key=key, workers=workers, on_step=step)
 
 
 def compile_region(cfg: RegionConfig, *, cache_file: Path | None = None, key: str = "",

@@ -56,3 +56,30 @@ def test_bad_region_toml(tiny_region: Path, tmp_path: Path) -> None:
                                              'default_date = "January"'))
     with pytest.raises(RegionError, match="'default_date' is not a YYYY-MM-DD date"):
         load_region("tiny", data=tiny_region.parent, cache_dir=tmp_path)
+
+
+def test_processes_that_need_the_same_region_compile_it_once(tiny_region: Path,
+                                                            tmp_path: Path) -> None:
+    """Three processes start on an empty cache while its build lock is held (as when another
+    process is compiling): once it is free, one of them compiles and the others load its
+    file."""
+    import subprocess
+    import sys
+    import time
+
+    from mobility import _cache
+    from mobility.config import resolve_region
+
+    data, cache = tiny_region.parent, tmp_path / "cache"
+    cfg = resolve_region("tiny", data)
+    path = _cache.cache_path(cache, "tiny", _cache.cache_key(cfg.inputs(), cfg.key_fields()))
+    code = ("import sys; from pathlib import Path; from mobility import load_region; "
+            "r = load_region('tiny', data=Path(sys.argv[1]), cache_dir=Path(sys.argv[2]), "
+            "workers=1); print('hit' if r.from_cache else 'built')")
+    with _cache.build_lock(path):
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(data), str(cache)],
+                                  stdout=subprocess.PIPE, text=True) for _ in range(3)]
+        time.sleep(3)  # they start and wait for the lock (or, without one, compile)
+    outs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
+    assert all(p.returncode == 0 for p in procs)
+    assert outs == ["built", "hit", "hit"]

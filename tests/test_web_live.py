@@ -87,7 +87,8 @@ def test_rider_sees_the_delay_and_the_desk_the_alert(browser: Any, server: Serve
             item.wait_for(timeout=20_000)
             assert texts[lang][1] in item.inner_text()
             assert "live-late" in (item.get_attribute("class") or "")
-        item.scroll_into_view_if_needed()
+        # (the list itself: its items are redrawn by the live refresh and may detach)
+        pg.locator("#my-bookings").scroll_into_view_if_needed()
         shot(pg, "live-rider-de")
         pg.select_option("#lang", "en")
 
