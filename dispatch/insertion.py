@@ -168,6 +168,27 @@ def _late(plans: Iterable[_Plan]) -> bool:
     return any(p.late and not _done(p) for p in plans)
 
 
+def _window_span(plan: _Plan, r: Request) -> tuple[int, int]:
+    """The places of ``plan`` (start, stops, end) whose legs to and from the new ride the
+    insertion kernel may read: ``points[k0:k1]``.
+
+    A full day's plan is mostly far from the ride's windows, and its travel times are the
+    cost of a quote. Stops served before the pickup window opens (``hi < pickup_window[0]``)
+    cannot follow the pickup; and once a stop is left after both windows close
+    (``times + service``, which grows along the plan), the kernel stops looking one place
+    further on. It reads nothing outside the span, so the offer, and the reason when there is
+    none, are the ones the whole plan gives.
+    """
+    service, _, hi = plan.arrays[:3]
+    m = len(plan.points)
+    left = plan.times + service
+    close = max(r.pickup_window[1], r.dropoff_window[1]) + 1e-9
+    k1 = min(int(np.searchsorted(left, close, side="right")) + 2, m)
+    open_ = np.flatnonzero(hi[1:] >= r.pickup_window[0])
+    k0 = int(open_[0]) if len(open_) else m
+    return (k0, k1) if k0 < k1 else (0, 0)
+
+
 def _in_gap(v: Vehicle, window: tuple[float, float]) -> bool:
     """Whether a pickup window lies wholly inside one of the vehicle's pinned breaks (a
     gap between two available windows: see :mod:`dispatch.availability`)."""
@@ -320,47 +341,59 @@ class Dispatcher:
         plans = list(self.plans.values())
         if not plans:  # e.g. no vehicle is available that day
             return NoOffer(r, "outside shift", "no vehicle is on shift at the requested time")
-        pts_per = [p.points for p in plans]
-        flat = [pt for pts in pts_per for pt in pts]
-        to_p, from_p, to_d, from_d = self._legs_to(flat, r.pickup, r.dropoff)
-        t_pd = (ride_s if ride_s is not None
-                else float(self.travel.one_to_many(r.pickup, [r.dropoff])[0]))
-        best: Offer | None = None
-        codes = []
-        off = 0
-        for plan, pts in zip(plans, pts_per, strict=True):
-            sl = slice(off, off + len(pts))
-            off += len(pts)
+        # the plans that could take the ride, and of each only the stops around its windows
+        codes: list[int | None] = []
+        spans: list[tuple[int, int]] = []
+        flat: list[Point] = []
+        for plan in plans:
             v = plan.vehicle
             if r.passengers > v.seats or r.wheelchairs > v.wheelchair_places:
                 codes.append(1)
-                continue
-            if (v.closed or r.pickup_window[0] > v.shift[1] or r.pickup_window[1] < v.shift[0]
-                    or _in_gap(v, r.pickup_window)):
+            elif (v.closed or r.pickup_window[0] > v.shift[1]
+                  or r.pickup_window[1] < v.shift[0] or _in_gap(v, r.pickup_window)):
                 codes.append(3)
-                continue
-            if plan.late:
+            elif plan.late:
                 codes.append(2)
+            else:
+                codes.append(None)
+                k0, k1 = _window_span(plan, r)
+                spans.append((k0, k1))
+                flat.extend(plan.points[k0:k1])
+        legs_all = self._legs_to(flat, r.pickup, r.dropoff)
+        t_pd = (ride_s if ride_s is not None
+                else float(self.travel.one_to_many(r.pickup, [r.dropoff])[0]))
+        best: Offer | None = None
+        off = 0
+        todo = iter(spans)
+        for n, plan in enumerate(plans):
+            if codes[n] is not None:
                 continue
+            v = plan.vehicle
+            k0, k1 = next(todo)
+            # the legs of the stops outside the span are never read (see _window_span)
+            to_p, from_p, to_d, from_d = (np.full(len(plan.points), np.inf) for _ in range(4))
+            for full, part in zip((to_p, from_p, to_d, from_d), legs_all, strict=True):
+                full[k0:k1] = part[off:off + k1 - k0]
+            off += k1 - k0
             service, lo, hi, load, wload, rp, rd, rl = plan.arrays
             bound = best.added_time if best is not None else BIG
             added, i, j, tp, td, code = best_insertion(
                 plan.t_next, plan.times, service, lo, hi, load, v.seats, wload,
                 v.wheelchair_places,
-                rp, rd, rl, min(v.max_duration, BIG), to_p[sl], from_p[sl], to_d[sl],
-                from_d[sl], t_pd, r.pickup_window[0], r.pickup_window[1],
+                rp, rd, rl, min(v.max_duration, BIG), to_p, from_p, to_d,
+                from_d, t_pd, r.pickup_window[0], r.pickup_window[1],
                 r.dropoff_window[0], r.dropoff_window[1], r.pickup_service,
                 r.dropoff_service, r.max_ride, r.passengers, r.wheelchairs, bound)
             if i >= 0:
                 a, b = int(i), int(j)
-                legs = (float(to_p[sl][a - 1]), t_pd if b == a else float(from_p[sl][a]),
-                        float(to_d[sl][b - 1]) if b > a else 0.0, float(from_d[sl][b]))
+                legs = (float(to_p[a - 1]), t_pd if b == a else float(from_p[a]),
+                        float(to_d[b - 1]) if b > a else 0.0, float(from_d[b]))
                 best = Offer(r, v.id, a, b, float(tp), float(td), float(added), plan.version,
                              legs)
-            codes.append(code)
+            codes[n] = code
         if best is not None:
             return best
-        return NoOffer(r, *self._reason(r, codes, t_pd))
+        return NoOffer(r, *self._reason(r, [c for c in codes if c is not None], t_pd))
 
     def _legs_to(self, flat: list[Point], pickup: Point, dropoff: Point
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -369,6 +402,8 @@ class Dispatcher:
         the plans visit only a few places (an empty day: the depots), the times are read
         from those places' own searches instead, which the travel provider keeps for places
         asked about again and again."""
+        if not flat:
+            return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
         few = list(dict.fromkeys(flat))
         if len(few) > FEW_PLACES:
             return (self.travel.many_to_one(flat, pickup),

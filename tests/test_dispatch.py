@@ -128,6 +128,94 @@ def test_insertion_never_breaks_a_promise(travel: StreetTravel) -> None:
     assert accepted > 40 and rejected > 0  # a busy day: some requests cannot be served
 
 
+def _every_insertion(d: Dispatcher, r, dur: np.ndarray, at: dict) -> float | None:  # type: ignore[no-untyped-def]
+    """The least added driving time of any feasible insertion of ``r``: every vehicle, every
+    pair of positions, each new plan scheduled by the plain Python scheduler (None: none
+    fits)."""
+    best = None
+    for plan in d.plans.values():
+        v = plan.vehicle
+        if r.passengers > v.seats or r.pickup_window[0] > v.shift[1] or \
+                r.pickup_window[1] < v.shift[0]:
+            continue
+        pts = d._points(plan)
+        service, lo, hi, load, _, rp, rd, rl = d._arrays(plan)
+        m = len(pts)
+        old = sum(dur[at[pts[k]], at[pts[k + 1]]] for k in range(m - 1))
+        for i in range(1, m):
+            for j in range(i, m):
+                seq: list = []  # old stop k, or "P"/"D"; P before old i, D before old j
+                for k in range(m):
+                    seq += ["P"] if k == i else []
+                    seq += ["D"] if k == j else []
+                    seq.append(k)
+                where = {x: n for n, x in enumerate(seq)}
+                p_at, d_at = where["P"], where["D"]
+                if (load[i - 1] + r.passengers > v.seats
+                        or any(load[x] + r.passengers > v.seats for x in seq[p_at + 1:d_at])):
+                    continue
+                place = [r.pickup if x == "P" else r.dropoff if x == "D" else pts[x]
+                         for x in seq]
+                t = np.array([dur[at[a], at[b]] for a, b in zip(place[:-1], place[1:],
+                                                               strict=True)])
+                sv = np.array([r.pickup_service if x == "P" else r.dropoff_service
+                               if x == "D" else service[x] for x in seq])
+                win = [r.pickup_window if x == "P" else r.dropoff_window if x == "D"
+                       else (lo[x], hi[x]) for x in seq]
+                clock, late = win[0][0], False  # a window missed driving straight on
+                for n, (a, b) in enumerate(win):
+                    clock = max(clock, a)
+                    late = late or clock > b + 1e-9
+                    clock += sv[n] + (t[n] if n < len(t) else 0.0)
+                if late:
+                    continue
+                rides = [(where[int(a)], where[int(b)], float(c))
+                         for a, b, c in zip(rp, rd, rl, strict=True)]
+                rides.append((p_at, d_at, r.max_ride))
+                if earliest_schedule(t, sv, np.array([w[0] for w in win]),
+                                     np.array([w[1] for w in win]), rides,
+                                     v.max_duration) is None:
+                    continue
+                added = float(t.sum() - old)
+                best = added if best is None else min(best, added)
+    return best
+
+
+def test_quotes_on_a_full_day_equal_trying_every_insertion(travel: StreetTravel) -> None:
+    """A quote reads only the stops around the ride's windows of each plan: on plans holding
+    a whole day's bookings its offer is still the cheapest of every insertion tried one by
+    one, and it finds none exactly when none fits."""
+    from dispatch.insertion import _window_span
+
+    vehicles = [Vehicle(f"v{k}", DEPOT, DEPOT, (6 * 3600, 21 * 3600), seats=3)
+                for k in range(3)]
+    d = Dispatcher(vehicles, travel, DispatchParams(window_s=900))
+    assert _book_stream(d, travel, 70, (6, 20), seed=7) > 30
+    probes = _near_points(travel, 24, seed=11)
+    rng = np.random.default_rng(12)
+    reqs = [d.make_request(f"p{q}", probes[2 * q], probes[2 * q + 1],
+                           earliest_pickup=float(rng.uniform(7 * 3600, 19 * 3600)),
+                           passengers=int(rng.integers(1, 3))) for q in range(12)]
+    places = list(dict.fromkeys([pt for plan in d.plans.values() for pt in d._points(plan)]
+                                + [pt for r in reqs for pt in (r.pickup, r.dropoff)]))
+    dur, _ = travel.router.matrix(places, places)
+    at = {pt: n for n, pt in enumerate(places)}
+    offers = pruned = 0
+    for r in reqs:
+        spans = [_window_span(p, r) for p in d.plans.values()]
+        pruned += sum(b - a < len(p.points) for (a, b), p in zip(spans, d.plans.values(),
+                                                                 strict=True))
+        offer = d.quote(r)
+        ref = _every_insertion(d, r, dur, at)
+        if isinstance(offer, Offer):
+            assert ref is not None and offer.added_time == pytest.approx(ref, abs=1e-3)
+            offers += 1
+        else:
+            assert ref is None, (r.id, offer.reason, ref)
+    assert offers >= 3 and offers < len(reqs)  # some fit, some do not
+    assert pruned >= 2 * len(reqs)  # most plans were read only around the windows
+
+
 def test_rejection_reasons(travel: StreetTravel) -> None:
     pts = _near_points(travel, 4, seed=3)
     d = Dispatcher([Vehicle("v", DEPOT, DEPOT, (6 * 3600, 10 * 3600), seats=2)], travel)

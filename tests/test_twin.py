@@ -1,10 +1,8 @@
 """The service-day twin (:mod:`mobility.twin`): its checks on hand-made days (a late pickup
 told in time passes, untold fails, a message received twice counts, a ride lost, booked
 twice or a seat sold twice found), a district's demand by area and hour, its clock, its own
-mail server and SMS gateway (real local servers), its command line's refusals — and short
-twin runs against the real server on SQLite and on two API processes over PostgreSQL: every
-promise kept or told, every notification once, every driver's event applied once, no ride
-lost or doubled, no vehicle overbooked."""
+mail server and SMS gateway (real local servers), its command line's refusals and its
+command line against a running server (the twin's days: ``test_twin_days.py``)."""
 
 from __future__ import annotations
 
@@ -27,7 +25,7 @@ from mobility.twin.checks import Broken, Delivery, Ride, Told
 from mobility.twin.cli import UsageError, parse_hours, read_keys
 from mobility.twin.clock import ServerClock, measure, round_speed
 from mobility.twin.sinks import MailSink, SmsSink
-from tests.api_helpers import ADDISON_TZ, pg_reachable
+from tests.api_helpers import ADDISON_TZ
 from tests.conftest import CACHE, DATA
 
 T0 = dt.datetime(2016, 3, 3, 9, 0, tzinfo=ADDISON_TZ)
@@ -398,81 +396,3 @@ def test_simulate_live_drives_a_running_server_with_a_keys_file(addison: object,
     assert f["events_applied_twice"] == 0 and f["server_errors"] == 0, f
     assert r.returncode == (0 if f["broken_promises_unreported"] == 0
                             and not f["duplicate_notifications"] else 1)
-
-
-# -- twin runs against the real server --------------------------------------------------------
-def _twin_day(store: str, processes: int = 1) -> dict[str, object]:
-    """An hour and a half of a service day at 120x against a real server (``processes`` API
-    processes over its store): few riders, two standing orders, one driver's request in
-    six losing its connection. (At 240x a second of a loaded machine's scheduling delay is
-    four minutes of the service's clock: enough for a vehicle to pass a promise before the
-    server could look.)"""
-    from mobility.twin.local import local_server
-    from mobility.twin.options import TwinOptions
-    from mobility.twin.run import run_twin
-    from mobility.twin.sinks import Sinks
-
-    speed, hours = 120.0, (7 * 3600.0, 8.5 * 3600.0)
-    sinks = Sinks().start()
-    try:
-        with local_server(speed=speed, first_hour_s=hours[0], store=store, sinks=sinks,
-                          data=DATA, cache=CACHE, lead_wall_s=45 * processes,
-                          processes=processes) as srv:
-            r = run_twin(TwinOptions(srv.url, srv.staff_key, srv.driver_keys, hours=hours,
-                                     rate=8, standing=2, seed=7, drop=1 / 6, speed=speed,
-                                     drain_s=1.25 * 3600, sinks=sinks, store=srv.store,
-                                     urls=srv.urls, pids=srv.pids))
-    finally:
-        sinks.stop()
-    return r.figures
-
-
-def _assert_day(f: dict[str, object]) -> None:
-    assert f["server_errors"] == 0, f
-    assert isinstance(f["bookings"], int) and f["bookings"] >= 3, f
-    assert isinstance(f["picked_up"], int) and f["picked_up"] >= 1, f
-    unavailable = f["not_available"]
-    assert isinstance(unavailable, list)
-    if not {"inbox", "alerts"} & set(unavailable):
-        assert f["broken_promises_unreported"] == 0, f["unreported"]
-    # (a server that cannot tell riders of a delay leaves every late pickup unreported)
-    # the devices lost connections, re-sent, sometimes twice: each event applied once
-    assert isinstance(f["events_dropped"], int) and f["events_dropped"] > 0, f
-    assert isinstance(f["events_resent"], int) and f["events_resent"] > 0, f
-    assert f["events_applied_twice"] == 0, f
-    if "inbox" not in unavailable:
-        assert f["duplicate_notifications"] == 0, f["duplicates"]
-        assert isinstance(f["notifications_sent"], int) and f["notifications_sent"] > 0, f
-        assert f["deliveries_missing"] == 0, f
-    else:  # a server without notifications: the checks say so
-        assert f["duplicate_notifications"] is None and f["notifications_sent"] is None
-    if "standing" not in unavailable:
-        assert f["standing_orders"] == 2 and f["standing_booked"] == 2, f
-    assert isinstance(f["eta_samples"], int) and f["eta_samples"] > 0, f
-    # every confirmed ride in the store and served or called off, none twice, no seat
-    # sold twice (the load from the bookings' own events against the vehicles' seats)
-    assert f["lost"] == 0 and f["doubled"] == 0 and f["overbooked"] == 0, f
-    assert isinstance(f["quote_p95_ms"], float) and f["quote_by_hour"], f
-
-
-@pytest.mark.slow
-def test_a_twin_day_on_sqlite(addison: object) -> None:
-    _assert_day(_twin_day("sqlite"))
-
-
-@pytest.mark.slow
-def test_a_twin_day_on_two_processes_over_postgresql(addison: object) -> None:
-    """Two API processes over one store, each call to the next process: a rider's quote
-    and booking, a driver's event and the rider's look at it, a retry after a lost
-    connection on different processes — and every check holds as on one."""
-    if not pg_reachable():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is unreachable")
-    f = _twin_day("postgresql", processes=2)
-    assert f["store"] == "postgresql" and f["processes"] == 2
-    calls = f["calls_by_process"]
-    assert isinstance(calls, list) and min(calls) > 0.4 * max(calls), calls
-    _assert_day(f)
-    # each process's memory an hour after the start and at the end
-    mb = f["rss_hour_mb"]
-    assert isinstance(mb, list) and len(mb) == 2 and min(mb) > 50, f
-    assert isinstance(f["rss_growth_pct"], float), f
