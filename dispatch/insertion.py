@@ -577,7 +577,7 @@ class Dispatcher:
 
     def reoptimize(self, time_limit_s: float = 5.0, solution_limit: int = 0,
                    move: bool = True, descent_only: bool = False,
-                   objective: str = "distance") -> float:
+                   objective: str = "distance", failure_limit: int = 0) -> float:
         """Improve the live plans with the optimiser without breaking a promise: every booked
         request stays inside its windows and ride-time limit (and, unless ``move``, on its
         vehicle); the current plans are the warm start. Vehicles under way start from where
@@ -588,8 +588,9 @@ class Dispatcher:
         "lateness" the stops come earlier in all (seconds after each request's earliest
         pickup, weighted; the driving time breaks ties), which keeps vehicles free for
         requests still to come. ``solution_limit`` > 0 stops the search by a count
-        (reproducible) instead of the clock; ``descent_only`` stops at the first local optimum
-        (fast and reproducible). Returns the vehicle time saved (s; negative when a
+        (reproducible) instead of the clock, ``failure_limit`` > 0 by a count of failed
+        moves as well; ``descent_only`` stops at the first local optimum (fast and
+        reproducible). Returns the vehicle time saved (s; negative when a
         "lateness" re-plan drives more to serve earlier).
 
         The work splits into :meth:`replanning` (what to solve), the optimiser, and
@@ -598,7 +599,8 @@ class Dispatcher:
         """
         from dispatch.solver import solve
 
-        job = self.replanning(time_limit_s, solution_limit, move, descent_only, objective)
+        job = self.replanning(time_limit_s, solution_limit, move, descent_only, objective,
+                              failure_limit)
         if job is None:
             return 0.0
         try:
@@ -610,7 +612,8 @@ class Dispatcher:
 
     def replanning(self, time_limit_s: float = 5.0, solution_limit: int = 0,
                    move: bool = True, descent_only: bool = False,
-                   objective: str = "distance") -> Replanning | None:
+                   objective: str = "distance", failure_limit: int = 0
+                   ) -> Replanning | None:
         """The optimiser's task for the live plans (see :meth:`reoptimize`), or None when
         there is nothing to improve (no bookings, a plan running late, a vehicle still
         serving after its shift); vehicles whose shift is over and done are left out."""
@@ -658,7 +661,7 @@ class Dispatcher:
         params = SolverParams(
             time_limit_s=time_limit_s, scale=1, solution_limit=solution_limit,
             metaheuristic="GREEDY_DESCENT" if descent_only else "GUIDED_LOCAL_SEARCH",
-            objective=objective)
+            objective=objective, failure_limit=failure_limit)
         return Replanning(problem, warm, params,
                           {vid: p.version for vid, p in self.plans.items()},
                           sum(float(p.t_next.sum()) for p in self.plans.values()),

@@ -26,9 +26,14 @@ from dispatch.travel import CachedTravel, TravelTimes
 from routing.errors import MobilityError
 
 INF = float("inf")
-#: the re-planning's clock only guards against a runaway search (a re-plan takes well under
-#: a second; its budget is the solution count); the solver warns if it is ever reached
+#: the re-planning's clock only guards against a runaway search (its budget is the solution
+#: count and the failed moves); the solver warns if it is ever reached
 REPLAN_SAFETY_NET_S = 600.0
+#: most re-plans end at a local optimum in well under a second, but the first of a district
+#: area's day holds every booking of the day (268 in Schwetzingen), where 50 improving
+#: moves took a minute: 1,000 failed moves stop it after a few seconds, the same plan on any
+#: machine
+REPLAN_FAILURES = 1000
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,8 @@ class _Day:
         t0 = time.perf_counter()
         saved = self.d.reoptimize(time_limit_s=REPLAN_SAFETY_NET_S, descent_only=True,
                                   solution_limit=self.sc.reoptimize_solutions,
-                                  objective=REPLANNING[self.sc.replanning])
+                                  objective=REPLANNING[self.sc.replanning],
+                                  failure_limit=REPLAN_FAILURES)
         seconds = time.perf_counter() - t0
         adopted = versions != {vid: p.version for vid, p in self.d.plans.items()}
         self.saved += saved

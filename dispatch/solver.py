@@ -68,6 +68,10 @@ class SolverParams:
     #: the reproducible mode's ruin-and-recreate cycles after the portfolio (each stopped
     #: by ``solution_limit``; 0: none)
     ruin_cycles: int = 0
+    #: stop each search after this many failed moves too (0: no such limit): a budget of
+    #: work that, unlike the clock, is the same on any machine. A whole day's bookings take
+    #: seconds per improving move, so 50 solutions alone can take a minute
+    failure_limit: int = 0
     #: also post ride limits as CP constraints (checked on every accepted move)
     hard_ride_constraint: bool = True
     #: what a plan costs: "distance" (metres driven), or "lateness" — every stop's service
@@ -234,6 +238,10 @@ def _run(problem: Problem, data: tuple, params: SolverParams, strategy: str,
     ends = list(range(n_veh, 2 * n_veh))
     manager = pywrapcp.RoutingIndexManager(n, n_veh, starts, ends)
     routing = pywrapcp.RoutingModel(manager)
+    if params.failure_limit:
+        never = 2**62
+        routing.AddSearchMonitor(routing.solver().Limit(
+            never, never, params.failure_limit, never, True, False))
     # matrices are evaluated natively by OR-Tools (a Python callback per arc costs far more
     # than the search itself)
     cost_idx = routing.RegisterTransitMatrix(cost.tolist())

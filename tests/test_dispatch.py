@@ -375,6 +375,20 @@ def test_solution_limit_makes_the_optimiser_reproducible() -> None:
     assert a.cost == b.cost and a.seconds < 60
 
 
+def test_a_failure_limit_stops_the_search_the_same_way_every_time() -> None:
+    """The failed-move budget (the simulated re-plan's second count) stops the search
+    before its solutions are spent, at the same plan on every run."""
+    inst = read_cordeau(CORDEAU / "a3-24.txt")
+    plan = lambda s: [[(x.request, x.kind) for x in r.stops] for r in s.routes]  # noqa: E731
+    params = SolverParams(time_limit_s=60, solution_limit=40, failure_limit=30)
+    a = solve(inst.problem(), EuclideanTravel(), params)
+    b = solve(inst.problem(), EuclideanTravel(), params)
+    assert plan(a) == plan(b) and a.cost == b.cost and not a.rejected
+    full = solve(inst.problem(), EuclideanTravel(),
+                 SolverParams(time_limit_s=60, solution_limit=40))
+    assert full.cost < a.cost  # the 40 solutions go further than 30 failed moves allow
+
+
 def test_reproducible_search_stops_by_counts_not_by_the_clock() -> None:
     """In the reproducible mode no OR-Tools clock is shorter than the safety net: the
     completion of a large neighbourhood (100 ms by default) would otherwise reject moves
