@@ -24,7 +24,8 @@ CACHE = Path(os.environ.get("MOBILITY_TEST_CACHE", ROOT / ".mobility-cache"))
 #: the files that take longest (``--durations`` of a whole run), longest first. The test
 #: processes take whole files in collection order (``test.sh``: ``--dist loadfile
 #: --no-loadscope-reorder``), so these start first and no long file is left running alone
-#: at the end; the other files follow by their number of slow tests.
+#: at the end; the other files follow in their own order (servers and browsers mixed with
+#: plain computation).
 LONGEST_FIRST = (
     "test_twin_processes.py", "test_raptor.py", "test_twin_days.py", "test_api_server.py",
     "test_cli_route.py", "test_availability.py", "test_twin.py", "test_api_schemathesis.py",
@@ -36,12 +37,8 @@ LONGEST_FIRST = (
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Longest files first (see ``LONGEST_FIRST``); the order inside a file is kept."""
-    slow: dict[str, int] = {}
-    for it in items:
-        if it.get_closest_marker("slow") is not None:
-            slow[it.path.name] = slow.get(it.path.name, 0) + 1
     rank = {name: k for k, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda it: (rank.get(it.path.name, len(rank)), -slow.get(it.path.name, 0)))
+    items.sort(key=lambda it: rank.get(it.path.name, len(rank)))
 
 
 def _require(path: Path) -> Path:

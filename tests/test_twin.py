@@ -117,6 +117,26 @@ def test_an_event_applied_twice_shows_in_the_answers_and_the_history() -> None:
     assert checks.history_repeats([once, twice]) == ["b2"]
 
 
+def test_riders_who_booked_ahead_ask_spread_before_the_first_hour() -> None:
+    """Bookings made up to a day before the twin started come between its start (06:20)
+    and its first hour (07:00) in their order, not all at its first moment; each keeps
+    the notice before its pickup; later ones ask when they booked."""
+    from mobility.twin.riders import MIN_NOTICE_S, asking_time
+
+    start, first = 6 * 3600.0 + 1200.0, 7 * 3600.0
+    booked = np.linspace(start - 86_000.0, start - 1.0, 50)
+    asked = [asking_time(b, 9 * 3600.0, start, first) for b in booked]
+    assert asked == sorted(asked) and asked[0] >= start and asked[-1] <= first
+    assert len(set(asked)) == 50 and asked[25] - start == pytest.approx(
+        (booked[25] - (start - 86_400.0)) / 86_400.0 * (first - start))
+    # the notice comes first: asked earlier than its place in the order, at the start at
+    # the earliest
+    assert asking_time(start - 60.0, first + 300.0, start, first) == \
+        first + 300.0 - MIN_NOTICE_S - 60.0
+    assert asking_time(start - 60.0, start + 300.0, start, first) == start
+    assert asking_time(start + 99.0, first, start, first) == start + 99.0
+
+
 def test_percentile_is_the_nearest_rank() -> None:
     rng = np.random.default_rng(5)
     for n in (1, 2, 7, 20, 101):

@@ -218,8 +218,8 @@ def draw_trips(places: Places, hours: tuple[float, float], rate_per_hour: float,
                rng: np.random.Generator, *, prebooked_share: float = 0.3,
                notice_s: float = 3600.0) -> list[Trip]:
     """A day of wishes over ``hours`` (seconds after midnight, server time): ``time`` is the
-    pickup wished for, ``booked_at`` when the rider asks (before the twin's first hour: at
-    its start)."""
+    pickup wished for, ``booked_at`` when the rider asks (before the twin started: between
+    its start and its first hour, see :func:`mobility.twin.riders.asking_time`)."""
     return synthetic_demand(places.homes, places.home_weights, places.hubs,
                             places.hub_weights, hours, rate_per_hour, prebooked_share,
                             notice_s, rng)

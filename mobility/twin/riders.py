@@ -21,6 +21,7 @@ from mobility.twin.demand import Places
 LEAD_MIN = (15.0, 45.0)
 #: the earliest pickup worth asking for, after the moment of asking (server seconds)
 MIN_NOTICE_S = 600.0
+DAY_S = 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -77,14 +78,33 @@ async def _choose_channels(ctx: Context, rider: Rider, n: int, phone: str,
                                   if "sms" in channels else None)
 
 
+def asking_time(booked_at: float, time: float, start_s: float, first_s: float) -> float:
+    """When a rider who books ahead asks, in seconds of the twin's day (``start_s``: when
+    the twin started, ``first_s``: its first hour).
+
+    Those who booked before the twin started (up to a day ahead) ask between its start and
+    its first hour, in the order and at the pace of their day of booking compressed into
+    that time: a service sees such bookings spread over the day before, never all in one
+    moment. Each still asks at least the notice (and a minute) before its pickup.
+    """
+    if booked_at >= start_s:
+        return booked_at
+    span = max(0.0, first_s - start_s)
+    frac = min(1.0, max(0.0, (booked_at - (start_s - DAY_S)) / DAY_S))
+    return max(start_s, min(start_s + frac * span, time - MIN_NOTICE_S - 60.0))
+
+
 async def ride(ctx: Context, trip: Trip, places: Places) -> None:
     """One wish: wait for its moment of asking, then book it (quote, or a planned
     journey's legs), perhaps cancel it later."""
     rng = ctx.rng()
     start = ctx.clock.now()
     wish = ctx.moment(trip.time)
-    ask = ctx.moment(trip.booked_at) if trip.booked_at < trip.time else (
-        wish - dt.timedelta(minutes=float(rng.uniform(*LEAD_MIN))))
+    if trip.booked_at < trip.time:
+        start_s = (start - ctx.moment(0.0)).total_seconds()
+        ask = ctx.moment(asking_time(trip.booked_at, trip.time, start_s, ctx.opts.hours[0]))
+    else:
+        ask = wish - dt.timedelta(minutes=float(rng.uniform(*LEAD_MIN)))
     ask = max(ask, start)
     if wish < ask + dt.timedelta(seconds=MIN_NOTICE_S):
         ctx.riders.too_late += 1
