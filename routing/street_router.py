@@ -132,6 +132,13 @@ class StreetRouter:
         #: by every quote): a small LRU
         self._tables: OrderedDict[tuple[tuple[LatLon, ...], bool], PointTable] = OrderedDict()
         self.max_cached_tables = 64
+        #: each point's row of a table (nodes, extra seconds, edge, fraction), so that the
+        #: table of a long list is one gather, not a Python loop; bounded like the anchors
+        self._rows: dict[tuple[float, float, bool], int] = {}
+        self._row_nodes = np.zeros((256, 2), np.int64)
+        self._row_extra = np.full((256, 2), INF)
+        self._row_edge = np.zeros(256, np.int64)
+        self._row_frac = np.zeros(256)
 
     # -- derived structures (built on first use) ---------------------------------------
     @cached_property
@@ -501,6 +508,49 @@ class StreetRouter:
         return table
 
     def _table(self, points: Sequence[LatLon], leaving: bool) -> PointTable:
+        try:
+            keys = [(p[0], p[1], leaving) for p in points]
+        except TypeError:  # node indices among the points
+            return self._table_loop(points, leaving)
+        get = self._rows.get
+        need = {k for k in keys if get(k) is None}
+        if need:
+            # (anchors outside the lock: anchor() takes it to remember what it snapped)
+            full = len(self._rows) + len(need) > self.max_cached_points
+            made = {k: self.anchor((k[0], k[1]), leaving) for k in (set(keys) if full else need)}
+            with self._anchors_lock:
+                if full:
+                    self._rows.clear()  # bounded: start afresh
+                for k, a in made.items():
+                    self._add_row(k, a)
+        with self._anchors_lock:  # (rows are only added under the lock; the arrays grow)
+            try:
+                ix = np.fromiter((self._rows[k] for k in keys), np.int64, len(keys))
+            except KeyError:  # cleared meanwhile by another thread: rare
+                return self._table_loop(points, leaving)
+            return PointTable(self._row_nodes[ix], self._row_extra[ix], self._row_edge[ix],
+                              self._row_frac[ix])
+
+    def _add_row(self, key: tuple[float, float, bool], a: Anchor) -> None:
+        """Give ``key`` a row (under ``_anchors_lock``), the arrays doubled when full."""
+        if key in self._rows:
+            return
+        r = len(self._rows)
+        if r == len(self._row_edge):
+            self._row_nodes = np.concatenate([self._row_nodes, np.zeros((r, 2), np.int64)])
+            self._row_extra = np.concatenate([self._row_extra, np.full((r, 2), INF)])
+            self._row_edge = np.concatenate([self._row_edge, np.zeros(r, np.int64)])
+            self._row_frac = np.concatenate([self._row_frac, np.zeros(r)])
+        n = len(a.nodes)
+        self._row_nodes[r] = 0
+        self._row_extra[r] = INF
+        self._row_nodes[r, :n] = a.nodes
+        self._row_extra[r, :n] = a.costs
+        self._row_edge[r] = a.snap.edge
+        self._row_frac[r] = a.snap.fraction
+        self._rows[key] = r
+
+    def _table_loop(self, points: Sequence[LatLon], leaving: bool) -> PointTable:
         k = len(points)
         nodes = np.zeros((k, 2), np.int64)
         extra = np.full((k, 2), INF)

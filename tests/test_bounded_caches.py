@@ -41,6 +41,12 @@ def test_router_caches_are_bounded(addison: Region, points) -> None:  # type: ig
         assert np.array_equal(router.read(labels, group),
                               fresh.read(fresh.labels(points[k], True), group))
         assert len(router._anchors) <= 50 and len(router._tables) <= 3
+        # the tables gathered from remembered rows are those built point by point
+        got, want = router._table(group, False), fresh._table_loop(group, False)
+        for a, b in zip((got.nodes, got.extra, got.edge, got.fraction),
+                        (want.nodes, want.extra, want.edge, want.fraction), strict=True):
+            assert np.array_equal(a, b)
+        assert len(router._rows) <= 50
 
 
 def test_travel_caches_are_bounded(addison: Region, points) -> None:  # type: ignore[no-untyped-def]

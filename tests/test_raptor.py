@@ -47,16 +47,18 @@ def _queries(region: Region, n: int, seed: int) -> list[tuple[int, int, int]]:
 
 @pytest.mark.parametrize("name", ["addison", pytest.param("rhein_neckar", marks=pytest.mark.slow)])
 def test_earliest_arrival_everywhere_equals_reference(name: str, setups: dict) -> None:
-    """1,000 random queries; every stop's earliest arrival must agree (100 %)."""
+    """Random queries (1,000 on addison-vt, 400 on rhein-neckar, where the plain reference
+    takes a third of a second each); every stop's earliest arrival must agree (100 %)."""
     region, router, ref = setups[name]
     agree = 0
-    for src, _, dep in _queries(region, 1000, seed=1):
+    n = 1000 if name == "addison" else 400
+    for src, _, dep in _queries(region, n, seed=1):
         got = router.earliest_arrival(DATES[name], src, dep)
         want = ref.earliest_arrival(src, dep)
         got_d = {int(s): int(t) for s, t in enumerate(got) if t < INF_T}
         assert got_d == want, (src, dep)
         agree += 1
-    assert agree == 1000
+    assert agree == n
 
 
 @pytest.mark.parametrize("name", ["addison", pytest.param("rhein_neckar", marks=pytest.mark.slow)])
@@ -77,7 +79,8 @@ def test_arrive_by_consistent_with_forward(name: str, setups: dict) -> None:
     region, router, ref = setups[name]
     date = DATES[name]
     checked = 0
-    for src, dst, dep in _queries(region, 150, seed=3):
+    n = 150 if name == "addison" else 90
+    for src, dst, dep in _queries(region, n, seed=3):
         front = router.pareto(date, src, dst, dep)
         if not front:
             continue
@@ -92,7 +95,7 @@ def test_arrive_by_consistent_with_forward(name: str, setups: dict) -> None:
         legs = router.journey(res, res.rounds, src)
         _check_legs(router, legs, src, dst, latest, arrive_by)
         checked += 1
-    assert checked > 50
+    assert checked > n // 3
 
 
 def _check_legs(router: TransitRouter, legs: list, src: int, dst: int, t0: int,
