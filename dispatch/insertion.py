@@ -362,19 +362,32 @@ class Dispatcher:
         legs_all = self._legs_to(flat, r.pickup, r.dropoff)
         t_pd = (ride_s if ride_s is not None
                 else float(self.travel.one_to_many(r.pickup, [r.dropoff])[0]))
-        best: Offer | None = None
+        # each plan's legs (those of the stops outside its span are never read: see
+        # _window_span), and a bound below what the ride adds to it: the pickup's detour
+        # (the drop-off's is never negative, travel times being shortest paths). The plans
+        # are tried lowest bound first, and one whose bound is above the best offer so far
+        # is not tried at all: it cannot win
+        tries = []
         off = 0
         todo = iter(spans)
         for n, plan in enumerate(plans):
             if codes[n] is not None:
                 continue
-            v = plan.vehicle
             k0, k1 = next(todo)
-            # the legs of the stops outside the span are never read (see _window_span)
-            to_p, from_p, to_d, from_d = (np.full(len(plan.points), np.inf) for _ in range(4))
-            for full, part in zip((to_p, from_p, to_d, from_d), legs_all, strict=True):
+            legs4 = tuple(np.full(len(plan.points), np.inf) for _ in range(4))
+            for full, part in zip(legs4, legs_all, strict=True):
                 full[k0:k1] = part[off:off + k1 - k0]
             off += k1 - k0
+            detour = legs4[0][k0:k1 - 1] + legs4[1][k0 + 1:k1] - plan.t_next[k0:k1 - 1]
+            tries.append((float(detour.min()) if len(detour) else np.inf, n, legs4))
+        tries.sort(key=lambda x: (x[0], x[1]))
+        best: Offer | None = None
+        for low, n, (to_p, from_p, to_d, from_d) in tries:
+            plan = plans[n]
+            v = plan.vehicle
+            if best is not None and low > best.added_time + 1e-6:
+                codes[n] = 2
+                continue
             service, lo, hi, load, wload, rp, rd, rl = plan.arrays
             bound = best.added_time if best is not None else BIG
             added, i, j, tp, td, code = best_insertion(

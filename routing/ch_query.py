@@ -114,7 +114,15 @@ class PointQueries:
                 if hit is not None:
                     self._gathered.move_to_end(key)
                     return hit
-        spaces = [self.space(p, forward) for p in points]
+        keys = [(float(p[0]), float(p[1]), forward) for p in points]
+        with self._lock:  # the spaces seen before, freshened in the LRU, under one lock
+            known = self._spaces
+            seen = [known.get(k) for k in keys]
+            for k, sp in zip(keys, seen, strict=True):
+                if sp is not None:
+                    known.move_to_end(k)
+        spaces = [sp if sp is not None else self.space(p, forward)
+                  for p, sp in zip(points, seen, strict=True)]
         offsets = np.zeros(len(spaces) + 1, np.int64)
         np.cumsum([len(s[0]) for s in spaces], out=offsets[1:])
         out = (np.concatenate([s[0] for s in spaces]), np.concatenate([s[1] for s in spaces]),

@@ -513,6 +513,12 @@ class StreetRouter:
         except TypeError:  # node indices among the points
             return self._table_loop(points, leaving)
         get = self._rows.get
+        with self._anchors_lock:  # (rows are given, cleared and grown under it)
+            seen = [get(k, -1) for k in keys]
+            if -1 not in seen:  # (as good as always: every point seen before)
+                rows = np.array(seen, np.int64)
+                return PointTable(self._row_nodes[rows], self._row_extra[rows],
+                                  self._row_edge[rows], self._row_frac[rows])
         need = {k for k in keys if get(k) is None}
         if need:
             # (anchors outside the lock: anchor() takes it to remember what it snapped)
