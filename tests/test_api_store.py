@@ -175,3 +175,53 @@ def test_listing_bookings_takes_a_constant_number_of_queries(api) -> None:  # ty
         assert got[-1]["pickupWindow"]["start"].startswith("2026-11-25T")
         counts[n] = len([x for x in seen if x.lstrip().upper().startswith("SELECT")])
     assert counts[1000] == counts[10] <= 6, counts
+
+
+def test_services_starting_together_write_the_fleet_once(addison, addison_travel) -> None:  # type: ignore[no-untyped-def]
+    """Two API processes started at once over a fresh PostgreSQL store each write the
+    configured fleet. Both wait for the store's start-up lock (held here, as by a process
+    migrating), then write one after the other: no duplicate key (which failed a start),
+    every configured vehicle once. Threads with their own sessions stand in for the
+    processes."""
+    import threading
+    import time
+
+    import psycopg
+
+    from api.store.models import VehicleRow
+    from tests.api_helpers import drop_pg_schema, pg_reachable, pg_schema_url
+    from tests.conftest import booking_service
+
+    if not pg_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    configured = {v.id for a in addison.service_areas for v in a.vehicles}
+    url = pg_schema_url()
+    stores = [Store(url) for _ in range(2)]
+    try:
+        stores[0].migrate()
+        failed: list[BaseException] = []
+
+        def start(st: Store) -> None:
+            try:
+                booking_service(addison, addison_travel, st)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failed.append(exc)
+
+        threads = [threading.Thread(target=start, args=(st,)) for st in stores]
+        with psycopg.connect(url) as hold:
+            hold.execute("SELECT pg_advisory_xact_lock(7102026)")
+            for t in threads:
+                t.start()
+            time.sleep(1.5)
+            assert all(t.is_alive() for t in threads)  # both wait for the lock
+            hold.commit()
+        for t in threads:
+            t.join(120)
+        assert not failed, failed
+        with stores[0].session() as s:
+            rows = s.scalars(select(VehicleRow)).all()
+        assert sorted(r.id for r in rows) == sorted(configured)
+    finally:
+        for st in stores:
+            st.engine.dispose()
+        drop_pg_schema(url)

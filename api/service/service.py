@@ -118,6 +118,7 @@ class BookingService:
         API (``source`` ``operator``) are theirs: left as they are; a configured vehicle
         keeps the company and ``uses_availability`` set through the API."""
         with self.store.session() as s:
+            self.store.hold_startup_lock(s)  # processes starting together: one at a time
             configured = {v.id: (a.name, v) for a in self.areas.values() for v in a.vehicles}
             for row in Repository(s).all_vehicles():
                 if row.source != "operator":

@@ -61,6 +61,14 @@ class Store:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
+    def hold_startup_lock(self, s: Session) -> None:
+        """Serialise ``s``'s transaction with the other processes' start-up writes (the
+        migration's lock, held until it ends), so that processes starting together do not
+        both insert what neither found. SQLite's writing transactions are one at a time
+        already."""
+        if not self.is_sqlite:
+            s.execute(text("SELECT pg_advisory_xact_lock(7102026)"))
+
     def is_current(self) -> bool:
         """Whether the database holds the newest schema (read-only: nothing is created)."""
         from alembic.migration import MigrationContext
