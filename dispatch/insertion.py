@@ -382,6 +382,7 @@ class Dispatcher:
             tries.append((float(detour.min()) if len(detour) else np.inf, n, legs4))
         tries.sort(key=lambda x: (x[0], x[1]))
         best: Offer | None = None
+        best_n = len(plans)
         for low, n, (to_p, from_p, to_d, from_d) in tries:
             plan = plans[n]
             v = plan.vehicle
@@ -389,7 +390,10 @@ class Dispatcher:
                 codes[n] = 2
                 continue
             service, lo, hi, load, wload, rp, rd, rl = plan.arrays
-            bound = best.added_time if best is not None else BIG
+            # an offer as cheap as the best wins if its vehicle comes first (as when the
+            # plans are tried in their order): the kernel takes only cheaper ones
+            bound = (BIG if best is None else best.added_time if n > best_n
+                     else float(np.nextafter(best.added_time, np.inf)))
             added, i, j, tp, td, code = best_insertion(
                 plan.t_next, plan.times, service, lo, hi, load, v.seats, wload,
                 v.wheelchair_places,
@@ -403,6 +407,7 @@ class Dispatcher:
                         float(to_d[b - 1]) if b > a else 0.0, float(from_d[b]))
                 best = Offer(r, v.id, a, b, float(tp), float(td), float(added), plan.version,
                              legs)
+                best_n = n
             codes[n] = code
         if best is not None:
             return best
