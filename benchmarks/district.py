@@ -13,8 +13,9 @@ time (the areas in parallel processes, ``--workers``); and the street matrix und
 Usage: python benchmarks/district.py [--workers 2] [--seed 1] [--area-streets]
        [--twin-json FILE]
 
-``--twin-json FILE`` merges a recorded twin run's figures (``twin_*``, ``rss_growth_pct``:
-any keys of the file's JSON object) into the last line. The last line is one JSON object with
+``--twin-json FILE`` merges a recorded twin run's figures (the last line of
+``benchmarks/twin.py``: each key as ``twin_<key>``, ``rss_growth_pct`` as it is) into the
+last line. The last line is one JSON object with
 at least ``insertion_p95_ms`` (the worst of the per-area and 40-in-one p95s), ``reopt_s_max``,
 ``day_s``, ``matrix_200_ms`` and ``matrix_speedup_vs_scipy``.
 """
@@ -184,8 +185,11 @@ def main() -> None:
         "requests": sum(d["requests"] for d in days),
         "served": sum(d["served"] for d in days)}
     figures.update(matrix_figures(args.cache, args.seed))
-    if args.twin_json is not None:  # a recorded twin run's figures
-        figures.update(json.loads(args.twin_json.read_text(encoding="utf-8")))
+    if args.twin_json is not None:  # a recorded twin run's figures, named as the twin's
+        lines = args.twin_json.read_text(encoding="utf-8").strip().splitlines()
+        twin = json.loads(lines[-1])  # (the twin prints its table first, its JSON last)
+        figures.update({k if k.startswith("twin_") or k == "rss_growth_pct" else f"twin_{k}": v
+                        for k, v in twin.items()})
     emit(figures)
 
 
