@@ -52,8 +52,9 @@ def main() -> int:
                     "store, each on its own port (several need --store postgresql)")
     ap.add_argument("--drain", type=float, default=3.0, help="hours after the last one in "
                     "which the drivers finish their manifests (at most)")
-    ap.add_argument("--startup", type=float, default=60.0, help="wall seconds the server's "
-                    "start may take (its clock starts that much, times the speed, early)")
+    ap.add_argument("--lead", type=float, default=60.0, help="server minutes before the "
+                    "first hour at which the server's clock starts, once every process "
+                    "answers (the standing orders and advance bookings are made in them)")
     a = ap.parse_args()
     hours = parse_hours(a.hours)
     err = Console(stderr=True)
@@ -61,7 +62,7 @@ def main() -> int:
     t0 = time.monotonic()
     try:
         with local_server(a.region, speed=a.speed, first_hour_s=hours[0], store=a.store,
-                          sinks=sinks, processes=a.processes, lead_wall_s=a.startup) as srv:
+                          sinks=sinks, processes=a.processes, lead_s=a.lead * 60) as srv:
             started = time.monotonic() - t0
             err.print(f"server up in {started:.0f} s ({srv.store}, clock from "
                       f"{srv.clock_start:%Y-%m-%d %H:%M} at {a.speed:g}x)", highlight=False)

@@ -163,6 +163,31 @@ def _done(plan: _Plan) -> bool:
             and all(rid.startswith(BREAK_PREFIX) for rid, _ in plan.stops))
 
 
+#: a re-plan pins to its vehicle a pickup the vehicle is due to leave for within this many
+#: seconds of the search's start (the search takes time; see :func:`committed`)
+COMMIT_AHEAD_S = 600.0
+
+
+def committed(plan: _Plan, now_s: float, ahead_s: float = 0.0) -> str | None:
+    """The ride whose pickup the vehicle is waiting at, driving to, or due to leave for by
+    ``now_s + ahead_s``: its plan's first stop, when that is a pickup (None otherwise).
+
+    Its driver is already on the way (or there): moving the ride to another vehicle now
+    would leave the rider to a vehicle that may not make it, and the driver to a stop that
+    is gone. "At the stop" is a reported place a leg of no time from it; "due to leave"
+    is the plan's latest departure for it (its earliest service there less the leg).
+    """
+    if not plan.stops or plan.stops[0][1] != "pickup" or len(plan.times) < 2:
+        return None
+    rid = plan.stops[0][0]
+    if rid.startswith(BREAK_PREFIX):
+        return None
+    leg = float(plan.t_next[0])
+    if plan.origin is not None and leg <= 1.0:
+        return rid
+    return rid if float(plan.times[1]) - leg <= now_s + ahead_s else None
+
+
 def _late(plans: Iterable[_Plan]) -> bool:
     """Whether a plan runs late (a vehicle off shift and done does not count)."""
     return any(p.late and not _done(p) for p in plans)
@@ -630,11 +655,13 @@ class Dispatcher:
 
     def replanning(self, time_limit_s: float = 5.0, solution_limit: int = 0,
                    move: bool = True, descent_only: bool = False,
-                   objective: str = "distance", failure_limit: int = 0
-                   ) -> Replanning | None:
+                   objective: str = "distance", failure_limit: int = 0,
+                   now_s: float | None = None) -> Replanning | None:
         """The optimiser's task for the live plans (see :meth:`reoptimize`), or None when
         there is nothing to improve (no bookings, a plan running late, a vehicle still
-        serving after its shift); vehicles whose shift is over and done are left out."""
+        serving after its shift); vehicles whose shift is over and done are left out.
+        ``now_s`` (seconds on the plans' day): a pickup a vehicle is at, on its way to, or
+        due to leave for within :data:`COMMIT_AHEAD_S` stays with it (:func:`committed`)."""
         from dispatch.solver import Problem, SolverParams
 
         if not self.requests or _late(self.plans.values()):
@@ -659,13 +686,17 @@ class Dispatcher:
             # its breaks are in its plan already (pinned pseudo-requests, taken out or
             # shortened once the vehicle is past them): not added again from the vehicle
             vehicles.append(replace(v, breaks=()))
+            on_way = (committed(plan, now_s, COMMIT_AHEAD_S) if now_s is not None
+                      else None)
             for rid, t in plan.onboard.items():
                 onboard[rid] = (vid, t)
                 keep[rid] = vid
             for rid, _ in plan.stops:
-                # breaks and riders on board stay with their vehicle; a booked ride not yet
-                # picked up may move to another vehicle: its promise is the window
-                if rid.startswith(BREAK_PREFIX) or (rid in plan.onboard) or not move:
+                # breaks, riders on board and the pickup the vehicle is on its way to stay
+                # with their vehicle; another booked ride not yet picked up may move to
+                # another vehicle: its promise is the window
+                if (rid.startswith(BREAK_PREFIX) or (rid in plan.onboard) or not move
+                        or rid == on_way):
                     keep[rid] = vid
                 else:
                     required.add(rid)
@@ -699,16 +730,19 @@ class Dispatcher:
                     late += float(plan.times[k]) - self.requests[rid].pickup_window[0]
         return params.lateness_weight * late + drive
 
-    def adopt(self, job: Replanning, sol: Solution) -> float:
+    def adopt(self, job: Replanning, sol: Solution, now_s: float | None = None) -> float:
         """Take the optimiser's plans if they were made from the current plans, serve every
         booking, keep every plan on time and drive less; returns the vehicle time saved (s),
-        0 when the plans stay as they were."""
+        0 when the plans stay as they were. ``now_s``: a pickup a vehicle is on its way to
+        by now stays with it (the search took time: see :func:`committed`)."""
         if sol.rejected or job.versions != {vid: p.version for vid, p in self.plans.items()}:
             return 0.0  # never drop a booking; never overwrite plans changed meanwhile
         onboard = job.problem.onboard
         new = {r.vehicle: [(s.request, s.kind) for s in r.stops
                            if not (s.kind == "pickup" and s.request in onboard)]
                for r in sol.routes}
+        if not self._keeps_commitments(new, now_s):
+            return 0.0
         old = {vid: (list(p.stops), p.t_next) for vid, p in self.plans.items()}
 
         def back() -> float:
@@ -734,15 +768,29 @@ class Dispatcher:
                 plan.version = next(_VERSIONS)
         return job.before - after
 
-    def merge(self, job: Replanning, sol: Solution) -> float | None:
+    def _keeps_commitments(self, new: dict[str, list[tuple[str, str]]],
+                           now_s: float | None) -> bool:
+        """Whether new plans (vehicle id -> stops; a vehicle left out keeps its own) leave
+        each pickup a vehicle is on its way to by ``now_s`` with that vehicle."""
+        if now_s is None:
+            return True
+        for vid, plan in self.plans.items():
+            rid = committed(plan, now_s)
+            if rid is not None and vid in new and (rid, "pickup") not in new[vid]:
+                return False
+        return True
+
+    def merge(self, job: Replanning, sol: Solution, now_s: float | None = None
+              ) -> float | None:
         """Take the optimiser's plans although the live plans changed since ``job`` was made
         from them: bookings cancelled (or served, or no-shows) meanwhile are left out of the
         optimised plans, bookings made meanwhile are inserted into them again, vehicles keep
         where they are now and who is on board. Returns the vehicle time saved (s; 0 when the
         merged plans cost no less than the live ones, which then stay), or None when the
         merge fails — a booking made meanwhile fits nowhere in the optimised plans, a rider
-        boarded a vehicle the optimiser took the ride from — and the caller should re-plan
-        from the current plans.
+        boarded a vehicle the optimiser took the ride from, or a vehicle set off meanwhile
+        (by ``now_s``) for a pickup the optimiser gave to another — and the caller should
+        re-plan from the current plans.
         """
         if sol.rejected:
             return None
@@ -771,6 +819,8 @@ class Dispatcher:
         kept = {st for sts in new.values() for st in sts}
         if kept != {st for st in stops_now if st[0] not in added}:
             return None  # a stop lost or doubled
+        if not self._keeps_commitments(new, now_s):
+            return None  # a driver set off meanwhile for a ride the optimiser moved
         for vid, sts in new.items():  # a pickup the optimiser moved without its drop-off
             rids = {r for r, k in sts if k == "pickup"}
             if any(k == "dropoff" and r not in rids and r not in self.plans[vid].onboard

@@ -419,8 +419,9 @@ def serve(
         return
     os.environ[server.REGION_ENV] = str(region or s.region)
     os.environ["MOBILITY_DATA"], os.environ["MOBILITY_CACHE"] = str(s.data), str(s.cache)
-    if s.clock_start is not None and s.clock_epoch is None:
+    if s.clock_start is not None and s.clock_epoch is None and s.clock_epoch_file is None:
         # the workers start one after the other: one epoch keeps their clocks together
+        # (a clock held on an epoch file is started together by whoever writes it)
         os.environ["MOBILITY_CLOCK_EPOCH"] = repr(time.time())
     if s.log_format == "json":
         from mobility.json_log import JsonFormatter
@@ -1203,8 +1204,8 @@ def _timing(s: Settings):  # type: ignore[no-untyped-def]
         tz = resolve_region(s.region, s.data).timezone or "Etc/GMT+12"
     except MobilityError:
         tz = "Etc/GMT+12"
-    return Timing(tz, RunningClock(s.clock_start, s.clock_speed, s.clock_epoch) if s.clock_start
-                  else SystemClock())
+    return Timing(tz, RunningClock(s.clock_start, s.clock_speed, s.clock_epoch,
+                                   s.clock_epoch_file) if s.clock_start else SystemClock())
 
 
 @riders.command("export")

@@ -78,8 +78,8 @@ def notify_config(s: Settings) -> dict[str, Any]:
 
 def clock(s: Settings) -> Clock:
     """The service's clock: the machine's, or one started at ``MOBILITY_CLOCK_START``."""
-    return (RunningClock(s.clock_start, s.clock_speed, s.clock_epoch) if s.clock_start is not None
-            else SystemClock())
+    return (RunningClock(s.clock_start, s.clock_speed, s.clock_epoch, s.clock_epoch_file)
+            if s.clock_start is not None else SystemClock())
 
 
 def booking_service(region: Region, settings: Settings, store: Store,

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
                                       "seconds) at which the clock shows `clock_start` "
                                       "(default: when the process starts); API processes "
                                       "sharing a store share it, so that their clocks agree")
+    clock_epoch_file: Path | None = Field(None, description="with `clock_start` and no "
+                                          "`clock_epoch`: the clock stands at `clock_start` "
+                                          "until this file holds the epoch (Unix seconds); "
+                                          "whoever starts several API processes writes it "
+                                          "once they all answer")
 
     # -- fair use, rate limits, proxies (api.service.fair_use, api.ratelimit, api.proxies) --
     max_bookings_per_day: int = Field(4, ge=0, le=1000, description="journeys a rider may "

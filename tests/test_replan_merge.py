@@ -143,3 +143,68 @@ def test_a_vehicle_whose_shift_is_over_is_left_out_of_the_replan() -> None:
     d.reoptimize(solution_limit=50, time_limit_s=60)
     assert not d.plans["early"].stops
     assert {rid for p in d.plans.values() for rid, _ in p.stops} == {f"r{k}" for k in range(8)}
+
+
+def _two_vans():  # type: ignore[no-untyped-def]
+    """Van A far from a ride that van B, waiting beside its pickup, would serve cheaper:
+    the ride stored on A (as a booking made before B came on shift would be)."""
+    from dispatch.insertion import Dispatcher
+    from dispatch.model import Vehicle
+    from dispatch.travel import EuclideanTravel
+
+    shift = (6 * 3600.0, 22 * 3600.0)
+    vans = [Vehicle("A", (0.0, 0.0), (0.0, 0.0), shift, 8, 0),
+            Vehicle("B", (0.2, 0.0), (0.2, 0.0), shift, 8, 0)]
+    d = Dispatcher(vans, EuclideanTravel(speed=1e-4))  # 0.01 apart: 100 s
+    r = d.make_request("r0", (0.19, 0.0), (0.18, 0.0), earliest_pickup=9 * 3600.0)
+    d.restore("A", [("r0", "pickup"), ("r0", "dropoff")], [r])
+    return d
+
+
+def _moved_to_b(d):  # type: ignore[no-untyped-def]
+    from dispatch.model import Route, Solution, Stop
+
+    t = d.requests["r0"].pickup_window[0]
+    return Solution([Route("A", []), Route("B", [Stop("r0", "pickup", t, 1),
+                                                 Stop("r0", "dropoff", t + 100.0, 0)])],
+                    [], 0.0)
+
+
+def test_a_pickup_a_van_is_on_its_way_to_stays_with_it_through_a_replan() -> None:
+    """A driver who set off for a pickup (or waits at it) keeps the ride: the re-plan's
+    model pins it to the van, and plans made by an optimiser that moved it — a search
+    that ran while the driver set off — are not taken (the merge asks for a new search).
+    Before the van is due to leave, the ride is free to move, and moving it saves time."""
+    from dispatch.insertion import COMMIT_AHEAD_S, committed
+
+    d = _two_vans()
+    plan = d.plans["A"]
+    leave = float(plan.times[1] - plan.t_next[0])  # 1,900 s of driving before 09:00
+    assert abs(leave - (9 * 3600.0 - 1900.0)) < 1.0
+    assert committed(plan, leave - 1.0) is None and committed(plan, leave) == "r0"
+    assert committed(plan, leave - 100.0, ahead_s=100.0) == "r0"
+    early, late = leave - COMMIT_AHEAD_S - 60.0, leave + 60.0
+    free, pinned = d.replanning(now_s=early), d.replanning(now_s=late)
+    assert free is not None and pinned is not None
+    assert "r0" in free.problem.required and "r0" not in free.problem.keep
+    assert pinned.problem.keep == {"r0": "A"} and "r0" not in pinned.problem.required
+    # the optimiser's plans moved the ride to B; by now A is on its way
+    assert d.merge(free, _moved_to_b(d), now_s=late) is None
+    assert d.adopt(free, _moved_to_b(d), now_s=late) == 0.0
+    assert [s[0] for s in d.plans["A"].stops] == ["r0", "r0"] and not d.plans["B"].stops
+    # A has not left yet: B takes the ride, and A drives 3,800 s less
+    assert d.adopt(free, _moved_to_b(d), now_s=early) > 3000.0
+    assert not d.plans["A"].stops and [s[0] for s in d.plans["B"].stops] == ["r0", "r0"]
+
+
+def test_a_van_waiting_at_a_pickup_keeps_it_however_early_it_came() -> None:
+    """A van that reported its arrival at the pickup an hour before the window keeps the
+    ride, though its plan's departure (for the window's start) is long after now."""
+    from dispatch.insertion import committed
+
+    d = _two_vans()
+    d.locate("A", (0.19, 0.0), 8 * 3600.0)
+    assert committed(d.plans["A"], 8 * 3600.0) == "r0"
+    job = d.replanning(now_s=8 * 3600.0)
+    assert job is not None and job.problem.keep == {"r0": "A"}
+    assert d.merge(job, _moved_to_b(d), now_s=8 * 3600.0) is None

@@ -396,8 +396,9 @@ def test_simulate_live_drives_a_running_server_with_a_keys_file(addison: object,
     drivers' own keys from the file, one JSON line; the server never failed."""
     from mobility.twin.local import local_server
 
+    # (two hours' lead: at 240x, 30 s for the command line's own start)
     with local_server(speed=240.0, first_hour_s=7 * 3600.0, data=DATA, cache=CACHE,
-                      lead_wall_s=45) as srv:
+                      lead_s=2 * 3600.0) as srv:
         keys = tmp_path / "keys.json"
         keys.write_text(json.dumps({"dispatcher": srv.staff_key, "drivers": srv.driver_keys}))
         r = subprocess.run([sys.executable, "-m", "mobility", "simulate", "--live", srv.url,

@@ -117,7 +117,8 @@ def _replan(svc: Context, area: str, date: dt.date, time_limit_s: float, solutio
     unchanged (no saving) or adopted."""
     for _ in range(retries + 1):
         d, version = svc.days.current(area, date)
-        job = d.replanning(time_limit_s=time_limit_s, solution_limit=solution_limit)
+        job = d.replanning(time_limit_s=time_limit_s, solution_limit=solution_limit,
+                           now_s=svc.timing.seconds_on(date, svc.timing.now()))
         if job is None:
             return 0.0, [], "skipped"
         try:
@@ -144,10 +145,12 @@ def _take(svc: Context, area: str, date: dt.date, version: int, job: Replanning,
         before = {rid: vid for vid, p in ch.dispatcher.plans.items() for rid, _ in p.stops}
         etas = occasions.pickups(ch)
         plans = {vid: p.version for vid, p in ch.dispatcher.plans.items()}
+        # a driver who set off for a pickup while the optimiser worked keeps it
+        now_s = svc.timing.seconds_on(date, svc.timing.now())
         if ch.version == version and plans == job.versions:
-            saved: float | None = ch.dispatcher.adopt(job, sol)
+            saved: float | None = ch.dispatcher.adopt(job, sol, now_s)
         else:  # changed meanwhile (or rebuilt from the store by another process)
-            saved = ch.dispatcher.merge(job, sol)
+            saved = ch.dispatcher.merge(job, sol, now_s)
         if saved is None:
             return None
         if saved <= 0:

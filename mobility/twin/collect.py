@@ -236,6 +236,8 @@ async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None
     f: dict[str, Any] = {
         "store": o.store, "speed": ctx.clock.speed, "date": ctx.date.isoformat(),
         "hours": f"{_hhmm(o.hours[0])}-{_hhmm(o.hours[1])}", "wall_s": round(wall_s, 1),
+        "began": (_hhmm((ctx.began - ctx.moment(0)).total_seconds())
+                  if ctx.began is not None else None),
         "requests": trips, "asked": ctx.riders.asked, "too_late_to_ask": ctx.riders.too_late,
         "refused": sum(ctx.riders.refused.values()),
         "refused_by": dict(ctx.riders.refused.most_common()),
@@ -285,6 +287,9 @@ async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None
         "events_refused_by": dict(Counter(ctx.devices.refused).most_common()),
         "positions": ctx.drivers.positions, "legs": ctx.drivers.legs,
         "late_legs": ctx.drivers.late_legs,
+        # the next stop left the manifest on the way there, or while its driver waited
+        "moved_away": ctx.drivers.moved_away,
+        "gone_while_waiting": ctx.drivers.gone_while_waiting,
         "eta_update_p95_s": _round(checks.percentile(eta, 95)),
         "eta_update_p50_s": _round(checks.percentile(eta, 50)),
         "eta_samples": len(eta), "eta_timeouts": ctx.eta_timeouts,

@@ -54,6 +54,8 @@ class DriverLog:
     late_legs: int = 0
     positions: int = 0
     moved_away: int = 0  #: the next stop left the manifest while driving there
+    #: a pickup left the manifest while its driver waited there for the window
+    gone_while_waiting: int = 0
 
 
 @dataclass
@@ -81,6 +83,8 @@ class Context:
     #: the riders are done asking (drivers may go home once their manifests are empty)
     asking_done: bool = False
     orders: list[str] = field(default_factory=list)  #: standing orders made
+    #: the server's time when the twin began (before its standing orders)
+    began: dt.datetime | None = None
     #: every rider of the twin: id -> their key (None: the dispatcher books for them)
     rider_keys: dict[str, str | None] = field(default_factory=dict)
     #: riders told by e-mail or SMS: id -> (e-mail address, phone digits), None if not chosen

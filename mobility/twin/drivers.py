@@ -132,6 +132,11 @@ class Driver:
         stops = await self.stops()
         return stops is not None and (not stops or stops[0].key != nxt.key)
 
+    async def _gone(self, st: Stop) -> bool:
+        """Whether a stop has left the manifest (its ride cancelled, or moved)."""
+        stops = await self.stops()
+        return stops is not None and all(s.key != st.key for s in stops)
+
     async def drive_to(self, nxt: Stop) -> dt.datetime | None:
         """Drive to ``nxt``: the moment of arrival, or None when the manifest's next stop
         changed on the way (the driver stops where they are and follows the new plan).
@@ -213,7 +218,12 @@ class Driver:
             self.done.add(st.key)
             return
         boarded = max(arrived, st.window[0]) if st.window else arrived
-        await clock.sleep_until(boarded)
+        while clock.now() < boarded:  # early: waiting, the app's manifest in view
+            await clock.sleep_until(min(boarded, clock.now()
+                                        + dt.timedelta(seconds=MANIFEST_EVERY_S)))
+            if clock.now() < boarded and await self._gone(st):
+                self.ctx.drivers.gone_while_waiting += 1  # cancelled (or moved) meanwhile
+                return
         if self.rng.random() < self.ctx.opts.no_show_share:
             gave_up = boarded + dt.timedelta(minutes=float(self.rng.uniform(*NO_SHOW_AFTER_MIN)))
             await clock.sleep_until(gave_up)

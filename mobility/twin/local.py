@@ -1,9 +1,10 @@
 """A real server for the twin on this machine: ``mobility serve`` as a child process (or
 several, each on its own port, sharing the store and the clock) over a fresh store (a
-temporary SQLite file, or a private schema in a PostgreSQL database), its clock started
-early on the morning of the region's default date (a day its timetable serves) and running
-``speed`` times faster, sending its e-mail and SMS to the twin's own receivers, with a
-dispatcher key and a driver key per vehicle made by ``mobility keys create``."""
+temporary SQLite file, or a private schema in a PostgreSQL database), its clock standing
+early on the morning of the region's default date (a day its timetable serves) until every
+process answers, then running ``speed`` times faster, sending its e-mail and SMS to the
+twin's own receivers, with a dispatcher key and a driver key per vehicle made by ``mobility
+keys create``."""
 
 from __future__ import annotations
 
@@ -32,9 +33,11 @@ from mobility.twin.sinks import Sinks, free_port
 
 #: the PostgreSQL database a private schema is made in (``--store postgresql``)
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
-#: a server started takes about this long (wall seconds) before it answers: its clock is
-#: started this much earlier (in server time: times the speed) than the twin's first hour
-STARTUP_WALL_S = 60.0
+#: the server's clock starts this long (server seconds) before the twin's first hour, once
+#: every process answers: time for the twin's standing orders and advance bookings
+LEAD_S = 3600.0
+#: the file beside the store that starts the processes' clocks (it holds their epoch)
+EPOCH_FILE = "clock-epoch"
 
 
 @dataclass
@@ -78,16 +81,16 @@ class LocalServer:
 
 def server_env(*, db_url: str, clock_start: dt.datetime, speed: float,
                sinks: Sinks | None, base: dict[str, str] | None = None,
-               epoch: float | None = None) -> dict[str, str]:
+               epoch: float | None = None, epoch_file: Path | None = None) -> dict[str, str]:
     """The server's settings for a twin: its store and clock (``epoch``: the Unix time at
-    which it shows ``clock_start``, shared by every process), no fair-use caps or rate
+    which it shows ``clock_start``, shared by every process; or ``epoch_file``: the clock
+    stands at ``clock_start`` until the file holds the epoch), no fair-use caps or rate
     limits (the twin's riders all come from one address), quotes that live long enough at
     this speed, background work looking often enough, messages to the twin's receivers."""
     env = dict(os.environ if base is None else base)
     env.update({
         "MOBILITY_DB_URL": db_url, "MOBILITY_CLOCK_START": clock_start.isoformat(),
         "MOBILITY_CLOCK_SPEED": f"{speed:g}",
-        "MOBILITY_CLOCK_EPOCH": repr(time.time() if epoch is None else epoch),
         "MOBILITY_MAX_BOOKINGS_PER_DAY": "0", "MOBILITY_MAX_BOOKINGS": "0",
         "MOBILITY_REFUSE_OVERLAPPING": "false", "MOBILITY_RATE_QUOTES": "0",
         "MOBILITY_RATE_BOOKINGS": "0", "MOBILITY_RATE_PLANS": "0",
@@ -102,6 +105,12 @@ def server_env(*, db_url: str, clock_start: dt.datetime, speed: float,
         "MOBILITY_LATE_INTERVAL_S": "60", "MOBILITY_STANDING_INTERVAL_S": "300",
         "MOBILITY_PURGE_INTERVAL_S": "0",
     })
+    if epoch_file is not None and epoch is None:
+        env["MOBILITY_CLOCK_EPOCH_FILE"] = str(epoch_file)
+        env.pop("MOBILITY_CLOCK_EPOCH", None)
+    else:
+        env["MOBILITY_CLOCK_EPOCH"] = repr(time.time() if epoch is None else epoch)
+        env.pop("MOBILITY_CLOCK_EPOCH_FILE", None)
     if sinks is not None:
         env.update(sinks.env())
     return env
@@ -150,16 +159,17 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
                  first_hour_s: float = 7 * 3600.0, store: str = "sqlite",
                  sinks: Sinks | None = None, workdir: Path | None = None,
                  data: Path | None = None, cache: Path | None = None,
-                 timeout_s: float = 300.0, lead_wall_s: float = STARTUP_WALL_S,
+                 timeout_s: float = 300.0, lead_s: float = LEAD_S,
                  processes: int = 1) -> Iterator[LocalServer]:
     """Start ``mobility serve REGION`` for a twin whose day starts at ``first_hour_s``
     (seconds after midnight) on the region's default date; ``store`` is ``sqlite``,
     ``postgresql`` (a private schema in :data:`PG_DEFAULT`) or a ``postgresql://`` URL
-    whose database gets the private schema. Its clock starts ``lead_wall_s`` (times the
-    speed, at least an hour) before the first hour: the server's start takes that long.
+    whose database gets the private schema. Its clock stands ``lead_s`` (server seconds)
+    before the first hour until every process answers, then runs: however long the start
+    takes (a busy machine, a first compilation), the twin gets the whole lead.
     ``processes`` API processes are started, each its own ``mobility serve`` on its own
-    port, over the one store, their clocks on one epoch. Stopped (and its store removed)
-    on leaving.
+    port, over the one store, their clocks started together by one epoch file. Stopped
+    (and its store removed) on leaving.
 
     Raises
     ------
@@ -180,15 +190,18 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
     if cfg.default_date is None or cfg.timezone is None:
         raise RuntimeError(f"{region}: the twin needs the region's default_date and timezone")
     tz = ZoneInfo(cfg.timezone)
-    lead = max(3600.0, lead_wall_s * speed)
+    if not 0 <= lead_s <= 12 * 3600:
+        raise ValueError(f"lead_s must be 0-43200 server seconds, not {lead_s}")
     midnight = dt.datetime.combine(cfg.default_date, dt.time(), tz)
     start = (midnight.astimezone(dt.UTC)
-             + dt.timedelta(seconds=max(0.0, first_hour_s - lead))).astimezone(tz)
+             + dt.timedelta(seconds=max(0.0, first_hour_s - lead_s))).astimezone(tz)
     folder = Path(tempfile.mkdtemp(prefix="mobility-twin-", dir=workdir))
     kind = "sqlite" if store == "sqlite" else "postgresql"
     db_url = (f"sqlite:///{folder / 'twin.db'}" if store == "sqlite" else
               pg_schema(PG_DEFAULT if store == "postgresql" else store))
-    env = server_env(db_url=db_url, clock_start=start, speed=speed, sinks=sinks)
+    epoch_file = folder / EPOCH_FILE
+    env = server_env(db_url=db_url, clock_start=start, speed=speed, sinks=sinks,
+                     epoch_file=epoch_file)
     env["MOBILITY_DATA"], env["MOBILITY_CACHE"] = str(s.data), str(s.cache)
     srv = LocalServer("", "", {}, kind, speed, start, folder / "server.log", env=env,
                       db_url=db_url, demand=getattr(cfg, "demand", None))
@@ -207,6 +220,7 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
         srv.url, srv.proc = srv.urls[0], srv.procs[0]
         for url, proc in zip(srv.urls, srv.procs, strict=True):
             _wait_healthy(url, proc, srv.log, timeout_s)
+        _start_clocks(epoch_file)
         yield srv
     except BaseException:
         keep = True  # the server's log stays for a look
@@ -222,6 +236,14 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
                 drop_pg_schema(db_url)
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _start_clocks(epoch_file: Path) -> None:
+    """Every process answers: their clocks run from now (the file written whole, by a
+    rename, so that no process reads half an epoch)."""
+    part = epoch_file.with_suffix(".part")
+    part.write_text(repr(time.time()), encoding="ascii")
+    part.replace(epoch_file)
 
 
 def _exit_on_sigterm() -> Any:

@@ -90,7 +90,7 @@ async def _run(api: Api, opts: TwinOptions, progress: Callable[[Progress], None]
                            opts.rate, rng)
         standing = [len(range(k, opts.standing, len(areas))) for k in range(len(areas))]
     places = areas[0]
-    start = clock.now()
+    start = ctx.began = clock.now()
     end = ctx.moment(opts.hours[1] + opts.drain_s)
     for a, n in zip(areas, standing, strict=True):  # the standing orders of each area
         await standing_orders(ctx, a, n, opts.hours)
