@@ -1,5 +1,6 @@
 """Compiled core of instant insertion: every (pickup, drop-off) position pair of one vehicle's
-plan, pruned by added travel time and capacity, each survivor checked by an exact schedule
+plan, pruned by added travel time and capacity, each survivor decided by a forward walk over
+the stops it delays (:func:`_forward_check`) or, when that cannot tell, by an exact schedule
 (Bellman-Ford on the route's difference constraints, see :mod:`dispatch.schedule`)."""
 
 from __future__ import annotations
@@ -80,6 +81,103 @@ def stp_earliest(travel: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: np
     return False
 
 
+@njit(cache=True, nogil=True)
+def _forward_check(i: int, j: int, fw: np.ndarray, service: np.ndarray, lo: np.ndarray,
+                   hi: np.ndarray, t_next: np.ndarray, pick_of: np.ndarray,
+                   rlim: np.ndarray, max_dur: float, to_p: np.ndarray, from_p: np.ndarray,
+                   to_d: np.ndarray, from_d: np.ndarray, t_pd: float, p_lo: float,
+                   p_hi: float, d_lo: float, d_hi: float, p_service: float,
+                   d_service: float, p_ride: float, nt: np.ndarray
+                   ) -> tuple[int, float, float]:
+    """What :func:`stp_earliest` would say of the plan with the pickup before old stop
+    ``i`` and the drop-off before old stop ``j``, found by walking only the stops whose
+    times change: 0 infeasible, 1 feasible with the forward pass's pickup and drop-off
+    times (only when the old plan's forward pass keeps every ride limit and the duration:
+    ``fw`` easy), 2 undecided (the full system must be solved).
+
+    The new plan's forward pass (each stop as early as the windows' starts and the legs
+    allow) equals ``fw``, the old one's, before the pickup; from the pickup on it is
+    computed here with the same operations in the same order, so the same numbers. It
+    bounds every feasible schedule from below: a window it misses, a drop-off it puts later
+    than its pickup's window end plus the ride limit allows, or an end later than the
+    start's latest plus the longest duration, cannot be met at all (the last two with a
+    margin of 1e-6 s: only a clear miss is refused here). Once a stop after the drop-off
+    keeps its old time, the rest is the old pass (which meets every window of a plan that
+    can be scheduled, and refuses nothing further); if no stop between came earlier than
+    before, every ride limit it kept still holds.
+    """
+    m = len(lo)
+    tp = p_lo
+    cand = fw[i - 1] + (service[i - 1] + to_p[i - 1])
+    if cand > p_lo + 1e-9:
+        tp = cand
+    if p_hi - tp < -1e-9:
+        return 0, 0.0, 0.0
+    undecided = False
+    prev = tp
+    s_prev = p_service
+    td = 0.0
+    if j == i:
+        td = d_lo
+        cand = prev + (s_prev + t_pd)
+        if cand > d_lo + 1e-9:
+            td = cand
+        if d_hi - td < -1e-9:
+            return 0, 0.0, 0.0
+        if td - (p_ride + p_service) > tp + 1e-9:
+            if td - (p_ride + p_service) > p_hi + 1e-6:
+                return 0, 0.0, 0.0
+            undecided = True
+        prev = td
+        s_prev = d_service
+        tr_prev = from_d[i]
+    else:
+        tr_prev = from_p[i]
+    never_earlier = True
+    for k in range(i, m):
+        if k == j and j > i:  # the drop-off, just before old stop j
+            td = d_lo
+            cand = prev + (s_prev + tr_prev)
+            if cand > d_lo + 1e-9:
+                td = cand
+            if d_hi - td < -1e-9:
+                return 0, 0.0, 0.0
+            if td - (p_ride + p_service) > tp + 1e-9:
+                if td - (p_ride + p_service) > p_hi + 1e-6:
+                    return 0, 0.0, 0.0
+                undecided = True
+            prev = td
+            s_prev = d_service
+            tr_prev = from_d[j]
+        nk = lo[k]
+        cand = prev + (s_prev + tr_prev)
+        if cand > lo[k] + 1e-9:
+            nk = cand
+        if hi[k] - nk < -1e-9:
+            return 0, 0.0, 0.0
+        nt[k] = nk
+        q = pick_of[k]
+        if q >= 0:  # a drop-off: its ride's limit, from its pickup's new or old time
+            tq = nt[q] if q >= i else fw[q]
+            if nk - (rlim[k] + service[q]) > tq + 1e-9:
+                if nk - (rlim[k] + service[q]) > hi[q] + 1e-6:
+                    return 0, 0.0, 0.0
+                undecided = True
+        if nk < fw[k]:
+            never_earlier = False
+        elif nk == fw[k] and (j == i or k >= j):  # the old pass from here on
+            return (1 if never_earlier and not undecided else 2), tp, td
+        prev = nk
+        s_prev = service[k]
+        if k + 1 < m:
+            tr_prev = to_d[k] if (j > i and k + 1 == j) else t_next[k]
+    if m > 1 and max_dur < BIG and nt[m - 1] - max_dur > fw[0] + 1e-9:
+        if nt[m - 1] - max_dur > hi[0] + 1e-6:
+            return 0, 0.0, 0.0
+        undecided = True
+    return (2 if undecided else 1), tp, td
+
+
 @njit(cache=True, nogil=True)  # threads of the API quote in parallel
 def best_insertion(t_next: np.ndarray, sched: np.ndarray, service: np.ndarray,
                    lo: np.ndarray, hi: np.ndarray,
@@ -121,6 +219,33 @@ def best_insertion(t_next: np.ndarray, sched: np.ndarray, service: np.ndarray,
     rd2 = np.empty(len(rp) + 1, np.int64)
     rl2 = np.empty(len(rp) + 1)
     times = np.empty(n2)
+    # the old plan's forward pass, and each drop-off's pickup and ride limit: a candidate
+    # is then decided by walking only the stops whose times it changes (_forward_check);
+    # a plan whose forward pass is not its schedule (a ride limit or the duration binds)
+    # has every candidate solved whole
+    fw = np.empty(m)
+    nt = np.empty(m)
+    pick_of = np.full(m, -1, np.int64)
+    rlim = np.zeros(m)
+    walk = True  # the forward pass keeps every window: a walk can refuse a candidate
+    easy = True  # ... and every ride limit and the duration: a walk can accept one too
+    for k in range(m):
+        fw[k] = lo[k]
+        if k > 0:
+            cand = fw[k - 1] + (service[k - 1] + t_next[k - 1])
+            if cand > lo[k] + 1e-9:
+                fw[k] = cand
+        if hi[k] - fw[k] < -1e-9:
+            walk = False
+    if m > 1 and max_dur < BIG and fw[m - 1] - max_dur > fw[0] + 1e-9:
+        easy = False
+    for x in range(len(rp)):
+        if pick_of[rd[x]] >= 0 or rp[x] >= rd[x]:
+            walk = False
+        elif fw[rd[x]] - (rl[x] + service[rp[x]]) > fw[rp[x]] + 1e-9:
+            easy = False
+        pick_of[rd[x]] = rp[x]
+        rlim[rd[x]] = rl[x]
     for i in range(1, m):
         # (the failure codes stay what trying every candidate would give: a pruned candidate
         # that has room fails on time; one without room fails on capacity)
@@ -141,6 +266,25 @@ def best_insertion(t_next: np.ndarray, sched: np.ndarray, service: np.ndarray,
                 saw_cap = True
             continue
         add_p = to_p[i - 1] + from_p[i] - t_next[i - 1]
+        # the pickup here makes old stop i miss its window (or its ride limit, for good):
+        # then every drop-off after it fails on time (as _forward_check would find at
+        # once), and only the drop-off right after the pickup is left to try
+        dead = False
+        if walk:
+            tpf = p_lo
+            cand = fw[i - 1] + (service[i - 1] + to_p[i - 1])
+            if cand > p_lo + 1e-9:
+                tpf = cand
+            nk = lo[i]
+            cand = tpf + (p_service + from_p[i])
+            if cand > lo[i] + 1e-9:
+                nk = cand
+            q = pick_of[i]
+            if hi[i] - nk < -1e-9:
+                dead = True
+            elif q >= 0:
+                lim = rlim[i] + service[q]
+                dead = nk - lim > fw[q] + 1e-9 and nk - lim > hi[q] + 1e-6
         peak = 0
         wpeak = 0
         for j in range(i, m):
@@ -157,6 +301,9 @@ def best_insertion(t_next: np.ndarray, sched: np.ndarray, service: np.ndarray,
                 continue
             if added >= best:
                 continue
+            if dead and j > i:
+                saw_time = True  # (no later drop-off fits either)
+                break
             if j > i:
                 ready_d = sched[j - 1] + service[j - 1]
                 if ready_d > d_hi + 1e-9 or ready_d - p_hi - p_service > p_ride + 1e-9:
@@ -168,6 +315,21 @@ def best_insertion(t_next: np.ndarray, sched: np.ndarray, service: np.ndarray,
             if d_lb > d_hi + 1e-9 or d_lb - p_hi - p_service > p_ride + 1e-9:
                 saw_time = True
                 continue
+            if walk:
+                got, tp, td = _forward_check(i, j, fw, service, lo, hi, t_next, pick_of,
+                                             rlim, max_dur, to_p, from_p, to_d, from_d,
+                                             t_pd, p_lo, p_hi, d_lo, d_hi, p_service,
+                                             d_service, p_ride, nt)
+                if got == 0:
+                    saw_time = True
+                    continue
+                if got == 1 and easy:
+                    best = added
+                    bi = i
+                    bj = j
+                    bp = tp
+                    bdd = td
+                    continue
             # the new sequence: old[0..i-1], P, old[i..j-1], D, old[j..m-1]
             pos = 0
             newpos = np.empty(m, np.int64)

@@ -447,13 +447,17 @@ class Dispatcher:
         asked about again and again."""
         if not flat:
             return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
-        few = list(dict.fromkeys(flat))
+        index: dict[Point, int] = {}
+        at = np.fromiter((index.setdefault(pt, len(index)) for pt in flat), np.int64,
+                         len(flat))
+        few = list(index)
         if len(few) > FEW_PLACES:
-            return (self.travel.many_to_one(flat, pickup),
-                    self.travel.one_to_many(pickup, flat),
-                    self.travel.many_to_one(flat, dropoff),
-                    self.travel.one_to_many(dropoff, flat))
-        at = [few.index(pt) for pt in flat]
+            # each place once: a district's plans share their hubs and depots (half of the
+            # places a full day's 40 plans hold around a ride's windows are repeats)
+            return (self.travel.many_to_one(few, pickup)[at],
+                    self.travel.one_to_many(pickup, few)[at],
+                    self.travel.many_to_one(few, dropoff)[at],
+                    self.travel.one_to_many(dropoff, few)[at])
         legs = np.array([[float(self.travel.one_to_many(u, [pickup])[0]),
                           float(self.travel.many_to_one([pickup], u)[0]),
                           float(self.travel.one_to_many(u, [dropoff])[0]),

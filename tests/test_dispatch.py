@@ -216,6 +216,102 @@ def test_quotes_on_a_full_day_equal_trying_every_insertion(travel: StreetTravel)
     assert pruned >= 2 * len(reqs)  # most plans were read only around the windows
 
 
+def _in_order(plan, r, legs, t_pd: float, bound: float):  # type: ignore[no-untyped-def]
+    """The insertion kernel's answer the slow way: every (pickup, drop-off) position pair
+    in order, each new plan built whole and scheduled by the compiled scheduler, the first
+    of the cheapest kept; the failure code from every candidate tried."""
+    from dispatch._insert_kernel import BIG
+
+    service, lo, hi, load, wload, rp, rd, rl = plan.arrays
+    v, t_next = plan.vehicle, plan.t_next
+    to_p, from_p, to_d, from_d = legs
+    m = len(lo)
+    best, bi, bj, bp, bd = bound, -1, -1, 0.0, 0.0
+    saw_time = saw_cap = False
+    for i in range(1, m):
+        for j in range(i, m):
+            if (max(load[i - 1:max(j, i)]) + r.passengers > v.seats
+                    or max(wload[i - 1:max(j, i)]) + r.wheelchairs > v.wheelchair_places):
+                saw_cap = True
+                continue
+            if j == i:
+                added = to_p[i - 1] + t_pd + from_d[i] - t_next[i - 1]
+            else:
+                added = (to_p[i - 1] + from_p[i] - t_next[i - 1]) + to_d[j - 1] + from_d[j] \
+                    - t_next[j - 1]
+            if added >= best:
+                continue
+            seq: list = []  # old stop k, or "P"/"D"
+            for k in range(m):
+                seq += ["P"] if k == i else []
+                seq += ["D"] if k == j else []
+                seq.append(k)
+            where = {x: n for n, x in enumerate(seq)}
+            tr = []
+            for a, b in zip(seq[:-1], seq[1:], strict=True):
+                tr.append(t_pd if (a, b) == ("P", "D") else to_p[a] if b == "P" else
+                          to_d[a] if b == "D" else from_p[b] if a == "P" else
+                          from_d[b] if a == "D" else t_next[a])
+            pick = (r.pickup_service, r.pickup_window[0], r.pickup_window[1])
+            drop = (r.dropoff_service, r.dropoff_window[0], r.dropoff_window[1])
+            rows = [pick if x == "P" else drop if x == "D" else (service[x], lo[x], hi[x])
+                    for x in seq]
+            out = np.empty(len(seq))
+            ok = stp_earliest(np.array(tr), np.array([x[0] for x in rows]),
+                              np.array([x[1] for x in rows]), np.array([x[2] for x in rows]),
+                              np.array([where[int(a)] for a in rp] + [where["P"]], np.int64),
+                              np.array([where[int(b)] for b in rd] + [where["D"]], np.int64),
+                              np.array([*rl, r.max_ride]), min(v.max_duration, BIG), out)
+            if ok:
+                best, bi, bj, bp, bd = added, i, j, out[where["P"]], out[where["D"]]
+            else:
+                saw_time = True
+    return best, bi, bj, bp, bd, 0 if bi >= 0 else (2 if saw_time else (1 if saw_cap else 2))
+
+
+def test_the_insertion_kernel_equals_trying_every_candidate_in_order(
+        travel: StreetTravel) -> None:
+    """The kernel skips most candidates unsolved (bounds from the plan's schedule; a walk
+    over only the stops a candidate delays; a pickup that makes the next stop miss what it
+    allows rules out every later drop-off): on full days' plans its answer — cost,
+    positions, pickup and drop-off times, failure code — is exactly the one of building
+    and scheduling every candidate in order, with no bound and with one."""
+    from dispatch._insert_kernel import BIG, best_insertion
+
+    vehicles = [Vehicle(f"v{k}", DEPOT, DEPOT, (6 * 3600, 21 * 3600), seats=3)
+                for k in range(3)]
+    d = Dispatcher(vehicles, travel, DispatchParams(window_s=900))
+    assert _book_stream(d, travel, 70, (6, 20), seed=7) > 30
+    probes = _near_points(travel, 40, seed=5)
+    rng = np.random.default_rng(6)
+    found = refused = bounded = 0
+    for q in range(20):
+        r = d.make_request(f"k{q}", probes[2 * q], probes[2 * q + 1],
+                           earliest_pickup=float(rng.uniform(7 * 3600, 19 * 3600)),
+                           passengers=int(rng.integers(1, 3)))
+        t_pd = float(travel.one_to_many(r.pickup, [r.dropoff])[0])
+        for plan in d.plans.values():
+            pts = plan.points
+            legs = (travel.many_to_one(pts, r.pickup), travel.one_to_many(r.pickup, pts),
+                    travel.many_to_one(pts, r.dropoff), travel.one_to_many(r.dropoff, pts))
+            ref = _in_order(plan, r, legs, t_pd, BIG)
+            service, lo, hi, load, wload, rp, rd, rl = plan.arrays
+            v = plan.vehicle
+            given = (plan.t_next, plan.times, service, lo, hi, load, v.seats, wload,
+                     v.wheelchair_places, rp, rd, rl, min(v.max_duration, BIG), *legs, t_pd,
+                     r.pickup_window[0], r.pickup_window[1], r.dropoff_window[0],
+                     r.dropoff_window[1], r.pickup_service, r.dropoff_service, r.max_ride,
+                     r.passengers, r.wheelchairs)
+            assert tuple(best_insertion(*given, BIG)) == ref, (r.id, v.id)
+            found += ref[1] >= 0
+            refused += ref[1] < 0
+            if ref[1] >= 0:  # a bound just above the best: the same; at it: nothing
+                assert tuple(best_insertion(*given, float(np.nextafter(ref[0], np.inf)))) == ref
+                assert best_insertion(*given, ref[0])[1] == -1
+                bounded += 1
+    assert found >= 10 and refused >= 5 and bounded == found
+
+
 def test_rejection_reasons(travel: StreetTravel) -> None:
     pts = _near_points(travel, 4, seed=3)
     d = Dispatcher([Vehicle("v", DEPOT, DEPOT, (6 * 3600, 10 * 3600), seats=2)], travel)
