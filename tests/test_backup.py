@@ -43,7 +43,7 @@ from tests.api_helpers import (
 )
 from tests.server_process import ROOT, free_port
 
-HEAD = "0010_operators"
+HEAD = "0011_outbox_backlog_index"
 #: the first schema's tables, parents before children
 FIRST_TABLES = ("riders", "api_keys", "vehicles", "quotes", "bookings", "booking_status",
                 "plan_versions", "plan_stops", "vehicle_states", "vehicle_events")

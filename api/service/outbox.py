@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from api.store import Store
@@ -68,13 +68,18 @@ def enqueue(repo: Repository, *, rider_id: str, kind: str, occasion: str, at: dt
     return added
 
 
+def backlog_query() -> Select[str, str, int, dt.datetime]:
+    """The outbox's backlog as one grouped count (served by ``ix_notifications_backlog``:
+    it reads the unsent messages, not every message sent)."""
+    return (select(Notification.channel, Notification.status, func.count(),
+                   func.min(Notification.next_try_at))
+            .where(Notification.status.in_(("pending", "sending")))
+            .group_by(Notification.channel, Notification.status))
+
+
 def backlog(store: Store) -> list[tuple[str, str, int, dt.datetime | None]]:
     """The outbox's messages not yet sent: (channel, status, count, for ``pending`` the
     earliest ``next_try_at``) per channel and status (``pending``, ``sending``)."""
     with reading(store) as repo:
-        rows = repo.s.execute(
-            select(Notification.channel, Notification.status, func.count(),
-                   func.min(Notification.next_try_at))
-            .where(Notification.status.in_(("pending", "sending")))
-            .group_by(Notification.channel, Notification.status)).all()
+        rows = repo.s.execute(backlog_query()).all()
     return [(c, s, int(n), first if s == "pending" else None) for c, s, n, first in rows]

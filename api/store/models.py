@@ -376,6 +376,9 @@ class Notification(Base):
     phone are read when sending (a forgotten rider's messages are deleted with them)."""
 
     __tablename__ = "notifications"
+    #: the outbox's backlog by status and channel (read at every metrics scrape): a range
+    #: of the index, not a scan of every message a district ever sent
+    __table_args__ = (Index("ix_notifications_backlog", "status", "channel", "next_try_at"),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     rider_id: Mapped[str] = mapped_column(ForeignKey("riders.id"), index=True)
     booking_id: Mapped[str | None] = mapped_column(String(32), index=True)
