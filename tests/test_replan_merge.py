@@ -118,6 +118,24 @@ def test_the_server_replans_every_area_each_interval(api) -> None:  # type: igno
     assert rp.step() is not None
 
 
+def test_processes_over_one_store_replan_each_area_once_an_interval(api) -> None:  # type: ignore[no-untyped-def]
+    """Two server processes' re-planners over one store (two Replanners: the claim is in
+    the store): in an interval the first to turn re-plans every area and the other none;
+    in the next interval the other one, turning first, re-plans them."""
+    from api.service.replanning import Replanner
+
+    svc = api.service
+    booked = _fill(api)
+    api.clock.set(api.clock.now() + dt.timedelta(days=1))
+    a, b = Replanner(svc), Replanner(svc)
+    assert [x for x, _, _ in a.turn()] == list(svc.areas)
+    assert b.turn() == []  # claimed by a this interval
+    api.clock.advance(svc.config.replan_interval_s)
+    assert [x for x, _, _ in b.turn()] == list(svc.areas)
+    assert a.turn() == []
+    assert set(_manifests(api)) == set(booked)
+
+
 def test_a_vehicle_whose_shift_is_over_is_left_out_of_the_replan() -> None:
     """Staggered shifts: once the early vehicle's shift is over (and it has nothing left to
     do) the afternoon's plans are still re-planned — without it — and taken."""
