@@ -14,6 +14,22 @@ BIG = NO_BOUND_S  # no bound (a time or cost beyond any real one)
 
 
 @njit(cache=True, nogil=True)
+def _forward_pass(travel: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                  out: np.ndarray) -> bool:
+    """Each stop as soon as the previous one allows (its window's start at the earliest),
+    into ``out``; False at the first window it misses (compared as Bellman-Ford compares)."""
+    for k in range(len(lo)):
+        out[k] = lo[k]
+        if k > 0:
+            cand = out[k - 1] + (service[k - 1] + travel[k - 1])
+            if cand > lo[k] + 1e-9:
+                out[k] = cand
+        if hi[k] - out[k] < -1e-9:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def stp_earliest(travel: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: np.ndarray,
                  rp: np.ndarray, rd: np.ndarray, rl: np.ndarray, max_dur: float,
                  out: np.ndarray) -> bool:
@@ -27,14 +43,8 @@ def stp_earliest(travel: np.ndarray, service: np.ndarray, lo: np.ndarray, hi: np
     # feasible schedule from below: a window it misses cannot be met at all; and if it keeps
     # every ride limit and the duration too, it is the earliest schedule itself (the same
     # numbers Bellman-Ford below would give). Only otherwise is the full system solved.
-    for k in range(m):
-        out[k] = lo[k]
-        if k > 0:
-            cand = out[k - 1] + (service[k - 1] + travel[k - 1])
-            if cand > lo[k] + 1e-9:
-                out[k] = cand
-        if hi[k] - out[k] < -1e-9:  # (the comparisons as Bellman-Ford makes them)
-            return False
+    if not _forward_pass(travel, service, lo, hi, out):
+        return False
     easy = not (m > 1 and max_dur < BIG and out[m - 1] - max_dur > out[0] + 1e-9)
     for x in range(len(rp)):
         if out[rd[x]] - (rl[x] + service[rp[x]]) > out[rp[x]] + 1e-9:
@@ -117,25 +127,10 @@ def _forward_check(i: int, j: int, fw: np.ndarray, service: np.ndarray, lo: np.n
     prev = tp
     s_prev = p_service
     td = 0.0
-    if j == i:
-        td = d_lo
-        cand = prev + (s_prev + t_pd)
-        if cand > d_lo + 1e-9:
-            td = cand
-        if d_hi - td < -1e-9:
-            return 0, 0.0, 0.0
-        if td - (p_ride + p_service) > tp + 1e-9:
-            if td - (p_ride + p_service) > p_hi + 1e-6:
-                return 0, 0.0, 0.0
-            undecided = True
-        prev = td
-        s_prev = d_service
-        tr_prev = from_d[i]
-    else:
-        tr_prev = from_p[i]
+    tr_prev = t_pd if j == i else from_p[i]  # the leg out of the pickup
     never_earlier = True
     for k in range(i, m):
-        if k == j and j > i:  # the drop-off, just before old stop j
+        if k == j:  # the drop-off, just before old stop j (j == i: right after the pickup)
             td = d_lo
             cand = prev + (s_prev + tr_prev)
             if cand > d_lo + 1e-9:
@@ -165,12 +160,12 @@ def _forward_check(i: int, j: int, fw: np.ndarray, service: np.ndarray, lo: np.n
                 undecided = True
         if nk < fw[k]:
             never_earlier = False
-        elif nk == fw[k] and (j == i or k >= j):  # the old pass from here on
+        elif nk == fw[k] and k >= j:  # the old pass from here on
             return (1 if never_earlier and not undecided else 2), tp, td
         prev = nk
         s_prev = service[k]
         if k + 1 < m:
-            tr_prev = to_d[k] if (j > i and k + 1 == j) else t_next[k]
+            tr_prev = to_d[k] if k + 1 == j else t_next[k]
     if m > 1 and max_dur < BIG and nt[m - 1] - max_dur > fw[0] + 1e-9:
         if nt[m - 1] - max_dur > hi[0] + 1e-6:
             return 0, 0.0, 0.0
@@ -227,16 +222,10 @@ def best_insertion(t_next: np.ndarray, sched: np.ndarray, service: np.ndarray,
     nt = np.empty(m)
     pick_of = np.full(m, -1, np.int64)
     rlim = np.zeros(m)
-    walk = True  # the forward pass keeps every window: a walk can refuse a candidate
-    easy = True  # ... and every ride limit and the duration: a walk can accept one too
-    for k in range(m):
-        fw[k] = lo[k]
-        if k > 0:
-            cand = fw[k - 1] + (service[k - 1] + t_next[k - 1])
-            if cand > lo[k] + 1e-9:
-                fw[k] = cand
-        if hi[k] - fw[k] < -1e-9:
-            walk = False
+    # the forward pass keeps every window: a walk can refuse a candidate; and every ride
+    # limit and the duration too (easy): a walk can accept one
+    walk = _forward_pass(t_next, service, lo, hi, fw)
+    easy = True
     if m > 1 and max_dur < BIG and fw[m - 1] - max_dur > fw[0] + 1e-9:
         easy = False
     for x in range(len(rp)):

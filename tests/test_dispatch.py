@@ -181,16 +181,22 @@ def _every_insertion(d: Dispatcher, r, dur: np.ndarray, at: dict) -> float | Non
     return best
 
 
+def _full_day(travel: StreetTravel) -> Dispatcher:
+    """Three vehicles' plans holding a day's bookings (70 asked for, 06:00-20:00)."""
+    vehicles = [Vehicle(f"v{k}", DEPOT, DEPOT, (6 * 3600, 21 * 3600), seats=3)
+                for k in range(3)]
+    d = Dispatcher(vehicles, travel, DispatchParams(window_s=900))
+    assert _book_stream(d, travel, 70, (6, 20), seed=7) > 30
+    return d
+
+
 def test_quotes_on_a_full_day_equal_trying_every_insertion(travel: StreetTravel) -> None:
     """A quote reads only the stops around the ride's windows of each plan: on plans holding
     a whole day's bookings its offer is still the cheapest of every insertion tried one by
     one, and it finds none exactly when none fits."""
     from dispatch.insertion import _window_span
 
-    vehicles = [Vehicle(f"v{k}", DEPOT, DEPOT, (6 * 3600, 21 * 3600), seats=3)
-                for k in range(3)]
-    d = Dispatcher(vehicles, travel, DispatchParams(window_s=900))
-    assert _book_stream(d, travel, 70, (6, 20), seed=7) > 30
+    d = _full_day(travel)
     probes = _near_points(travel, 24, seed=11)
     rng = np.random.default_rng(12)
     reqs = [d.make_request(f"p{q}", probes[2 * q], probes[2 * q + 1],
@@ -278,10 +284,7 @@ def test_the_insertion_kernel_equals_trying_every_candidate_in_order(
     and scheduling every candidate in order, with no bound and with one."""
     from dispatch._insert_kernel import BIG, best_insertion
 
-    vehicles = [Vehicle(f"v{k}", DEPOT, DEPOT, (6 * 3600, 21 * 3600), seats=3)
-                for k in range(3)]
-    d = Dispatcher(vehicles, travel, DispatchParams(window_s=900))
-    assert _book_stream(d, travel, 70, (6, 20), seed=7) > 30
+    d = _full_day(travel)
     probes = _near_points(travel, 40, seed=5)
     rng = np.random.default_rng(6)
     found = refused = bounded = 0
