@@ -55,6 +55,8 @@ def main() -> int:
     ap.add_argument("--lead", type=float, default=60.0, help="server minutes before the "
                     "first hour at which the server's clock starts, once every process "
                     "answers (the standing orders and advance bookings are made in them)")
+    ap.add_argument("--keep", action="store_true", help="keep the store and the server's "
+                    "log after the day (their places are printed) to look into a ride")
     a = ap.parse_args()
     hours = parse_hours(a.hours)
     err = Console(stderr=True)
@@ -62,8 +64,12 @@ def main() -> int:
     t0 = time.monotonic()
     try:
         with local_server(a.region, speed=a.speed, first_hour_s=hours[0], store=a.store,
-                          sinks=sinks, processes=a.processes, lead_s=a.lead * 60) as srv:
+                          sinks=sinks, processes=a.processes, lead_s=a.lead * 60,
+                          keep=a.keep) as srv:
             started = time.monotonic() - t0
+            if a.keep:
+                err.print(f"kept after the day: store {srv.db_url}, log {srv.log}",
+                          highlight=False)
             err.print(f"server up in {started:.0f} s ({srv.store}, clock from "
                       f"{srv.clock_start:%Y-%m-%d %H:%M} at {a.speed:g}x)", highlight=False)
             profile = srv.demand if a.rate is None else None

@@ -170,6 +170,22 @@ def test_a_confirmed_ride_missing_from_the_store_or_never_served_is_lost() -> No
     assert checks.lost([], held, day_over=_at(30)) == []
 
 
+def test_a_ride_its_late_vehicle_still_drives_to_at_the_end_is_late_not_lost() -> None:
+    import dataclasses
+    late = dataclasses.replace(_held("late", "confirmed", window=(0, 15)),
+                               estimated_pickup=_at(40))
+    held = [late, _held("forgotten", "confirmed", window=(0, 15)),
+            dataclasses.replace(_held("coming", "confirmed", window=(60, 75)),
+                                estimated_pickup=_at(62)),
+            dataclasses.replace(_held("aboard", "on_board", window=(0, 15), on=20))]
+    assert checks.lost(["late", "forgotten", "coming", "aboard"], held,
+                       day_over=_at(30)) == ["forgotten"]
+    # late at the end: its window over, still on a plan (not a ride still to come in time,
+    # nor one on no plan, nor one on board)
+    assert checks.late_at_end(held, day_over=_at(30)) == ["late"]
+    assert checks.late_at_end(held, day_over=_at(10)) == []
+
+
 def test_one_riders_trip_booked_twice_at_one_time_is_doubled() -> None:
     held = [_held("a"), _held("a2", window=(10, 25)),  # overlaps a: booked twice
             _held("b", window=(120, 135)),  # the same trip later (the way back): fine

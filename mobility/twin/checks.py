@@ -184,21 +184,35 @@ class Stored:
     wheelchair: bool = False
     trip: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     history: tuple[tuple[str, dt.datetime], ...] = ()
+    #: the pickup its vehicle's plan still has (None: on no vehicle's plan, or over)
+    estimated_pickup: dt.datetime | None = None
 
 
 def lost(confirmed: Iterable[str], stored: Iterable[Stored], *, day_over: dt.datetime
          ) -> list[str]:
     """Rides the twin got a confirmation for that the store does not hold, or holds neither
-    served, nor cancelled, nor still to come (confirmed, its window over by ``day_over``):
-    the rider was promised a ride that nobody came for and nobody called off."""
+    served, nor cancelled, nor still to come (confirmed, its window over by ``day_over``,
+    and on no vehicle's plan): the rider was promised a ride that nobody came for and
+    nobody called off. A ride its vehicle is still driving to is late, not lost
+    (:func:`late_at_end`)."""
     held = {b.id: b for b in stored}
     out = []
     for bid in confirmed:
         b = held.get(bid)
         if b is None or (b.status not in (*SERVED, "cancelled")
-                         and not (b.status == "confirmed" and b.window_end >= day_over)):
+                         and not (b.status == "confirmed"
+                                  and (b.window_end >= day_over
+                                       or b.estimated_pickup is not None))):
             out.append(bid)
     return out
+
+
+def late_at_end(stored: Iterable[Stored], *, day_over: dt.datetime) -> list[str]:
+    """Rides still confirmed when the drivers' day ended (``day_over``) with their window
+    over, their vehicle's plan still holding the pickup: a vehicle running late was on its
+    way (a broken promise, told or not, but not a lost ride)."""
+    return [b.id for b in stored if b.status == "confirmed" and b.window_end < day_over
+            and b.estimated_pickup is not None]
 
 
 def doubled(stored: Iterable[Stored]) -> list[list[str]]:

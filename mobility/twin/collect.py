@@ -171,7 +171,8 @@ def stored(rows: list[dict[str, Any]]) -> list[Stored]:
             (float(o.get("lat", 0)), float(o.get("lon", 0)), float(d.get("lat", 0)),
              float(d.get("lon", 0))),
             tuple((h["status"], dt.datetime.fromisoformat(h["at"]))
-                  for h in b.get("history", []))))
+                  for h in b.get("history", [])),
+            when(b.get("estimatedPickup"))))
     return out
 
 
@@ -213,6 +214,7 @@ async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None
     held = stored(rows)
     gone = (checks.lost(list(ctx.bookings), held, day_over=day_over) if listed is not None
             else None)
+    coming = checks.late_at_end(held, day_over=day_over)
     twice = checks.doubled(held)
     over = checks.overbooked(held, capacity) if capacity is not None else None
     quotes = [w for _, w in ctx.quote_times]
@@ -301,6 +303,8 @@ async def collect(ctx: Context, watch: Watch, *, trips: int, sinks: Sinks | None
         "twin_lag_p95_s": _round(checks.percentile(ctx.clock.lags, 95)),
         # the store at district size (None: it could not be read)
         "lost": None if gone is None else len(gone), "lost_ids": (gone or [])[:20],
+        # confirmed, window over, its vehicle (running late) still on its way at the end
+        "late_at_end": len(coming), "late_at_end_ids": coming[:20],
         "doubled": sum(len(g) - 1 for g in twice), "doubled_ids": twice[:20],
         "overbooked": None if over is None else len(over),
         "overbooked_at": [[x.vehicle_id, x.at.isoformat(), x.seats, x.wheelchairs]

@@ -160,7 +160,7 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
                  sinks: Sinks | None = None, workdir: Path | None = None,
                  data: Path | None = None, cache: Path | None = None,
                  timeout_s: float = 300.0, lead_s: float = LEAD_S,
-                 processes: int = 1) -> Iterator[LocalServer]:
+                 processes: int = 1, keep: bool = False) -> Iterator[LocalServer]:
     """Start ``mobility serve REGION`` for a twin whose day starts at ``first_hour_s``
     (seconds after midnight) on the region's default date; ``store`` is ``sqlite``,
     ``postgresql`` (a private schema in :data:`PG_DEFAULT`) or a ``postgresql://`` URL
@@ -169,7 +169,8 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
     takes (a busy machine, a first compilation), the twin gets the whole lead.
     ``processes`` API processes are started, each its own ``mobility serve`` on its own
     port, over the one store, their clocks started together by one epoch file. Stopped
-    (and its store removed) on leaving.
+    (and its store removed, unless ``keep``: then the store and the server's log stay for a
+    look, at ``srv.db_url`` and ``srv.log``) on leaving.
 
     Raises
     ------
@@ -205,7 +206,7 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
     env["MOBILITY_DATA"], env["MOBILITY_CACHE"] = str(s.data), str(s.cache)
     srv = LocalServer("", "", {}, kind, speed, start, folder / "server.log", env=env,
                       db_url=db_url, demand=getattr(cfg, "demand", None))
-    keep = True
+    keep_store, keep = keep, True
     previous = _exit_on_sigterm()
     try:
         srv.staff_key, srv.driver_keys = _keys(db_url, [v.id for _, v in cfg.fleet])
@@ -226,12 +227,12 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
         keep = True  # the server's log stays for a look
         raise
     else:
-        keep = False
+        keep = keep_store
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         srv.stop()
-        if kind == "postgresql":
+        if kind == "postgresql" and not keep:
             with contextlib.suppress(Exception):
                 drop_pg_schema(db_url)
         if not keep:
