@@ -177,7 +177,7 @@ def test_a_ride_its_late_vehicle_still_drives_to_at_the_end_is_late_not_lost() -
     held = [late, _held("forgotten", "confirmed", window=(0, 15)),
             dataclasses.replace(_held("coming", "confirmed", window=(60, 75)),
                                 estimated_pickup=_at(62)),
-            dataclasses.replace(_held("aboard", "on_board", window=(0, 15), on=20))]
+            _held("aboard", "on_board", window=(0, 15), on=20)]
     assert checks.lost(["late", "forgotten", "coming", "aboard"], held,
                        day_over=_at(30)) == ["forgotten"]
     # late at the end: its window over, still on a plan (not a ride still to come in time,

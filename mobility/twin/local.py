@@ -206,7 +206,7 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
     env["MOBILITY_DATA"], env["MOBILITY_CACHE"] = str(s.data), str(s.cache)
     srv = LocalServer("", "", {}, kind, speed, start, folder / "server.log", env=env,
                       db_url=db_url, demand=getattr(cfg, "demand", None))
-    keep_store, keep = keep, True
+    remove = False  # a server that failed leaves its log for a look
     previous = _exit_on_sigterm()
     try:
         srv.staff_key, srv.driver_keys = _keys(db_url, [v.id for _, v in cfg.fleet])
@@ -223,11 +223,7 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
             _wait_healthy(url, proc, srv.log, timeout_s)
         _start_clocks(epoch_file)
         yield srv
-    except BaseException:
-        keep = True  # the server's log stays for a look
-        raise
-    else:
-        keep = keep_store
+        remove = not keep
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -235,7 +231,7 @@ def local_server(region: str = "addison-vt", *, speed: float = 60.0,
         if kind == "postgresql" and not keep:
             with contextlib.suppress(Exception):
                 drop_pg_schema(db_url)
-        if not keep:
+        if remove:
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -34,7 +34,7 @@ def table(f: dict[str, Any]) -> Table:
                      f"({f['standing_not_served']} not served)"),
         ("outcome", f"{f['completed']} completed, {f['cancelled']} cancelled, "
                     f"{f['no_shows']} no-shows, {f['still_confirmed']} still to come "
-                    f"({f.get('late_at_end', 0)} of them late, their vehicle on its way "
+                    f"({f['late_at_end']} of them late, their vehicle on its way "
                     "at the day's end)"),
         ("late pickups", f"{f['late_pickups']} after their window, {f['never_picked_up']} "
                          f"never picked up; {f['late_told']} told in time"),
